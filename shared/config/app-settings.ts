@@ -1,0 +1,22 @@
+/**
+ * Every environment variable / Function app setting tunnelwatch reads, defined once.
+ * The Bicep in infra/ sets these names and a test keeps the two in step.
+ */
+export const APP_SETTINGS = {
+  /** Config: a file path, or inline JSON (starts with "{"). */
+  config: 'TUNNELWATCH_CONFIG',
+  /** NCRONTAB schedule of the sweep timer, read by the host as %SWEEP_SCHEDULE%. */
+  sweepSchedule: 'SWEEP_SCHEDULE',
+  /** Application Insights connection string (no secret: Entra auth is used for ingestion). */
+  appInsightsConnectionString: 'APPLICATIONINSIGHTS_CONNECTION_STRING',
+  /** "Authorization=AAD;ClientId=<uami client id>" in Azure. */
+  appInsightsAuthenticationString: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
+  /** Client id of the user-assigned managed identity used for every Azure call. */
+  managedIdentityClientId: 'AZURE_CLIENT_ID',
+  /** Table Storage endpoint for alert state and report history, e.g. https://<acct>.table.core.windows.net */
+  stateTableEndpoint: 'TUNNELWATCH_STATE_TABLE_ENDPOINT',
+} as const;
+
+export type AppSettingName = (typeof APP_SETTINGS)[keyof typeof APP_SETTINGS];
+
+export const DEFAULT_SWEEP_SCHEDULE = '0 */1 * * * *';

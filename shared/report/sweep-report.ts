@@ -1,0 +1,119 @@
+import type { Cause } from '../diagnosis/cause.js';
+import type { HostName } from '../domain/host-name.js';
+import type { Ipv4, OverlayIp } from '../domain/ipv4.js';
+import type { ProbeKind } from '../probes/probe-kind.js';
+
+/** The JSON contract printed by `tunnelwatch sweep --json` (see README). Extra fields are allowed. */
+export const SCHEMA_VERSION = 1;
+
+/** Ordered from best to worst; the worst one wins when states are combined. */
+export const STATES = ['up', 'degraded', 'down', 'unknown'] as const;
+export type State = (typeof STATES)[number];
+export type HostState = 'up' | 'down' | 'unknown';
+
+export interface RttMs {
+  min: number;
+  avg: number;
+  max: number;
+}
+
+/** What went wrong on a host before any path could be probed. */
+export type HostFindingCode =
+  | 'docker-unreachable'
+  | 'agent-missing'
+  | 'agent-multiple'
+  | 'agent-down'
+  | 'agent-ip-invalid'
+  | 'agent-ip-misconfigured';
+
+export interface HostFinding {
+  code: HostFindingCode;
+  message: string;
+}
+
+export interface AgentInfo {
+  containerId: string;
+  overlayIp: OverlayIp;
+  /** Where the overlay IP came from: the label, or read inside the container. */
+  overlayIpSource?: 'label' | 'container';
+  /** The address the agent advertises to its peers (CATTLE_AGENT_IP-style), when known. */
+  advertisedIp?: Ipv4;
+}
+
+export interface HostResult {
+  name: HostName;
+  state: HostState;
+  agent: AgentInfo | null;
+  underlayIp?: Ipv4;
+  findings?: HostFinding[];
+  /** Human-readable summary of the findings, when any. Never contains secrets. */
+  error?: string;
+}
+
+/** Outcome of one IKE probe (ike-udp500 / ike-udp4500). */
+export interface IkeDetail {
+  outcome: 'answered' | 'timeout' | 'refused' | 'error';
+  /** e.g. INVALID_KE_PAYLOAD, COOKIE, NO_PROPOSAL_CHOSEN, IKE_SA_INIT */
+  response?: string;
+}
+
+/** Tunnel state read from strongSwan inside the source agent (ipsec-sa). */
+export interface SaDetail {
+  ikeState: string | null; // ESTABLISHED, CONNECTING, ... or null when no IKE SA names the peer
+  childState: string | null; // INSTALLED, ... or null
+  establishedSec?: number;
+  rekeySec?: number;
+  bytesIn?: number;
+  bytesOut?: number;
+  packetsIn?: number;
+  packetsOut?: number;
+}
+
+export interface PathResult {
+  from: HostName;
+  to: HostName;
+  probe: ProbeKind;
+  /** The address probed (peer overlay IP for overlay-icmp, underlay IP otherwise). */
+  target?: Ipv4;
+  state: State;
+  sent: number;
+  received: number;
+  /** 0..1 */
+  lossRatio: number;
+  rttMs: RttMs | null;
+  /** Per-packet RTTs where the ping output gives them. */
+  samplesMs?: number[];
+  ike?: IkeDetail;
+  sa?: SaDetail;
+  /** Why the probe could not measure, when state is unknown. */
+  error?: string;
+}
+
+export interface Verdict {
+  from: HostName;
+  to: HostName;
+  state: State;
+  cause: Cause;
+  /** One sentence an operator can act on. */
+  advice: string;
+  /** The facts that led to the cause, one short phrase each. */
+  evidence: string[];
+  /** True when traffic flows now but will stop (e.g. UDP 500 blocked under a live SA). */
+  latent?: boolean;
+}
+
+export interface SweepReport {
+  schemaVersion: typeof SCHEMA_VERSION;
+  startedAt: string;
+  durationMs: number;
+  status: State;
+  hosts: HostResult[];
+  paths: PathResult[];
+  verdicts: Verdict[];
+}
+
+export function worstState(states: Iterable<State>): State {
+  let worst = 0;
+  for (const s of states) worst = Math.max(worst, STATES.indexOf(s));
+  return STATES[worst]!;
+}
