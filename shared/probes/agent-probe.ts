@@ -1,0 +1,59 @@
+import type { HostName } from '../domain/host-name.js';
+import type { Ipv4, OverlayIp } from '../domain/ipv4.js';
+import type { AgentInfo, PathResult } from '../report/sweep-report.js';
+import type { ProbeKind } from './probe-kind.js';
+
+/** A peer as seen from the probing agent. Addresses are validated before they get here. */
+export interface PeerTarget {
+  name: HostName;
+  overlayIp: OverlayIp | null;
+  /** The address the peer's agent is reached at on the underlay (advertised agent IP, else the host's underlay IP). */
+  underlayIp: Ipv4 | null;
+}
+
+export interface ProbeTiming {
+  pingCount: number;
+  pingIntervalSec: number;
+  /** Per-reply wait, seconds. */
+  pingTimeoutSec: number;
+  /** Per-probe wait for an IKE reply, milliseconds. */
+  ikeTimeoutMs: number;
+}
+
+export interface AgentProbeContext {
+  self: HostName;
+  agent: AgentInfo;
+  peers: PeerTarget[];
+  timing: ProbeTiming;
+}
+
+/**
+ * One job inside the single `docker exec` a sweep runs per agent. `op` selects a fixed command in the
+ * constant batch script (shared/probes/exec-batch.ts); `args` are validated data passed as argv,
+ * never spliced into script text.
+ */
+export interface ExecJob {
+  /** Unique within one batch, [a-z0-9-]+ */
+  id: string;
+  op: ExecOp;
+  args: string[];
+}
+export type ExecOp = 'ping' | 'ipsec-sas';
+
+export interface JobOutput {
+  exitCode: number;
+  /** stdout and stderr of the job, interleaved. */
+  output: string;
+}
+
+/**
+ * A probe that rides in the per-agent exec batch (blackbox_exporter style: one interface, one
+ * module per probe kind). It says which jobs it needs and turns their output into path results;
+ * the sweep owns the exec, the deadline and the concurrency.
+ */
+export interface ExecProbe {
+  kinds: readonly ProbeKind[];
+  jobs(ctx: AgentProbeContext): ExecJob[];
+  /** `outputs` lacks a job when the batch died before it finished: report those paths `unknown`. */
+  parse(ctx: AgentProbeContext, outputs: ReadonlyMap<string, JobOutput>): PathResult[];
+}
