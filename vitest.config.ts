@@ -5,20 +5,22 @@ export default defineConfig({
     reporters: ['default', './test/support/summary-reporter.ts'],
     projects: [
       {
-        test: {
-          name: 'unit',
-          include: ['test/unit/**/*.test.ts'],
-          testTimeout: 10_000,
-        },
+        // Pure code and hand-written fakes for edge cases: no I/O beyond temp files.
+        test: { name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 10_000 },
       },
       {
+        // Real local services each file starts for itself on loopback (Azurite, capture endpoints, HTTP).
+        test: { name: 'integration', include: ['test/integration/**/*.test.ts'], testTimeout: 60_000 },
+      },
+      {
+        // The lab: real dockerd per namespace host, real strongSwan agents, real faults.
         test: {
-          name: 'integration',
-          include: ['test/integration/**/*.test.ts'],
-          // The lab is one shared set of hosts; tests inject faults into it, so files run one at a time.
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          // One shared set of hosts that tests inject faults into: files run one at a time.
           fileParallelism: false,
-          globalSetup: ['test/integration/setup/lab-global-setup.ts'],
-          testTimeout: 180_000,
+          globalSetup: ['test/e2e/setup/lab-global-setup.ts'],
+          testTimeout: 240_000,
           hookTimeout: 300_000,
         },
       },
