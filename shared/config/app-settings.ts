@@ -15,6 +15,15 @@ export const APP_SETTINGS = {
   managedIdentityClientId: 'AZURE_CLIENT_ID',
   /** Table Storage endpoint for alert state and report history, e.g. https://<acct>.table.core.windows.net */
   stateTableEndpoint: 'TUNNELWATCH_STATE_TABLE_ENDPOINT',
+  /**
+   * Docker client credentials as PEM text, for hosts whose config says `"tls": { "fromAppSettings": true }`
+   * (or `"ssh": { "fromAppSettings": true }`). In Azure each is a Key Vault reference
+   * (infra/app/sweeper.bicep); Bicep sets either the three TLS ones or the SSH one (dockerAuth).
+   */
+  dockerTlsCa: 'TUNNELWATCH_DOCKER_TLS_CA',
+  dockerTlsCert: 'TUNNELWATCH_DOCKER_TLS_CERT',
+  dockerTlsKey: 'TUNNELWATCH_DOCKER_TLS_KEY',
+  dockerSshKey: 'TUNNELWATCH_DOCKER_SSH_KEY',
 } as const;
 
 export type AppSettingName = (typeof APP_SETTINGS)[keyof typeof APP_SETTINGS];

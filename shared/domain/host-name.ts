@@ -9,4 +9,5 @@ export function parseHostName(text: string): HostName | null {
   return HOST_NAME.test(text) ? (text as HostName) : null;
 }
 
-export const HOST_NAME_RULE = 'letters, digits, ".", "_" or "-", starting with a letter or digit, at most 63 characters';
+export const HOST_NAME_RULE =
+  'letters, digits, ".", "_" or "-", starting with a letter or digit, at most 63 characters';

@@ -1,6 +1,7 @@
 import type { HostName } from '../domain/host-name.js';
 import type { Ipv4, OverlayIp } from '../domain/ipv4.js';
 import type { AgentInfo, PathResult } from '../report/sweep-report.js';
+import type { DockerHostClient } from '../transport/docker-host-client.js';
 import type { ProbeKind } from './probe-kind.js';
 
 /** A peer as seen from the probing agent. Addresses are validated before they get here. */
@@ -56,4 +57,15 @@ export interface ExecProbe {
   jobs(ctx: AgentProbeContext): ExecJob[];
   /** `outputs` lacks a job when the batch died before it finished: report those paths `unknown`. */
   parse(ctx: AgentProbeContext, outputs: ReadonlyMap<string, JobOutput>): PathResult[];
+}
+
+/**
+ * A probe that cannot ride in the exec batch and talks to the host's Docker API itself (e.g. the
+ * IKE probe's sidecar sharing the agent's network namespace). The sweep runs it alongside the batch,
+ * under the same per-agent deadline (`signal` aborts when it passes); failures become `unknown`
+ * paths, so implementations should return them rather than throw.
+ */
+export interface AgentProbe {
+  kinds: readonly ProbeKind[];
+  run(ctx: AgentProbeContext, client: DockerHostClient, signal: AbortSignal): Promise<PathResult[]>;
 }

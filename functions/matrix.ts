@@ -1,0 +1,47 @@
+import { app, type HttpHandler, type HttpRequest, type InvocationContext } from '@azure/functions';
+import { APP_SETTINGS } from '../shared/config/app-settings.js';
+import { reportStoreFromSettings } from '../shared/history/report-store-from-settings.js';
+import { sweepIntervalFromSchedule } from '../shared/report/html/sweep-interval.js';
+import {
+  type MatrixRouteOptions,
+  matrixRoute,
+  type ReportSource,
+  storeFailureResponse,
+} from '../shared/serve/matrix-routes.js';
+
+/** GET /api/matrix: the path matrix page of the latest stored sweep (function key required). */
+export function matrixHandler(
+  source: () => ReportSource,
+  options: () => MatrixRouteOptions = () => ({}),
+): HttpHandler {
+  return async (_request: HttpRequest, context: InvocationContext) => {
+    try {
+      return await matrixRoute(source(), options());
+    } catch (error) {
+      context.error(
+        `matrix: reading the report history failed: ${error instanceof Error ? error.message : error}`,
+      );
+      return storeFailureResponse(error, false);
+    }
+  };
+}
+
+let store: ReportSource | undefined;
+
+export const matrixFunction = {
+  methods: ['GET' as const],
+  authLevel: 'function' as const,
+  route: 'matrix',
+  handler: matrixHandler(
+    () => {
+      store ??= reportStoreFromSettings();
+      return store;
+    },
+    () => {
+      const interval = sweepIntervalFromSchedule(process.env[APP_SETTINGS.sweepSchedule]);
+      return interval ? { page: { sweepIntervalMs: interval } } : {};
+    },
+  ),
+};
+
+app.http('matrix', matrixFunction);

@@ -1,0 +1,176 @@
+import { z } from 'zod';
+import { HOST_NAME_RULE, parseHostName } from '../domain/host-name.js';
+import { parseIpv4 } from '../domain/ipv4.js';
+import { parseDockerEndpoint } from './docker-endpoint.js';
+
+/**
+ * The config file as written by an operator (see README). Strict: unknown fields are errors, so a
+ * typo never silently falls back to a default. Cross-field rules live in the superRefine at the end.
+ */
+
+const INSECURE_ADVICE = '(or "insecure": true, not recommended: the Docker API is root on the host)';
+
+const pem = z.string().min(1, 'must not be empty');
+const filePath = z.string().min(1, 'must be a file path');
+
+const tlsSchema = z
+  .object({
+    caFile: filePath.optional(),
+    certFile: filePath.optional(),
+    keyFile: filePath.optional(),
+    ca: pem.optional(),
+    cert: pem.optional(),
+    key: pem.optional(),
+  })
+  .strict();
+
+const sshSchema = z
+  .object({
+    privateKeyFile: filePath.optional(),
+    privateKey: pem.optional(),
+    passphrase: z.string().optional(),
+  })
+  .strict();
+
+const dockerSchema = z
+  .object({
+    endpoint: z.string({
+      required_error: 'required, e.g. "unix:///var/run/docker.sock" or "tcp://HOST:2376"',
+    }),
+    tls: tlsSchema.optional(),
+    ssh: sshSchema.optional(),
+    insecure: z.boolean().optional(),
+  })
+  .strict();
+
+const hostSchema = z
+  .object({
+    name: z.string({ required_error: 'required: a unique host name' }),
+    underlayIp: z.string().optional(),
+    docker: dockerSchema,
+  })
+  .strict();
+
+const labelSelector = z
+  .string()
+  .regex(/^[A-Za-z0-9._/-]+(=[^\s,]*)?$/, 'expected a Docker label filter, "key" or "key=value"');
+const labelKey = z.string().regex(/^[A-Za-z0-9._/-]+$/, 'expected a Docker label key');
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name');
+
+export const DEFAULT_AGENT = {
+  selectorLabel: 'io.rancher.container.system=NetworkAgent',
+  overlayIpLabel: 'io.rancher.container.ip',
+  advertisedIpEnv: 'CATTLE_AGENT_IP',
+} as const;
+export const DEFAULT_PROBES = {
+  pingCount: 3,
+  pingIntervalSec: 0.2,
+  pingTimeoutSec: 1,
+  ikeTimeoutMs: 1000,
+} as const;
+export const DEFAULT_SWEEP = { deadlineMs: 20_000, concurrency: 8 } as const;
+
+export const configFileSchema = z
+  .object({
+    hosts: z
+      .array(hostSchema, { required_error: 'required: list the Docker hosts to sweep' })
+      .min(1, 'list at least one host'),
+    agent: z
+      .object({
+        selectorLabel: labelSelector.default(DEFAULT_AGENT.selectorLabel),
+        overlayIpLabel: labelKey.default(DEFAULT_AGENT.overlayIpLabel),
+        advertisedIpEnv: envName.default(DEFAULT_AGENT.advertisedIpEnv),
+      })
+      .strict()
+      .default({}),
+    probes: z
+      .object({
+        pingCount: z.number().int('must be a whole number').min(1).max(100).default(DEFAULT_PROBES.pingCount),
+        // iputils refuses intervals below 0.2 s for unprivileged users; BusyBox accepts fractions.
+        pingIntervalSec: z.number().min(0.2).max(10).default(DEFAULT_PROBES.pingIntervalSec),
+        // BusyBox -W takes whole seconds.
+        pingTimeoutSec: z
+          .number()
+          .int('must be a whole number of seconds')
+          .min(1)
+          .max(30)
+          .default(DEFAULT_PROBES.pingTimeoutSec),
+        ikeTimeoutMs: z.number().int().min(50).max(30_000).default(DEFAULT_PROBES.ikeTimeoutMs),
+      })
+      .strict()
+      .default({}),
+    sweep: z
+      .object({
+        deadlineMs: z.number().int().min(1000).max(600_000).default(DEFAULT_SWEEP.deadlineMs),
+        concurrency: z.number().int().min(1).max(256).default(DEFAULT_SWEEP.concurrency),
+      })
+      .strict()
+      .default({}),
+  })
+  .strict()
+  .superRefine((cfg, ctx) => {
+    const seen = new Map<string, number>();
+    cfg.hosts.forEach((host, i) => {
+      const at = (...rest: (string | number)[]) => ['hosts', i, ...rest];
+      const issue = (path: (string | number)[], message: string) =>
+        ctx.addIssue({ code: z.ZodIssueCode.custom, path, message });
+
+      if (!parseHostName(host.name)) issue(at('name'), `must be ${HOST_NAME_RULE}`);
+      const first = seen.get(host.name);
+      if (first !== undefined)
+        issue(at('name'), `"${host.name}" is already the name of hosts[${first}]; names must be unique`);
+      else seen.set(host.name, i);
+      if (host.underlayIp !== undefined && !parseIpv4(host.underlayIp)) {
+        issue(at('underlayIp'), 'must be an IPv4 address such as 198.18.0.11');
+      }
+
+      const endpoint = parseDockerEndpoint(host.docker.endpoint);
+      if (typeof endpoint === 'string') {
+        issue(at('docker', 'endpoint'), endpoint);
+        return;
+      }
+      const { tls, ssh, insecure } = host.docker;
+      if (endpoint.scheme === 'tcp') {
+        if (!tls && insecure !== true)
+          issue(at('docker', 'endpoint'), `tcp endpoints need "tls" ${INSECURE_ADVICE}`);
+        if (tls && insecure === true)
+          issue(at('docker', 'insecure'), 'remove "insecure" when "tls" is given');
+        if (tls) {
+          for (const part of ['ca', 'cert', 'key'] as const) {
+            const file = tls[`${part}File`];
+            const value = tls[part];
+            if (file === undefined && value === undefined) {
+              issue(at('docker', 'tls'), `needs "${part}File" (a path) or "${part}" (the PEM text)`);
+            } else if (file !== undefined && value !== undefined) {
+              issue(at('docker', 'tls', part), `give either "${part}File" or "${part}", not both`);
+            }
+          }
+        }
+      } else {
+        if (tls)
+          issue(at('docker', 'tls'), `"tls" only applies to tcp:// endpoints, not ${endpoint.scheme}://`);
+        if (insecure !== undefined)
+          issue(at('docker', 'insecure'), `"insecure" only applies to tcp:// endpoints`);
+      }
+      if (ssh && endpoint.scheme !== 'ssh') {
+        issue(at('docker', 'ssh'), `"ssh" only applies to ssh:// endpoints, not ${endpoint.scheme}://`);
+      }
+      if (ssh?.privateKey !== undefined && ssh.privateKeyFile !== undefined) {
+        issue(at('docker', 'ssh', 'privateKey'), 'give either "privateKeyFile" or "privateKey", not both');
+      }
+    });
+
+    const p = cfg.probes;
+    // One ping burst: packets spaced by the interval, then the wait for the last reply, plus exec overhead.
+    const burstMs = ((p.pingCount - 1) * p.pingIntervalSec + p.pingTimeoutSec) * 1000;
+    const neededMs = Math.ceil(burstMs + Math.max(p.ikeTimeoutMs, 0) + 1000);
+    if (cfg.sweep.deadlineMs < neededMs) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['sweep', 'deadlineMs'],
+        message: `${cfg.sweep.deadlineMs} ms is shorter than one probe round (${neededMs} ms with these probe settings); raise it or lower probes.pingCount / pingTimeoutSec`,
+      });
+    }
+  });
+
+export type ConfigFile = z.infer<typeof configFileSchema>;

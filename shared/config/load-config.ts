@@ -1,0 +1,143 @@
+import { readFile } from 'node:fs/promises';
+import { dirname, extname, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import type { HostName } from '../domain/host-name.js';
+import { type Ipv4, parseIpv4 } from '../domain/ipv4.js';
+import { APP_SETTINGS } from './app-settings.js';
+import { type ConfigIssue, type ConfigResult, formatIssues, fromZodIssue } from './config-issue.js';
+import { type ConfigFile, configFileSchema } from './config-schema.js';
+import { type DockerEndpoint, parseDockerEndpoint } from './docker-endpoint.js';
+import { Secret } from './secret.js';
+import type { DockerConnection, HostConfig, TunnelwatchConfig } from './tunnelwatch-config.js';
+
+export interface ConfigSource {
+  /** `--config PATH` from the command line; wins over the app setting. */
+  path?: string;
+  /** Environment / app settings (TUNNELWATCH_CONFIG: a file path, or inline JSON starting with "{"). */
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** Thrown only by `loadConfigOrThrow`; shells turn it into exit code 64. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly issues: ConfigIssue[]) {
+    super(formatIssues(issues));
+  }
+}
+
+export async function loadConfig(source: ConfigSource): Promise<ConfigResult<TunnelwatchConfig>> {
+  const setting = source.env?.[APP_SETTINGS.config]?.trim();
+  if (source.path === undefined && (setting === undefined || setting === '')) {
+    return fail(
+      '(config)',
+      `no config given: pass --config PATH or set ${APP_SETTINGS.config} (a file path or inline JSON)`,
+    );
+  }
+  if (source.path === undefined && setting?.startsWith('{')) {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(setting);
+    } catch (e) {
+      return fail(APP_SETTINGS.config, `inline JSON does not parse (${(e as Error).message})`);
+    }
+    // Relative key file paths in an app setting resolve against the working directory.
+    return parseConfig(raw, process.cwd());
+  }
+  const path = resolve(source.path ?? setting!);
+  const origin = source.path !== undefined ? '--config' : APP_SETTINGS.config;
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    return fail(origin, `cannot read config file ${path} (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  let raw: unknown;
+  try {
+    raw = extname(path).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text);
+  } catch (e) {
+    return fail(
+      path,
+      `not valid ${extname(path).toLowerCase() === '.json' ? 'JSON' : 'YAML'}: ${(e as Error).message.split('\n')[0]}`,
+    );
+  }
+  return parseConfig(raw, dirname(path));
+}
+
+export async function loadConfigOrThrow(source: ConfigSource): Promise<TunnelwatchConfig> {
+  const result = await loadConfig(source);
+  if (!result.ok) throw new ConfigError(result.issues);
+  return result.config;
+}
+
+/** Validates a parsed document and reads the key files it names (relative to `baseDir`). */
+export async function parseConfig(raw: unknown, baseDir: string): Promise<ConfigResult<TunnelwatchConfig>> {
+  const parsed = configFileSchema.safeParse(raw);
+  if (!parsed.success) return { ok: false, issues: parsed.error.issues.map(fromZodIssue) };
+  const issues: ConfigIssue[] = [];
+  const hosts: HostConfig[] = [];
+  for (const [i, host] of parsed.data.hosts.entries()) {
+    const docker = await resolveConnection(host.docker, `hosts[${i}].docker`, baseDir, issues);
+    if (docker) {
+      hosts.push({
+        name: host.name as HostName,
+        underlayIp: host.underlayIp === undefined ? null : (parseIpv4(host.underlayIp) as Ipv4),
+        docker,
+      });
+    }
+  }
+  if (issues.length > 0) return { ok: false, issues };
+  const { agent, probes, sweep } = parsed.data;
+  return { ok: true, config: { hosts, agent, probes, sweep } };
+}
+
+async function resolveConnection(
+  docker: ConfigFile['hosts'][number]['docker'],
+  at: string,
+  baseDir: string,
+  issues: ConfigIssue[],
+): Promise<DockerConnection | null> {
+  // The schema already rejected malformed endpoints.
+  const endpoint = parseDockerEndpoint(docker.endpoint) as DockerEndpoint;
+  const read = async (file: string, field: string): Promise<string | null> => {
+    const full = resolve(baseDir, file);
+    try {
+      return await readFile(full, 'utf8');
+    } catch (e) {
+      issues.push({
+        path: `${at}.${field}`,
+        message: `cannot read ${full} (${(e as NodeJS.ErrnoException).code ?? 'error'})`,
+      });
+      return null;
+    }
+  };
+  switch (endpoint.scheme) {
+    case 'unix':
+      return endpoint;
+    case 'tcp': {
+      const tls = docker.tls;
+      if (!tls) return { ...endpoint, tls: null };
+      const ca = tls.ca ?? (await read(tls.caFile!, 'tls.caFile'));
+      const cert = tls.cert ?? (await read(tls.certFile!, 'tls.certFile'));
+      const key = tls.key ?? (await read(tls.keyFile!, 'tls.keyFile'));
+      if (ca === null || cert === null || key === null) return null;
+      return { ...endpoint, tls: { ca, cert, key: new Secret(key) } };
+    }
+    case 'ssh': {
+      const ssh = docker.ssh;
+      let privateKey: string | null = ssh?.privateKey ?? null;
+      if (ssh?.privateKeyFile !== undefined) {
+        privateKey = await read(ssh.privateKeyFile, 'ssh.privateKeyFile');
+        if (privateKey === null) return null;
+      }
+      return {
+        ...endpoint,
+        privateKey: privateKey === null ? null : new Secret(privateKey),
+        passphrase: ssh?.passphrase === undefined ? null : new Secret(ssh.passphrase),
+      };
+    }
+  }
+}
+
+function fail(path: string, message: string): ConfigResult<never> {
+  return { ok: false, issues: [{ path, message }] };
+}

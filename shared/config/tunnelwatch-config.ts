@@ -1,0 +1,49 @@
+import type { HostName } from '../domain/host-name.js';
+import type { Ipv4 } from '../domain/ipv4.js';
+import type { ProbeTiming } from '../probes/agent-probe.js';
+import type { Secret } from './secret.js';
+
+/** How to reach one host's Docker API, with TLS / ssh material already read from files. */
+export type DockerConnection =
+  | { scheme: 'unix'; socketPath: string }
+  | { scheme: 'tcp'; host: string; port: number; tls: TlsMaterial | null }
+  | {
+      scheme: 'ssh';
+      host: string;
+      port: number;
+      username: string | null;
+      privateKey: Secret | null;
+      passphrase: Secret | null;
+    };
+
+export interface TlsMaterial {
+  ca: string;
+  cert: string;
+  key: Secret;
+}
+
+export interface HostConfig {
+  name: HostName;
+  underlayIp: Ipv4 | null;
+  docker: DockerConnection;
+}
+
+export interface AgentSelector {
+  /** Docker label filter, `key=value` or `key`. */
+  selectorLabel: string;
+  overlayIpLabel: string;
+  advertisedIpEnv: string;
+}
+
+export interface SweepLimits {
+  deadlineMs: number;
+  concurrency: number;
+}
+
+/** A validated, loaded config. Safe to log: key material is held in `Secret`s. */
+export interface TunnelwatchConfig {
+  hosts: HostConfig[];
+  agent: AgentSelector;
+  probes: ProbeTiming;
+  sweep: SweepLimits;
+}

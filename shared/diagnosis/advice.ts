@@ -1,0 +1,45 @@
+import type { HostName } from '../domain/host-name.js';
+import type { Cause } from './cause.js';
+
+export interface AdviceSubject {
+  from: HostName;
+  to: HostName;
+  /** The host the cause sits on, when diagnosis could tell (agent or Docker problems, a dead IKE daemon). */
+  host?: HostName;
+}
+
+/** One sentence per cause that an operator can act on; the pair's names filled in. */
+export function adviceFor(cause: Cause, s: AdviceSubject): string {
+  const pair = `${s.from} and ${s.to}`;
+  const host = s.host ?? s.to;
+  switch (cause) {
+    case 'ok':
+      return 'No action needed.';
+    case 'packet-loss':
+      return `Packets between ${pair} are being lost: check the underlay links, NICs and firewalls on the path for drops or rate limits.`;
+    case 'overlay-unreachable':
+      return `The overlay path ${s.from}→${s.to} is broken: check the Network Agents' IPsec tunnels and the hosts' firewalls.`;
+    case 'tunnel-down':
+      return `The IKE ports of ${pair} answer but no working IPsec tunnel exists: restart the Network Agent on ${s.to} (or ${s.from}) so the tunnel is negotiated again.`;
+    case 'udp-500-blocked':
+      return `Allow UDP 500 in both directions between ${pair} (security groups, NSGs, host firewalls): without it the tunnel cannot be negotiated again.`;
+    case 'udp-4500-blocked':
+      return `Allow UDP 4500 in both directions between ${pair}: IPsec traffic (ESP in UDP) and IKE after NAT detection use it.`;
+    case 'udp-500-4500-blocked':
+      return `Allow UDP 500 and UDP 4500 in both directions between ${pair}: IPsec cannot negotiate or carry traffic without them.`;
+    case 'underlay-unreachable':
+      return `${s.to} cannot be reached from ${s.from} on the host network at all: check routing, the VNet/subnet and whether the host is up.`;
+    case 'ike-negotiation-failed':
+      return `IKE between ${pair} answers but never establishes: compare the agents' pre-shared keys, proposals and identities, and read charon's log on both.`;
+    case 'agent-missing':
+      return `Start the Network Agent on ${host} (no container labelled as the agent was found there).`;
+    case 'agent-down':
+      return `Restart the Network Agent on ${host}: its container or its IKE daemon (charon) is not running.`;
+    case 'agent-ip-misconfigured':
+      return `Register the Network Agent on ${host} with the host's internal (underlay) IP address instead of the address it advertises now.`;
+    case 'docker-unreachable':
+      return `Check that tunnelwatch can reach the Docker API of ${host} (endpoint, TLS certificates, firewall, daemon running).`;
+    case 'unknown':
+      return `Not enough evidence to name a cause for ${s.from}→${s.to}: check the host findings and rerun the sweep.`;
+  }
+}

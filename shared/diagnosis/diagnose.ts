@@ -1,0 +1,151 @@
+import type { HostName } from '../domain/host-name.js';
+import type { HostFindingCode, HostResult, State, Verdict } from '../report/sweep-report.js';
+import { adviceFor } from './advice.js';
+import type { Cause } from './cause.js';
+import type { PairEvidence } from './pair-evidence.js';
+import { type DirectionFacts, directionFacts, type PingFact } from './path-facts.js';
+
+/**
+ * From all evidence about an ordered pair (both directions) to one verdict. Pure. The first rule
+ * that matches wins; the order is documented in docs/diagnosis.md:
+ *  1. host findings: docker-unreachable, agent-missing, agent-down, (other agent findings → unknown),
+ *     agent-ip-misconfigured
+ *  2. the IKE daemon of one side is dead (both IKE ports refused, or VICI does not answer) → agent-down
+ *  3. underlay ICMP and both IKE ports silent in a direction, overlay not working → underlay-unreachable
+ *  4. overlay partly lossy → packet-loss
+ *  5. IKE ports silent or rejected → udp-500-4500-blocked / udp-4500-blocked / udp-500-blocked
+ *     (UDP 500 under a working overlay is a latent failure: degraded, latent)
+ *  6. overlay dead with IKE answering → ike-negotiation-failed (an SA is stuck negotiating) or tunnel-down
+ *  7. overlay dead and nothing else measured → overlay-unreachable
+ *  8. overlay up → ok;  nothing usable → unknown
+ * SA state is never trusted over the data plane: it lags faults by minutes.
+ */
+export function diagnose(evidence: PairEvidence): Verdict {
+  const { from, to } = evidence;
+  const fwd = directionFacts(evidence.forward);
+  const rev = directionFacts(evidence.reverse);
+  const phrases = [...fwd.phrases, ...rev.phrases];
+  const overlay = combinePing(fwd.overlay, rev.overlay);
+  const verdict = (
+    cause: Cause,
+    state: State,
+    lead: string[] = [],
+    extra: { host?: HostName; latent?: boolean } = {},
+  ): Verdict => ({
+    from: from.name,
+    to: to.name,
+    state,
+    cause,
+    advice: adviceFor(cause, { from: from.name, to: to.name, ...(extra.host ? { host: extra.host } : {}) }),
+    evidence: [...lead, ...phrases],
+    ...(extra.latent ? { latent: true } : {}),
+  });
+
+  // 1. What discovery found on the hosts outranks anything a probe saw.
+  for (const [code, cause, state] of HOST_FINDING_RULES) {
+    for (const host of [from, to]) {
+      const finding = host.findings?.find((f) => f.code === code);
+      if (!finding) continue;
+      const lead = [`${host.name}: ${finding.message}`];
+      if (cause === 'agent-ip-misconfigured') {
+        return verdict(
+          cause,
+          overlay === 'up' ? 'degraded' : overlay === 'unknown' ? 'unknown' : 'down',
+          lead,
+          {
+            host: host.name,
+          },
+        );
+      }
+      return verdict(cause, state, lead, { host: host.name });
+    }
+  }
+  const unmeasured = [from, to].find((h) => h.state !== 'up' || h.agent === null);
+  if (unmeasured) return verdict('unknown', 'unknown', [hostSummary(unmeasured)], { host: unmeasured.name });
+
+  // 2. A dead IKE daemon: charon in `to` refuses both ports for `from`'s probes (or vice versa), or
+  //    swanctl in an agent cannot reach its own charon.
+  const deadDaemonHost =
+    (fwd.sa === 'daemon-down' && from.name) ||
+    (rev.sa === 'daemon-down' && to.name) ||
+    (bothRefused(fwd) && to.name) ||
+    (bothRefused(rev) && from.name) ||
+    null;
+  if (deadDaemonHost) {
+    const lead = [`the IKE daemon in ${deadDaemonHost}'s Network Agent does not answer`];
+    return overlay === 'up'
+      ? verdict('agent-down', 'degraded', lead, { host: deadDaemonHost, latent: true })
+      : verdict('agent-down', 'down', lead, { host: deadDaemonHost });
+  }
+
+  // 3. Nothing gets through on the host network in some direction.
+  const overlayWorks = overlay === 'up' || overlay === 'lossy';
+  const silent = (d: DirectionFacts) =>
+    d.underlay === 'dead' && d.ike500 !== 'answered' && d.ike4500 !== 'answered';
+  if (!overlayWorks && (silent(fwd) || silent(rev))) return verdict('underlay-unreachable', 'down');
+
+  // 4. Some packets arrive: loss, not a block. A lone IKE timeout next to it is the same loss.
+  if (overlay === 'lossy') return verdict('packet-loss', 'degraded');
+
+  // 5. Blocked IKE ports. ESP rides on UDP 4500, so a working overlay proves 4500 open.
+  const blocked = (f: keyof Pick<DirectionFacts, 'ike500' | 'ike4500'>) =>
+    [fwd, rev].some((d) => d[f] === 'timeout' || d[f] === 'refused');
+  const blocked500 = blocked('ike500');
+  const blocked4500 = blocked('ike4500') && !overlayWorks;
+  if (blocked500 && blocked4500) return verdict('udp-500-4500-blocked', 'down');
+  if (blocked4500) return verdict('udp-4500-blocked', 'down');
+  if (blocked500) {
+    if (overlay === 'up') {
+      return verdict(
+        'udp-500-blocked',
+        'degraded',
+        [
+          'traffic still flows over the existing SA, but a new IKE negotiation (agent restart, DPD timeout) will fail',
+        ],
+        { latent: true },
+      );
+    }
+    return verdict('udp-500-blocked', overlay === 'unknown' ? 'degraded' : 'down');
+  }
+  if (overlay === 'up' && blocked('ike4500')) {
+    return verdict('packet-loss', 'degraded', ['an IKE probe on UDP 4500 was lost while ESP on 4500 works']);
+  }
+
+  // 6./7. The data plane is dead (or unmeasured) while the IKE ports answer.
+  const ikeAnswered = [fwd, rev].some((d) => d.ike500 === 'answered' || d.ike4500 === 'answered');
+  const negotiating = fwd.sa === 'negotiating' || rev.sa === 'negotiating';
+  const noSa = [fwd, rev].some((d) => d.sa === 'none' || d.sa === 'partial');
+  if (overlay === 'dead' || overlay === 'unknown') {
+    if (negotiating && ikeAnswered) return verdict('ike-negotiation-failed', 'down');
+    if (overlay === 'dead' && (ikeAnswered || noSa || negotiating)) return verdict('tunnel-down', 'down');
+    if (overlay === 'dead') return verdict('overlay-unreachable', 'down');
+    if (noSa && ikeAnswered) return verdict('tunnel-down', 'down');
+    return verdict('unknown', 'unknown', ['the overlay ping could not be measured']);
+  }
+
+  // 8. The overlay works end to end.
+  return verdict('ok', 'up');
+}
+
+/** Which host findings decide a verdict, most fundamental first, and the state they imply. */
+const HOST_FINDING_RULES: ReadonlyArray<readonly [HostFindingCode, Cause, State]> = [
+  ['docker-unreachable', 'docker-unreachable', 'unknown'],
+  ['agent-missing', 'agent-missing', 'down'],
+  ['agent-down', 'agent-down', 'down'],
+  ['agent-multiple', 'unknown', 'unknown'],
+  ['agent-ip-invalid', 'unknown', 'unknown'],
+  ['agent-ip-misconfigured', 'agent-ip-misconfigured', 'down'],
+];
+
+function combinePing(a: PingFact, b: PingFact): PingFact {
+  for (const fact of ['dead', 'lossy', 'up'] as const) if (a === fact || b === fact) return fact;
+  return 'unknown';
+}
+
+function bothRefused(d: DirectionFacts): boolean {
+  return d.ike500 === 'refused' && d.ike4500 === 'refused';
+}
+
+function hostSummary(host: HostResult): string {
+  return `${host.name}: ${host.error ?? (host.agent ? `state ${host.state}` : 'no agent to probe from')}`;
+}

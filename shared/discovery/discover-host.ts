@@ -1,0 +1,131 @@
+import type { AgentSelector, HostConfig } from '../config/tunnelwatch-config.js';
+import { type Ipv4, type OverlayIp, parseIpv4, parseOverlayLabel } from '../domain/ipv4.js';
+import type { AgentInfo, HostFinding, HostResult, HostState } from '../report/sweep-report.js';
+import { type DockerHostClient, isTransportError } from '../transport/docker-host-client.js';
+import { pickOverlayIp } from './pick-overlay-ip.js';
+
+export interface DiscoveryOptions {
+  /** Upper bound for each Docker API call of this host's discovery. */
+  deadlineMs: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * Finds the host's one Network Agent and its addresses. Never throws: every problem becomes a
+ * HostFinding and a host state (`down` when the agent is missing or stopped, `unknown` when the
+ * host could not be asked or the answer is ambiguous).
+ */
+export async function discoverHost(
+  host: HostConfig,
+  client: DockerHostClient,
+  selector: AgentSelector,
+  opts: DiscoveryOptions,
+): Promise<HostResult> {
+  const base = { name: host.name, ...(host.underlayIp ? { underlayIp: host.underlayIp } : {}) };
+  const result = (state: HostState, agent: AgentInfo | null, findings: HostFinding[]): HostResult => ({
+    ...base,
+    state,
+    agent,
+    ...(findings.length > 0 ? { findings, error: findings.map((f) => f.message).join('; ') } : {}),
+  });
+  try {
+    const containers = await client.listContainers(selector.selectorLabel, opts);
+    const running = containers.filter((c) => c.state === 'running');
+    if (running.length === 0) {
+      if (containers.length > 0) {
+        const names = containers.map((c) => `${c.names[0] ?? c.id.slice(0, 12)} (${c.state})`).join(', ');
+        return result('down', null, [
+          { code: 'agent-down', message: `the Network Agent container is not running: ${names}` },
+        ]);
+      }
+      return result('down', null, [
+        { code: 'agent-missing', message: `no container labelled ${selector.selectorLabel} on this host` },
+      ]);
+    }
+    if (running.length > 1) {
+      const names = running.map((c) => c.names[0] ?? c.id.slice(0, 12)).join(', ');
+      return result('unknown', null, [
+        {
+          code: 'agent-multiple',
+          message: `${running.length} running containers match ${selector.selectorLabel}: ${names}`,
+        },
+      ]);
+    }
+    const details = await client.inspectContainer(running[0]!.id, opts);
+    const findings: HostFinding[] = [];
+    const overlay = await overlayIp(
+      client,
+      details.id,
+      details.labels,
+      details.dockerIps,
+      selector,
+      opts,
+      findings,
+    );
+    if (!overlay) return result('unknown', null, findings);
+    const advertised = advertisedIp(details.env, selector.advertisedIpEnv, findings);
+    const agent: AgentInfo = {
+      containerId: details.id,
+      overlayIp: overlay.ip,
+      overlayIpSource: overlay.source,
+      ...(advertised ? { advertisedIp: advertised } : {}),
+    };
+    return result(details.running ? 'up' : 'down', agent, findings);
+  } catch (e) {
+    const message = isTransportError(e) ? e.message : `discovery failed: ${String(e)}`;
+    if (isTransportError(e) && e.kind === 'not-found') {
+      // The agent vanished between list and inspect: a restart in progress.
+      return result('down', null, [{ code: 'agent-down', message }]);
+    }
+    return result('unknown', null, [{ code: 'docker-unreachable', message }]);
+  }
+}
+
+async function overlayIp(
+  client: DockerHostClient,
+  containerId: string,
+  labels: Record<string, string>,
+  dockerIps: string[],
+  selector: AgentSelector,
+  opts: DiscoveryOptions,
+  findings: HostFinding[],
+): Promise<{ ip: OverlayIp; source: 'label' | 'container' } | null> {
+  const label = labels[selector.overlayIpLabel];
+  if (label !== undefined) {
+    const parsed = parseOverlayLabel(label);
+    if (parsed) return { ip: parsed.ip, source: 'label' };
+    // The value is not echoed: it is untrusted text from the host.
+    findings.push({
+      code: 'agent-ip-invalid',
+      message: `label ${selector.overlayIpLabel} is not an IPv4 address like 10.42.7.3/16; fix the agent's label`,
+    });
+    return null;
+  }
+  try {
+    const out = await client.exec(containerId, ['ip', '-o', '-4', 'addr', 'show'], opts);
+    const ip = out.exitCode === 0 ? pickOverlayIp(out.stdout, dockerIps) : null;
+    if (ip) return { ip, source: 'container' };
+    findings.push({
+      code: 'agent-ip-invalid',
+      message: `no ${selector.overlayIpLabel} label and no overlay address found inside the agent (ip -o -4 addr exit ${out.exitCode})`,
+    });
+  } catch (e) {
+    findings.push({
+      code: 'agent-ip-invalid',
+      message: `no ${selector.overlayIpLabel} label, and reading the address inside the agent failed: ${isTransportError(e) ? e.message : String(e)}`,
+    });
+  }
+  return null;
+}
+
+function advertisedIp(env: string[], name: string, findings: HostFinding[]): Ipv4 | null {
+  const entry = env.find((e) => e.startsWith(`${name}=`));
+  if (entry === undefined) return null;
+  const ip = parseIpv4(entry.slice(name.length + 1).trim());
+  if (!ip)
+    findings.push({
+      code: 'agent-ip-invalid',
+      message: `${name} in the agent's environment is not an IPv4 address`,
+    });
+  return ip;
+}

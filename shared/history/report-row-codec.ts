@@ -1,0 +1,74 @@
+import { gunzipSync, gzipSync } from 'node:zlib';
+import type { SweepReport } from '../report/sweep-report.js';
+
+/**
+ * How one report fits in one Table Storage row: the JSON, gzipped, split across binary properties
+ * of at most 64 KiB (the per-property limit), within the 1 MiB entity limit. A 50-host report
+ * (~3 MB of JSON) gzips to ~230 KB, 4 chunks.
+ */
+export const CHUNK_BYTES = 64 * 1024;
+/**
+ * Binary travels base64-encoded (4/3 larger) and the 1 MiB entity limit applies to that (Azurite
+ * rejects 12 chunks with EntityTooLarge): 11 chunks, 704 KiB gzipped, roughly an 80-host mesh.
+ */
+export const MAX_CHUNKS = 11;
+const CHUNK_PREFIX = 'c';
+
+export interface ReportRow {
+  startedAt: string;
+  status: string;
+  durationMs: number;
+  hostCount: number;
+  pathCount: number;
+  encoding: 'gzip-json';
+  jsonBytes: number;
+  chunks: number;
+  [chunk: `c${number}`]: Uint8Array;
+}
+
+export class ReportTooLargeError extends Error {
+  constructor(compressedBytes: number) {
+    super(
+      `the sweep report is ${compressedBytes} bytes gzipped, more than one Table Storage row holds ` +
+        `(${MAX_CHUNKS} × 64 KiB); reduce the hosts per config or store fewer probes`,
+    );
+    this.name = 'ReportTooLargeError';
+  }
+}
+
+export function encodeReportRow(report: SweepReport): ReportRow {
+  const json = Buffer.from(JSON.stringify(report), 'utf8');
+  const zipped = gzipSync(json);
+  const chunks = Math.ceil(zipped.length / CHUNK_BYTES);
+  if (chunks > MAX_CHUNKS) throw new ReportTooLargeError(zipped.length);
+  const row: ReportRow = {
+    startedAt: report.startedAt,
+    status: report.status,
+    durationMs: report.durationMs,
+    hostCount: report.hosts.length,
+    pathCount: report.paths.length,
+    encoding: 'gzip-json',
+    jsonBytes: json.length,
+    chunks,
+  };
+  for (let i = 0; i < chunks; i++) {
+    row[`${CHUNK_PREFIX}${i}`] = new Uint8Array(zipped.subarray(i * CHUNK_BYTES, (i + 1) * CHUNK_BYTES));
+  }
+  return row;
+}
+
+export function decodeReportRow(row: Record<string, unknown>): SweepReport {
+  const chunks = Number(row.chunks);
+  if (row.encoding !== 'gzip-json' || !Number.isInteger(chunks) || chunks < 1 || chunks > MAX_CHUNKS) {
+    throw new Error(
+      `stored report row has an unknown encoding (${String(row.encoding)}, ${String(row.chunks)} chunks)`,
+    );
+  }
+  const parts: Buffer[] = [];
+  for (let i = 0; i < chunks; i++) {
+    const part = row[`${CHUNK_PREFIX}${i}`];
+    if (!(part instanceof Uint8Array)) throw new Error(`stored report row lacks chunk ${i} of ${chunks}`);
+    parts.push(Buffer.from(part));
+  }
+  return JSON.parse(gunzipSync(Buffer.concat(parts)).toString('utf8')) as SweepReport;
+}

@@ -1,0 +1,124 @@
+import { odata, TableClient, type TableEntityResult } from '@azure/data-tables';
+import type { SweepReport } from '../report/sweep-report.js';
+import { invertedTimeKey } from './inverted-time-key.js';
+import { DEFAULT_RECENT_LIMIT, type RecentQuery, type ReportHistoryStore } from './report-history-store.js';
+import { decodeReportRow, encodeReportRow } from './report-row-codec.js';
+import type { TableReportHistoryTarget } from './table-report-history-target.js';
+
+export type { TableReportHistoryTarget } from './table-report-history-target.js';
+
+export const DEFAULT_REPORT_TABLE = 'tunnelwatchreports';
+export const DEFAULT_RETENTION_MS = 24 * 60 * 60 * 1000;
+/** Rows deleted per save at most, so one save stays short; the rest go on the next saves. */
+const PRUNE_BATCH = 100;
+
+export interface TableReportHistoryOptions {
+  /** Rows of different monitors sharing a table are kept apart by partition. Default "sweeps". */
+  partition?: string;
+  /** Reports older than this are deleted when a newer one is saved. Default 24 h. */
+  retentionMs?: number;
+  now?: () => Date;
+}
+
+export function reportTableClient(target: TableReportHistoryTarget): TableClient {
+  const tableName = target.tableName ?? DEFAULT_REPORT_TABLE;
+  if ('connectionString' in target) {
+    // Azurite speaks plain http on loopback; real accounts are https and unaffected.
+    return TableClient.fromConnectionString(target.connectionString, tableName, {
+      allowInsecureConnection: true,
+    });
+  }
+  if (!/^https:\/\//.test(target.endpoint)) {
+    throw new Error(
+      `report table endpoint "${target.endpoint}" must start with https:// (e.g. https://<account>.table.core.windows.net)`,
+    );
+  }
+  return new TableClient(target.endpoint, tableName, target.credential);
+}
+
+/** One row per sweep, newest first by row key, pruned to a bounded history. */
+export class TableReportHistoryStore implements ReportHistoryStore {
+  private readonly partition: string;
+  private readonly retentionMs: number;
+  private readonly now: () => Date;
+  private tableReady: Promise<void> | null = null;
+
+  constructor(
+    private readonly client: TableClient,
+    options: TableReportHistoryOptions = {},
+  ) {
+    this.partition = options.partition ?? 'sweeps';
+    this.retentionMs = options.retentionMs ?? DEFAULT_RETENTION_MS;
+    this.now = options.now ?? (() => new Date());
+  }
+
+  static fromTarget(
+    target: TableReportHistoryTarget,
+    options?: TableReportHistoryOptions,
+  ): TableReportHistoryStore {
+    return new TableReportHistoryStore(reportTableClient(target), options);
+  }
+
+  async save(report: SweepReport): Promise<void> {
+    const startedAt = new Date(report.startedAt);
+    const rowKey = invertedTimeKey(startedAt);
+    await this.ensureTable();
+    await this.client.upsertEntity(
+      { partitionKey: this.partition, rowKey, ...encodeReportRow(report) },
+      'Replace',
+    );
+    await this.prune();
+  }
+
+  async latest(): Promise<SweepReport | null> {
+    const [newest] = await this.recent({ limit: 1 });
+    return newest ?? null;
+  }
+
+  async recent(query: RecentQuery = {}): Promise<SweepReport[]> {
+    const limit = Math.max(1, Math.floor(query.limit ?? DEFAULT_RECENT_LIMIT));
+    let filter = odata`PartitionKey eq ${this.partition}`;
+    // Newer sweeps have smaller keys: "since" is an upper bound on the key.
+    if (query.since) filter += ` and ${odata`RowKey le ${invertedTimeKey(query.since)}`}`;
+    const reports: SweepReport[] = [];
+    try {
+      const pages = this.client
+        .listEntities<Record<string, unknown>>({ queryOptions: { filter } })
+        .byPage({ maxPageSize: Math.min(limit, 1000) });
+      for await (const page of pages) {
+        for (const row of page as TableEntityResult<Record<string, unknown>>[]) {
+          reports.push(decodeReportRow(row));
+          if (reports.length >= limit) return reports;
+        }
+      }
+    } catch (error) {
+      if (isTableMissing(error)) return [];
+      throw error;
+    }
+    return reports;
+  }
+
+  private async prune(): Promise<void> {
+    const cutoff = new Date(this.now().getTime() - this.retentionMs);
+    const filter = `${odata`PartitionKey eq ${this.partition}`} and ${odata`RowKey gt ${invertedTimeKey(cutoff)}`}`;
+    const old = this.client.listEntities({ queryOptions: { filter, select: ['RowKey'] } });
+    let deleted = 0;
+    for await (const row of old) {
+      await this.client.deleteEntity(this.partition, row.rowKey!);
+      if (++deleted >= PRUNE_BATCH) break;
+    }
+  }
+
+  private ensureTable(): Promise<void> {
+    // createTable succeeds when the table exists already; a failure is retried on the next save.
+    this.tableReady ??= this.client.createTable().catch((error: unknown) => {
+      this.tableReady = null;
+      throw error;
+    });
+    return this.tableReady;
+  }
+}
+
+function isTableMissing(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { statusCode?: number }).statusCode === 404;
+}

@@ -1,0 +1,45 @@
+import type { HostName } from '../../domain/host-name.js';
+import { type Ipv4, parseIpv4 } from '../../domain/ipv4.js';
+import type { HostFinding } from '../../report/sweep-report.js';
+
+export interface AgentAddressInput {
+  host: HostName;
+  /** What the agent tells its peers to connect to (CATTLE_AGENT_IP-style env), when discovery found it. */
+  advertisedIp: Ipv4 | null | undefined;
+  /** The host's underlay address from the config, when given. */
+  underlayIp: Ipv4 | null | undefined;
+  /** The Docker endpoint tunnelwatch reaches the host at; its host part counts when it is an IPv4 address. */
+  dockerEndpoint: { scheme: string; host?: string };
+}
+
+export type ExpectedAddress = { ip: Ipv4; basis: 'config underlayIp' | 'Docker endpoint' } | null;
+
+/**
+ * The address the agent should advertise: the configured underlay IP, else the IPv4 address of a
+ * tcp:// or ssh:// Docker endpoint. A unix socket or a DNS name gives no expectation.
+ */
+export function expectedAgentAddress(
+  input: Pick<AgentAddressInput, 'underlayIp' | 'dockerEndpoint'>,
+): ExpectedAddress {
+  if (input.underlayIp) return { ip: input.underlayIp, basis: 'config underlayIp' };
+  const { scheme, host } = input.dockerEndpoint;
+  const ip = (scheme === 'tcp' || scheme === 'ssh') && host ? parseIpv4(host) : null;
+  return ip ? { ip, basis: 'Docker endpoint' } : null;
+}
+
+/**
+ * Flags an agent registered under an address that is not its host's underlay address (a NAT'd
+ * public IP, another host's IP, a stale address): peers then build tunnels to the wrong place.
+ * With either side unknown there is nothing to compare, and no finding: absence of evidence is not
+ * a misconfiguration (docs/probes.md).
+ */
+export function checkAgentAddress(input: AgentAddressInput): HostFinding | null {
+  const expected = expectedAgentAddress(input);
+  if (!input.advertisedIp || !expected || input.advertisedIp === expected.ip) return null;
+  return {
+    code: 'agent-ip-misconfigured',
+    message:
+      `the Network Agent on ${input.host} advertises ${input.advertisedIp} but the host's underlay address is ` +
+      `${expected.ip} (from the ${expected.basis}); register the agent with the host's internal IP`,
+  };
+}

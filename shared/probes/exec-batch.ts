@@ -1,0 +1,147 @@
+import { randomBytes } from 'node:crypto';
+import { parseIpv4 } from '../domain/ipv4.js';
+import type { DockerHostClient } from '../transport/docker-host-client.js';
+import { isTransportError } from '../transport/docker-host-client.js';
+import type { ExecJob, ExecOp, JobOutput } from './agent-probe.js';
+
+/**
+ * The one `docker exec` a sweep runs per agent. The script text is a constant: jobs arrive as
+ * positional argv (`NONCE BUDGET  ID OP ARGS…  ID OP ARGS…`) and each op has a fixed arity, so no
+ * data is ever parsed as shell. Written for BusyBox sh (also dash/bash). Every job starts in the
+ * background at once, so the batch lasts as long as its slowest job, not the sum. A watchdog kills
+ * jobs still running after BUDGET seconds: `docker exec` cannot be cancelled from the API side, so
+ * without it a timed-out batch would leave processes behind in the agent.
+ */
+export const BATCH_SCRIPT = `set -u
+nonce=$1; budget=$2; shift 2
+dir=/tmp/tunnelwatch-$nonce
+mkdir -m 700 "$dir" || exit 125
+ids=; pids=
+while [ $# -gt 0 ]; do
+  id=$1; op=$2; shift 2
+  case $op in
+    ping)
+      [ $# -ge 4 ] || exit 124
+      ping -c "$1" -i "$2" -W "$3" "$4" >"$dir/$id.out" 2>&1 &
+      shift 4 ;;
+    ipsec-sas)
+      swanctl --list-sas --raw >"$dir/$id.out" 2>&1 & ;;
+    *) exit 124 ;;
+  esac
+  ids="$ids $id"; pids="$pids $!"
+done
+( sleep "$budget"; kill $pids 2>/dev/null ) >/dev/null 2>&1 &
+watchdog=$!
+set -- $pids
+for id in $ids; do
+  wait "$1"; echo $? >"$dir/$id.rc"; shift
+done
+kill $watchdog 2>/dev/null
+for id in $ids; do
+  echo "@@tw-$nonce job $id $(cat "$dir/$id.rc")"
+  cat "$dir/$id.out"
+  echo
+  echo "@@tw-$nonce end $id"
+done
+rm -rf "$dir"
+`;
+
+/** Positional arguments per op, validated before they reach argv. */
+const OP_ARGS: Record<ExecOp, ((arg: string) => boolean)[]> = {
+  ping: [
+    (count) => /^[1-9]\d{0,2}$/.test(count),
+    (interval) => /^\d{1,2}(\.\d{1,3})?$/.test(interval),
+    (timeout) => /^[1-9]\d?$/.test(timeout),
+    (ip) => parseIpv4(ip) === ip,
+  ],
+  'ipsec-sas': [],
+};
+
+const JOB_ID = /^[a-z0-9-]{1,64}$/;
+
+export interface BatchResult {
+  outputs: Map<string, JobOutput>;
+  /** Why jobs are missing from `outputs` (the exec failed, timed out, or a job was refused). */
+  failure: string | null;
+}
+
+/** Checks one job; returns a reason when it must not run. */
+export function rejectJob(job: ExecJob): string | null {
+  if (!JOB_ID.test(job.id)) return `job id "${job.id.slice(0, 64)}" is not [a-z0-9-]+`;
+  const checks = OP_ARGS[job.op];
+  if (!checks) return `job ${job.id}: unknown op`;
+  if (job.args.length !== checks.length) return `job ${job.id}: ${job.op} takes ${checks.length} arguments`;
+  const bad = job.args.findIndex((arg, i) => !checks[i]!(arg));
+  return bad === -1 ? null : `job ${job.id}: argument ${bad + 1} of ${job.op} is not valid`;
+}
+
+export function batchArgv(jobs: readonly ExecJob[], budgetSec: number, nonce: string): string[] {
+  return [
+    'sh',
+    '-c',
+    BATCH_SCRIPT,
+    'tunnelwatch-batch',
+    nonce,
+    String(budgetSec),
+    ...jobs.flatMap((j) => [j.id, j.op, ...j.args]),
+  ];
+}
+
+/** Splits the script's stdout into job outputs; a job whose block is absent or cut off is left out. */
+export function parseBatchOutput(stdout: string, nonce: string): Map<string, JobOutput> {
+  const outputs = new Map<string, JobOutput>();
+  const lines = stdout.replace(/\r\n/g, '\n').split('\n');
+  const start = new RegExp(`^@@tw-${nonce} job ([a-z0-9-]+) (\\d+)$`);
+  for (let i = 0; i < lines.length; i++) {
+    const head = start.exec(lines[i]!);
+    if (!head) continue;
+    const id = head[1]!;
+    const end = lines.indexOf(`@@tw-${nonce} end ${id}`, i + 1);
+    if (end === -1) break;
+    // The script adds one newline after each job's output so the end marker starts a line.
+    const body = lines.slice(i + 1, end);
+    if (body.at(-1) === '') body.pop();
+    outputs.set(id, { exitCode: Number(head[2]), output: body.join('\n') });
+    i = end;
+  }
+  return outputs;
+}
+
+export interface BatchOptions {
+  deadlineMs: number;
+  signal?: AbortSignal;
+}
+
+/** Runs all jobs in one exec. Never throws: failures come back as `failure` with the outputs that exist. */
+export async function runExecBatch(
+  client: DockerHostClient,
+  containerId: string,
+  jobs: readonly ExecJob[],
+  opts: BatchOptions,
+): Promise<BatchResult> {
+  const refused = jobs.map(rejectJob).filter((r): r is string => r !== null);
+  const runnable = jobs.filter((j) => rejectJob(j) === null);
+  if (runnable.length === 0) return { outputs: new Map(), failure: refused[0] ?? null };
+  const nonce = randomBytes(8).toString('hex');
+  // The in-agent watchdog fires a little before our deadline so the exec usually returns what finished.
+  const budgetSec = Math.max(1, Math.floor(opts.deadlineMs / 1000) - 1);
+  try {
+    const result = await client.exec(containerId, batchArgv(runnable, budgetSec, nonce), opts);
+    const outputs = parseBatchOutput(result.stdout, nonce);
+    let failure: string | null = refused[0] ?? null;
+    if (outputs.size < runnable.length) {
+      failure = describeExit(result.exitCode, result.stdout + result.stderr);
+    }
+    return { outputs, failure };
+  } catch (e) {
+    return { outputs: new Map(), failure: isTransportError(e) ? e.message : `exec failed: ${String(e)}` };
+  }
+}
+
+function describeExit(exitCode: number, text: string): string {
+  const hint = text.trim().split('\n').at(-1)?.slice(0, 200) ?? '';
+  if (exitCode === 126 || exitCode === 127)
+    return `the agent cannot run sh (exit ${exitCode}${hint ? `: ${hint}` : ''})`;
+  if (exitCode === 125) return 'the agent has no writable /tmp for the probe batch';
+  return `probe batch ended early (exit ${exitCode}${hint ? `: ${hint}` : ''})`;
+}

@@ -1,0 +1,95 @@
+import { randomBytes } from 'node:crypto';
+import type { PathResult } from '../../report/sweep-report.js';
+import type { DockerHostClient } from '../../transport/docker-host-client.js';
+import type { AgentProbe, AgentProbeContext } from '../agent-probe.js';
+import { unknownPath } from '../ping/ping-path-result.js';
+import { type IkePort, ikePathResult, ikeProbeKind, parseIkeProbeLines } from './ike-path-result.js';
+import { IKE_PROBE_SCRIPT } from './ike-probe-script.js';
+import { buildIkeSaInitRequest, withNonEspMarker } from './ike-sa-init-request.js';
+
+/** Image name of the probe sidecar. Bump the tag whenever scripts/build-probe-image.sh changes its content. */
+export const IKE_PROBE_IMAGE = 'tunnelwatch/ike-probe:1';
+
+export interface IkeProbeImage {
+  name: string;
+  /** The rootfs tarball scripts/build-probe-image.sh writes; imported onto a host only when the image is missing. */
+  rootfsTarPath: string;
+}
+
+// Container create + start + wait + remove costs a few hundred ms on top of the probe wait itself;
+// importing the ~3 MB image happens once per host.
+const SIDECAR_OVERHEAD_MS = 5_000;
+const IMAGE_IMPORT_DEADLINE_MS = 20_000;
+
+const PORTS: readonly IkePort[] = [500, 4500];
+
+/**
+ * IKE reachability from the source agent's own network namespace: ONE short-lived sidecar per agent
+ * per sweep (`NetworkMode: container:<agent>`) sends a stateless IKE_SA_INIT to every peer on UDP 500
+ * and 4500 at once, so its packets leave with the agent's address and NAT, exactly like charon's.
+ */
+export function ikeAgentProbe(
+  image: IkeProbeImage,
+  random: (n: number) => Uint8Array = randomBytes,
+): AgentProbe {
+  return {
+    kinds: ['ike-udp500', 'ike-udp4500'],
+    async run(ctx: AgentProbeContext, client: DockerHostClient, signal: AbortSignal): Promise<PathResult[]> {
+      const jobs = ctx.peers.flatMap((peer, index) =>
+        PORTS.map((port) => ({ id: `p${index}-${port}`, peer, port, spi: nonZeroSpi(random) })),
+      );
+      const targets = jobs.filter((j) => j.peer.underlayIp !== null);
+      const unaddressed = jobs
+        .filter((j) => j.peer.underlayIp === null)
+        .map((j) =>
+          unknownPath(
+            ctx.self,
+            j.peer.name,
+            ikeProbeKind(j.port),
+            null,
+            'no underlay address known for this peer',
+          ),
+        );
+      if (targets.length === 0) return unaddressed;
+
+      await client.ensureImage(image.name, image.rootfsTarPath, {
+        deadlineMs: IMAGE_IMPORT_DEADLINE_MS,
+        signal,
+      });
+      const argv = [
+        '/bin/bash',
+        '-c',
+        IKE_PROBE_SCRIPT,
+        'ike-probe',
+        (ctx.timing.ikeTimeoutMs / 1000).toFixed(3),
+        ...targets.flatMap((j) => {
+          const request = buildIkeSaInitRequest({ spi: j.spi, nonce: random(32) });
+          const bytes = j.port === 4500 ? withNonEspMarker(request) : request;
+          return [j.id, j.peer.underlayIp!, String(j.port), Buffer.from(bytes).toString('hex')];
+        }),
+      ];
+      const result = await client.runSidecar({
+        image: image.name,
+        networkOfContainer: ctx.agent.containerId,
+        argv,
+        deadlineMs: ctx.timing.ikeTimeoutMs + SIDECAR_OVERHEAD_MS,
+        signal,
+      });
+      const lines = parseIkeProbeLines(result.stdout);
+      const measured = targets.map((j) => {
+        const path = ikePathResult(ctx.self, j.peer.name, j.port, j.peer.underlayIp!, j.spi, lines.get(j.id));
+        return path.state === 'unknown' && !lines.has(j.id) && result.exitCode !== 0
+          ? { ...path, error: `the IKE probe sidecar exited with ${result.exitCode}` }
+          : path;
+      });
+      return [...measured, ...unaddressed];
+    },
+  };
+}
+
+function nonZeroSpi(random: (n: number) => Uint8Array): Uint8Array {
+  for (;;) {
+    const spi = random(8);
+    if (spi.some((b) => b !== 0)) return spi;
+  }
+}

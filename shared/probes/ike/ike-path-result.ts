@@ -1,0 +1,95 @@
+import type { HostName } from '../../domain/host-name.js';
+import type { Ipv4 } from '../../domain/ipv4.js';
+import type { PathResult } from '../../report/sweep-report.js';
+import { unknownPath } from '../ping/ping-path-result.js';
+import type { ProbeKind } from '../probe-kind.js';
+import { parseIkeResponse } from './ike-response.js';
+
+export type IkePort = 500 | 4500;
+
+export function ikeProbeKind(port: IkePort): ProbeKind {
+  return port === 500 ? 'ike-udp500' : 'ike-udp4500';
+}
+
+/** One line of the sidecar's output, split: `<id> <outcome> [rtt µs] [reply hex]`. */
+export function parseIkeProbeLines(output: string): Map<string, string[]> {
+  const lines = new Map<string, string[]>();
+  for (const line of output.split('\n')) {
+    const [id, ...rest] = line.trim().split(/\s+/);
+    if (id && id !== '-' && rest.length > 0) lines.set(id, rest);
+  }
+  return lines;
+}
+
+/**
+ * Turns the sidecar's verdict on one probe into a path result. One probe is one packet: sent 1,
+ * received 1 when any IKE answer carrying our SPI came back.
+ */
+export function ikePathResult(
+  from: HostName,
+  to: HostName,
+  port: IkePort,
+  target: Ipv4,
+  spi: Uint8Array,
+  fields: string[] | undefined,
+): PathResult {
+  const probe = ikeProbeKind(port);
+  if (!fields) return unknownPath(from, to, probe, target, 'the IKE probe sidecar did not report this probe');
+  const [outcome, rttText, hex] = fields;
+  const base = { from, to, probe, target, sent: 1 };
+  const lost = { ...base, received: 0, lossRatio: 1, rttMs: null, state: 'down' as const };
+  switch (outcome) {
+    case 'timeout':
+      return { ...lost, ike: { outcome: 'timeout' } };
+    case 'refused':
+      return {
+        ...lost,
+        ike: { outcome: 'refused' },
+        error: `ICMP port unreachable: nothing listens on UDP ${port} at ${target}`,
+      };
+    case 'answered': {
+      const reply = hex && /^([0-9a-f]{2})+$/.test(hex) ? Uint8Array.from(Buffer.from(hex, 'hex')) : null;
+      const parsed = reply
+        ? parseIkeResponse(reply, spi)
+        : { kind: 'malformed' as const, reason: 'no reply bytes' };
+      if (parsed.kind !== 'answered') {
+        return {
+          ...unknownPath(
+            from,
+            to,
+            probe,
+            target,
+            `UDP ${port} answered, but not with IKE (${parsed.reason})`,
+          ),
+          sent: 1,
+          ike: { outcome: 'error' },
+        };
+      }
+      const rtt = microsToMs(rttText);
+      return {
+        ...base,
+        state: 'up',
+        received: 1,
+        lossRatio: 0,
+        rttMs: rtt === null ? null : { min: rtt, avg: rtt, max: rtt },
+        ike: { outcome: 'answered', response: parsed.response },
+      };
+    }
+    default:
+      return {
+        ...unknownPath(
+          from,
+          to,
+          probe,
+          target,
+          `the IKE probe could not run (${fields.join(' ').slice(0, 80)})`,
+        ),
+        ike: { outcome: 'error' },
+      };
+  }
+}
+
+function microsToMs(text: string | undefined): number | null {
+  if (!text || !/^\d{1,9}$/.test(text)) return null;
+  return Math.round(Number(text) / 10) / 100;
+}

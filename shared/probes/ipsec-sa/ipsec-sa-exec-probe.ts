@@ -1,0 +1,111 @@
+import type { Ipv4 } from '../../domain/ipv4.js';
+import type { PathResult, SaDetail, State } from '../../report/sweep-report.js';
+import type { AgentProbeContext, ExecProbe, JobOutput, PeerTarget } from '../agent-probe.js';
+import { unknownPath } from '../ping/ping-path-result.js';
+import { type IkeSaEntry, parseListSas } from './parse-list-sas.js';
+
+const JOB_ID = 'ipsec-sas';
+
+/** Prefix of a path's `error` when charon itself does not answer inside the agent (diagnosis keys on it). */
+export const IKE_DAEMON_UNREACHABLE = 'the IKE daemon does not answer in the agent';
+
+/**
+ * Tunnel state as the source agent's strongSwan sees it: one `swanctl --list-sas --raw` job in the
+ * exec batch, one `ipsec-sa` path per peer. No packets are sent, so sent/received stay 0.
+ */
+export const ipsecSaExecProbe: ExecProbe = {
+  kinds: ['ipsec-sa'],
+  jobs: () => [{ id: JOB_ID, op: 'ipsec-sas', args: [] }],
+  parse(ctx: AgentProbeContext, outputs: ReadonlyMap<string, JobOutput>): PathResult[] {
+    return ipsecSaPaths(ctx, outputs.get(JOB_ID));
+  },
+};
+
+export function ipsecSaPaths(ctx: AgentProbeContext, job: JobOutput | undefined): PathResult[] {
+  const unknownAll = (reason: string) =>
+    ctx.peers.map((peer) => unknownPath(ctx.self, peer.name, 'ipsec-sa', peer.underlayIp, reason));
+  if (!job) return unknownAll('the probe batch did not finish swanctl --list-sas');
+  if (job.exitCode === 126 || job.exitCode === 127)
+    return unknownAll('swanctl is not installed in the agent container');
+  const parsed = parseListSas(job.output);
+  if (!parsed.ok && parsed.daemonUnreachable) {
+    return ctx.peers.map((peer) => ({
+      ...result(ctx, peer, 'down', { ikeState: null, childState: null }),
+      error: `${IKE_DAEMON_UNREACHABLE}: ${parsed.reason}`,
+    }));
+  }
+  if (!parsed.ok) return unknownAll(`could not read swanctl --list-sas: ${parsed.reason}`);
+  return ctx.peers.map((peer) => {
+    const sa = bestSaFor(parsed.sas, peer.underlayIp, peer.overlayIp);
+    if (!sa) return result(ctx, peer, 'down', { ikeState: null, childState: null });
+    const child = bestChild(sa);
+    const state: State =
+      sa.state !== 'ESTABLISHED' ? 'down' : child?.state === 'INSTALLED' ? 'up' : 'degraded';
+    const detail: SaDetail = {
+      ikeState: sa.state,
+      childState: child?.state ?? null,
+      ...(sa.establishedSec === undefined ? {} : { establishedSec: sa.establishedSec }),
+      ...(sa.rekeySec === undefined ? {} : { rekeySec: sa.rekeySec }),
+      ...(child?.bytesIn === undefined ? {} : { bytesIn: child.bytesIn }),
+      ...(child?.bytesOut === undefined ? {} : { bytesOut: child.bytesOut }),
+      ...(child?.packetsIn === undefined ? {} : { packetsIn: child.packetsIn }),
+      ...(child?.packetsOut === undefined ? {} : { packetsOut: child.packetsOut }),
+    };
+    return result(ctx, peer, state, detail);
+  });
+}
+
+function result(ctx: AgentProbeContext, peer: PeerTarget, state: State, sa: SaDetail): PathResult {
+  return {
+    from: ctx.self,
+    to: peer.name,
+    probe: 'ipsec-sa',
+    ...(peer.underlayIp ? { target: peer.underlayIp } : {}),
+    state,
+    sent: 0,
+    received: 0,
+    lossRatio: 0,
+    rttMs: null,
+    sa,
+  };
+}
+
+/**
+ * The SA that speaks for the tunnel to a peer: matched by remote address (the peer's advertised or
+ * underlay IP, as charon sees it), else by a CHILD SA whose remote traffic selector covers the
+ * peer's overlay IP. Among several (rekeying duplicates, a stranger's half-open SA from the same
+ * NAT address) the most established one wins.
+ */
+export function bestSaFor(
+  sas: readonly IkeSaEntry[],
+  underlayIp: Ipv4 | null,
+  overlayIp: Ipv4 | null,
+): IkeSaEntry | null {
+  let candidates = underlayIp ? sas.filter((sa) => sa.remoteHost === underlayIp) : [];
+  if (candidates.length === 0 && overlayIp) {
+    candidates = sas.filter((sa) =>
+      sa.children.some((c) => c.remoteTs.some((ts) => cidrContains(ts, overlayIp))),
+    );
+  }
+  return [...candidates].sort((a, b) => rank(b) - rank(a))[0] ?? null;
+}
+
+function rank(sa: IkeSaEntry): number {
+  const established = sa.state === 'ESTABLISHED' ? 4 : 0;
+  const installed = sa.children.some((c) => c.state === 'INSTALLED') ? 2 : 0;
+  const named = sa.name === '(unnamed)' ? 0 : 1;
+  return established + installed + named;
+}
+
+function bestChild(sa: IkeSaEntry) {
+  return sa.children.find((c) => c.state === 'INSTALLED') ?? sa.children[0];
+}
+
+function cidrContains(cidr: string, ip: string): boolean {
+  const [net, prefixText] = cidr.split('/');
+  const prefix = prefixText === undefined ? 32 : Number(prefixText);
+  if (!net || !/^\d+\.\d+\.\d+\.\d+$/.test(net) || !(prefix >= 0 && prefix <= 32)) return false;
+  const toInt = (a: string) => a.split('.').reduce((n, o) => (n << 8) + Number(o), 0) >>> 0;
+  const mask = prefix === 0 ? 0 : (~0 << (32 - prefix)) >>> 0;
+  return (toInt(net) & mask) >>> 0 === (toInt(ip) & mask) >>> 0;
+}

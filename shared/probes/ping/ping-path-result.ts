@@ -1,0 +1,66 @@
+import type { HostName } from '../../domain/host-name.js';
+import type { Ipv4 } from '../../domain/ipv4.js';
+import type { PathResult, State } from '../../report/sweep-report.js';
+import type { JobOutput } from '../agent-probe.js';
+import type { ProbeKind } from '../probe-kind.js';
+import { parsePingOutput } from './parse-ping-output.js';
+
+/** up = no loss, degraded = some loss, down = all lost or unroutable, unknown = could not measure. */
+export function pingPathResult(
+  from: HostName,
+  to: HostName,
+  probe: ProbeKind,
+  target: Ipv4,
+  sent: number,
+  job: JobOutput | undefined,
+): PathResult {
+  const base = { from, to, probe, target };
+  if (!job) return unknownPath(from, to, probe, target, 'the probe batch did not finish this ping');
+  if (job.exitCode === 126 || job.exitCode === 127) {
+    return unknownPath(from, to, probe, target, 'ping is not installed in the agent container');
+  }
+  const parsed = parsePingOutput(job.output);
+  if (!parsed.ok) {
+    if (parsed.unreachable) {
+      return { ...base, state: 'down', sent, received: 0, lossRatio: 1, rttMs: null, error: parsed.reason };
+    }
+    const killed = job.exitCode > 128 ? 'ping was stopped at the sweep deadline' : parsed.reason;
+    return unknownPath(from, to, probe, target, killed);
+  }
+  const state: State = parsed.received === parsed.sent ? 'up' : parsed.received === 0 ? 'down' : 'degraded';
+  return {
+    ...base,
+    state,
+    sent: parsed.sent,
+    received: parsed.received,
+    lossRatio: round(parsed.lossRatio),
+    rttMs: parsed.rttMs,
+    samplesMs: parsed.samplesMs,
+    ...(parsed.errors.length > 0 ? { error: parsed.errors[0] } : {}),
+  };
+}
+
+export function unknownPath(
+  from: HostName,
+  to: HostName,
+  probe: ProbeKind,
+  target: Ipv4 | null,
+  error: string,
+): PathResult {
+  return {
+    from,
+    to,
+    probe,
+    ...(target ? { target } : {}),
+    state: 'unknown',
+    sent: 0,
+    received: 0,
+    lossRatio: 0,
+    rttMs: null,
+    error,
+  };
+}
+
+function round(ratio: number): number {
+  return Math.round(ratio * 10_000) / 10_000;
+}

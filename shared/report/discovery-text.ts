@@ -1,0 +1,23 @@
+import type { HostResult } from './sweep-report.js';
+
+/** `tunnelwatch discover` without --json: one line per host. */
+export function renderDiscoveryText(hosts: readonly HostResult[]): string {
+  const rows = hosts.map((h) => [
+    h.name,
+    h.state,
+    h.agent ? h.agent.containerId.slice(0, 12) : '-',
+    h.agent ? `${h.agent.overlayIp} (${h.agent.overlayIpSource ?? 'label'})` : '-',
+    h.agent?.advertisedIp ?? h.underlayIp ?? '-',
+    h.error ?? '',
+  ]);
+  const all = [['HOST', 'STATE', 'AGENT', 'OVERLAY IP', 'UNDERLAY IP', 'PROBLEM'], ...rows];
+  const widths = all[0]!.map((_, i) => Math.max(...all.map((r) => r[i]!.length)));
+  return `${all
+    .map((r) =>
+      r
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n')}\n`;
+}

@@ -1,0 +1,6 @@
+import type { SweepReport } from './sweep-report.js';
+
+/** The `--json` output: exactly one JSON document, newline-terminated. */
+export function renderReportJson(report: SweepReport): string {
+  return `${JSON.stringify(report, null, 2)}\n`;
+}

@@ -1,0 +1,74 @@
+import type { HostResult, PathResult, SweepReport } from './sweep-report.js';
+
+/**
+ * The human-readable sweep result: a from×to matrix of overlay ping RTT / loss, the hosts with
+ * their findings, then one verdict per ordered pair. Pinned by a golden file.
+ */
+export function renderTextMatrix(report: SweepReport): string {
+  const lines: string[] = [];
+  lines.push(
+    `tunnelwatch sweep at ${report.startedAt}: ${report.status.toUpperCase()} (${report.durationMs} ms)`,
+  );
+  lines.push('');
+  lines.push(...matrix(report, 'overlay-icmp'));
+  if (report.paths.some((p) => p.probe === 'underlay-icmp')) {
+    lines.push('');
+    lines.push(...matrix(report, 'underlay-icmp'));
+  }
+  lines.push('');
+  lines.push('hosts');
+  lines.push(...table(report.hosts.map(hostRow)).map((l) => `  ${l}`));
+  if (report.verdicts.length > 0) {
+    lines.push('');
+    lines.push('verdicts');
+    lines.push(
+      ...table(
+        report.verdicts.map((v) => [
+          `${v.from} -> ${v.to}`,
+          v.state,
+          v.latent ? `${v.cause} (latent)` : v.cause,
+          v.advice,
+        ]),
+      ).map((l) => `  ${l}`),
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function matrix(report: SweepReport, probe: PathResult['probe']): string[] {
+  const names = report.hosts.map((h) => h.name as string);
+  const cell = (from: string, to: string) => {
+    if (from === to) return '-';
+    const path = report.paths.find((p) => p.probe === probe && p.from === from && p.to === to);
+    return path ? pathCell(path) : 'n/a';
+  };
+  const header = [`${probe} from \\ to`, ...names];
+  return table([header, ...names.map((from) => [from, ...names.map((to) => cell(from, to))])]);
+}
+
+function pathCell(path: PathResult): string {
+  if (path.state === 'unknown') return 'unknown';
+  const loss = `${Math.round(path.lossRatio * 100)}%`;
+  return path.rttMs ? `${path.rttMs.avg.toFixed(2)} ms ${loss}` : `${path.state} ${loss}`;
+}
+
+function hostRow(host: HostResult): string[] {
+  const agent = host.agent
+    ? `agent ${host.agent.containerId.slice(0, 12)} overlay ${host.agent.overlayIp}`
+    : 'no agent';
+  return [host.name, host.state, agent, host.error ?? ''];
+}
+
+/** Left-aligned columns separated by two spaces, trailing blanks trimmed. */
+function table(rows: string[][]): string[] {
+  const widths: number[] = [];
+  for (const row of rows) {
+    for (const [i, c] of row.entries()) widths[i] = Math.max(widths[i] ?? 0, c.length);
+  }
+  return rows.map((row) =>
+    row
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd(),
+  );
+}

@@ -1,0 +1,82 @@
+import type { ReportHistoryStore } from '../history/report-history-store.js';
+import { escapeHtml } from '../report/html/html-escape.js';
+import { MATRIX_PAGE_CSP, type MatrixPageOptions, renderMatrixPage } from '../report/html/matrix-page.js';
+
+/**
+ * The two read routes, independent of who serves them (the Functions host or `tunnelwatch serve`):
+ * GET /api/matrix → the page, GET /api/report → the latest report JSON.
+ */
+
+export type ReportSource = Pick<ReportHistoryStore, 'latest' | 'recent'>;
+
+export interface RouteResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export interface MatrixRouteOptions {
+  page?: MatrixPageOptions;
+  now?: () => Date;
+}
+
+const COMMON_HEADERS = {
+  'cache-control': 'no-store',
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+};
+
+/** The page's own policy plus what only a header can say: it may not be framed. */
+const PAGE_HEADERS = {
+  ...COMMON_HEADERS,
+  'content-type': 'text/html; charset=utf-8',
+  'content-security-policy': `${MATRIX_PAGE_CSP}; frame-ancestors 'none'`,
+};
+const JSON_HEADERS = { ...COMMON_HEADERS, 'content-type': 'application/json; charset=utf-8' };
+
+const NO_REPORT =
+  'No sweep report is stored yet: the first sweep has not finished, or it could not save its report.';
+
+export async function matrixRoute(
+  source: ReportSource,
+  options: MatrixRouteOptions = {},
+): Promise<RouteResponse> {
+  const historyLength = options.page?.historyLength ?? 12;
+  const recent = await source.recent({ limit: historyLength });
+  const latest = recent[0] ?? (await source.latest());
+  if (!latest) {
+    return {
+      status: 503,
+      headers: { ...PAGE_HEADERS, 'retry-after': '60' },
+      body: `<!doctype html><html lang="en"><meta charset="utf-8"><title>tunnelwatch</title><p>${escapeHtml(NO_REPORT)}</p></html>\n`,
+    };
+  }
+  const now = options.now?.() ?? new Date();
+  return { status: 200, headers: PAGE_HEADERS, body: renderMatrixPage(latest, recent, now, options.page) };
+}
+
+export async function reportRoute(source: ReportSource): Promise<RouteResponse> {
+  const latest = await source.latest();
+  if (!latest) {
+    return {
+      status: 503,
+      headers: { ...JSON_HEADERS, 'retry-after': '60' },
+      body: JSON.stringify({ error: NO_REPORT }),
+    };
+  }
+  return { status: 200, headers: JSON_HEADERS, body: `${JSON.stringify(latest)}\n` };
+}
+
+/** What a failing store turns into: the cause's class, never its message (it may quote a connection string). */
+export function storeFailureResponse(error: unknown, json: boolean): RouteResponse {
+  const kind = error instanceof Error ? error.name : 'error';
+  const statusCode = (error as { statusCode?: unknown })?.statusCode;
+  const text = `Could not read the stored sweep report (${kind}${typeof statusCode === 'number' ? ` ${statusCode}` : ''}); see the server log.`;
+  return json
+    ? { status: 502, headers: JSON_HEADERS, body: JSON.stringify({ error: text }) }
+    : {
+        status: 502,
+        headers: PAGE_HEADERS,
+        body: `<!doctype html><html lang="en"><meta charset="utf-8"><title>tunnelwatch</title><p>${escapeHtml(text)}</p></html>\n`,
+      };
+}

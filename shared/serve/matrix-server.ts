@@ -1,0 +1,116 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { isIP } from 'node:net';
+import type { SweepReport } from '../report/sweep-report.js';
+import {
+  type MatrixRouteOptions,
+  matrixRoute,
+  type ReportSource,
+  type RouteResponse,
+  reportRoute,
+  storeFailureResponse,
+} from './matrix-routes.js';
+
+export interface MatrixServerOptions extends MatrixRouteOptions {
+  /** Where reports come from: a history store, or a function returning the latest report. */
+  store?: ReportSource;
+  getReport?: () => Promise<SweepReport | null>;
+  /** Default 127.0.0.1. The page has no authentication, so only loopback is accepted by default. */
+  host?: string;
+  /** 0 (default) picks a free port; read it from the result. */
+  port?: number;
+  /** Allow a non-loopback host, for people who put their own authenticating proxy in front. */
+  allowNonLoopback?: boolean;
+  /** Where request failures are reported. Default: stderr. */
+  log?: (message: string) => void;
+}
+
+export interface MatrixServer {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Serves GET /api/matrix and GET /api/report (and / → /api/matrix) for `tunnelwatch serve`. */
+export async function startMatrixServer(options: MatrixServerOptions): Promise<MatrixServer> {
+  const source = reportSource(options);
+  const host = options.host ?? '127.0.0.1';
+  if (!isLoopback(host) && !options.allowNonLoopback) {
+    throw new Error(
+      `serve host "${host}" is not a loopback address: the matrix page has no authentication; use 127.0.0.1 (or ::1) and a proxy that authenticates`,
+    );
+  }
+  const log = options.log ?? ((message: string) => process.stderr.write(`${message}\n`));
+
+  const server = createServer((req, res) => {
+    handle(req, source, options)
+      .then((response) => send(res, req, response))
+      .catch((error: unknown) => {
+        log(`tunnelwatch serve: ${req.url}: ${error instanceof Error ? error.message : String(error)}`);
+        send(res, req, storeFailureResponse(error, req.url?.startsWith('/api/report') ?? false));
+      });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : (options.port ?? 0);
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  return {
+    url: `http://${urlHost}:${port}`,
+    port,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}
+
+async function handle(
+  req: IncomingMessage,
+  source: ReportSource,
+  options: MatrixRouteOptions,
+): Promise<RouteResponse> {
+  const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    return {
+      status: 405,
+      headers: { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' },
+      body: 'Only GET and HEAD.\n',
+    };
+  }
+  if (path === '/') return { status: 302, headers: { location: '/api/matrix' }, body: '' };
+  if (path === '/api/matrix') return matrixRoute(source, options);
+  if (path === '/api/report') return reportRoute(source);
+  return {
+    status: 404,
+    headers: { 'content-type': 'text/plain; charset=utf-8' },
+    body: 'Not found: try /api/matrix or /api/report.\n',
+  };
+}
+
+function send(res: ServerResponse, req: IncomingMessage, response: RouteResponse): void {
+  const body = Buffer.from(response.body, 'utf8');
+  res.writeHead(response.status, { ...response.headers, 'content-length': String(body.length) });
+  res.end(req.method === 'HEAD' ? undefined : body);
+}
+
+function reportSource(options: MatrixServerOptions): ReportSource {
+  if (options.store) return options.store;
+  const getReport = options.getReport;
+  if (!getReport) throw new Error('startMatrixServer needs either `store` or `getReport`');
+  return {
+    latest: getReport,
+    recent: async () => {
+      const latest = await getReport();
+      return latest ? [latest] : [];
+    },
+  };
+}
+
+function isLoopback(host: string): boolean {
+  if (host === 'localhost') return true;
+  if (isIP(host) === 4) return host.startsWith('127.');
+  return host === '::1';
+}

@@ -1,0 +1,122 @@
+import type { HostConfig, TunnelwatchConfig } from '../config/tunnelwatch-config.js';
+import type { PairEvidence } from '../diagnosis/pair-evidence.js';
+import { discoverHosts } from '../discovery/discover-hosts.js';
+import type { AgentProbe, AgentProbeContext, ExecProbe } from '../probes/agent-probe.js';
+import { PROBE_KINDS } from '../probes/probe-kind.js';
+import {
+  type HostResult,
+  type PathResult,
+  SCHEMA_VERSION,
+  type State,
+  type SweepReport,
+  type Verdict,
+  worstState,
+} from '../report/sweep-report.js';
+import type { DockerHostClient } from '../transport/docker-host-client.js';
+import { boundedMap } from './bounded-map.js';
+import { peerTargets } from './peer-targets.js';
+import { probeAgent } from './probe-agent.js';
+import type { SweepProgress } from './sweep-progress.js';
+
+/** The adapters a sweep runs on; shells (CLI, Timer Function) build them, tests fake them. */
+export interface SweepDeps {
+  clientFor: (host: HostConfig) => DockerHostClient;
+  /** Probes riding in the per-agent exec batch (overlay-icmp, underlay-icmp, ipsec-sa, …). */
+  execProbes: readonly ExecProbe[];
+  /** Probes that use the Docker API themselves (e.g. the IKE sidecar). */
+  agentProbes?: readonly AgentProbe[];
+  diagnose: (evidence: PairEvidence) => Verdict;
+  onProgress?: (event: SweepProgress) => void;
+  now?: () => Date;
+  signal?: AbortSignal;
+}
+
+// Discovery gets at most this share of the sweep deadline, so probing always has time left.
+const DISCOVERY_SHARE = 1 / 3;
+// Kept back from the deadline for diagnosis and report assembly.
+const ASSEMBLY_MARGIN_MS = 200;
+
+/**
+ * One sweep: discover every host in parallel, probe from every agent (bounded concurrency, one exec
+ * each), diagnose every ordered pair. Always returns a report within `config.sweep.deadlineMs`
+ * (plus assembly time); unreachable hosts and failed probes become `unknown`, never exceptions.
+ */
+export async function runSweep(config: TunnelwatchConfig, deps: SweepDeps): Promise<SweepReport> {
+  const now = deps.now ?? (() => new Date());
+  const started = now();
+  const t0 = performance.now();
+  const remaining = () => config.sweep.deadlineMs - (performance.now() - t0);
+
+  const hosts = await discoverHosts(config, deps.clientFor, {
+    deadlineMs: Math.max(500, Math.floor(config.sweep.deadlineMs * DISCOVERY_SHARE)),
+    ...(deps.signal ? { signal: deps.signal } : {}),
+  });
+  const probing = hosts.filter(
+    (h): h is HostResult & { agent: NonNullable<HostResult['agent']> } => h.agent !== null,
+  );
+  deps.onProgress?.({ phase: 'discovered', hosts: hosts.length, agents: probing.length });
+
+  const configByName = new Map(config.hosts.map((h) => [h.name, h]));
+  let done = 0;
+  const perAgent = await boundedMap(probing, config.sweep.concurrency, async (host) => {
+    const ctx: AgentProbeContext = {
+      self: host.name,
+      agent: host.agent,
+      peers: peerTargets(host, hosts),
+      timing: config.probes,
+    };
+    const budget = Math.floor(remaining() - ASSEMBLY_MARGIN_MS);
+    const paths =
+      budget <= 0
+        ? []
+        : await probeAgentSafely(ctx, deps.clientFor(configByName.get(host.name)!), deps, budget);
+    deps.onProgress?.({ phase: 'agent-probed', host: host.name, done: ++done, total: probing.length });
+    return paths;
+  });
+  const paths = sortPaths(perAgent.flat(), hosts);
+
+  const verdicts: Verdict[] = [];
+  for (const from of hosts) {
+    for (const to of hosts) {
+      if (from.name === to.name) continue;
+      const forward = paths.filter((p) => p.from === from.name && p.to === to.name);
+      const reverse = paths.filter((p) => p.from === to.name && p.to === from.name);
+      verdicts.push(deps.diagnose({ from, to, forward, reverse }));
+    }
+  }
+  deps.onProgress?.({ phase: 'diagnosed', pairs: verdicts.length });
+
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    startedAt: started.toISOString(),
+    durationMs: Math.round(performance.now() - t0),
+    status: sweepStatus(hosts, verdicts),
+    hosts,
+    paths,
+    verdicts,
+  };
+}
+
+async function probeAgentSafely(
+  ctx: AgentProbeContext,
+  client: DockerHostClient,
+  deps: SweepDeps,
+  budgetMs: number,
+): Promise<PathResult[]> {
+  return probeAgent(ctx, client, deps.execProbes, deps.agentProbes ?? [], budgetMs, deps.signal);
+}
+
+/** Worst verdict; with fewer than two hosts there are no pairs and the hosts speak for themselves. */
+export function sweepStatus(hosts: readonly HostResult[], verdicts: readonly Verdict[]): State {
+  if (verdicts.length > 0) return worstState(verdicts.map((v) => v.state));
+  if (hosts.length === 0) return 'unknown';
+  return worstState(hosts.map((h) => h.state));
+}
+
+/** Report order: probe kind, then hosts in config order. */
+function sortPaths(paths: PathResult[], hosts: readonly HostResult[]): PathResult[] {
+  const kind = (p: PathResult) => PROBE_KINDS.indexOf(p.probe);
+  const index = new Map(hosts.map((h, i) => [h.name as string, i]));
+  const at = (name: string) => index.get(name) ?? hosts.length;
+  return paths.sort((a, b) => kind(a) - kind(b) || at(a.from) - at(b.from) || at(a.to) - at(b.to));
+}

@@ -1,0 +1,14 @@
+import type { SweepReport } from '../report/sweep-report.js';
+
+/** The one log line per sweep: status, counts, and the non-ok causes. */
+export function sweepSummary(report: SweepReport): string {
+  const agents = report.hosts.filter((h) => h.agent !== null).length;
+  const counts = new Map<string, number>();
+  for (const v of report.verdicts) if (v.cause !== 'ok') counts.set(v.cause, (counts.get(v.cause) ?? 0) + 1);
+  const causes = [...counts].map(([cause, n]) => `${cause}×${n}`).join(', ');
+  const ok = report.verdicts.length - [...counts.values()].reduce((a, b) => a + b, 0);
+  return (
+    `sweep ${report.status}: ${report.hosts.length} hosts, ${agents} agents, ` +
+    `${ok}/${report.verdicts.length} pairs ok${causes ? ` (${causes})` : ''}, ${report.durationMs} ms`
+  );
+}

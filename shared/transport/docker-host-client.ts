@@ -1,0 +1,91 @@
+/**
+ * The only view the rest of tunnelwatch has of a host's Docker API: promise-only, every call
+ * bounded by a real deadline and an AbortSignal, every failure a typed TransportError.
+ * The dockerode adapter (dockerode-host-client.ts) is the one implementation against a daemon;
+ * unit tests hand-write fakes of this interface.
+ */
+export interface ContainerSummary {
+  id: string;
+  names: string[];
+  image: string;
+  /** Docker's coarse state: running, exited, created, paused, restarting, dead, … */
+  state: string;
+  labels: Record<string, string>;
+}
+
+export interface ContainerDetails {
+  id: string;
+  name: string;
+  running: boolean;
+  labels: Record<string, string>;
+  /** KEY=VALUE entries from Config.Env. */
+  env: string[];
+  /** Addresses Docker itself assigned (NetworkSettings.Networks[*].IPAddress), non-empty ones. */
+  dockerIps: string[];
+}
+
+export interface CallOptions {
+  /** Hard upper bound for the whole call, milliseconds. */
+  deadlineMs: number;
+  signal?: AbortSignal;
+}
+
+export interface ExecResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface SidecarSpec {
+  /** An image present on the host (see ensureImage); never pulled. */
+  image: string;
+  /** The sidecar joins this container's network namespace (`NetworkMode: container:<id>`). */
+  networkOfContainer: string;
+  argv: string[];
+  stdin?: string | Uint8Array;
+  deadlineMs: number;
+  signal?: AbortSignal;
+}
+
+export interface DockerHostClient {
+  /** Containers (running or not) carrying `label` (`key=value` or just `key`). */
+  listContainers(label: string, opts: CallOptions): Promise<ContainerSummary[]>;
+  inspectContainer(id: string, opts: CallOptions): Promise<ContainerDetails>;
+  /** Runs argv (no shell unless argv says so) in a running container; rejects with kind 'timeout' past the deadline. */
+  exec(containerId: string, argv: string[], opts: CallOptions): Promise<ExecResult>;
+  /** Short-lived container sharing another container's network namespace; removed afterwards. */
+  runSidecar(spec: SidecarSpec): Promise<ExecResult>;
+  /** Makes sure `image` exists on the host, importing `rootfsTarPath` (a rootfs tarball) when missing. */
+  ensureImage(image: string, rootfsTarPath: string, opts: CallOptions): Promise<void>;
+  /** Releases sockets / ssh sessions. Idempotent. */
+  close(): Promise<void>;
+}
+
+export const TRANSPORT_ERROR_KINDS = [
+  'unreachable',
+  'timeout',
+  'aborted',
+  'not-found',
+  'conflict',
+  'exec-failed',
+  'tls',
+  'auth',
+  'protocol',
+] as const;
+export type TransportErrorKind = (typeof TRANSPORT_ERROR_KINDS)[number];
+
+/** A Docker API failure. The message is built by tunnelwatch and never carries key material. */
+export class TransportError extends Error {
+  override readonly name = 'TransportError';
+  constructor(
+    readonly kind: TransportErrorKind,
+    message: string,
+    readonly statusCode?: number,
+  ) {
+    super(message);
+  }
+}
+
+export function isTransportError(e: unknown): e is TransportError {
+  return e instanceof TransportError;
+}

@@ -1,0 +1,82 @@
+import { execFile } from 'node:child_process';
+import { withDeadline } from '../../shared/transport/deadline.js';
+import type {
+  CallOptions,
+  ContainerDetails,
+  ContainerSummary,
+  DockerHostClient,
+  ExecResult,
+  SidecarSpec,
+} from '../../shared/transport/docker-host-client.js';
+import { TransportError } from '../../shared/transport/docker-host-client.js';
+
+/**
+ * Test double: one "agent container" whose exec runs argv for real on this machine, with `sh`
+ * being BusyBox sh (what agents have). Tests must give it loopback-only targets.
+ */
+export class LocalShellClient implements DockerHostClient {
+  execCalls: string[][] = [];
+
+  constructor(
+    private readonly agent: { id: string; labels: Record<string, string>; env?: string[]; state?: string },
+  ) {}
+
+  async listContainers(_label: string, _opts: CallOptions): Promise<ContainerSummary[]> {
+    const { id, labels, state = 'running' } = this.agent;
+    return [{ id, names: [`agent-${id.slice(0, 4)}`], image: 'agent', state, labels }];
+  }
+
+  async inspectContainer(id: string): Promise<ContainerDetails> {
+    const { labels, env = [], state = 'running' } = this.agent;
+    return { id, name: 'agent', running: state === 'running', labels, env, dockerIps: [] };
+  }
+
+  exec(_containerId: string, argv: string[], opts: CallOptions): Promise<ExecResult> {
+    this.execCalls.push(argv);
+    const [cmd, ...args] = argv[0] === 'sh' ? ['/bin/busybox', 'sh', ...argv.slice(1)] : argv;
+    return withDeadline('local exec', opts.deadlineMs, opts.signal, (signal) => {
+      return new Promise<ExecResult>((resolve) => {
+        execFile(cmd!, args, { signal, encoding: 'utf8' }, (error, stdout, stderr) => {
+          const code =
+            error && typeof (error as { code?: unknown }).code === 'number'
+              ? (error as { code: number }).code
+              : error
+                ? 1
+                : 0;
+          resolve({ exitCode: code, stdout, stderr });
+        });
+      });
+    });
+  }
+
+  runSidecar(_spec: SidecarSpec): Promise<ExecResult> {
+    return Promise.reject(new TransportError('not-found', 'no sidecars in the local shell double'));
+  }
+
+  async ensureImage(): Promise<void> {}
+
+  async close(): Promise<void> {}
+}
+
+/** A Docker endpoint that never answers: every call waits for its deadline. */
+export class SilentClient implements DockerHostClient {
+  private wait<T>(what: string, opts: CallOptions): Promise<T> {
+    return withDeadline(what, opts.deadlineMs, opts.signal, () => new Promise<T>(() => {}));
+  }
+  listContainers(_l: string, opts: CallOptions) {
+    return this.wait<ContainerSummary[]>('list containers', opts);
+  }
+  inspectContainer(_id: string, opts: CallOptions) {
+    return this.wait<ContainerDetails>('inspect', opts);
+  }
+  exec(_id: string, _argv: string[], opts: CallOptions) {
+    return this.wait<ExecResult>('exec', opts);
+  }
+  runSidecar(spec: SidecarSpec) {
+    return this.wait<ExecResult>('sidecar', spec);
+  }
+  ensureImage(_i: string, _p: string, opts: CallOptions) {
+    return this.wait<void>('ensure image', opts);
+  }
+  async close() {}
+}

@@ -1,0 +1,250 @@
+import { describe, expect, it } from 'vitest';
+import type { AgentSelector, HostConfig } from '../../../shared/config/tunnelwatch-config.js';
+import { discoverHost } from '../../../shared/discovery/discover-host.js';
+import { pickOverlayIp } from '../../../shared/discovery/pick-overlay-ip.js';
+import type { HostName } from '../../../shared/domain/host-name.js';
+import type { Ipv4 } from '../../../shared/domain/ipv4.js';
+import {
+  type CallOptions,
+  type ContainerDetails,
+  type ContainerSummary,
+  type DockerHostClient,
+  type ExecResult,
+  TransportError,
+} from '../../../shared/transport/docker-host-client.js';
+import { SilentClient } from '../../support/local-shell-client.js';
+
+const SELECTOR: AgentSelector = {
+  selectorLabel: 'io.rancher.container.system=NetworkAgent',
+  overlayIpLabel: 'io.rancher.container.ip',
+  advertisedIpEnv: 'CATTLE_AGENT_IP',
+};
+const HOST: HostConfig = {
+  name: 'h1' as HostName,
+  underlayIp: '198.18.0.11' as Ipv4,
+  docker: { scheme: 'unix', socketPath: '/run/h1.sock' },
+};
+const OPTS = { deadlineMs: 500 };
+
+interface FakeContainer {
+  id: string;
+  state?: string;
+  labels?: Record<string, string>;
+  env?: string[];
+  dockerIps?: string[];
+}
+
+/** A hand-written Docker host for edge cases; `ipAddr` is what `ip -o -4 addr` prints inside the agent. */
+class FakeDockerHost implements DockerHostClient {
+  execs: string[][] = [];
+  constructor(
+    private readonly containers: FakeContainer[],
+    private readonly ipAddr: ExecResult | TransportError = { exitCode: 0, stdout: '', stderr: '' },
+  ) {}
+  async listContainers(): Promise<ContainerSummary[]> {
+    return this.containers.map((c) => ({
+      id: c.id,
+      names: [`agent-${c.id}`],
+      image: 'agent',
+      state: c.state ?? 'running',
+      labels: c.labels ?? {},
+    }));
+  }
+  async inspectContainer(id: string): Promise<ContainerDetails> {
+    const c = this.containers.find((x) => x.id === id);
+    if (!c) throw new TransportError('not-found', `no such container ${id}`, 404);
+    return {
+      id,
+      name: `agent-${id}`,
+      running: (c.state ?? 'running') === 'running',
+      labels: c.labels ?? {},
+      env: c.env ?? [],
+      dockerIps: c.dockerIps ?? [],
+    };
+  }
+  async exec(_id: string, argv: string[], _opts: CallOptions): Promise<ExecResult> {
+    this.execs.push(argv);
+    if (this.ipAddr instanceof TransportError) throw this.ipAddr;
+    return this.ipAddr;
+  }
+  runSidecar(): Promise<ExecResult> {
+    throw new Error('not used');
+  }
+  async ensureImage() {}
+  async close() {}
+}
+
+const agentLabels = (ip?: string) => ({
+  'io.rancher.container.system': 'NetworkAgent',
+  ...(ip !== undefined ? { 'io.rancher.container.ip': ip } : {}),
+});
+
+describe('discoverHost', () => {
+  it('finds the one running agent, its overlay IP from the label and its advertised IP from the env', async () => {
+    const fake = new FakeDockerHost([
+      { id: 'a1', labels: agentLabels('10.42.7.3/16'), env: ['PATH=/bin', 'CATTLE_AGENT_IP=198.18.0.11'] },
+    ]);
+    expect(await discoverHost(HOST, fake, SELECTOR, OPTS)).toEqual({
+      name: 'h1',
+      underlayIp: '198.18.0.11',
+      state: 'up',
+      agent: {
+        containerId: 'a1',
+        overlayIp: '10.42.7.3',
+        overlayIpSource: 'label',
+        advertisedIp: '198.18.0.11',
+      },
+    });
+    expect(fake.execs).toEqual([]);
+  });
+
+  it('ignores stopped agents next to the running one', async () => {
+    const fake = new FakeDockerHost([
+      { id: 'old', state: 'exited' },
+      { id: 'a1', labels: agentLabels('100.64.1.2/16') },
+    ]);
+    expect((await discoverHost(HOST, fake, SELECTOR, OPTS)).agent?.containerId).toBe('a1');
+  });
+
+  it('reads the overlay IP inside the agent when the label is missing, skipping Docker-assigned addresses', async () => {
+    const ipAddr = [
+      '1: lo    inet 127.0.0.1/8 scope host lo\\       valid_lft forever preferred_lft forever',
+      '7: eth0    inet 198.19.7.2/24 brd 198.19.7.255 scope global eth0\\       valid_lft forever',
+      '7: eth0    inet 100.64.3.2/16 scope global eth0\\       valid_lft forever preferred_lft forever',
+    ].join('\n');
+    const fake = new FakeDockerHost([{ id: 'a1', labels: agentLabels(), dockerIps: ['198.19.7.2'] }], {
+      exitCode: 0,
+      stdout: ipAddr,
+      stderr: '',
+    });
+    const host = await discoverHost(HOST, fake, SELECTOR, OPTS);
+    expect(host.agent).toMatchObject({ overlayIp: '100.64.3.2', overlayIpSource: 'container' });
+    expect(fake.execs).toEqual([['ip', '-o', '-4', 'addr', 'show']]);
+  });
+
+  it.each([
+    [
+      'no agent at all',
+      [],
+      'down',
+      'agent-missing',
+      'no container labelled io.rancher.container.system=NetworkAgent on this host',
+    ],
+    [
+      'only a stopped agent',
+      [{ id: 'a1', state: 'exited' }],
+      'down',
+      'agent-down',
+      'the Network Agent container is not running: agent-a1 (exited)',
+    ],
+    [
+      'two running agents',
+      [{ id: 'a1' }, { id: 'a2' }],
+      'unknown',
+      'agent-multiple',
+      '2 running containers match',
+    ],
+    [
+      'a hostile label value',
+      [{ id: 'a1', labels: agentLabels('10.42.0.1;reboot') }],
+      'unknown',
+      'agent-ip-invalid',
+      'is not an IPv4 address like 10.42.7.3/16',
+    ],
+    [
+      'a label with a bad prefix',
+      [{ id: 'a1', labels: agentLabels('10.42.0.1/33') }],
+      'unknown',
+      'agent-ip-invalid',
+      'fix the agent',
+    ],
+  ] as [string, FakeContainer[], string, string, string][])(
+    '%s becomes a host finding',
+    async (_what, containers, state, code, message) => {
+      const fake = new FakeDockerHost(containers);
+      const host = await discoverHost(HOST, fake, SELECTOR, OPTS);
+      expect(host).toMatchObject({ state, agent: null, findings: [{ code }] });
+      expect(host.error).toContain(message);
+      expect(host.error).not.toContain('reboot');
+      expect(fake.execs).toEqual([]);
+    },
+  );
+
+  it('reports an agent whose address cannot be read inside it', async () => {
+    const gone = new FakeDockerHost(
+      [{ id: 'a1' }],
+      new TransportError('exec-failed', 'exec in a1: ip: not found'),
+    );
+    expect(await discoverHost(HOST, gone, SELECTOR, OPTS)).toMatchObject({
+      state: 'unknown',
+      findings: [{ code: 'agent-ip-invalid' }],
+    });
+    const onlyDocker = new FakeDockerHost([{ id: 'a1', dockerIps: ['198.19.7.2'] }], {
+      exitCode: 0,
+      stdout: '7: eth0    inet 198.19.7.2/24 scope global eth0',
+      stderr: '',
+    });
+    expect((await discoverHost(HOST, onlyDocker, SELECTOR, OPTS)).error).toContain(
+      'no overlay address found inside the agent',
+    );
+  });
+
+  it('keeps the agent but flags an advertised IP that is not an address', async () => {
+    const fake = new FakeDockerHost([
+      { id: 'a1', labels: agentLabels('100.64.1.2'), env: ['CATTLE_AGENT_IP=$(id)'] },
+    ]);
+    const host = await discoverHost(HOST, fake, SELECTOR, OPTS);
+    expect(host).toMatchObject({
+      state: 'up',
+      agent: { overlayIp: '100.64.1.2' },
+      findings: [{ code: 'agent-ip-invalid' }],
+    });
+    expect(host.agent?.advertisedIp).toBeUndefined();
+  });
+
+  it('turns an unreachable or silent endpoint into docker-unreachable', async () => {
+    const refused = new FakeDockerHost([]);
+    refused.listContainers = async () => {
+      throw new TransportError(
+        'unreachable',
+        'unix:///run/h1.sock: list containers: Docker endpoint unreachable (ENOENT)',
+      );
+    };
+    expect(await discoverHost(HOST, refused, SELECTOR, OPTS)).toMatchObject({
+      state: 'unknown',
+      agent: null,
+      findings: [
+        {
+          code: 'docker-unreachable',
+          message: 'unix:///run/h1.sock: list containers: Docker endpoint unreachable (ENOENT)',
+        },
+      ],
+    });
+    const silent = await discoverHost(HOST, new SilentClient(), SELECTOR, { deadlineMs: 200 });
+    expect(silent).toMatchObject({ state: 'unknown', findings: [{ code: 'docker-unreachable' }] });
+    expect(silent.error).toContain('no answer within 200 ms');
+  });
+
+  it('treats an agent that vanishes between list and inspect as down', async () => {
+    const fake = new FakeDockerHost([{ id: 'a1' }]);
+    fake.inspectContainer = async () => {
+      throw new TransportError('not-found', 'no such container', 404);
+    };
+    expect(await discoverHost(HOST, fake, SELECTOR, OPTS)).toMatchObject({
+      state: 'down',
+      findings: [{ code: 'agent-down' }],
+    });
+  });
+});
+
+describe('pickOverlayIp', () => {
+  it('reads iproute2 and BusyBox forms and skips tunnels and loopback', () => {
+    const out = [
+      '1: lo    inet 127.0.0.1/8 scope host lo',
+      '3: ipsec0    inet 100.64.9.9/32 scope global ipsec0',
+      '5: eth0@if6    inet 10.42.7.3/16 scope global eth0',
+    ].join('\n');
+    expect(pickOverlayIp(out, [])).toBe('10.42.7.3');
+    expect(pickOverlayIp('garbage', [])).toBeNull();
+  });
+});

@@ -1,0 +1,94 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { APP_SETTINGS } from '../../../shared/config/app-settings.js';
+import {
+  appSettingsExpression,
+  type BicepFile,
+  INFRA_DIR,
+  objectProperty,
+  readBicepFile,
+  settingKeys,
+  variables,
+} from './bicep-source.js';
+
+// Settings Flex Consumption rejects or ignores (runtime and package come from functionAppConfig),
+// plus key-based storage/telemetry settings that must never appear.
+const FORBIDDEN_SETTINGS = [
+  'FUNCTIONS_WORKER_RUNTIME',
+  'FUNCTIONS_EXTENSION_VERSION',
+  'WEBSITE_NODE_DEFAULT_VERSION',
+  'WEBSITE_RUN_FROM_PACKAGE',
+  'WEBSITE_CONTENTSHARE',
+  'WEBSITE_CONTENTAZUREFILECONNECTIONSTRING',
+  'SCM_DO_BUILD_DURING_DEPLOYMENT',
+  'AzureWebJobsStorage',
+  'APPINSIGHTS_INSTRUMENTATIONKEY',
+];
+
+let sweeper: BicepFile;
+let keys: Set<string>;
+let settingText: (name: string) => string;
+
+beforeAll(async () => {
+  sweeper = await readBicepFile(join(INFRA_DIR, 'app/sweeper.bicep'));
+  const expression = appSettingsExpression(sweeper);
+  if (!expression) throw new Error(`${sweeper.rel}: no 'appsettings' config resource with properties found`);
+  const vars = variables(sweeper);
+  keys = settingKeys(expression, vars);
+  settingText = (name) => {
+    for (const value of vars.values()) {
+      const v = value.type === 'object' ? objectProperty(value, name) : null;
+      if (v) return v.text;
+    }
+    return '';
+  };
+});
+
+describe('app settings: Bicep vs. what the code reads', () => {
+  it('sets every setting the code reads (shared/config/app-settings.ts)', () => {
+    const missing = Object.values(APP_SETTINGS).filter((name) => !keys.has(name));
+    expect(missing, `add these to the appsettings in ${sweeper.rel}`).toEqual([]);
+  });
+
+  it('sets no TUNNELWATCH_* setting the code does not read', () => {
+    const known = new Set<string>(Object.values(APP_SETTINGS));
+    const unknown = [...keys].filter((k) => k.startsWith('TUNNELWATCH_') && !known.has(k));
+    expect(unknown, 'add them to APP_SETTINGS or drop them from the Bicep').toEqual([]);
+  });
+
+  it('gives the host identity-based storage and Entra-authenticated telemetry', () => {
+    for (const name of [
+      'AzureWebJobsStorage__accountName',
+      'AzureWebJobsStorage__credential',
+      'AzureWebJobsStorage__clientId',
+      'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
+    ]) {
+      expect(keys, name).toContain(name);
+    }
+    expect(settingText('AzureWebJobsStorage__credential')).toBe("'managedidentity'");
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: this is Bicep interpolation text, not JS
+    const aadClientId = 'Authorization=AAD;ClientId=${identityClientId}';
+    expect(settingText('APPLICATIONINSIGHTS_AUTHENTICATION_STRING')).toContain(aadClientId);
+    expect(settingText('AZURE_CLIENT_ID')).toBe('identityClientId');
+  });
+
+  it('sets none of the settings Flex Consumption rejects, and no key-based connection', () => {
+    expect(FORBIDDEN_SETTINGS.filter((name) => keys.has(name))).toEqual([]);
+  });
+
+  it('takes every Docker credential from Key Vault through the user-assigned identity', () => {
+    const credentialSettings = [
+      APP_SETTINGS.dockerTlsCa,
+      APP_SETTINGS.dockerTlsCert,
+      APP_SETTINGS.dockerTlsKey,
+      APP_SETTINGS.dockerSshKey,
+    ];
+    for (const name of credentialSettings)
+      expect(settingText(name), name).toMatch(/^'\$\{keyVaultSecretReference\}docker-[a-z-]+\)'$/);
+    const reference = variables(sweeper).get('keyVaultSecretReference')?.text ?? '';
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: this is Bicep interpolation text, not JS
+    expect(reference).toBe("'@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName='");
+    expect(readFileSync(sweeper.abs, 'utf8')).toMatch(/keyVaultReferenceIdentity:\s*identityResourceId/);
+  });
+});

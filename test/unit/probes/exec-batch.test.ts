@@ -1,0 +1,171 @@
+import { mkdtemp, symlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Ipv4 } from '../../../shared/domain/ipv4.js';
+import type { ExecJob } from '../../../shared/probes/agent-probe.js';
+import {
+  BATCH_SCRIPT,
+  batchArgv,
+  parseBatchOutput,
+  rejectJob,
+  runExecBatch,
+} from '../../../shared/probes/exec-batch.js';
+import { parsePingOutput } from '../../../shared/probes/ping/parse-ping-output.js';
+import { TransportError } from '../../../shared/transport/docker-host-client.js';
+import { LocalShellClient, SilentClient } from '../../support/local-shell-client.js';
+
+const ping = (id: string, ip: string, count = '2'): ExecJob => ({
+  id,
+  op: 'ping',
+  args: [count, '0.2', '1', ip],
+});
+
+describe('job validation', () => {
+  it.each([
+    [{ id: 'ov-0', op: 'ping', args: ['3', '0.2', '1', '127.0.0.1'] }, null],
+    [{ id: 'sa', op: 'ipsec-sas', args: [] }, null],
+    [{ id: 'Bad ID', op: 'ping', args: ['3', '0.2', '1', '127.0.0.1'] }, 'is not [a-z0-9-]+'],
+    [
+      { id: 'x', op: 'ping', args: ['3', '0.2', '1', '127.0.0.1; reboot'] },
+      'argument 4 of ping is not valid',
+    ],
+    [{ id: 'x', op: 'ping', args: ['3', '0.2', '1', '$(reboot)'] }, 'argument 4 of ping is not valid'],
+    [{ id: 'x', op: 'ping', args: ['-f', '0.2', '1', '127.0.0.1'] }, 'argument 1 of ping is not valid'],
+    [{ id: 'x', op: 'ping', args: ['3', '0.2', '1'] }, 'ping takes 4 arguments'],
+    [{ id: 'x', op: 'ipsec-sas', args: ['--uri'] }, 'ipsec-sas takes 0 arguments'],
+    [{ id: 'x', op: 'rm', args: [] }, 'unknown op'],
+  ] as [ExecJob, string | null][])('%j', (job, reason) => {
+    const rejected = rejectJob(job);
+    if (reason === null) expect(rejected).toBeNull();
+    else expect(rejected).toContain(reason);
+  });
+
+  it('passes job data as argv after a constant script', () => {
+    const argv = batchArgv([ping('ov-0', '127.0.0.1')], 5, 'n0nce');
+    expect(argv.slice(0, 3)).toEqual(['sh', '-c', BATCH_SCRIPT]);
+    expect(argv.slice(3)).toEqual([
+      'tunnelwatch-batch',
+      'n0nce',
+      '5',
+      'ov-0',
+      'ping',
+      '2',
+      '0.2',
+      '1',
+      '127.0.0.1',
+    ]);
+  });
+});
+
+describe('parseBatchOutput', () => {
+  it('keeps complete blocks, drops a block cut off mid-way and ignores forged markers', () => {
+    const out = [
+      '@@tw-abc job a 0',
+      'line 1',
+      '@@tw-xyz end a',
+      '',
+      '@@tw-abc end a',
+      '@@tw-abc job b 143',
+      'partial',
+    ].join('\n');
+    const parsed = parseBatchOutput(out, 'abc');
+    expect([...parsed]).toEqual([['a', { exitCode: 0, output: 'line 1\n@@tw-xyz end a' }]]);
+  });
+});
+
+describe('the batch script, run for real by BusyBox sh on loopback', () => {
+  const agent = () => new LocalShellClient({ id: 'c0ffee', labels: {} });
+
+  it('runs every job in one exec and returns each output with its exit code', async () => {
+    const client = agent();
+    const jobs: ExecJob[] = [
+      ping('ov-0', '127.0.0.1'),
+      ping('ov-1', '127.0.0.2', '3'),
+      { id: 'sa', op: 'ipsec-sas', args: [] },
+    ];
+    const { outputs, failure } = await runExecBatch(client, 'c0ffee', jobs, { deadlineMs: 8000 });
+    expect(client.execCalls).toHaveLength(1);
+    expect(failure).toBeNull();
+    expect(parsePingOutput(outputs.get('ov-0')!.output)).toMatchObject({ ok: true, sent: 2, received: 2 });
+    expect(parsePingOutput(outputs.get('ov-1')!.output)).toMatchObject({ ok: true, sent: 3, received: 3 });
+    // swanctl without a charon (or not installed at all) exits non-zero; the batch still reports it.
+    expect(outputs.get('sa')!.exitCode).not.toBe(0);
+  });
+
+  it('never runs a refused job, and still runs the others', async () => {
+    const client = agent();
+    const hostile = {
+      id: 'x',
+      op: 'ping',
+      args: ['1', '0.2', '1', '127.0.0.1`touch /tmp/tw-pwned`'],
+    } as ExecJob;
+    const { outputs, failure } = await runExecBatch(
+      client,
+      'c0ffee',
+      [hostile, ping('ok', '127.0.0.1', '1')],
+      { deadlineMs: 8000 },
+    );
+    expect(failure).toContain('argument 4 of ping is not valid');
+    expect([...outputs.keys()]).toEqual(['ok']);
+    expect(client.execCalls[0]).not.toContain(hostile.args[3]);
+  });
+
+  it('reports a missing binary through the job exit code (and runs under dash too)', async () => {
+    // An "agent" whose PATH has the shell utilities but no ping: dash with a PATH of BusyBox links.
+    const bin = await mkdtemp(join(tmpdir(), 'tw-nopping-'));
+    for (const tool of ['mkdir', 'cat', 'rm', 'sleep']) await symlink('/bin/busybox', join(bin, tool));
+    const client = agent();
+    const exec = client.exec.bind(client);
+    client.exec = (id, argv, opts) =>
+      exec(id, ['/usr/bin/env', `PATH=${bin}`, '/bin/dash', ...argv.slice(1)], opts);
+    const { outputs, failure } = await runExecBatch(client, 'c0ffee', [ping('ov-0', '127.0.0.1' as Ipv4)], {
+      deadlineMs: 8000,
+    });
+    expect(failure).toBeNull();
+    expect(outputs.get('ov-0')?.exitCode).toBe(127);
+  });
+
+  it('turns a dead endpoint into a failure reason, not an exception', async () => {
+    const { outputs, failure } = await runExecBatch(
+      new SilentClient(),
+      'c0ffee',
+      [ping('ov-0', '127.0.0.1')],
+      { deadlineMs: 300 },
+    );
+    expect(outputs.size).toBe(0);
+    expect(failure).toContain('no answer within 300 ms');
+  });
+
+  it('turns a stopped container into a failure reason', async () => {
+    const client = agent();
+    client.exec = async () => {
+      throw new TransportError(
+        'conflict',
+        'unix:///run/h1.sock: exec in c0ffee: Docker API answered 409 (container is not running)',
+        409,
+      );
+    };
+    const { failure } = await runExecBatch(client, 'c0ffee', [ping('ov-0', '127.0.0.1')], {
+      deadlineMs: 1000,
+    });
+    expect(failure).toContain('409 (container is not running)');
+  });
+});
+
+describe('the in-agent watchdog', () => {
+  it('stops jobs that would outlive the budget, so the exec returns and leaves nothing running', async () => {
+    const client = new LocalShellClient({ id: 'c0ffee', labels: {} });
+    // 20 pings at 0.2 s need ~4 s; a 2.5 s deadline gives the script a 1 s budget.
+    const { outputs } = await runExecBatch(
+      client,
+      'c0ffee',
+      [ping('slow', '127.0.0.1', '20'), ping('fast', '127.0.0.1', '1')],
+      {
+        deadlineMs: 2500,
+      },
+    );
+    expect(outputs.get('slow')?.exitCode).toBe(143);
+    expect(outputs.get('fast')?.exitCode).toBe(0);
+  });
+});

@@ -1,0 +1,38 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { EXIT_USAGE, exitCodeFor } from '../../../shared/report/exit-code.js';
+import { renderReportJson } from '../../../shared/report/report-json.js';
+import { renderTextMatrix } from '../../../shared/report/text-matrix.js';
+import { SAMPLE_REPORT } from './sample-report.js';
+
+const GOLDEN = new URL('../../fixtures/golden/text-matrix.txt', import.meta.url);
+
+describe('renderTextMatrix', () => {
+  it('matches the golden file (UPDATE_GOLDEN=1 rewrites it)', () => {
+    const text = renderTextMatrix(SAMPLE_REPORT);
+    if (process.env.UPDATE_GOLDEN === '1') writeFileSync(GOLDEN, text);
+    expect(text).toBe(readFileSync(GOLDEN, 'utf8'));
+  });
+});
+
+describe('exit codes', () => {
+  it.each([
+    ['up', 0],
+    ['degraded', 1],
+    ['down', 2],
+    ['unknown', 3],
+  ] as const)('%s → %i', (status, code) => {
+    expect(exitCodeFor(status)).toBe(code);
+  });
+  it('usage and config errors are 64', () => {
+    expect(EXIT_USAGE).toBe(64);
+  });
+});
+
+describe('renderReportJson', () => {
+  it('prints exactly one JSON document that round-trips', () => {
+    const text = renderReportJson(SAMPLE_REPORT);
+    expect(text.endsWith('}\n')).toBe(true);
+    expect(JSON.parse(text)).toEqual(SAMPLE_REPORT);
+  });
+});
