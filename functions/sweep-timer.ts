@@ -1,23 +1,69 @@
 import { app, type InvocationContext, type Timer } from '@azure/functions';
+import type { TokenCredential } from '@azure/identity';
+import type { AlertStore } from '../shared/alerts/alert-store.js';
 import { APP_SETTINGS } from '../shared/config/app-settings.js';
 import { formatIssues } from '../shared/config/config-issue.js';
 import { loadConfig } from '../shared/config/load-config.js';
 import type { HostConfig } from '../shared/config/tunnelwatch-config.js';
 import { diagnose } from '../shared/diagnosis/diagnose.js';
+import type { ReportHistoryStore } from '../shared/history/report-history-store.js';
+import { afterSweep, alertSummary } from '../shared/pipeline/after-sweep.js';
+import { secretRedactor } from '../shared/pipeline/secret-redactor.js';
+import { alertStoreFrom, historyStoreFrom } from '../shared/pipeline/table-stores.js';
+import type { AgentProbe, ExecProbe } from '../shared/probes/agent-probe.js';
 import type { SweepReport } from '../shared/report/sweep-report.js';
 import { AGENT_PROBES, EXEC_PROBES } from '../shared/sweep/default-probes.js';
 import { runSweep } from '../shared/sweep/run-sweep.js';
 import { sweepSummary } from '../shared/sweep/sweep-summary.js';
+import { azureCredential } from '../shared/telemetry/azure-monitor.js';
+import type { TelemetrySink } from '../shared/telemetry/telemetry-sink.js';
 import { openDockerClients } from '../shared/transport/docker-clients.js';
 import type { DockerHostClient } from '../shared/transport/docker-host-client.js';
+import { functionTelemetry } from './start-telemetry.js';
+
+type Env = Readonly<Record<string, string | undefined>>;
 
 export interface SweepTimerDeps {
-  env: Readonly<Record<string, string | undefined>>;
+  env: Env;
   /** Replaces the dockerode clients (tests). */
   clientFor?: (host: HostConfig) => DockerHostClient;
+  /** Replace the default probe registry (tests whose fake agents only run ping). */
+  execProbes?: readonly ExecProbe[];
+  agentProbes?: readonly AgentProbe[];
+  /** Default: the sink started at Function start-up (start-telemetry.ts); null: telemetry off. */
+  telemetry?: TelemetrySink | null;
+  /** Default: the managed identity (AZURE_CLIENT_ID), used only for an https Table endpoint. */
+  credential?: TokenCredential;
+  now?: () => Date;
 }
 
-/** Wiring only: app settings → config → adapters → the shared sweep → one summary line. */
+interface StateStores {
+  alerts: AlertStore;
+  history: ReportHistoryStore;
+}
+
+// Stores live as long as the worker process, so their "table exists" check runs once.
+const storesBySetting = new Map<string, StateStores>();
+
+function stateStores(env: Env, credential: () => TokenCredential): StateStores | null {
+  const name = APP_SETTINGS.stateTableEndpoint;
+  const value = env[name]?.trim();
+  if (!value) return null;
+  let stores = storesBySetting.get(value);
+  if (!stores) {
+    // History first: its check of the value gives the clearer message.
+    const history = historyStoreFrom(value, credential, name);
+    stores = { history, alerts: alertStoreFrom(value, credential, name) };
+    storesBySetting.set(value, stores);
+  }
+  return stores;
+}
+
+/**
+ * Wiring only: app settings → config → adapters → the shared sweep → the shared after-sweep
+ * pipeline (alerts, history, telemetry) → one summary line. A failed pipeline step is logged and
+ * fails the invocation after the others have run, so the heartbeat still goes out.
+ */
 export async function sweepTimerHandler(
   _timer: Timer,
   context: InvocationContext,
@@ -29,19 +75,52 @@ export async function sweepTimerHandler(
     context.error(message);
     throw new Error(message);
   }
-  const clients = openDockerClients(loaded.config);
+  const config = loaded.config;
+  const credential = () => deps.credential ?? azureCredential(deps.env as NodeJS.ProcessEnv);
+  let stores: StateStores | null;
   try {
-    const report = await runSweep(loaded.config, {
+    stores = stateStores(deps.env, credential);
+  } catch (error) {
+    // The message names the setting and never quotes its value.
+    context.error((error as Error).message);
+    throw error;
+  }
+  const telemetry = deps.telemetry !== undefined ? deps.telemetry : functionTelemetry.sink;
+  if (telemetry === null && deps.telemetry === undefined && functionTelemetry.off) {
+    context.warn(functionTelemetry.off);
+  }
+
+  const clients = openDockerClients(config);
+  let report: SweepReport;
+  try {
+    report = await runSweep(config, {
       clientFor: deps.clientFor ?? clients.clientFor,
-      execProbes: EXEC_PROBES,
-      agentProbes: AGENT_PROBES,
+      execProbes: deps.execProbes ?? EXEC_PROBES,
+      agentProbes: deps.agentProbes ?? AGENT_PROBES,
       diagnose,
     });
-    context.log(sweepSummary(report));
-    return report;
   } finally {
     await clients.close();
   }
+
+  const result = await afterSweep(
+    report,
+    config.hosts.map((h) => h.name),
+    {
+      ...(stores ? { alertStore: stores.alerts, historyStore: stores.history } : {}),
+      telemetry,
+      ...(deps.now ? { now: deps.now } : {}),
+      redact: secretRedactor([deps.env[APP_SETTINGS.stateTableEndpoint]]),
+    },
+  );
+  context.log(`${sweepSummary(report)}${alertSummary(result.outcome)}`);
+  for (const problem of result.problems) context.error(`sweep ${problem.step}: ${problem.message}`);
+  if (result.problems.length > 0) {
+    throw new Error(
+      `sweep finished, but ${result.problems.map((p) => p.step).join(' and ')} failed (see log)`,
+    );
+  }
+  return report;
 }
 
 app.timer('sweep', {

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(
-  docker.io iptables nftables iproute2 openssl                       # the lab's hosts: dockerd per namespace
+  docker.io iptables nftables iproute2 openssl conntrack                     # the lab's hosts: dockerd per namespace
   strongswan-charon strongswan-libcharon strongswan-swanctl           # the lab's Network Agents
   libstrongswan libstrongswan-standard-plugins libstrongswan-extra-plugins libcharon-extra-plugins
   busybox-static iputils-ping bash-static                             # agent and IKE probe images

@@ -1,51 +1,137 @@
 import { parseArgs } from 'node:util';
 
-export type CliCommand = 'sweep' | 'discover';
+export type CliCommand = 'sweep' | 'discover' | 'serve';
 
-/**
- * Parsed command line. Later flags (--export, --alert-state, --html) are added here and in
- * help-text.ts; their handling goes into CliExtensions (run-cli.ts), so the sweep core stays as is.
- */
+/** Parsed command line; each command accepts only its own flags (COMMAND_FLAGS). */
 export interface CliOptions {
   command: CliCommand;
   configPath?: string;
   json: boolean;
   help: boolean;
+  /** sweep: Application Insights connection string (or env:NAME) to send telemetry to. */
+  export?: string;
+  /** sweep: authenticate ingestion with Entra ID (DefaultAzureCredential / managed identity). */
+  entra: boolean;
+  /** sweep: Table Storage connection string or https URL (or env:NAME) for the alert state. */
+  alertState?: string;
+  /** sweep: Table Storage connection string or https URL (or env:NAME) to save the report to. */
+  history?: string;
+  /** sweep: write the matrix page to this file. */
+  html?: string;
+  /** serve: port on 127.0.0.1 (0: any free port). */
+  port: number;
+  /** serve: seconds from one sweep's start to the next. */
+  intervalSec: number;
+  /** serve: stop after this many sweeps (default: until interrupted). */
+  count?: number;
 }
+
+export const DEFAULT_SERVE_PORT = 8080;
+export const DEFAULT_SERVE_INTERVAL_SEC = 60;
+
+type FlagSpec = { type: 'string' | 'boolean'; short?: string };
+
+const COMMON: Record<string, FlagSpec> = {
+  config: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+};
+
+/** The flags each command accepts; help-text.ts lists exactly these (a unit test compares). */
+export const COMMAND_FLAGS: Record<CliCommand, Record<string, FlagSpec>> = {
+  sweep: {
+    ...COMMON,
+    json: { type: 'boolean' },
+    export: { type: 'string' },
+    entra: { type: 'boolean' },
+    'alert-state': { type: 'string' },
+    history: { type: 'string' },
+    html: { type: 'string' },
+  },
+  discover: { ...COMMON, json: { type: 'boolean' } },
+  serve: { ...COMMON, port: { type: 'string' }, interval: { type: 'string' }, count: { type: 'string' } },
+};
 
 export type CliArgs =
   | { ok: true; options: CliOptions }
   | { ok: false; help: 'main' | CliCommand | null; error: string | null };
+
+const isCommand = (text: string): text is CliCommand => Object.hasOwn(COMMAND_FLAGS, text);
 
 export function parseCliArgs(argv: readonly string[]): CliArgs {
   const [command, ...rest] = argv;
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
     return { ok: false, help: 'main', error: command === undefined ? 'missing command' : null };
   }
-  if (command !== 'sweep' && command !== 'discover') {
+  if (!isCommand(command)) {
     return { ok: false, help: 'main', error: `unknown command "${command.slice(0, 40)}"` };
   }
+  let values: Record<string, string | boolean | undefined>;
   try {
-    const { values } = parseArgs({
+    values = parseArgs({
       args: [...rest],
       strict: true,
       allowPositionals: false,
-      options: {
-        config: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-    return {
-      ok: true,
-      options: {
-        command,
-        ...(values.config !== undefined ? { configPath: values.config } : {}),
-        json: values.json === true,
-        help: values.help === true,
-      },
-    };
+      options: COMMAND_FLAGS[command],
+    }).values as Record<string, string | boolean | undefined>;
   } catch (e) {
+    // node:util's message names the flag, never a value.
     return { ok: false, help: command, error: (e as Error).message };
   }
+  const text = (name: string) => (typeof values[name] === 'string' ? (values[name] as string) : undefined);
+  const usage = (error: string): CliArgs => ({ ok: false, help: command, error });
+
+  const port = wholeNumber(text('port'), '--port', 0, 65_535);
+  if (typeof port === 'string') return usage(port);
+  const count = wholeNumber(text('count'), '--count', 1, 1_000_000);
+  if (typeof count === 'string') return usage(count);
+  let intervalSec = DEFAULT_SERVE_INTERVAL_SEC;
+  const interval = text('interval');
+  if (interval !== undefined) {
+    intervalSec = Number(interval);
+    if (!/^\d+(\.\d+)?$/.test(interval) || intervalSec < 1 || intervalSec > 86_400) {
+      return usage('--interval must be a number of seconds from 1 to 86400');
+    }
+  }
+  if (values.entra === true && text('export') === undefined) {
+    return usage('--entra only applies with --export');
+  }
+  for (const flag of ['export', 'alert-state', 'history', 'html', 'config']) {
+    if (text(flag) === '') return usage(`--${flag} needs a value`);
+  }
+
+  const options: CliOptions = {
+    command,
+    json: values.json === true,
+    help: values.help === true,
+    entra: values.entra === true,
+    port: port ?? DEFAULT_SERVE_PORT,
+    intervalSec,
+  };
+  const optional: [keyof CliOptions, string][] = [
+    ['configPath', 'config'],
+    ['export', 'export'],
+    ['alertState', 'alert-state'],
+    ['history', 'history'],
+    ['html', 'html'],
+  ];
+  for (const [key, flag] of optional) {
+    const value = text(flag);
+    if (value !== undefined) (options as unknown as Record<string, unknown>)[key] = value;
+  }
+  if (count !== undefined) options.count = count;
+  return { ok: true, options };
+}
+
+/** undefined when absent, the number, or the usage message. */
+function wholeNumber(
+  value: string | undefined,
+  flag: string,
+  min: number,
+  max: number,
+): number | undefined | string {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < min || n > max)
+    return `${flag} must be a whole number from ${min} to ${max}`;
+  return n;
 }

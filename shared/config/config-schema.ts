@@ -21,6 +21,8 @@ const tlsSchema = z
     ca: pem.optional(),
     cert: pem.optional(),
     key: pem.optional(),
+    /** Take ca/cert/key from the TUNNELWATCH_DOCKER_TLS_* app settings (Key Vault references in Azure). */
+    fromAppSettings: z.boolean().optional(),
   })
   .strict();
 
@@ -29,6 +31,8 @@ const sshSchema = z
     privateKeyFile: filePath.optional(),
     privateKey: pem.optional(),
     passphrase: z.string().optional(),
+    /** Take the private key from the TUNNELWATCH_DOCKER_SSH_KEY app setting. */
+    fromAppSettings: z.boolean().optional(),
   })
   .strict();
 
@@ -135,7 +139,17 @@ export const configFileSchema = z
           issue(at('docker', 'endpoint'), `tcp endpoints need "tls" ${INSECURE_ADVICE}`);
         if (tls && insecure === true)
           issue(at('docker', 'insecure'), 'remove "insecure" when "tls" is given');
-        if (tls) {
+        if (tls?.fromAppSettings === true) {
+          const inline = (['ca', 'cert', 'key', 'caFile', 'certFile', 'keyFile'] as const).filter(
+            (field) => tls[field] !== undefined,
+          );
+          if (inline.length > 0) {
+            issue(
+              at('docker', 'tls'),
+              `"fromAppSettings": true takes ca, cert and key from app settings; remove ${inline.map((f) => `"${f}"`).join(', ')}`,
+            );
+          }
+        } else if (tls) {
           for (const part of ['ca', 'cert', 'key'] as const) {
             const file = tls[`${part}File`];
             const value = tls[part];
@@ -155,7 +169,15 @@ export const configFileSchema = z
       if (ssh && endpoint.scheme !== 'ssh') {
         issue(at('docker', 'ssh'), `"ssh" only applies to ssh:// endpoints, not ${endpoint.scheme}://`);
       }
-      if (ssh?.privateKey !== undefined && ssh.privateKeyFile !== undefined) {
+      if (
+        ssh?.fromAppSettings === true &&
+        (ssh.privateKey !== undefined || ssh.privateKeyFile !== undefined)
+      ) {
+        issue(
+          at('docker', 'ssh'),
+          '"fromAppSettings": true takes the key from an app setting; remove "privateKey" / "privateKeyFile"',
+        );
+      } else if (ssh?.privateKey !== undefined && ssh.privateKeyFile !== undefined) {
         issue(at('docker', 'ssh', 'privateKey'), 'give either "privateKeyFile" or "privateKey", not both');
       }
     });

@@ -6,6 +6,7 @@ import { type Ipv4, parseIpv4 } from '../domain/ipv4.js';
 import { APP_SETTINGS } from './app-settings.js';
 import { type ConfigIssue, type ConfigResult, formatIssues, fromZodIssue } from './config-issue.js';
 import { type ConfigFile, configFileSchema } from './config-schema.js';
+import { readPemSetting, TLS_SETTINGS } from './credential-settings.js';
 import { type DockerEndpoint, parseDockerEndpoint } from './docker-endpoint.js';
 import { Secret } from './secret.js';
 import type { DockerConnection, HostConfig, TunnelwatchConfig } from './tunnelwatch-config.js';
@@ -41,7 +42,7 @@ export async function loadConfig(source: ConfigSource): Promise<ConfigResult<Tun
       return fail(APP_SETTINGS.config, `inline JSON does not parse (${(e as Error).message})`);
     }
     // Relative key file paths in an app setting resolve against the working directory.
-    return parseConfig(raw, process.cwd());
+    return parseConfig(raw, process.cwd(), source.env);
   }
   const path = resolve(source.path ?? setting!);
   const origin = source.path !== undefined ? '--config' : APP_SETTINGS.config;
@@ -60,7 +61,7 @@ export async function loadConfig(source: ConfigSource): Promise<ConfigResult<Tun
       `not valid ${extname(path).toLowerCase() === '.json' ? 'JSON' : 'YAML'}: ${(e as Error).message.split('\n')[0]}`,
     );
   }
-  return parseConfig(raw, dirname(path));
+  return parseConfig(raw, dirname(path), source.env);
 }
 
 export async function loadConfigOrThrow(source: ConfigSource): Promise<TunnelwatchConfig> {
@@ -69,14 +70,23 @@ export async function loadConfigOrThrow(source: ConfigSource): Promise<Tunnelwat
   return result.config;
 }
 
-/** Validates a parsed document and reads the key files it names (relative to `baseDir`). */
-export async function parseConfig(raw: unknown, baseDir: string): Promise<ConfigResult<TunnelwatchConfig>> {
+type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * Validates a parsed document and reads the key files it names (relative to `baseDir`) and, for
+ * hosts with `"fromAppSettings": true`, the credential app settings in `env`.
+ */
+export async function parseConfig(
+  raw: unknown,
+  baseDir: string,
+  env: Env = {},
+): Promise<ConfigResult<TunnelwatchConfig>> {
   const parsed = configFileSchema.safeParse(raw);
   if (!parsed.success) return { ok: false, issues: parsed.error.issues.map(fromZodIssue) };
   const issues: ConfigIssue[] = [];
   const hosts: HostConfig[] = [];
   for (const [i, host] of parsed.data.hosts.entries()) {
-    const docker = await resolveConnection(host.docker, `hosts[${i}].docker`, baseDir, issues);
+    const docker = await resolveConnection(host.docker, `hosts[${i}].docker`, baseDir, env, issues);
     if (docker) {
       hosts.push({
         name: host.name as HostName,
@@ -94,6 +104,7 @@ async function resolveConnection(
   docker: ConfigFile['hosts'][number]['docker'],
   at: string,
   baseDir: string,
+  env: Env,
   issues: ConfigIssue[],
 ): Promise<DockerConnection | null> {
   // The schema already rejected malformed endpoints.
@@ -110,12 +121,25 @@ async function resolveConnection(
       return null;
     }
   };
+  const setting = (name: string, field: string): string | null => {
+    const read = readPemSetting(env, name);
+    if (read.ok) return read.value;
+    issues.push({ path: `${at}.${field}`, message: read.message });
+    return null;
+  };
   switch (endpoint.scheme) {
     case 'unix':
       return endpoint;
     case 'tcp': {
       const tls = docker.tls;
       if (!tls) return { ...endpoint, tls: null };
+      if (tls.fromAppSettings === true) {
+        const ca = setting(TLS_SETTINGS.ca, 'tls.fromAppSettings');
+        const cert = setting(TLS_SETTINGS.cert, 'tls.fromAppSettings');
+        const key = setting(TLS_SETTINGS.key, 'tls.fromAppSettings');
+        if (ca === null || cert === null || key === null) return null;
+        return { ...endpoint, tls: { ca, cert, key: new Secret(key) } };
+      }
       const ca = tls.ca ?? (await read(tls.caFile!, 'tls.caFile'));
       const cert = tls.cert ?? (await read(tls.certFile!, 'tls.certFile'));
       const key = tls.key ?? (await read(tls.keyFile!, 'tls.keyFile'));
@@ -125,6 +149,10 @@ async function resolveConnection(
     case 'ssh': {
       const ssh = docker.ssh;
       let privateKey: string | null = ssh?.privateKey ?? null;
+      if (ssh?.fromAppSettings === true) {
+        privateKey = setting(APP_SETTINGS.dockerSshKey, 'ssh.fromAppSettings');
+        if (privateKey === null) return null;
+      }
       if (ssh?.privateKeyFile !== undefined) {
         privateKey = await read(ssh.privateKeyFile, 'ssh.privateKeyFile');
         if (privateKey === null) return null;

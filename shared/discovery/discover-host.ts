@@ -1,5 +1,6 @@
 import type { AgentSelector, HostConfig } from '../config/tunnelwatch-config.js';
 import { type Ipv4, type OverlayIp, parseIpv4, parseOverlayLabel } from '../domain/ipv4.js';
+import { checkAgentAddress } from '../probes/agent-address/check-agent-address.js';
 import type { AgentInfo, HostFinding, HostResult, HostState } from '../report/sweep-report.js';
 import { type DockerHostClient, isTransportError } from '../transport/docker-host-client.js';
 import { pickOverlayIp } from './pick-overlay-ip.js';
@@ -64,6 +65,17 @@ export async function discoverHost(
     );
     if (!overlay) return result('unknown', null, findings);
     const advertised = advertisedIp(details.env, selector.advertisedIpEnv, findings);
+    // A wrong registration keeps the host `up` (the agent runs and is probed); diagnosis names it.
+    const misregistered = checkAgentAddress({
+      host: host.name,
+      advertisedIp: advertised,
+      underlayIp: host.underlayIp,
+      dockerEndpoint:
+        host.docker.scheme === 'unix'
+          ? { scheme: 'unix' }
+          : { scheme: host.docker.scheme, host: host.docker.host },
+    });
+    if (misregistered) findings.push(misregistered);
     const agent: AgentInfo = {
       containerId: details.id,
       overlayIp: overlay.ip,

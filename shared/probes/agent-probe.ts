@@ -26,6 +26,12 @@ export interface AgentProbeContext {
   agent: AgentInfo;
   peers: PeerTarget[];
   timing: ProbeTiming;
+  /**
+   * Milliseconds this agent's probes have left of the sweep budget when they start (the sweep also
+   * aborts the probes' signal then). AgentProbes size their own Docker calls to fit, so a late call
+   * gets a short deadline instead of being cut off without a result. Absent: no budget known.
+   */
+  budgetMs?: number;
 }
 
 /**

@@ -35,9 +35,11 @@ export async function probeAgent(
           : path,
       );
   };
+  // AgentProbes get the same budget as the batch, as a number to size their calls and as the signal.
+  const probeCtx: AgentProbeContext = { ...ctx, budgetMs: Math.min(deadlineMs, ctx.budgetMs ?? deadlineMs) };
   const agentProbeRuns = agentProbes.map(async (probe) => {
     try {
-      return await probe.run(ctx, client, signal);
+      return await probe.run(probeCtx, client, signal);
     } catch (e) {
       const reason = `${probe.kinds.join('/')} probe failed: ${e instanceof Error ? e.message : String(e)}`;
       return probe.kinds.flatMap((kind) =>

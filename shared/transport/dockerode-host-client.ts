@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { access } from 'node:fs/promises';
 import type { Duplex } from 'node:stream';
 import Docker from 'dockerode';
 import type { DockerConnection } from '../config/tunnelwatch-config.js';
@@ -16,6 +18,8 @@ import { transportErrorFrom } from './transport-error-from.js';
 
 // Output beyond this is cut: a runaway command must not exhaust the monitor's memory.
 const MAX_OUTPUT_BYTES = 4 * 1024 * 1024;
+// How long a failed sidecar's forced removal may hold up the caller; it carries on in the background.
+const SIDECAR_CLEANUP_MS = 2_000;
 
 /** DockerHostClient over dockerode. Every dockerode quirk stays in this file. */
 export class DockerodeHostClient implements DockerHostClient {
@@ -85,14 +89,18 @@ export class DockerodeHostClient implements DockerHostClient {
   }
 
   async runSidecar(spec: SidecarSpec): Promise<ExecResult> {
-    let container: Docker.Container | null = null;
+    // Named up front, so cleanup can find the container even when the create call was cut off by the
+    // deadline after the daemon had already created it.
+    const name = `tunnelwatch-sidecar-${randomBytes(6).toString('hex')}`;
     let stream: Duplex | null = null;
+    let exited = false;
     const what = `sidecar ${spec.image} in the network of ${short(spec.networkOfContainer)}`;
     try {
       return await this.#call(what, spec, async (abortSignal) => {
         abortSignal.addEventListener('abort', () => stream?.destroy(), { once: true });
         const hasStdin = spec.stdin !== undefined;
-        container = await this.#docker.createContainer({
+        const container = await this.#docker.createContainer({
+          name,
           Image: spec.image,
           Cmd: spec.argv,
           Labels: { 'io.tunnelwatch.sidecar': 'true' },
@@ -105,6 +113,11 @@ export class DockerodeHostClient implements DockerHostClient {
           HostConfig: { NetworkMode: `container:${spec.networkOfContainer}`, AutoRemove: true },
           abortSignal,
         } as Docker.ContainerCreateOptions);
+        // The deadline may have passed while create was in flight; cleanup below may already have run.
+        if (abortSignal.aborted) {
+          await container.remove({ force: true }).catch(() => {});
+          throw abortSignal.reason;
+        }
         stream = (await container.attach({
           stream: true,
           stdin: hasStdin,
@@ -114,21 +127,27 @@ export class DockerodeHostClient implements DockerHostClient {
           abortSignal,
         } as object)) as Duplex;
         // Registered before start so that AutoRemove cannot remove the container before we see it exit.
-        const exited = container.wait({ condition: 'next-exit', abortSignal } as object) as Promise<{
+        const exit = container.wait({ condition: 'next-exit', abortSignal } as object) as Promise<{
           StatusCode: number;
         }>;
-        exited.catch(() => {});
+        exit.catch(() => {});
         const output = this.#collect(stream);
         await container.start({ abortSignal } as object);
         if (hasStdin) stream.end(typeof spec.stdin === 'string' ? spec.stdin : Buffer.from(spec.stdin!));
-        const [{ StatusCode }, { stdout, stderr }] = await Promise.all([exited, output]);
-        container = null;
+        const [{ StatusCode }, { stdout, stderr }] = await Promise.all([exit, output]);
+        exited = true;
         return { exitCode: StatusCode, stdout, stderr };
       });
     } finally {
-      // Killed on timeout/abort/error; AutoRemove removes it once stopped.
-      const leftover = container as Docker.Container | null;
-      if (leftover) await leftover.remove({ force: true }).catch(() => {});
+      // Killed on timeout/abort/error (AutoRemove does not cover a container that never started).
+      // Bounded, so a hung daemon cannot hold the sweep past its deadline.
+      if (!exited) {
+        const removal = this.#docker
+          .getContainer(name)
+          .remove({ force: true })
+          .catch(() => {});
+        await Promise.race([removal, new Promise((r) => setTimeout(r, SIDECAR_CLEANUP_MS).unref())]);
+      }
     }
   }
 
@@ -139,6 +158,18 @@ export class DockerodeHostClient implements DockerHostClient {
         return;
       } catch (e) {
         if ((e as { statusCode?: number }).statusCode !== 404) throw e;
+      }
+      // Checked first, so the error names the file instead of an ENOENT from inside docker-modem.
+      if (
+        !(await access(rootfsTarPath).then(
+          () => true,
+          () => false,
+        ))
+      ) {
+        throw new TransportError(
+          'not-found',
+          `image ${image} is not on the host and its rootfs tarball ${rootfsTarPath} does not exist`,
+        );
       }
       const [repo, tag = 'latest'] = splitImage(image);
       const progress = await this.#docker.importImage(rootfsTarPath, { repo, tag, abortSignal } as object);

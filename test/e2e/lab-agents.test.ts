@@ -22,8 +22,11 @@ describe.skipIf(skipReason !== '')('lab agents', () => {
     expect(s.hosts.map((h) => h.name)).toEqual(hosts.map((h) => h.name));
     for (const h of hosts) {
       const { stdout } = await docker(h, [
-        'ps', '--filter', 'label=io.rancher.container.system=NetworkAgent',
-        '--format', '{{.ID}} {{.Label "io.rancher.container.ip"}}',
+        'ps',
+        '--filter',
+        'label=io.rancher.container.system=NetworkAgent',
+        '--format',
+        '{{.ID}} {{.Label "io.rancher.container.ip"}}',
       ]);
       const lines = stdout.trim().split('\n');
       expect(lines).toHaveLength(1);
@@ -35,7 +38,12 @@ describe.skipIf(skipReason !== '')('lab agents', () => {
   it('has a CHILD_SA to every peer installed on every agent', async () => {
     for (const h of hosts) {
       const children = await installedChildren(h);
-      expect([...children].sort()).toEqual(hosts.filter((p) => p !== h).map((p) => `${h.name}-${p.name}`).sort());
+      expect([...children].sort()).toEqual(
+        hosts
+          .filter((p) => p !== h)
+          .map((p) => `${h.name}-${p.name}`)
+          .sort(),
+      );
     }
   });
 

@@ -17,9 +17,9 @@ describe.skipIf(skipReason !== '')('lab teardown', () => {
     expect(await labCgroups()).toEqual([]);
     expect(existsSync(LAB_RUN_DIR)).toBe(false);
     expect(existsSync('/sys/class/net/tw-br0')).toBe(false);
-    const { stdout } = await import('node:child_process').then(
-      ({ execFileSync }) => ({ stdout: execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }) }),
-    );
+    const { stdout } = await import('node:child_process').then(({ execFileSync }) => ({
+      stdout: execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }),
+    }));
     expect(stdout).not.toContain(LAB_RUN_DIR);
     // Later files in this run share the lab: bring it back.
     await up({ hosts: hostCount });

@@ -11,7 +11,11 @@ export const ADVERTISED_IP_ENV = 'CATTLE_AGENT_IP';
 
 const swanctlDir = (host: HostPlan) => `${host.dir}/swanctl`;
 
-export async function writeAgentSwanctl(host: HostPlan, peers: readonly PeerEndpoint[], psk: string): Promise<boolean> {
+export async function writeAgentSwanctl(
+  host: HostPlan,
+  peers: readonly PeerEndpoint[],
+  psk: string,
+): Promise<boolean> {
   await mkdir(swanctlDir(host), { recursive: true, mode: 0o700 });
   const path = `${swanctlDir(host)}/swanctl.conf`;
   const text = renderSwanctlConf(host, peers, psk);
@@ -26,19 +30,31 @@ export async function createAgent(host: HostPlan, imageTag: string, advertisedIp
   await docker(host, ['rm', '-f', AGENT_CONTAINER_NAME], { allowFailure: true });
   const { stdout } = await docker(host, [
     'create',
-    '--name', AGENT_CONTAINER_NAME,
-    '--hostname', `${host.name}-agent`,
+    '--name',
+    AGENT_CONTAINER_NAME,
+    '--hostname',
+    `${host.name}-agent`,
     '--init',
-    '--pull', 'never',
-    '--cap-add', 'NET_ADMIN',
-    '--device', '/dev/net/tun',
-    '--label', AGENT_SELECTOR_LABEL,
-    '--label', `${OVERLAY_IP_LABEL}=${host.overlayIp}/${OVERLAY_PREFIX}`,
-    '--env', `${ADVERTISED_IP_ENV}=${advertisedIp}`,
-    '--env', `TW_OVERLAY_IP=${host.overlayIp}`,
-    '--publish', `${host.underlayIp}:500:500/udp`,
-    '--publish', `${host.underlayIp}:4500:4500/udp`,
-    '--volume', `${swanctlDir(host)}:/etc/swanctl:ro`,
+    '--pull',
+    'never',
+    '--cap-add',
+    'NET_ADMIN',
+    '--device',
+    '/dev/net/tun',
+    '--label',
+    AGENT_SELECTOR_LABEL,
+    '--label',
+    `${OVERLAY_IP_LABEL}=${host.overlayIp}/${OVERLAY_PREFIX}`,
+    '--env',
+    `${ADVERTISED_IP_ENV}=${advertisedIp}`,
+    '--env',
+    `TW_OVERLAY_IP=${host.overlayIp}`,
+    '--publish',
+    `${host.underlayIp}:500:500/udp`,
+    '--publish',
+    `${host.underlayIp}:4500:4500/udp`,
+    '--volume',
+    `${swanctlDir(host)}:/etc/swanctl:ro`,
     imageTag,
     '/agent/run.sh',
   ]);
@@ -56,12 +72,22 @@ export interface AgentInspect {
 }
 
 export async function inspectAgent(host: HostPlan): Promise<AgentInspect | null> {
-  const res = await docker(host, ['inspect', '--type', 'container', AGENT_CONTAINER_NAME], { allowFailure: true });
+  const res = await docker(host, ['inspect', '--type', 'container', AGENT_CONTAINER_NAME], {
+    allowFailure: true,
+  });
   if (res.code !== 0) return null;
-  const [info] = JSON.parse(res.stdout) as { Id: string; State: { Running: boolean }; Config: { Env: string[] } }[];
+  const [info] = JSON.parse(res.stdout) as {
+    Id: string;
+    State: { Running: boolean };
+    Config: { Env: string[] };
+  }[];
   if (!info) return null;
   const env = info.Config.Env.find((e) => e.startsWith(`${ADVERTISED_IP_ENV}=`));
-  return { id: info.Id, running: info.State.Running, advertisedIp: env ? env.slice(ADVERTISED_IP_ENV.length + 1) : null };
+  return {
+    id: info.Id,
+    running: info.State.Running,
+    advertisedIp: env ? env.slice(ADVERTISED_IP_ENV.length + 1) : null,
+  };
 }
 
 export function agentExec(host: HostPlan, argv: readonly string[], timeoutMs = 30_000) {

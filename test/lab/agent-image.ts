@@ -3,22 +3,60 @@
 // tarred once into a cache keyed by its content and `docker import`ed into each host's daemon.
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, copyFile, mkdir, mkdtemp, readdir, readlink, realpath, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  copyFile,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readlink,
+  realpath,
+  rename,
+  rm,
+  stat,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { LAB_CACHE_DIR } from './address-plan.js';
 import { run } from './command.js';
-import { AGENT_KILL_IKE_SH, AGENT_RUN_SH, AGENT_START_IKE_SH, AGENT_STRONGSWAN_CONF } from './swanctl-config.js';
+import {
+  AGENT_KILL_IKE_SH,
+  AGENT_RUN_SH,
+  AGENT_START_IKE_SH,
+  AGENT_STRONGSWAN_CONF,
+} from './swanctl-config.js';
 
 const BUSYBOX = '/bin/busybox';
 const CHARON = '/usr/lib/ipsec/charon';
 const SWANCTL = '/usr/sbin/swanctl';
 const IPSEC_LIB_DIR = '/usr/lib/ipsec';
 const PLUGINS = [
-  'random', 'nonce', 'aes', 'sha1', 'sha2', 'hmac', 'kdf', 'gmp', 'openssl', 'pem', 'pkcs1', 'x509', 'pubkey',
-  'kernel-libipsec', 'kernel-netlink', 'socket-default', 'vici',
+  'random',
+  'nonce',
+  'aes',
+  'sha1',
+  'sha2',
+  'hmac',
+  'kdf',
+  'gmp',
+  'openssl',
+  'pem',
+  'pkcs1',
+  'x509',
+  'pubkey',
+  'kernel-libipsec',
+  'kernel-netlink',
+  'socket-default',
+  'vici',
 ];
-const REQUIRED_FILES = [BUSYBOX, CHARON, SWANCTL, ...PLUGINS.map((p) => `${IPSEC_LIB_DIR}/plugins/libstrongswan-${p}.so`)];
+const REQUIRED_FILES = [
+  BUSYBOX,
+  CHARON,
+  SWANCTL,
+  ...PLUGINS.map((p) => `${IPSEC_LIB_DIR}/plugins/libstrongswan-${p}.so`),
+];
 
 export interface AgentImage {
   tag: string;
@@ -33,7 +71,9 @@ async function sourceFiles(): Promise<string[]> {
         'libstrongswan-standard-plugins libstrongswan-extra-plugins libcharon-extra-plugins',
     );
   }
-  const libs = (await readdir(IPSEC_LIB_DIR)).filter((f) => /^lib.*\.so\.0$/.test(f)).map((f) => `${IPSEC_LIB_DIR}/${f}`);
+  const libs = (await readdir(IPSEC_LIB_DIR))
+    .filter((f) => /^lib.*\.so\.0$/.test(f))
+    .map((f) => `${IPSEC_LIB_DIR}/${f}`);
   return [...REQUIRED_FILES, ...libs];
 }
 
@@ -47,8 +87,11 @@ async function sharedLibraries(files: readonly string[]): Promise<string[]> {
       if (m?.[1]) found.add(m[1]);
     }
   }
-  const gcc = ['/lib/x86_64-linux-gnu/libgcc_s.so.1', '/usr/lib/x86_64-linux-gnu/libgcc_s.so.1'].find(existsSync);
-  if (!gcc) throw new Error('agent image: libgcc_s.so.1 not found (charon aborts without it); install libgcc-s1');
+  const gcc = ['/lib/x86_64-linux-gnu/libgcc_s.so.1', '/usr/lib/x86_64-linux-gnu/libgcc_s.so.1'].find(
+    existsSync,
+  );
+  if (!gcc)
+    throw new Error('agent image: libgcc_s.so.1 not found (charon aborts without it); install libgcc-s1');
   found.add(gcc);
   return [...found];
 }
@@ -79,9 +122,25 @@ async function cacheKey(files: readonly string[]): Promise<string> {
   return h.digest('hex').slice(0, 12);
 }
 
-async function assembleRootfs(root: string, files: readonly string[], libs: readonly string[]): Promise<void> {
+async function assembleRootfs(
+  root: string,
+  files: readonly string[],
+  libs: readonly string[],
+): Promise<void> {
   for (const f of [...files, ...libs]) await copyInto(root, f);
-  for (const d of ['bin', 'sbin', 'usr/bin', 'usr/sbin', 'etc/swanctl', 'run', 'tmp', 'var/log', 'proc', 'sys', 'dev']) {
+  for (const d of [
+    'bin',
+    'sbin',
+    'usr/bin',
+    'usr/sbin',
+    'etc/swanctl',
+    'run',
+    'tmp',
+    'var/log',
+    'proc',
+    'sys',
+    'dev',
+  ]) {
     await mkdir(join(root, d), { recursive: true });
   }
   await chmod(join(root, 'tmp'), 0o1777);
@@ -109,7 +168,9 @@ async function assembleRootfs(root: string, files: readonly string[], libs: read
 }
 
 /** Returns the cached agent image tarball, building it when the inputs changed or it is missing. */
-export async function ensureAgentImageTarball(cacheDir = LAB_CACHE_DIR): Promise<AgentImage & { built: boolean }> {
+export async function ensureAgentImageTarball(
+  cacheDir = LAB_CACHE_DIR,
+): Promise<AgentImage & { built: boolean }> {
   const files = await sourceFiles();
   const libs = await sharedLibraries(files);
   const key = await cacheKey([...files, ...libs]);
@@ -127,7 +188,8 @@ export async function ensureAgentImageTarball(cacheDir = LAB_CACHE_DIR): Promise
     await rename(partial, tarball);
     // Older tarballs are superseded; keep the cache to one image.
     for (const old of await readdir(cacheDir)) {
-      if (old.startsWith('agent-') && join(cacheDir, old) !== tarball) await rm(join(cacheDir, old), { force: true });
+      if (old.startsWith('agent-') && join(cacheDir, old) !== tarball)
+        await rm(join(cacheDir, old), { force: true });
     }
   } finally {
     await rm(work, { recursive: true, force: true });

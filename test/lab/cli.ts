@@ -36,7 +36,9 @@ async function main(argv: string[]): Promise<number> {
       const { values } = parseArgs({ args: rest, options: { hosts: { type: 'string' } } });
       const started = Date.now();
       const s = await up({ hosts: values.hosts === undefined ? 3 : Number(values.hosts), log });
-      log(`lab: up, ${s.hosts.length} hosts in ${((Date.now() - started) / 1000).toFixed(1)} s; config ${s.configFile}`);
+      log(
+        `lab: up, ${s.hosts.length} hosts in ${((Date.now() - started) / 1000).toFixed(1)} s; config ${s.configFile}`,
+      );
       return 0;
     }
     case 'down': {
@@ -68,7 +70,10 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'config': {
-      const { values } = parseArgs({ args: rest, options: { out: { type: 'string' }, unix: { type: 'boolean' } } });
+      const { values } = parseArgs({
+        args: rest,
+        options: { out: { type: 'string' }, unix: { type: 'boolean' } },
+      });
       const path = await writeConfig(values.out ?? DEFAULT_CONFIG_FILE, { unix: values.unix ?? false });
       process.stdout.write(`${path}\n`);
       return 0;
@@ -86,9 +91,13 @@ async function main(argv: string[]): Promise<number> {
         options: { wait: { type: 'string' }, reconnect: { type: 'boolean' } },
       });
       const waitSec = values.wait === undefined ? 0 : Number(values.wait);
-      if (!Number.isFinite(waitSec) || waitSec < 0 || waitSec > 600) throw new Error('--wait must be 0..600 seconds');
+      if (!Number.isFinite(waitSec) || waitSec < 0 || waitSec > 600)
+        throw new Error('--wait must be 0..600 seconds');
       const started = Date.now();
-      const { tunnelsMissing } = await heal({ waitForTunnelsMs: waitSec * 1000, reconnect: values.reconnect ?? false });
+      const { tunnelsMissing } = await heal({
+        waitForTunnelsMs: waitSec * 1000,
+        reconnect: values.reconnect ?? false,
+      });
       const took = ((Date.now() - started) / 1000).toFixed(1);
       if (tunnelsMissing.length > 0) {
         log(`lab: healed, but after ${took} s these tunnels are still down: ${tunnelsMissing.join(', ')}`);

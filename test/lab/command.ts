@@ -20,7 +20,9 @@ export class CommandError extends Error {
     readonly argv: readonly string[],
     readonly result: RunResult,
   ) {
-    super(`${argv.join(' ')} exited with ${result.code}: ${(result.stderr || result.stdout).trim().slice(0, 600)}`);
+    super(
+      `${argv.join(' ')} exited with ${result.code}: ${(result.stderr || result.stdout).trim().slice(0, 600)}`,
+    );
     this.name = 'CommandError';
   }
 }

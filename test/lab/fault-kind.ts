@@ -27,8 +27,8 @@ export const FAULT_USAGE = [
   'loss A B PERCENT               drop PERCENT % of underlay packets between A and B, both ways',
   'stop-agent A                   stop the agent container on A',
   'kill-ike A                     kill charon inside the running agent on A',
-  'docker-down A                  make A\'s Docker API unreachable (TLS port dropped, unix socket hidden)',
-  'wrong-agent-ip A               re-create A\'s agent advertising 198.18.0.250; peers point at it',
+  "docker-down A                  make A's Docker API unreachable (TLS port dropped, unix socket hidden)",
+  "wrong-agent-ip A               re-create A's agent advertising 198.18.0.250; peers point at it",
 ];
 
 function distinct(a: HostPlan, b: HostPlan): void {

@@ -34,14 +34,20 @@ function egressRules(host: HostPlan, fault: Fault, byName: Map<string, HostPlan>
       const other = fault.a === host.name ? fault.b : fault.b === host.name ? fault.a : null;
       if (!other) return [];
       const match = `ip daddr ${peer(other).underlayIp}`;
-      return [fault.kind === 'partition' ? `${match} drop` : `${match} numgen random mod 100 < ${fault.percent} drop`];
+      // nft refuses `< 100` for `mod 100` (range 0-99): total loss is a plain drop.
+      const total = fault.kind === 'partition' || fault.percent >= 100;
+      return [total ? `${match} drop` : `${match} numgen random mod 100 < ${fault.percent} drop`];
     }
     default:
       return [];
   }
 }
 
-export function renderFaultRuleset(host: HostPlan, hosts: readonly HostPlan[], faults: readonly Fault[]): string {
+export function renderFaultRuleset(
+  host: HostPlan,
+  hosts: readonly HostPlan[],
+  faults: readonly Fault[],
+): string {
   const byName = new Map(hosts.map((h) => [h.name, h]));
   const egress = faults.flatMap((f) => egressRules(host, f, byName));
   const apiDown = faults.some((f) => f.kind === 'docker-down' && f.host === host.name);

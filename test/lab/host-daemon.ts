@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, open, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
-import { LAB_BRIDGE, MONITOR_IP, UNDERLAY_PREFIX, UPLINK_IF, type HostPlan } from './address-plan.js';
+import { type HostPlan, LAB_BRIDGE, MONITOR_IP, UNDERLAY_PREFIX, UPLINK_IF } from './address-plan.js';
 import { inNetns, run } from './command.js';
 import { serverTls } from './lab-certs.js';
 
@@ -23,9 +23,30 @@ export async function ensureBridge(): Promise<void> {
 
 export async function createNamespace(host: HostPlan): Promise<void> {
   await run(['ip', 'netns', 'add', host.netns]);
-  await run(['ip', 'link', 'add', host.bridgePort, 'type', 'veth', 'peer', 'name', UPLINK_IF, 'netns', host.netns]);
+  await run([
+    'ip',
+    'link',
+    'add',
+    host.bridgePort,
+    'type',
+    'veth',
+    'peer',
+    'name',
+    UPLINK_IF,
+    'netns',
+    host.netns,
+  ]);
   await run(['ip', 'link', 'set', host.bridgePort, 'master', LAB_BRIDGE, 'up']);
-  await run(['ip', '-n', host.netns, 'addr', 'add', `${host.underlayIp}/${UNDERLAY_PREFIX}`, 'dev', UPLINK_IF]);
+  await run([
+    'ip',
+    '-n',
+    host.netns,
+    'addr',
+    'add',
+    `${host.underlayIp}/${UNDERLAY_PREFIX}`,
+    'dev',
+    UPLINK_IF,
+  ]);
   await run(['ip', '-n', host.netns, 'link', 'set', UPLINK_IF, 'up']);
   await run(['ip', '-n', host.netns, 'link', 'set', 'lo', 'up']);
 }
@@ -57,12 +78,19 @@ function dockerdArgs(host: HostPlan): string[] {
 export async function startDockerd(host: HostPlan): Promise<void> {
   await mkdir(host.dir, { recursive: true });
   // dockerd 20.10 otherwise writes its trust key to /etc/docker/key.json, outside the lab.
-  await writeFile(`${host.dir}/daemon.json`, `${JSON.stringify({ 'deprecated-key-path': `${host.dir}/key.json` })}\n`);
+  await writeFile(
+    `${host.dir}/daemon.json`,
+    `${JSON.stringify({ 'deprecated-key-path': `${host.dir}/key.json` })}\n`,
+  );
   const log = await open(`${host.dir}/dockerd.log`, 'a');
-  const child = spawn('nsenter', [`--net=${host.netnsPath}`, 'unshare', '--uts', 'dockerd', ...dockerdArgs(host)], {
-    detached: true,
-    stdio: ['ignore', log.fd, log.fd],
-  });
+  const child = spawn(
+    'nsenter',
+    [`--net=${host.netnsPath}`, 'unshare', '--uts', 'dockerd', ...dockerdArgs(host)],
+    {
+      detached: true,
+      stdio: ['ignore', log.fd, log.fd],
+    },
+  );
   child.unref();
   await log.close();
 }
@@ -85,7 +113,9 @@ export async function waitForDockerd(host: HostPlan, timeoutMs = 60_000): Promis
     if (await ping(host.adminSocket)) return;
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`dockerd of ${host.name} did not answer within ${timeoutMs} ms; see ${host.dir}/dockerd.log`);
+  throw new Error(
+    `dockerd of ${host.name} did not answer within ${timeoutMs} ms; see ${host.dir}/dockerd.log`,
+  );
 }
 
 /** Lets containers on different hosts talk directly (FORWARD policy is DROP) and keeps overlay traffic un-NATed. */
@@ -94,5 +124,6 @@ export async function allowCrossHostTraffic(host: HostPlan): Promise<void> {
   const forward = ['DOCKER-USER', '-i', UPLINK_IF, '-o', 'docker0', '-j', 'ACCEPT'];
   if ((await ipt(['-C', ...forward]).catch(() => null)) === null) await ipt(['-I', ...forward]);
   const noNat = ['POSTROUTING', '-s', '100.64.0.0/16', '-d', '100.64.0.0/16', '-j', 'RETURN'];
-  if ((await ipt(['-t', 'nat', '-C', ...noNat]).catch(() => null)) === null) await ipt(['-t', 'nat', '-I', ...noNat]);
+  if ((await ipt(['-t', 'nat', '-C', ...noNat]).catch(() => null)) === null)
+    await ipt(['-t', 'nat', '-I', ...noNat]);
 }

@@ -39,8 +39,23 @@ async function keyAndCsr(keyFile: string, csrFile: string, subject: string): Pro
 
 async function sign(dir: string, csr: string, out: string, extFile: string): Promise<void> {
   await run([
-    'openssl', 'x509', '-req', '-in', csr, '-CA', join(dir, 'ca.pem'), '-CAkey', join(dir, 'ca-key.pem'),
-    '-CAcreateserial', '-days', DAYS, '-sha256', '-extfile', extFile, '-out', out,
+    'openssl',
+    'x509',
+    '-req',
+    '-in',
+    csr,
+    '-CA',
+    join(dir, 'ca.pem'),
+    '-CAkey',
+    join(dir, 'ca-key.pem'),
+    '-CAcreateserial',
+    '-days',
+    DAYS,
+    '-sha256',
+    '-extfile',
+    extFile,
+    '-out',
+    out,
   ]);
 }
 
@@ -52,7 +67,21 @@ export async function ensureCerts(hosts: readonly HostPlan[], dir = CERT_DIR): P
     const caKey = join(dir, 'ca-key.pem');
     await run(['openssl', 'ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', caKey]);
     await chmod(caKey, 0o600);
-    await run(['openssl', 'req', '-x509', '-new', '-key', caKey, '-subj', '/CN=tunnelwatch-lab-ca', '-days', DAYS, '-sha256', '-out', ca]);
+    await run([
+      'openssl',
+      'req',
+      '-x509',
+      '-new',
+      '-key',
+      caKey,
+      '-subj',
+      '/CN=tunnelwatch-lab-ca',
+      '-days',
+      DAYS,
+      '-sha256',
+      '-out',
+      ca,
+    ]);
   }
   const client = clientTls(dir);
   if (!existsSync(client.certFile)) {

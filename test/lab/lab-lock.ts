@@ -38,7 +38,11 @@ async function tryAcquire(path: string): Promise<boolean> {
 }
 
 /** Runs `fn` holding the lab lock; waits up to `waitMs` for another holder (bounded). */
-export async function withLabLock<T>(fn: () => Promise<T>, waitMs = 15 * 60_000, path = LAB_LOCK_FILE): Promise<T> {
+export async function withLabLock<T>(
+  fn: () => Promise<T>,
+  waitMs = 15 * 60_000,
+  path = LAB_LOCK_FILE,
+): Promise<T> {
   const deadline = Date.now() + waitMs;
   let reported = false;
   while (!(await tryAcquire(path))) {

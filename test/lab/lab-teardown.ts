@@ -9,7 +9,16 @@ import { run } from './command.js';
 const LAB_NETNS = /^tw-h\d+$/;
 const LAB_CGROUP = '/tunnelwatch-lab-h';
 // Only these programs are ever killed for naming the lab path, never a bystander such as `tail -f …/dockerd.log`.
-const LAB_DAEMONS = new Set(['dockerd', 'containerd', 'containerd-shim', 'containerd-shim-runc-v2', 'runc', 'docker-proxy', 'nsenter', 'unshare']);
+const LAB_DAEMONS = new Set([
+  'dockerd',
+  'containerd',
+  'containerd-shim',
+  'containerd-shim-runc-v2',
+  'runc',
+  'docker-proxy',
+  'nsenter',
+  'unshare',
+]);
 
 export async function labNamespaces(): Promise<string[]> {
   const { stdout } = await run(['ip', 'netns', 'list'], { allowFailure: true });
@@ -124,7 +133,8 @@ export async function teardownLab(log: (line: string) => void = () => undefined)
   for (const ns of await labNamespaces()) await run(['ip', 'netns', 'delete', ns], { allowFailure: true });
   for (let i = 1; i <= MAX_LAB_HOSTS; i++) {
     const port = planHost(i).bridgePort;
-    if (existsSync(`/sys/class/net/${port}`)) await run(['ip', 'link', 'delete', port], { allowFailure: true });
+    if (existsSync(`/sys/class/net/${port}`))
+      await run(['ip', 'link', 'delete', port], { allowFailure: true });
   }
   if (existsSync(`/sys/class/net/${LAB_BRIDGE}`)) await run(['ip', 'link', 'delete', LAB_BRIDGE]);
 

@@ -84,7 +84,8 @@ async function allTunnelsInstalled(hosts: readonly HostPlan[]): Promise<string[]
   const missing: string[] = [];
   const installed = await Promise.all(hosts.map(installedChildren));
   hosts.forEach((h, i) => {
-    for (const p of hosts) if (p !== h && !installed[i]!.has(`${h.name}-${p.name}`)) missing.push(`${h.name}-${p.name}`);
+    for (const p of hosts)
+      if (p !== h && !installed[i]!.has(`${h.name}-${p.name}`)) missing.push(`${h.name}-${p.name}`);
   });
   return missing;
 }
@@ -122,7 +123,7 @@ export async function waitForOverlay(hosts: readonly HostPlan[], timeoutMs: numb
 }
 
 async function healthy(state: LabState | null, count: number): Promise<boolean> {
-  if (!state || state.phase !== 'up' || state.hostCount !== count) return false;
+  if (state?.phase !== 'up' || state.hostCount !== count) return false;
   const hosts = planHosts(count);
   for (const h of hosts) {
     if (!existsSync(h.netnsPath)) return false;
@@ -132,7 +133,11 @@ async function healthy(state: LabState | null, count: number): Promise<boolean> 
   return true;
 }
 
-async function upUnlocked(count: number, log: (line: string) => void, tunnelTimeoutMs: number): Promise<void> {
+async function upUnlocked(
+  count: number,
+  log: (line: string) => void,
+  tunnelTimeoutMs: number,
+): Promise<void> {
   const hosts = planHosts(count);
   const t0 = Date.now();
   const step = (what: string) => log(`lab: ${what} (+${((Date.now() - t0) / 1000).toFixed(1)} s)`);
@@ -174,7 +179,8 @@ async function upUnlocked(count: number, log: (line: string) => void, tunnelTime
   step('agents started');
   const missing = await waitForTunnels(hosts, tunnelTimeoutMs);
   step('all CHILD_SAs installed');
-  if (missing.length > 0) throw new Error(`tunnels not installed within ${tunnelTimeoutMs} ms: ${missing.join(', ')}`);
+  if (missing.length > 0)
+    throw new Error(`tunnels not installed within ${tunnelTimeoutMs} ms: ${missing.join(', ')}`);
   state.phase = 'up';
   await writeState(state);
   await writeConfigUnlocked(DEFAULT_CONFIG_FILE, false);
@@ -212,7 +218,8 @@ export async function down(log: (line: string) => void = () => undefined): Promi
 
 async function statusUnlocked(): Promise<LabStatus> {
   const state = await readState().catch(() => null);
-  if (!state) return { up: false, phase: 'down', monitorIp: MONITOR_IP, hosts: [], faults: [], configFile: null };
+  if (!state)
+    return { up: false, phase: 'down', monitorIp: MONITOR_IP, hosts: [], faults: [], configFile: null };
   const hosts = await Promise.all(
     planHosts(state.hostCount).map(async (h): Promise<HostStatus> => {
       const agent = existsSync(h.adminSocket) ? await inspectAgent(h).catch(() => null) : null;
@@ -250,13 +257,17 @@ export function renderLabConfig(hosts: readonly HostPlan[], unix: boolean): obje
       underlayIp: h.underlayIp,
       docker: unix ? { endpoint: `unix://${h.unixSocket}` } : { endpoint: h.tlsEndpoint, tls },
     })),
-    agent: { selectorLabel: AGENT_SELECTOR_LABEL, overlayIpLabel: OVERLAY_IP_LABEL, advertisedIpEnv: ADVERTISED_IP_ENV },
+    agent: {
+      selectorLabel: AGENT_SELECTOR_LABEL,
+      overlayIpLabel: OVERLAY_IP_LABEL,
+      advertisedIpEnv: ADVERTISED_IP_ENV,
+    },
   };
 }
 
 async function requireUp(): Promise<{ state: LabState; hosts: HostPlan[] }> {
   const state = await readState();
-  if (!state || state.phase !== 'up') throw new Error('the lab is not up: run `npm run lab -- up` first');
+  if (state?.phase !== 'up') throw new Error('the lab is not up: run `npm run lab -- up` first');
   return { state, hosts: planHosts(state.hostCount) };
 }
 
@@ -274,17 +285,24 @@ export function writeConfig(path = DEFAULT_CONFIG_FILE, options: { unix?: boolea
 
 async function applyNetworkFaults(hosts: readonly HostPlan[], faults: readonly Fault[]): Promise<void> {
   await Promise.all(
-    hosts.map((h) => run(inNetns(h.netnsPath, ['nft', '-f', '-']), { input: renderFaultRuleset(h, hosts, faults) })),
+    hosts.map((h) =>
+      run(inNetns(h.netnsPath, ['nft', '-f', '-']), { input: renderFaultRuleset(h, hosts, faults) }),
+    ),
   );
 }
 
 async function reloadSwanctl(host: HostPlan): Promise<void> {
   const res = await agentExec(host, ['swanctl', '--load-all', '--noprompt']);
-  if (res.code !== 0) throw new Error(`swanctl --load-all failed on ${host.name}: ${res.stderr || res.stdout}`);
+  if (res.code !== 0)
+    throw new Error(`swanctl --load-all failed on ${host.name}: ${res.stderr || res.stdout}`);
 }
 
 /** Points every agent's tunnels at the currently advertised addresses; reloads agents whose config changed. */
-async function syncSwanctl(hosts: readonly HostPlan[], state: LabState, reload: boolean): Promise<Set<string>> {
+async function syncSwanctl(
+  hosts: readonly HostPlan[],
+  state: LabState,
+  reload: boolean,
+): Promise<Set<string>> {
   const key = await psk();
   const changed = new Set<string>();
   for (const h of hosts) {
@@ -309,7 +327,8 @@ export function fault(kind: string, args: readonly string[]): Promise<Fault> {
         break;
       case 'kill-ike': {
         const res = await agentExec(host!, ['/agent/kill-ike.sh']);
-        if (res.code !== 0) throw new Error(`kill-ike ${host!.name}: charon was not running (${res.stdout.trim()})`);
+        if (res.code !== 0)
+          throw new Error(`kill-ike ${host!.name}: charon was not running (${res.stdout.trim()})`);
         break;
       }
       case 'docker-down':
@@ -342,11 +361,16 @@ export interface HealOptions {
  *  DNAT; retransmits keep them alive forever, so the restarted agent would never see its peers. */
 async function flushIkeConntrack(host: HostPlan): Promise<void> {
   for (const port of ['500', '4500']) {
-    await run(inNetns(host.netnsPath, ['conntrack', '-D', '-p', 'udp', '--dport', port]), { allowFailure: true });
+    await run(inNetns(host.netnsPath, ['conntrack', '-D', '-p', 'udp', '--dport', port]), {
+      allowFailure: true,
+    });
   }
 }
 
-async function reconnectBroken(hosts: readonly HostPlan[], onlyInitiators?: ReadonlySet<string>): Promise<void> {
+async function reconnectBroken(
+  hosts: readonly HostPlan[],
+  onlyInitiators?: ReadonlySet<string>,
+): Promise<void> {
   const broken = (await overlayPairs(hosts))
     .filter((p) => !p.ok && (!onlyInitiators || onlyInitiators.has(p.pair.split('-')[0]!)))
     .map((p) => p.pair);
@@ -367,7 +391,9 @@ export function heal(options: HealOptions = {}): Promise<{ tunnelsMissing: strin
     state.advertised = Object.fromEntries(hosts.map((h) => [h.name, h.underlayIp]));
     await writeState(state);
     await Promise.all(
-      hosts.map((h) => run(inNetns(h.netnsPath, ['nft', 'delete', 'table', 'inet', FAULT_TABLE]), { allowFailure: true })),
+      hosts.map((h) =>
+        run(inNetns(h.netnsPath, ['nft', 'delete', 'table', 'inet', FAULT_TABLE]), { allowFailure: true }),
+      ),
     );
     for (const h of hosts) if (existsSync(hidden(h))) await rename(hidden(h), h.unixSocket);
     const repointed = await syncSwanctl(hosts, state, false);
@@ -381,7 +407,8 @@ export function heal(options: HealOptions = {}): Promise<{ tunnelsMissing: strin
       } else {
         // Starts charon if it was killed and (re)loads the config, which re-points changed tunnels.
         const res = await agentExec(h, ['/agent/start-ike.sh']);
-        if (res.code !== 0) throw new Error(`restarting IKE on ${h.name} failed: ${res.stderr || res.stdout}`);
+        if (res.code !== 0)
+          throw new Error(`restarting IKE on ${h.name} failed: ${res.stderr || res.stdout}`);
       }
     }
     await Promise.all(hosts.map(flushIkeConntrack));

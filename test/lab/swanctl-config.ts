@@ -47,9 +47,17 @@ export function renderSwanctlConf(self: HostPlan, peers: readonly PeerEndpoint[]
         '  }',
       ].join('\n');
     });
-  return ['connections {', ...conns, '}', 'secrets {', '  ike-lab {', `    secret = ${psk}`, '  }', '}', ''].join(
-    '\n',
-  );
+  return [
+    'connections {',
+    ...conns,
+    '}',
+    'secrets {',
+    '  ike-lab {',
+    `    secret = ${psk}`,
+    '  }',
+    '}',
+    '',
+  ].join('\n');
 }
 
 /** The charon configuration baked into the agent image. kernel-libipsec: this kernel has no ESP. */

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { PathResult } from '../../report/sweep-report.js';
-import type { DockerHostClient } from '../../transport/docker-host-client.js';
+import { type DockerHostClient, isTransportError } from '../../transport/docker-host-client.js';
 import type { AgentProbe, AgentProbeContext } from '../agent-probe.js';
 import { unknownPath } from '../ping/ping-path-result.js';
 import { type IkePort, ikePathResult, ikeProbeKind, parseIkeProbeLines } from './ike-path-result.js';
+import { IKE_PROBE_ROOTFS_ENV } from './ike-probe-rootfs.js';
 import { IKE_PROBE_SCRIPT } from './ike-probe-script.js';
 import { buildIkeSaInitRequest, withNonEspMarker } from './ike-sa-init-request.js';
 
@@ -19,7 +20,11 @@ export interface IkeProbeImage {
 // Container create + start + wait + remove costs a few hundred ms on top of the probe wait itself;
 // importing the ~3 MB image happens once per host.
 const SIDECAR_OVERHEAD_MS = 5_000;
+// What create + start + attach usually take; kept free of the reply wait when the budget is short.
+const SIDECAR_SETUP_MS = 1_000;
 const IMAGE_IMPORT_DEADLINE_MS = 20_000;
+// Below this the sidecar cannot even be created and started: report unknown instead of trying.
+const MIN_SIDECAR_MS = 300;
 
 const PORTS: readonly IkePort[] = [500, 4500];
 
@@ -35,6 +40,8 @@ export function ikeAgentProbe(
   return {
     kinds: ['ike-udp500', 'ike-udp4500'],
     async run(ctx: AgentProbeContext, client: DockerHostClient, signal: AbortSignal): Promise<PathResult[]> {
+      const started = performance.now();
+      const left = () => (ctx.budgetMs ?? Number.POSITIVE_INFINITY) - (performance.now() - started);
       const jobs = ctx.peers.flatMap((peer, index) =>
         PORTS.map((port) => ({ id: `p${index}-${port}`, peer, port, spi: nonZeroSpi(random) })),
       );
@@ -52,16 +59,33 @@ export function ikeAgentProbe(
         );
       if (targets.length === 0) return unaddressed;
 
-      await client.ensureImage(image.name, image.rootfsTarPath, {
-        deadlineMs: IMAGE_IMPORT_DEADLINE_MS,
-        signal,
-      });
+      try {
+        await client.ensureImage(image.name, image.rootfsTarPath, {
+          deadlineMs: Math.min(IMAGE_IMPORT_DEADLINE_MS, left()),
+          signal,
+        });
+      } catch (e) {
+        if (isTransportError(e) && e.kind === 'not-found') {
+          throw new Error(
+            `${e.message}; build it with \`npm run setup\` (or bash scripts/build-probe-image.sh), or set ${IKE_PROBE_ROOTFS_ENV} to its path`,
+          );
+        }
+        throw e;
+      }
+      // The reply wait shrinks to what is left of the budget, so a late sidecar still reports.
+      const sidecarMs = Math.min(ctx.timing.ikeTimeoutMs + SIDECAR_OVERHEAD_MS, Math.floor(left()));
+      if (sidecarMs < MIN_SIDECAR_MS) {
+        throw new Error(
+          `no time left in the sweep budget for the IKE probe sidecar (${Math.max(0, sidecarMs)} ms)`,
+        );
+      }
+      const waitMs = Math.min(ctx.timing.ikeTimeoutMs, Math.max(100, sidecarMs - SIDECAR_SETUP_MS));
       const argv = [
         '/bin/bash',
         '-c',
         IKE_PROBE_SCRIPT,
         'ike-probe',
-        (ctx.timing.ikeTimeoutMs / 1000).toFixed(3),
+        (waitMs / 1000).toFixed(3),
         ...targets.flatMap((j) => {
           const request = buildIkeSaInitRequest({ spi: j.spi, nonce: random(32) });
           const bytes = j.port === 4500 ? withNonEspMarker(request) : request;
@@ -72,7 +96,7 @@ export function ikeAgentProbe(
         image: image.name,
         networkOfContainer: ctx.agent.containerId,
         argv,
-        deadlineMs: ctx.timing.ikeTimeoutMs + SIDECAR_OVERHEAD_MS,
+        deadlineMs: sidecarMs,
         signal,
       });
       const lines = parseIkeProbeLines(result.stdout);

@@ -4,7 +4,7 @@
  * request hex), are re-checked here, and only ever land in quoted expansions.
  *
  * Per target, in parallel: open a connected UDP socket with bash's /dev/udp, start `dd` reading
- * one datagram, send the request with bash's printf (one write, so one datagram), then wait for
+ * one datagram, send the request with dd from a file (one write, so one datagram), then wait for
  * the reply or the timer, whichever comes first. A connected UDP socket reports an ICMP port
  * unreachable as ECONNREFUSED on the next read: that is "refused" (no IKE daemon listening).
  *
@@ -22,11 +22,14 @@ probe() {
   local id=$1 ip=$2 port=$3 hex=$4 reader timer done rc t0 t1 esc
   # bash 5.2 patsub_replacement: "&" is the matched pair, so aabb becomes \\xaa\\xbb for printf.
   esc=\${hex//??/\\\\x&}
+  # Bash line-buffers stdout: printf straight into the socket would send a datagram per 0x0a byte.
+  # The request goes to a file first; dd sends it with one write, i.e. one datagram.
+  printf "$esc" >"$dir/$id.req" || { echo "$id error send"; return; }
   exec 3<>"/dev/udp/$ip/$port" || { echo "$id error socket"; return; }
   dd bs=65535 count=1 of="$dir/$id" <&3 2>"$dir/$id.err" & reader=$!
   sleep "$wait_sec" & timer=$!
   t0=\${EPOCHREALTIME//[.,]/}
-  printf "$esc" >&3 || { kill "$reader" "$timer" 2>/dev/null; echo "$id error send"; return; }
+  dd bs=65535 count=1 if="$dir/$id.req" >&3 2>/dev/null || { kill "$reader" "$timer" 2>/dev/null; echo "$id error send"; return; }
   wait -n -p done "$reader" "$timer"; rc=$?
   t1=\${EPOCHREALTIME//[.,]/}
   if [ "$done" = "$timer" ]; then

@@ -1,9 +1,11 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DISCOVER_HELP, MAIN_HELP, SWEEP_HELP } from '../../../shared/cli/help-text.js';
+import { DISCOVER_HELP, MAIN_HELP, SERVE_HELP, SWEEP_HELP } from '../../../shared/cli/help-text.js';
+import { COMMAND_FLAGS } from '../../../shared/cli/parse-cli-args.js';
 import { type CliExtensions, runCli } from '../../../shared/cli/run-cli.js';
+import { overlayIcmpProbe, underlayIcmpProbe } from '../../../shared/probes/ping/ping-exec-probe.js';
 import type { DockerHostClient } from '../../../shared/transport/docker-host-client.js';
 import { LocalShellClient, SilentClient } from '../../support/local-shell-client.js';
 import { reportContract } from '../../support/report-contract.js';
@@ -34,7 +36,10 @@ async function configFile(hosts: number): Promise<string> {
 }
 
 // Loopback agents: h1 → 127.0.0.1, h2 → 127.0.0.2; any other host's endpoint is silent.
+// The fake agents run only ping: sweep with the ICMP probes alone.
 const loopback: CliExtensions = {
+  execProbes: [overlayIcmpProbe, underlayIcmpProbe],
+  agentProbes: [],
   clientFor: (h): DockerHostClient => {
     const n = Number(h.name.slice(1));
     return n <= 2
@@ -49,25 +54,47 @@ describe('tunnelwatch help and usage', () => {
     [['sweep', '--help'], SWEEP_HELP],
     [['sweep', '-h'], SWEEP_HELP],
     [['discover', '--help'], DISCOVER_HELP],
+    [['serve', '--help'], SERVE_HELP],
   ])('%j prints its help on stdout and exits 0', async (argv, help) => {
     expect(await run(argv)).toEqual({ code: 0, stdout: help, stderr: '' });
   });
 
-  it('help names exactly the flags the parser accepts', () => {
-    for (const help of [SWEEP_HELP, DISCOVER_HELP]) {
-      expect([...new Set(help.match(/--[a-z-]+/g))].sort()).toEqual(['--config', '--help', '--json']);
-    }
+  it.each([
+    ['sweep', SWEEP_HELP],
+    ['discover', DISCOVER_HELP],
+    ['serve', SERVE_HELP],
+  ] as const)('%s --help names exactly the flags the parser accepts', (command, help) => {
+    const accepted = Object.keys(COMMAND_FLAGS[command]).map((f) => `--${f}`);
+    expect([...new Set(help.match(/--[a-z-]+/g))].sort()).toEqual(accepted.sort());
+    // and every one of them parses
+    for (const flag of accepted) expect(help).toMatch(new RegExp(`^\\s+(-h, )?${flag}\\b`, 'm'));
   });
 
-  it.each([[[]], [['frobnicate']], [['sweep', '--bogus']], [['sweep', 'extra']], [['discover', '--config']]])(
-    '%j is a usage error: 64, message on stderr, nothing on stdout',
-    async (argv) => {
-      const r = await run(argv);
-      expect(r.code).toBe(64);
-      expect(r.stdout).toBe('');
-      expect(r.stderr).toMatch(/^tunnelwatch: .+\n\nUsage: tunnelwatch/);
-    },
-  );
+  it('the main help lists every command', () => {
+    for (const command of Object.keys(COMMAND_FLAGS))
+      expect(MAIN_HELP).toMatch(new RegExp(`^  ${command} `, 'm'));
+  });
+
+  it.each([
+    [[]],
+    [['frobnicate']],
+    [['sweep', '--bogus']],
+    [['sweep', 'extra']],
+    [['discover', '--config']],
+    [['discover', '--export', 'InstrumentationKey=x']],
+    [['serve', '--json']],
+    [['serve', '--port', '70000']],
+    [['serve', '--port', 'http']],
+    [['serve', '--interval', '0.5']],
+    [['serve', '--count', '0']],
+    [['sweep', '--entra']],
+    [['sweep', '--html=']],
+  ])('%j is a usage error: 64, message on stderr, nothing on stdout', async (argv) => {
+    const r = await run(argv);
+    expect(r.code).toBe(64);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^tunnelwatch: .+\n\nUsage: tunnelwatch/);
+  });
 
   it('a config error is 64 with the field named on stderr', async () => {
     const r = await run(['sweep'], {
@@ -106,6 +133,69 @@ describe('tunnelwatch sweep', () => {
     );
     expect(seen).toEqual(['up']);
     expect(r.code).toBe(0);
+  });
+});
+
+describe('tunnelwatch sweep outputs (--html, --export, --alert-state, --history)', () => {
+  it('--html writes the self-contained matrix page of this sweep', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tw-cli-html-'));
+    const out = join(dir, 'matrix.html');
+    const r = await run(['sweep', '--json', '--html', out, '--config', await configFile(3)], {}, loopback);
+    expect(r.code).toBe(3);
+    const page = await readFile(out, 'utf8');
+    expect(page).toMatch(/^<!doctype html>/i);
+    expect(page).toContain(JSON.parse(r.stdout).startedAt);
+    // No external fetches: nothing but inline resources.
+    expect(page).not.toMatch(/(src|href)=["']https?:/);
+  });
+
+  it('an unwritable --html file is reported on stderr and makes the exit code 3, stdout still the report', async () => {
+    const r = await run(
+      ['sweep', '--json', '--html', '/nonexistent-dir/x.html', '--config', await configFile(2)],
+      {},
+      loopback,
+    );
+    expect(JSON.parse(r.stdout).status).toBe('up');
+    expect(r.stderr).toContain('tunnelwatch: --html: cannot write /nonexistent-dir/x.html (ENOENT)');
+    expect(r.code).toBe(3);
+  });
+
+  it.each([
+    [
+      ['--export', 'IngestionEndpoint=https://127.0.0.1:1/'],
+      '--export: the Application Insights connection string has no InstrumentationKey',
+    ],
+    [
+      ['--alert-state', 'DefaultEndpointsProtocol=https;AccountKey=c2VjcmV0LWtleS0x'],
+      'alert state: the Table Storage connection string is not valid',
+    ],
+    [
+      ['--history', 'Acount=x;AccountKy=c2VjcmV0LWtleS0x'],
+      '--history is neither an https:// Table endpoint nor a storage connection string',
+    ],
+    [
+      ['--history', 'env:TW_TEST_UNSET_VARIABLE'],
+      '--history env:TW_TEST_UNSET_VARIABLE: the environment variable TW_TEST_UNSET_VARIABLE is not set',
+    ],
+  ])('%j is refused before sweeping, naming the flag and never the key', async (flags, message) => {
+    const r = await run(['sweep', ...flags, '--config', await configFile(2)], {}, loopback);
+    expect(r.code).toBe(64);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain(message);
+    expect(r.stderr).not.toContain('c2VjcmV0');
+  });
+
+  it('reads a flag value from the environment with env:NAME, and refuses it there too without echoing', async () => {
+    const r = await run(
+      ['sweep', '--alert-state', 'env:TW_STATE', '--config', await configFile(2)],
+      { TW_STATE: 'DefaultEndpointsProtocol=https;AccountKey=c2VjcmV0LWtleS0y' },
+      loopback,
+    );
+    expect(r.code).toBe(64);
+    expect(r.stderr).toContain(
+      '--alert-state: alert state: the Table Storage connection string is not valid',
+    );
+    expect(r.stderr).not.toContain('c2VjcmV0');
   });
 });
 

@@ -202,6 +202,38 @@ describe('discoverHost', () => {
     expect(host.agent?.advertisedIp).toBeUndefined();
   });
 
+  it('flags an agent advertising an address other than its host underlay IP (agent-ip-misconfigured)', async () => {
+    const fake = new FakeDockerHost([
+      { id: 'a1', labels: agentLabels('100.64.1.2/16'), env: ['CATTLE_AGENT_IP=198.18.0.250'] },
+    ]);
+    const host = await discoverHost(HOST, fake, SELECTOR, OPTS);
+    // The agent still runs and is probed; diagnosis turns the finding into the pair's cause.
+    expect(host).toMatchObject({
+      state: 'up',
+      agent: { containerId: 'a1', advertisedIp: '198.18.0.250' },
+      findings: [{ code: 'agent-ip-misconfigured' }],
+    });
+    expect(host.error).toContain('advertises 198.18.0.250');
+    expect(host.error).toContain("register the agent with the host's internal IP");
+  });
+
+  it('checks against the tcp endpoint address when the config gives no underlay IP', async () => {
+    const fake = new FakeDockerHost([
+      { id: 'a1', labels: agentLabels('100.64.1.2/16'), env: ['CATTLE_AGENT_IP=203.0.113.9'] },
+    ]);
+    const tcpHost: HostConfig = {
+      name: 'h1' as HostName,
+      underlayIp: null,
+      docker: { scheme: 'tcp', host: '198.18.0.11', port: 2376, tls: null },
+    };
+    expect((await discoverHost(tcpHost, fake, SELECTOR, OPTS)).findings).toEqual([
+      expect.objectContaining({ code: 'agent-ip-misconfigured' }),
+    ]);
+    // A unix socket and no underlay IP: nothing to compare with, so no finding.
+    const unixHost: HostConfig = { ...tcpHost, docker: { scheme: 'unix', socketPath: '/run/h1.sock' } };
+    expect((await discoverHost(unixHost, fake, SELECTOR, OPTS)).findings).toBeUndefined();
+  });
+
   it('turns an unreachable or silent endpoint into docker-unreachable', async () => {
     const refused = new FakeDockerHost([]);
     refused.listContainers = async () => {

@@ -3,9 +3,15 @@ import type { HostConfig, TunnelwatchConfig } from '../../../shared/config/tunne
 import { diagnose } from '../../../shared/diagnosis/diagnose.js';
 import type { HostName } from '../../../shared/domain/host-name.js';
 import type { AgentProbe } from '../../../shared/probes/agent-probe.js';
+import { IKE_PROBE_IMAGE, ikeAgentProbe } from '../../../shared/probes/ike/ike-agent-probe.js';
 import { overlayIcmpProbe, underlayIcmpProbe } from '../../../shared/probes/ping/ping-exec-probe.js';
 import { runSweep } from '../../../shared/sweep/run-sweep.js';
-import type { DockerHostClient } from '../../../shared/transport/docker-host-client.js';
+import { withDeadline } from '../../../shared/transport/deadline.js';
+import type {
+  DockerHostClient,
+  ExecResult,
+  SidecarSpec,
+} from '../../../shared/transport/docker-host-client.js';
 import { LocalShellClient, SilentClient } from '../../support/local-shell-client.js';
 
 // Loopback "overlay" addresses: the pings really run (BusyBox sh + ping), and never leave this machine.
@@ -131,5 +137,79 @@ describe('runSweep', () => {
       diagnose,
     });
     expect(report).toMatchObject({ status: 'up', paths: [], verdicts: [] });
+  });
+
+  it('bounds the IKE sidecar by the sweep budget: a hanging sidecar costs its paths, not the sweep', async () => {
+    const sidecars: SidecarSpec[] = [];
+    const hanging = (n: number) =>
+      Object.assign(loopbackAgent(n, [`CATTLE_AGENT_IP=127.0.0.${n + 10}`]), {
+        runSidecar(spec: SidecarSpec): Promise<ExecResult> {
+          sidecars.push(spec);
+          return withDeadline(
+            'sidecar',
+            spec.deadlineMs,
+            spec.signal,
+            () => new Promise<ExecResult>(() => {}),
+          );
+        },
+      });
+    const clients = new Map([1, 2].map((n) => [`h${n}`, hanging(n)]));
+    const cfg = config([host(1), host(2)], 3000);
+    cfg.probes.ikeTimeoutMs = 10_000; // more than the whole sweep may take
+    const report = await runSweep(cfg, {
+      clientFor: (h) => clients.get(h.name)!,
+      execProbes: [overlayIcmpProbe],
+      agentProbes: [ikeAgentProbe({ name: IKE_PROBE_IMAGE, rootfsTarPath: '/nonexistent.tar' })],
+      diagnose,
+    });
+    expect(sidecars).toHaveLength(2);
+    for (const spec of sidecars) expect(spec.deadlineMs).toBeLessThan(3000);
+    expect(report.paths.filter((p) => p.probe === 'overlay-icmp').every((p) => p.state === 'up')).toBe(true);
+    const ike = report.paths.filter((p) => p.probe.startsWith('ike-'));
+    expect(ike).toHaveLength(4);
+    expect(ike.every((p) => p.state === 'unknown' && /no answer within|cancelled/.test(p.error ?? ''))).toBe(
+      true,
+    );
+  });
+
+  it('counts an agent’s sidecar inside its concurrency slot', async () => {
+    const inFlight = new Set<string>();
+    let maxAgentsAtOnce = 0;
+    const track = async <T>(agent: string, work: () => Promise<T>): Promise<T> => {
+      inFlight.add(agent);
+      maxAgentsAtOnce = Math.max(maxAgentsAtOnce, inFlight.size);
+      try {
+        return await work();
+      } finally {
+        inFlight.delete(agent);
+      }
+    };
+    const tracked = (n: number) => {
+      const client = loopbackAgent(n, [`CATTLE_AGENT_IP=127.0.0.${n + 10}`]);
+      const exec = client.exec.bind(client);
+      let sidecars = 0;
+      return Object.assign(client, {
+        sidecars: () => sidecars,
+        exec: (id: string, argv: string[], opts: { deadlineMs: number }) =>
+          track(`h${n}`, () => exec(id, argv, opts)),
+        runSidecar: (_spec: SidecarSpec) =>
+          track(`h${n}`, async () => {
+            sidecars++;
+            await new Promise((r) => setTimeout(r, 50));
+            return { exitCode: 0, stdout: '', stderr: '' };
+          }),
+      });
+    };
+    const clients = new Map([1, 2, 3].map((n) => [`h${n}`, tracked(n)]));
+    const cfg = config([host(1), host(2), host(3)], 10_000);
+    cfg.sweep.concurrency = 1;
+    await runSweep(cfg, {
+      clientFor: (h) => clients.get(h.name)!,
+      execProbes: [overlayIcmpProbe],
+      agentProbes: [ikeAgentProbe({ name: IKE_PROBE_IMAGE, rootfsTarPath: '/nonexistent.tar' })],
+      diagnose,
+    });
+    expect([...clients.values()].map((c) => c.sidecars())).toEqual([1, 1, 1]);
+    expect(maxAgentsAtOnce).toBe(1);
   });
 });

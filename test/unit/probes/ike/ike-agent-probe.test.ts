@@ -5,7 +5,11 @@ import type { Ipv4 } from '../../../../shared/domain/ipv4.js';
 import type { AgentProbeContext } from '../../../../shared/probes/agent-probe.js';
 import { IKE_PROBE_IMAGE, ikeAgentProbe } from '../../../../shared/probes/ike/ike-agent-probe.js';
 import { ikePathResult } from '../../../../shared/probes/ike/ike-path-result.js';
-import type { DockerHostClient, SidecarSpec } from '../../../../shared/transport/docker-host-client.js';
+import {
+  type DockerHostClient,
+  type SidecarSpec,
+  TransportError,
+} from '../../../../shared/transport/docker-host-client.js';
 
 const hex = (name: string) =>
   readFileSync(new URL(`../../../fixtures/ike/${name}.hex`, import.meta.url), 'utf8').trim();
@@ -104,6 +108,60 @@ describe('ikeAgentProbe', () => {
     );
     expect(calls.sidecars).toHaveLength(0);
     expect(paths.every((p) => p.state === 'unknown')).toBe(true);
+  });
+});
+
+describe('ikeAgentProbe within a sweep budget', () => {
+  it('sizes the sidecar deadline and the reply wait to the budget left', async () => {
+    const { client, calls } = fakeClient();
+    await ikeAgentProbe({ name: IKE_PROBE_IMAGE, rootfsTarPath: '/x' }).run(
+      { ...ctx, timing: { ...ctx.timing, ikeTimeoutMs: 3000 }, budgetMs: 2500 },
+      client,
+      new AbortController().signal,
+    );
+    const spec = calls.sidecars[0]!;
+    expect(spec.deadlineMs).toBeLessThanOrEqual(2500);
+    expect(spec.deadlineMs).toBeGreaterThan(2000);
+    // The reply wait leaves the sidecar time to start and report instead of being cut off silent.
+    expect(Number(spec.argv[4]) * 1000).toBeLessThanOrEqual(spec.deadlineMs - 1000);
+  });
+
+  it('keeps the configured wait when the budget is ample', async () => {
+    const { client, calls } = fakeClient();
+    await ikeAgentProbe({ name: IKE_PROBE_IMAGE, rootfsTarPath: '/x' }).run(
+      { ...ctx, budgetMs: 60_000 },
+      client,
+      new AbortController().signal,
+    );
+    expect(calls.sidecars[0]!.argv[4]).toBe('0.750');
+    expect(calls.sidecars[0]!.deadlineMs).toBe(750 + 5000);
+  });
+
+  it('starts no sidecar when the budget is spent', async () => {
+    const { client, calls } = fakeClient();
+    const run = ikeAgentProbe({ name: IKE_PROBE_IMAGE, rootfsTarPath: '/x' }).run(
+      { ...ctx, budgetMs: 100 },
+      client,
+      new AbortController().signal,
+    );
+    await expect(run).rejects.toThrow(/no time left in the sweep budget/);
+    expect(calls.sidecars).toHaveLength(0);
+  });
+
+  it('tells the operator how to build a missing image tarball', async () => {
+    const { client } = fakeClient();
+    client.ensureImage = async () => {
+      throw new TransportError(
+        'not-found',
+        'image tunnelwatch/ike-probe:1 is not on the host and its rootfs tarball /x does not exist',
+      );
+    };
+    const run = ikeAgentProbe({ name: IKE_PROBE_IMAGE, rootfsTarPath: '/x' }).run(
+      ctx,
+      client,
+      new AbortController().signal,
+    );
+    await expect(run).rejects.toThrow(/npm run setup.*build-probe-image\.sh.*TUNNELWATCH_IKE_PROBE_ROOTFS/);
   });
 });
 

@@ -1,0 +1,98 @@
+import type { HttpClient } from '@azure/core-rest-pipeline';
+import type { TokenCredential } from '@azure/identity';
+import type { AfterSweepSteps } from '../pipeline/after-sweep.js';
+import { ingestionCredential, wantsEntraIngestion } from '../pipeline/ingestion-credential.js';
+import { secretRedactor } from '../pipeline/secret-redactor.js';
+import { alertStoreFrom, historyStoreFrom } from '../pipeline/table-stores.js';
+import { DEFAULT_HISTORY_LENGTH } from '../report/html/matrix-model.js';
+import { azureCredential, checkConnectionString } from '../telemetry/azure-monitor.js';
+import { createTelemetrySink, type TelemetrySink } from '../telemetry/telemetry-sink.js';
+import type { CliOptions } from './parse-cli-args.js';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export interface SweepOutputDeps {
+  env: Env;
+  stderr: { write(text: string): unknown };
+  /** Replaces the Entra credential (tests). */
+  credential?: TokenCredential;
+  /** Replaces the exporter's HTTP client (tests capture on plain http). */
+  telemetryHttpClient?: HttpClient;
+}
+
+export interface SweepOutputs {
+  steps: AfterSweepSteps;
+  telemetry: TelemetrySink | null;
+  close(): Promise<void>;
+}
+
+export type OpenedOutputs = { ok: true; outputs: SweepOutputs } | { ok: false; error: string };
+
+/** `env:NAME` reads the value from the environment, so keys stay out of argv. */
+function flagValue(flag: string, value: string, env: Env): string | { error: string } {
+  const name = /^env:([A-Za-z_][A-Za-z0-9_]*)$/.exec(value)?.[1];
+  if (!name) return value;
+  const text = env[name]?.trim();
+  return text ? text : { error: `${flag} env:${name}: the environment variable ${name} is not set` };
+}
+
+/**
+ * What `sweep --export / --alert-state / --history / --html` turn into: the steps of the shared
+ * after-sweep pipeline. Telemetry starts here, before the sweep. Errors name the flag, never a key.
+ */
+export function openSweepOutputs(options: CliOptions, deps: SweepOutputDeps): OpenedOutputs {
+  const values: Partial<Record<'export' | 'alert-state' | 'history', string>> = {};
+  for (const [flag, raw] of [
+    ['export', options.export],
+    ['alert-state', options.alertState],
+    ['history', options.history],
+  ] as const) {
+    if (raw === undefined) continue;
+    const value = flagValue(`--${flag}`, raw, deps.env);
+    if (typeof value !== 'string') return { ok: false, error: value.error };
+    values[flag] = value;
+  }
+  const redact = secretRedactor(Object.values(values));
+  const tableCredential = () => deps.credential ?? azureCredential(deps.env as NodeJS.ProcessEnv);
+  const steps: AfterSweepSteps = { redact };
+  try {
+    if (values['alert-state'] !== undefined) {
+      steps.alertStore = alertStoreFrom(values['alert-state'], tableCredential, '--alert-state');
+    }
+    if (values.history !== undefined) {
+      steps.historyStore = historyStoreFrom(values.history, tableCredential, '--history');
+      if (options.html !== undefined) steps.historyLength = DEFAULT_HISTORY_LENGTH;
+    }
+  } catch (error) {
+    return { ok: false, error: redact((error as Error).message) };
+  }
+
+  let telemetry: TelemetrySink | null = null;
+  const connectionString = values.export;
+  if (connectionString !== undefined) {
+    const problem = checkConnectionString(connectionString);
+    if (problem) return { ok: false, error: `--export: ${problem}` };
+    let credential: TokenCredential | undefined;
+    if (options.entra) credential = deps.credential ?? azureCredential(deps.env as NodeJS.ProcessEnv);
+    else if (wantsEntraIngestion(deps.env)) credential = deps.credential ?? ingestionCredential(deps.env);
+    telemetry = createTelemetrySink({
+      connectionString,
+      ...(credential ? { credential } : {}),
+      ...(deps.telemetryHttpClient ? { httpClient: deps.telemetryHttpClient } : {}),
+      // A one-shot run has no later run to retry from disk.
+      offlineStorage: false,
+      onError: (message) => deps.stderr.write(`tunnelwatch: telemetry: ${redact(message)}\n`),
+    });
+    steps.telemetry = telemetry;
+  }
+  return {
+    ok: true,
+    outputs: {
+      steps,
+      telemetry,
+      close: async () => {
+        await telemetry?.shutdown();
+      },
+    },
+  };
+}

@@ -1,0 +1,27 @@
+// `npm run bench`: every benchmark in turn, each in its own process, printing figures (no assertions).
+//   1. matrix page: render + load of a 50-host report in headless Chromium
+//   2. lab: up/down wall times (3 and 8 hosts) and memory per host        (root only)
+//   3. sweep: full-mesh sweep wall time for N = 2, 4, 8 agents vs one ping burst (root only; 8-host lab)
+import { spawnSync } from 'node:child_process';
+import { down, up } from '../lab/lab.js';
+
+const bench = (file: string, args: string[] = []) => {
+  console.log(`\n### ${file}`);
+  const r = spawnSync(process.execPath, ['--import', 'tsx', new URL(file, import.meta.url).pathname, ...args], {
+    stdio: 'inherit',
+  });
+  if (r.status !== 0) console.log(`(${file} exited with ${r.status ?? r.signal})`);
+};
+
+bench('./matrix-bench.ts');
+if (process.getuid?.() === 0) {
+  bench('./lab-bench.ts');
+  const lab = await up({ hosts: 8, log: () => undefined });
+  try {
+    bench('./sweep-bench.ts', [lab.configFile ?? '']);
+  } finally {
+    await down();
+  }
+} else {
+  console.log('\nlab and sweep benchmarks skipped: they need root (network namespaces, dockerd)');
+}

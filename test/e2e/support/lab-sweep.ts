@@ -1,0 +1,51 @@
+// Runs the real CLI (bin/tunnelwatch.js) against the lab and returns the parsed report: the same
+// path an operator takes. The lab's generated config is copied with test-specific overrides.
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { Verdict } from '../../../shared/report/sweep-report.js';
+import { reportContract } from '../../support/report-contract.js';
+
+const run = promisify(execFile);
+const BIN = new URL('../../../bin/tunnelwatch.js', import.meta.url).pathname;
+
+export type LabReport = ReturnType<typeof reportContract.parse>;
+
+/** Writes a copy of the lab config with `overrides` merged at the top level; returns its path. */
+export async function labConfigWith(labConfigPath: string, overrides: Record<string, unknown> = {}) {
+  const lab = JSON.parse(await readFile(labConfigPath, 'utf8')) as Record<string, unknown>;
+  const dir = await mkdtemp(join(tmpdir(), 'tw-e2e-'));
+  const path = join(dir, 'tunnelwatch.json');
+  await writeFile(path, JSON.stringify({ ...lab, ...overrides }));
+  return path;
+}
+
+export async function cli(args: string[], env: NodeJS.ProcessEnv = process.env) {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { timeout: 120_000, env });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as { code: number | string; stdout: string; stderr: string };
+    if (typeof err.code !== 'number') throw e;
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+export async function sweepLab(configPath: string, extraArgs: string[] = []) {
+  const { code, stdout, stderr } = await cli(['sweep', '--json', '--config', configPath, ...extraArgs]);
+  if (code === 64) throw new Error(`tunnelwatch refused its config:\n${stderr}`);
+  return { code, report: reportContract.parse(JSON.parse(stdout)) as LabReport };
+}
+
+export function verdictOf(report: { verdicts: Verdict[] } | LabReport, from: string, to: string): Verdict {
+  const v = (report.verdicts as Verdict[]).find((x) => x.from === from && x.to === to);
+  if (!v) throw new Error(`no verdict for ${from} → ${to}`);
+  return v;
+}
+
+/** Every ordered pair of the given host names. */
+export function orderedPairs(names: readonly string[]): [string, string][] {
+  return names.flatMap((a) => names.filter((b) => b !== a).map((b) => [a, b] as [string, string]));
+}

@@ -1,0 +1,75 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DockerodeHostClient } from '../../../shared/transport/dockerode-host-client.js';
+
+// A stand-in Docker daemon on a unix socket that has no images: enough to see what ensureImage sends.
+const dir = mkdtempSync(join(tmpdir(), 'tw-ensure-image-'));
+const socketPath = join(dir, 'docker.sock');
+const requests: { method: string; url: string; bytes: number }[] = [];
+let imported = false;
+let server: Server;
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    let bytes = 0;
+    req.on('data', (chunk: Buffer) => {
+      bytes += chunk.length;
+    });
+    req.on('end', () => {
+      requests.push({ method: req.method ?? '', url: req.url ?? '', bytes });
+      res.setHeader('content-type', 'application/json');
+      if (req.method === 'GET' && req.url?.includes('/images/')) {
+        res.statusCode = imported ? 200 : 404;
+        res.end(imported ? '{"Id":"sha256:1"}' : '{"message":"No such image"}');
+      } else if (req.method === 'POST' && req.url?.includes('/images/create')) {
+        imported = true;
+        res.end('{"status":"sha256:1"}\n');
+      } else {
+        res.statusCode = 500;
+        res.end('{"message":"unexpected"}');
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(socketPath, resolve));
+});
+afterAll(async () => {
+  await new Promise((resolve) => server.close(resolve));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('DockerodeHostClient.ensureImage', () => {
+  const client = new DockerodeHostClient({ scheme: 'unix', socketPath });
+
+  it('refuses with not-found, naming the tarball, when the image and its tarball are both missing', async () => {
+    requests.length = 0;
+    const missing = join(dir, 'no-such-rootfs.tar');
+    await expect(
+      client.ensureImage('tunnelwatch/ike-probe:1', missing, { deadlineMs: 2000 }),
+    ).rejects.toMatchObject({
+      kind: 'not-found',
+      message: expect.stringContaining(`its rootfs tarball ${missing} does not exist`),
+    });
+    // Checked before any upload is attempted.
+    expect(requests.map((r) => r.method)).toEqual(['GET']);
+  });
+
+  it('imports the tarball when the image is missing, and only then', async () => {
+    requests.length = 0;
+    const tar = join(dir, 'rootfs.tar');
+    writeFileSync(tar, Buffer.alloc(2048, 1));
+    await client.ensureImage('tunnelwatch/ike-probe:1', tar, { deadlineMs: 2000 });
+    expect(requests.map((r) => `${r.method} ${r.url.split('?')[0]}`)).toEqual([
+      'GET /images/tunnelwatch/ike-probe:1/json',
+      'POST /images/create',
+      'GET /images/tunnelwatch/ike-probe:1/json',
+    ]);
+    expect(requests[1]!.url).toContain('repo=tunnelwatch%2Fike-probe');
+    expect(requests[1]!.bytes).toBe(2048);
+    requests.length = 0;
+    await client.ensureImage('tunnelwatch/ike-probe:1', tar, { deadlineMs: 2000 });
+    expect(requests.map((r) => r.method)).toEqual(['GET']);
+  });
+});
