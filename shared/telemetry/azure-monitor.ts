@@ -3,6 +3,7 @@ import { DefaultAzureCredential, ManagedIdentityCredential, type TokenCredential
 import { shutdownAzureMonitor, useAzureMonitor } from '@azure/monitor-opentelemetry';
 import { metrics } from '@opentelemetry/api';
 import { logs } from '@opentelemetry/api-logs';
+import { azureVmDetector } from '@opentelemetry/resource-detector-azure';
 import { APP_SETTINGS } from '../config/app-settings.js';
 
 export interface AzureMonitorOptions {
@@ -98,6 +99,9 @@ export function startAzureMonitor(options: AzureMonitorOptions): AzureMonitorHan
   // (169.254.169.254) on every start — pointless off Azure VMs and a stray packet on a closed
   // network. Functions and host/os attributes come from local sources only.
   process.env.OTEL_NODE_RESOURCE_DETECTORS ??= 'env,host,os,azure_functions';
+  // The distro also starts the Azure VM detector on its own, whatever that variable says. Neither a
+  // Function app nor the CLI is an Azure VM, so its metadata lookup is replaced by "no VM".
+  silenceVmMetadataLookup();
   const secrets = [options.connectionString];
   try {
     useAzureMonitor({
@@ -156,4 +160,10 @@ export function startAzureMonitor(options: AzureMonitorOptions): AzureMonitorHan
       }
     },
   };
+}
+
+function silenceVmMetadataLookup(): void {
+  (
+    azureVmDetector as unknown as { getAzureVmMetadata: () => Promise<Record<string, never>> }
+  ).getAzureVmMetadata = async () => ({});
 }

@@ -211,7 +211,7 @@ describe('telemetry through the real Azure Monitor exporter to a local ingestion
   });
 
   it('never sent anything but to loopback, and never logged the token or connection string', () => {
-    expect(guard.blocked.every((host) => host === '169.254.169.254')).toBe(true);
+    expect(guard.blocked).toEqual([]);
     const text = problems.join('\n');
     expect(text).not.toContain(TOKEN);
     expect(text).not.toContain(endpoint.connectionString);

@@ -31,9 +31,10 @@ function refusedRequest(host: string): http.ClientRequest {
 }
 
 /**
- * Tests may only talk to loopback. The Azure Monitor distro probes the Azure VM metadata service
- * (169.254.169.254) at start-up with no option to turn it off; this guard turns such requests into
- * immediate connection errors and lists them, so a test can also assert that nothing else leaked.
+ * Tests may only talk to loopback. The Azure Monitor distro would probe the Azure VM metadata service
+ * (169.254.169.254) at start-up; startAzureMonitor turns that lookup off, and this guard turns any
+ * non-loopback request into an immediate connection error and lists it, so a test can assert that
+ * nothing tried to leave the machine.
  */
 export function guardLoopbackOnly(): { blocked: string[]; restore(): void } {
   const blocked: string[] = [];
