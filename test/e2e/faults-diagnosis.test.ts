@@ -10,7 +10,8 @@ const hostCount = inject('labHostCount');
 const labConfigPath = inject('labConfigPath');
 
 const HOSTS = Array.from({ length: hostCount }, (_, i) => `h${i + 1}`);
-const between = (a: string, b: string) => (x: string, y: string) => (x === a && y === b) || (x === b && y === a);
+const between = (a: string, b: string) => (x: string, y: string) =>
+  (x === a && y === b) || (x === b && y === a);
 const touching = (h: string) => (x: string, y: string) => x === h || y === h;
 
 interface FaultCase {

@@ -10,7 +10,9 @@ type RequestFn = typeof http.request;
 function hostOf(args: unknown[]): string {
   const [first, second] = args;
   if (typeof first === 'string' || first instanceof URL) return new URL(first).hostname;
-  const options = (first ?? second ?? {}) as { hostname?: string; host?: string };
+  const options = (first ?? second ?? {}) as { hostname?: string; host?: string; socketPath?: string };
+  // A unix socket (e.g. a lab dockerd's) never leaves the machine.
+  if (options.socketPath) return 'localhost';
   return String(options.hostname ?? options.host ?? 'localhost').replace(/:\d+$/, '');
 }
 

@@ -1,0 +1,149 @@
+// Issue 6 acceptance on the real lab: `tunnelwatch sweep --export … --alert-state …` (the CLI's
+// pipeline, in process so the exporter's HTTP client and the Entra credential can be replaced) with
+// UDP 4500 blocked between h1 and h2. Asserts the envelopes the real Azure Monitor exporter sent to a
+// local ingestion endpoint and the alert state in Azurite: the alert opens once, after two failing
+// sweeps, says why, and resolves after two healthy ones.
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AccessToken, TokenCredential } from '@azure/identity';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { type CliExtensions, runCli } from '../../shared/cli/run-cli.js';
+import type { SweepReport } from '../../shared/report/sweep-report.js';
+import { DIMENSIONS, EVENT_ATTRIBUTES, EVENTS, METRICS } from '../../shared/telemetry/names.js';
+import { fault, heal, writeConfig } from '../lab/lab.js';
+import { type Azurite, startAzuriteTable } from '../support/azurite.js';
+import {
+  type CaptureEndpoint,
+  type Envelope,
+  plainHttpClient,
+  startCaptureEndpoint,
+} from '../support/capture-endpoint.js';
+import { guardLoopbackOnly } from '../support/loopback-only-network.js';
+
+const skipReason = inject('labSkipReason');
+const TOKEN = 'lab-test-token-not-a-secret';
+const credential: TokenCredential = {
+  async getToken(): Promise<AccessToken> {
+    return { token: TOKEN, expiresOnTimestamp: Date.now() + 3_600_000 };
+  },
+};
+
+const props = (e: Envelope) => e.data.baseData.properties ?? {};
+const metricsNamed = (all: Envelope[], name: string) =>
+  all.filter((e) => e.data.baseType === 'MetricData' && e.data.baseData.metrics?.[0]?.name === name);
+const alertEvents = (all: Envelope[]) =>
+  all.filter((e) => e.data.baseType === 'EventData' && e.data.baseData.name === EVENTS.alert);
+
+describe.skipIf(skipReason !== '')('telemetry and alerts from real lab sweeps', () => {
+  let guard: ReturnType<typeof guardLoopbackOnly>;
+  let endpoint: CaptureEndpoint;
+  let azurite: Azurite;
+  let configPath: string;
+  const ext: CliExtensions = { credential, telemetryHttpClient: plainHttpClient() };
+
+  /** One `tunnelwatch sweep --json --export … --entra --alert-state …`; returns the report and what was sent. */
+  async function sweep(): Promise<{ code: number; report: SweepReport; sent: Envelope[]; stderr: string }> {
+    endpoint.clear();
+    let stdout = '';
+    let stderr = '';
+    const code = await runCli(
+      ['sweep', '--json', '--config', configPath, '--export', endpoint.connectionString, '--entra'].concat([
+        '--alert-state',
+        azurite.connectionString,
+      ]),
+      {
+        stdout: { write: (t: string) => (stdout += t) },
+        stderr: { write: (t: string) => (stderr += t) },
+        env: {},
+      },
+      ext,
+    );
+    return { code, report: JSON.parse(stdout) as SweepReport, sent: endpoint.envelopes(), stderr };
+  }
+
+  beforeAll(async () => {
+    // The guard refuses any non-loopback HTTP from this process, so the lab is reached over its
+    // unix sockets here (the TLS endpoints are covered by the other e2e files).
+    guard = guardLoopbackOnly();
+    endpoint = await startCaptureEndpoint();
+    azurite = await startAzuriteTable();
+    configPath = await writeConfig(join(await mkdtemp(join(tmpdir(), 'tw-e2e-tel-')), 'lab.json'), {
+      unix: true,
+    });
+    await heal({ waitForTunnelsMs: 120_000, reconnect: true });
+  });
+
+  afterAll(async () => {
+    await heal({ waitForTunnelsMs: 120_000, reconnect: true });
+    await azurite?.stop();
+    await endpoint?.close();
+    guard?.restore();
+  });
+
+  it('block-udp4500 h1 h2: metrics name the broken paths, one alert opens per pair, then resolves', async () => {
+    await fault('block-udp4500', ['h1', 'h2']);
+
+    const first = await sweep();
+    expect(first.code).toBe(2);
+    // Every request carried the Entra bearer token, to the exporter's ingestion path.
+    expect(endpoint.requests.length).toBeGreaterThan(0);
+    for (const r of endpoint.requests) {
+      expect(r.path).toBe('/v2.1/track');
+      expect(r.headers.authorization).toBe(`Bearer ${TOKEN}`);
+    }
+    // The broken overlay path has its own series: value 0, the pair and the cause as dimensions.
+    const h1h2 = metricsNamed(first.sent, METRICS.pathUp.name).filter(
+      (e) =>
+        props(e)[DIMENSIONS.source] === 'h1' &&
+        props(e)[DIMENSIONS.destination] === 'h2' &&
+        props(e)[DIMENSIONS.probe] === 'overlay-icmp',
+    );
+    expect(h1h2).toHaveLength(1);
+    expect(h1h2[0]!.data.baseData.metrics?.[0]?.value).toBe(0);
+    expect(props(h1h2[0]!)[DIMENSIONS.cause]).toBe('udp-4500-blocked');
+    // IKE on 4500 from h1 to h2 did not answer; the heartbeat went out.
+    const ike4500 = metricsNamed(first.sent, METRICS.ikeReachable.name).find(
+      (e) =>
+        props(e)[DIMENSIONS.source] === 'h1' &&
+        props(e)[DIMENSIONS.destination] === 'h2' &&
+        props(e)[DIMENSIONS.probe] === 'ike-udp4500',
+    );
+    expect(ike4500?.data.baseData.metrics?.[0]?.value).toBe(0);
+    expect(metricsNamed(first.sent, METRICS.heartbeat.name)).toHaveLength(1);
+    // Hysteresis: one failing sweep opens nothing.
+    expect(alertEvents(first.sent)).toEqual([]);
+
+    const second = await sweep();
+    const opened = alertEvents(second.sent).filter(
+      (e) => props(e)[EVENT_ATTRIBUTES.alertAction] === 'opened',
+    );
+    expect(opened).toHaveLength(1);
+    const alert = props(opened[0]!);
+    expect([alert[EVENT_ATTRIBUTES.source], alert[EVENT_ATTRIBUTES.destination]].sort()).toEqual([
+      'h1',
+      'h2',
+    ]);
+    expect(alert[EVENT_ATTRIBUTES.cause]).toBe('udp-4500-blocked');
+    expect(String(alert[EVENT_ATTRIBUTES.advice])).toMatch(/4500/);
+    expect(alert[EVENT_ATTRIBUTES.alertId]).toMatch(/^h1~h2~/);
+    expect(alert[EVENT_ATTRIBUTES.openedAt]).toBeTruthy();
+
+    // Still broken: the alert stays open and is not raised again.
+    const third = await sweep();
+    expect(alertEvents(third.sent)).toEqual([]);
+    const openRows = metricsNamed(third.sent, METRICS.alertsOpen.name);
+    expect(openRows.map((e) => props(e)[DIMENSIONS.alertId])).toEqual([alert[EVENT_ATTRIBUTES.alertId]]);
+
+    const { tunnelsMissing } = await heal({ waitForTunnelsMs: 120_000, reconnect: true });
+    expect(tunnelsMissing).toEqual([]);
+    const healed1 = await sweep();
+    expect(healed1.code).toBe(0);
+    expect(alertEvents(healed1.sent)).toEqual([]);
+    const healed2 = await sweep();
+    const resolved = alertEvents(healed2.sent);
+    expect(resolved.map((e) => props(e)[EVENT_ATTRIBUTES.alertAction])).toEqual(['resolved']);
+    expect(props(resolved[0]!)[EVENT_ATTRIBUTES.alertId]).toBe(alert[EVENT_ATTRIBUTES.alertId]);
+    expect(guard.blocked).toEqual([]);
+  });
+});
