@@ -84,20 +84,7 @@ function decide(
   policy: AlertPolicy,
 ): PairDecision | 'skip' {
   if (removed) {
-    const transition: AlertTransition | null =
-      current.status === 'open' && current.alertId && current.cause && current.openedAt
-        ? {
-            action: 'resolved',
-            alertId: current.alertId,
-            pair: current.pair,
-            cause: current.cause,
-            advice: current.advice ?? '',
-            evidence: current.evidence,
-            openedAt: current.openedAt,
-            resolvedAt: now.toISOString(),
-            reason: 'host-removed',
-          }
-        : null;
+    const transition = current.status === 'open' ? resolvedEvent(current, now, 'host-removed') : null;
     return { next: null, transition, verdictChanges: [] };
   }
   if (!verdicts) return 'skip'; // not measured this sweep: nothing to learn
@@ -130,18 +117,8 @@ function decide(
       evidence: next.evidence,
       openedAt: next.openedAt,
     };
-  } else if (transition === 'resolved' && current.alertId && current.cause && current.openedAt) {
-    event = {
-      action: 'resolved',
-      alertId: current.alertId,
-      pair: current.pair,
-      cause: current.cause,
-      advice: current.advice ?? '',
-      evidence: current.evidence,
-      openedAt: current.openedAt,
-      resolvedAt: now.toISOString(),
-      reason: 'healed',
-    };
+  } else if (transition === 'resolved') {
+    event = resolvedEvent(current, now, 'healed');
   }
   return { next: isPristine(next) ? null : next, transition: event, verdictChanges };
 }
@@ -248,5 +225,25 @@ export function statelessOutcome(report: SweepReport): AlertOutcome {
       .filter((v) => `${v.state}/${v.cause}` !== HEALTHY_VERDICT)
       .map((verdict) => ({ verdict, previous: null })),
     open: [],
+  };
+}
+
+/** The `resolved` event of the alert `open` carries, or null when it lacks an identity to resolve. */
+function resolvedEvent(
+  open: PairAlertState,
+  now: Date,
+  reason: 'healed' | 'host-removed',
+): AlertTransition | null {
+  if (!open.alertId || !open.cause || !open.openedAt) return null;
+  return {
+    action: 'resolved',
+    alertId: open.alertId,
+    pair: open.pair,
+    cause: open.cause,
+    advice: open.advice ?? '',
+    evidence: open.evidence,
+    openedAt: open.openedAt,
+    resolvedAt: now.toISOString(),
+    reason,
   };
 }

@@ -7,9 +7,13 @@ import { down, up } from '../lab/lab.js';
 
 const bench = (file: string, args: string[] = []) => {
   console.log(`\n### ${file}`);
-  const r = spawnSync(process.execPath, ['--import', 'tsx', new URL(file, import.meta.url).pathname, ...args], {
-    stdio: 'inherit',
-  });
+  const r = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', new URL(file, import.meta.url).pathname, ...args],
+    {
+      stdio: 'inherit',
+    },
+  );
   if (r.status !== 0) console.log(`(${file} exited with ${r.status ?? r.signal})`);
 };
 

@@ -83,7 +83,7 @@ describe.skipIf(skipReason !== '')('a sweep names the cause of each lab fault', 
     await heal({ waitForTunnelsMs: 120_000, reconnect: true });
     // Ten pings per path make random loss visible in one burst far more often than the default three.
     configPath = await labConfigWith(labConfigPath, {
-      probes: { pingCount: 10, pingIntervalSec: 0.1, pingTimeoutSec: 1, ikeTimeoutMs: 1000 },
+      probes: { pingCount: 10, pingIntervalSec: 0.2, pingTimeoutSec: 1, ikeTimeoutMs: 1000 },
     });
   });
 

@@ -6,7 +6,6 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AccessToken, TokenCredential } from '@azure/identity';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type CliExtensions, runCli } from '../../shared/cli/run-cli.js';
 import type { SweepReport } from '../../shared/report/sweep-report.js';
@@ -19,15 +18,12 @@ import {
   plainHttpClient,
   startCaptureEndpoint,
 } from '../support/capture-endpoint.js';
+import { fixedTokenCredential } from '../support/fixed-token-credential.js';
 import { guardLoopbackOnly } from '../support/loopback-only-network.js';
 
 const skipReason = inject('labSkipReason');
 const TOKEN = 'lab-test-token-not-a-secret';
-const credential: TokenCredential = {
-  async getToken(): Promise<AccessToken> {
-    return { token: TOKEN, expiresOnTimestamp: Date.now() + 3_600_000 };
-  },
-};
+const credential = fixedTokenCredential(TOKEN);
 
 const props = (e: Envelope) => e.data.baseData.properties ?? {};
 const metricsNamed = (all: Envelope[], name: string) =>

@@ -3,7 +3,6 @@
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AccessToken, TokenCredential } from '@azure/identity';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TableAlertStore } from '../../shared/alerts/table-alert-store.js';
 import { type CliExtensions, runCli } from '../../shared/cli/run-cli.js';
@@ -12,15 +11,12 @@ import { overlayIcmpProbe, underlayIcmpProbe } from '../../shared/probes/ping/pi
 import { EVENT_ATTRIBUTES, EVENTS, METRICS } from '../../shared/telemetry/names.js';
 import { type Azurite, startAzuriteTable } from '../support/azurite.js';
 import { type CaptureEndpoint, plainHttpClient, startCaptureEndpoint } from '../support/capture-endpoint.js';
-import { LocalShellClient, SilentClient } from '../support/local-shell-client.js';
+import { fixedTokenCredential } from '../support/fixed-token-credential.js';
+import { LocalShellClient, loopbackFleet } from '../support/local-shell-client.js';
 import { guardLoopbackOnly } from '../support/loopback-only-network.js';
 
 const TOKEN = 'test-token-not-a-secret';
-const fixedToken: TokenCredential = {
-  async getToken(): Promise<AccessToken> {
-    return { token: TOKEN, expiresOnTimestamp: Date.now() + 3_600_000 };
-  },
-};
+const fixedToken = fixedTokenCredential(TOKEN);
 
 // h1, h2 ping over loopback; h3's Docker endpoint never answers.
 const ext: CliExtensions = {
@@ -28,13 +24,7 @@ const ext: CliExtensions = {
   agentProbes: [],
   credential: fixedToken,
   telemetryHttpClient: plainHttpClient(),
-  clientFor: (h) =>
-    h.name === 'h3'
-      ? new SilentClient()
-      : new LocalShellClient({
-          id: `agent-${h.name}`,
-          labels: { 'io.rancher.container.ip': `127.0.0.${h.name.slice(1)}/8` },
-        }),
+  clientFor: loopbackFleet(['h3']),
 };
 
 let guard: ReturnType<typeof guardLoopbackOnly>;

@@ -7,16 +7,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { type CliExtensions, runCli } from '../../shared/cli/run-cli.js';
 import { overlayIcmpProbe, underlayIcmpProbe } from '../../shared/probes/ping/ping-exec-probe.js';
 import type { SweepReport } from '../../shared/report/sweep-report.js';
-import { LocalShellClient } from '../support/local-shell-client.js';
+import { loopbackFleet } from '../support/local-shell-client.js';
 
 const loopbackAgents: CliExtensions = {
   execProbes: [overlayIcmpProbe, underlayIcmpProbe],
   agentProbes: [],
-  clientFor: (h) =>
-    new LocalShellClient({
-      id: `agent-${h.name}`,
-      labels: { 'io.rancher.container.ip': `127.0.0.${h.name.slice(1)}/8` },
-    }),
+  clientFor: loopbackFleet(),
 };
 
 let configPath: string;

@@ -2,7 +2,6 @@
 // app settings, a sweep over fake Docker hosts, then the shared pipeline into real Azurite (alert
 // state, report history) and the real Azure Monitor exporter into a local ingestion endpoint.
 import { HttpRequest, InvocationContext, type Timer } from '@azure/functions';
-import type { AccessToken, TokenCredential } from '@azure/identity';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { matrixHandler } from '../../functions/matrix.js';
 import { sweepTimerHandler } from '../../functions/sweep-timer.js';
@@ -15,15 +14,12 @@ import { EVENT_ATTRIBUTES, EVENTS, METRICS } from '../../shared/telemetry/names.
 import type { TelemetrySink } from '../../shared/telemetry/telemetry-sink.js';
 import { type Azurite, startAzuriteTable } from '../support/azurite.js';
 import { type CaptureEndpoint, plainHttpClient, startCaptureEndpoint } from '../support/capture-endpoint.js';
-import { LocalShellClient, SilentClient } from '../support/local-shell-client.js';
+import { fixedTokenCredential } from '../support/fixed-token-credential.js';
+import { loopbackFleet } from '../support/local-shell-client.js';
 import { guardLoopbackOnly } from '../support/loopback-only-network.js';
 
 const TOKEN = 'test-token-not-a-secret';
-const fixedToken: TokenCredential = {
-  async getToken(): Promise<AccessToken> {
-    return { token: TOKEN, expiresOnTimestamp: Date.now() + 3_600_000 };
-  },
-};
+const fixedToken = fixedTokenCredential(TOKEN);
 
 const timer: Timer = {
   isPastDue: false,
@@ -87,13 +83,7 @@ async function invoke(): Promise<{ report: SweepReport; logs: { level: string; t
     telemetry: sink,
     execProbes: [overlayIcmpProbe, underlayIcmpProbe],
     agentProbes: [],
-    clientFor: (h) =>
-      h.name === 'h3'
-        ? new SilentClient()
-        : new LocalShellClient({
-            id: `agent-${h.name}`,
-            labels: { 'io.rancher.container.ip': `127.0.0.${h.name.slice(1)}/8` },
-          }),
+    clientFor: loopbackFleet(['h3']),
   });
   return { report, logs };
 }

@@ -1,4 +1,3 @@
-import type { AccessToken, TokenCredential } from '@azure/identity';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AlertOutcome } from '../../shared/alerts/apply-alerts.js';
 import { hostPair } from '../../shared/alerts/pair-key.js';
@@ -16,17 +15,13 @@ import {
   plainHttpClient,
   startCaptureEndpoint,
 } from '../support/capture-endpoint.js';
+import { fixedTokenCredential } from '../support/fixed-token-credential.js';
 import { guardLoopbackOnly } from '../support/loopback-only-network.js';
 import { buildReport, hostName } from '../support/sweep-report-fixture.js';
 
 const TOKEN = 'test-token-not-a-secret';
 const scopesAsked: string[] = [];
-const fixedToken: TokenCredential = {
-  async getToken(scopes): Promise<AccessToken> {
-    scopesAsked.push(...(Array.isArray(scopes) ? scopes : [scopes]));
-    return { token: TOKEN, expiresOnTimestamp: Date.now() + 3_600_000 };
-  },
-};
+const fixedToken = fixedTokenCredential(TOKEN, (scopes) => scopesAsked.push(...scopes));
 
 let guard: ReturnType<typeof guardLoopbackOnly>;
 let endpoint: CaptureEndpoint;

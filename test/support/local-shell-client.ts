@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import type { HostConfig } from '../../shared/config/tunnelwatch-config.js';
 import { withDeadline } from '../../shared/transport/deadline.js';
 import type {
   CallOptions,
@@ -79,4 +80,18 @@ export class SilentClient implements DockerHostClient {
     return this.wait<void>('ensure image', opts);
   }
   async close() {}
+}
+
+/**
+ * A fleet of loopback "agents" for config hosts named hN: host hN's agent runs locally and owns
+ * 127.0.0.N; hosts listed in `dead` have a Docker endpoint that never answers.
+ */
+export function loopbackFleet(dead: readonly string[] = []): (host: HostConfig) => DockerHostClient {
+  return (host) =>
+    dead.includes(host.name)
+      ? new SilentClient()
+      : new LocalShellClient({
+          id: `agent-${host.name}`,
+          labels: { 'io.rancher.container.ip': `127.0.0.${host.name.slice(1)}/8` },
+        });
 }

@@ -5,13 +5,11 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { Verdict } from '../../../shared/report/sweep-report.js';
+import type { SweepReport, Verdict } from '../../../shared/report/sweep-report.js';
 import { reportContract } from '../../support/report-contract.js';
 
 const run = promisify(execFile);
 const BIN = new URL('../../../bin/tunnelwatch.js', import.meta.url).pathname;
-
-export type LabReport = ReturnType<typeof reportContract.parse>;
 
 /** Writes a copy of the lab config with `overrides` merged at the top level; returns its path. */
 export async function labConfigWith(labConfigPath: string, overrides: Record<string, unknown> = {}) {
@@ -36,11 +34,13 @@ export async function cli(args: string[], env: NodeJS.ProcessEnv = process.env) 
 export async function sweepLab(configPath: string, extraArgs: string[] = []) {
   const { code, stdout, stderr } = await cli(['sweep', '--json', '--config', configPath, ...extraArgs]);
   if (code === 64) throw new Error(`tunnelwatch refused its config:\n${stderr}`);
-  return { code, report: reportContract.parse(JSON.parse(stdout)) as LabReport };
+  const report = JSON.parse(stdout) as SweepReport;
+  reportContract.parse(report); // the documented contract holds; extra fields (evidence, …) are kept
+  return { code, report };
 }
 
-export function verdictOf(report: { verdicts: Verdict[] } | LabReport, from: string, to: string): Verdict {
-  const v = (report.verdicts as Verdict[]).find((x) => x.from === from && x.to === to);
+export function verdictOf(report: SweepReport, from: string, to: string): Verdict {
+  const v = report.verdicts.find((x) => x.from === from && x.to === to);
   if (!v) throw new Error(`no verdict for ${from} → ${to}`);
   return v;
 }
