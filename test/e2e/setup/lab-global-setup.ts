@@ -1,7 +1,7 @@
 // Brings the lab up once per e2e run and tears it down afterwards. Without root the lab cannot exist:
 // tests then skip, with the reason provided as `labSkipReason`, instead of failing.
 import type { TestProject } from 'vitest/node';
-import { DEFAULT_CONFIG_FILE, down, up } from '../../lab/lab.js';
+import { DEFAULT_CONFIG_FILE, down, status, up } from '../../lab/lab.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -22,8 +22,10 @@ export default async function setup(project: TestProject): Promise<(() => Promis
     return undefined;
   }
   project.provide('labSkipReason', '');
+  // A lab someone brought up by hand (npm run lab -- up) is reused and left running afterwards.
+  const wasUp = (await status()).up;
   await up({ hosts, log: (line) => process.stderr.write(`${line}\n`) });
   return async () => {
-    await down();
+    if (!wasUp) await down();
   };
 }
