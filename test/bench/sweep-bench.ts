@@ -1,13 +1,25 @@
-// Sweep wall time for N = 2, 4, 8 agents against the lab, and its ratio to one ping burst
-// (one `ping -c COUNT -i INTERVAL` exec from one agent to a peer). A full mesh that runs in about one
-// burst, whatever N, shows the per-agent batches and the pings inside them really run in parallel.
+// Sweep wall time for N = 2, 4, 8 agents against the lab, as a ratio to one ping burst (one
+// `ping -c COUNT -i INTERVAL` exec from one agent to one peer).
+//
+// Two probe sets: the ICMP exec batch alone (issue 3's sweep) and every default probe (the batch
+// plus the IKE sidecar). For each, two figures:
+//   - the full-mesh sweep, where all N lab "hosts" share this machine's cores, so per-host Docker
+//     work (runc exec, sidecar create/start/remove) queues for CPU and the time grows with N;
+//   - one agent probing its N-1 peers alone: the critical path of a sweep on real hosts, where every
+//     agent's exec runs on its own machine. Staying near one burst as N grows shows that the work per
+//     agent does not grow with N², only the shared-CPU contention of the lab does.
 // Usage: tsx test/bench/sweep-bench.ts [lab-config.json]   (default: the lab's config file)
+import { cpus } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { loadConfigOrThrow } from '../../shared/config/load-config.js';
 import type { TunnelwatchConfig } from '../../shared/config/tunnelwatch-config.js';
 import { diagnose } from '../../shared/diagnosis/diagnose.js';
 import { discoverHosts } from '../../shared/discovery/discover-hosts.js';
-import { EXEC_PROBES } from '../../shared/sweep/default-probes.js';
+import type { AgentProbe, ExecProbe } from '../../shared/probes/agent-probe.js';
+import { overlayIcmpProbe, underlayIcmpProbe } from '../../shared/probes/ping/ping-exec-probe.js';
+import { AGENT_PROBES, EXEC_PROBES } from '../../shared/sweep/default-probes.js';
+import { peerTargets } from '../../shared/sweep/peer-targets.js';
+import { probeAgent } from '../../shared/sweep/probe-agent.js';
 import { runSweep } from '../../shared/sweep/run-sweep.js';
 import { openDockerClients } from '../../shared/transport/docker-clients.js';
 import { DEFAULT_CONFIG_FILE } from '../lab/lab.js';
@@ -15,58 +27,76 @@ import { DEFAULT_CONFIG_FILE } from '../lab/lab.js';
 const SIZES = [2, 4, 8];
 const REPEATS = 3;
 
-export interface SweepBenchRow {
-  agents: number;
-  medianMs: number | null;
-  ratioToBurst: number | null;
-  note?: string;
+interface ProbeSet {
+  name: string;
+  exec: readonly ExecProbe[];
+  agent: readonly AgentProbe[];
+}
+const PROBE_SETS: ProbeSet[] = [
+  { name: 'ICMP batch', exec: [overlayIcmpProbe, underlayIcmpProbe], agent: [] },
+  { name: 'all probes', exec: EXEC_PROBES, agent: AGENT_PROBES },
+];
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+async function timesOf(fn: () => Promise<unknown>): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < REPEATS; i++) {
+    const t0 = performance.now();
+    await fn();
+    times.push(performance.now() - t0);
+  }
+  return median(times);
 }
 
 export async function runSweepBench(
   configPath = DEFAULT_CONFIG_FILE,
   log: (line: string) => void = console.log,
-): Promise<SweepBenchRow[]> {
+) {
   const config = await loadConfigOrThrow({ path: configPath });
   const clients = openDockerClients(config);
   try {
     const burstMs = await pingBurstMs(config, clients.clientFor);
+    const ratio = (ms: number) => `${(ms / burstMs).toFixed(2)}×`;
     log(
-      `one ping burst (${config.probes.pingCount} × ${config.probes.pingIntervalSec} s, via docker exec): ${burstMs.toFixed(0)} ms`,
+      `one ping burst (${config.probes.pingCount} × ${config.probes.pingIntervalSec} s, via docker exec): ${burstMs.toFixed(0)} ms; ` +
+        `${cpus().length} CPU cores shared by all lab hosts`,
     );
-    const rows: SweepBenchRow[] = [];
-    // The lab's own size too, so a 3-host lab still shows a full mesh.
-    const sizes = [...new Set([...SIZES, config.hosts.length])].sort((x, y) => x - y);
-    for (const n of sizes) {
-      if (n > config.hosts.length) {
-        rows.push({
-          agents: n,
-          medianMs: null,
-          ratioToBurst: null,
-          note: `the lab has ${config.hosts.length} hosts (npm run lab -- up --hosts ${n})`,
-        });
-        continue;
+    for (const set of PROBE_SETS) {
+      for (const n of SIZES) {
+        if (n > config.hosts.length) {
+          log(
+            `${set.name}, N=${n}: skipped, the lab has ${config.hosts.length} hosts (npm run lab -- up --hosts ${n})`,
+          );
+          continue;
+        }
+        const subset: TunnelwatchConfig = { ...config, hosts: config.hosts.slice(0, n) };
+        const sweepMs = await timesOf(() =>
+          runSweep(subset, {
+            clientFor: clients.clientFor,
+            execProbes: set.exec,
+            agentProbes: set.agent,
+            diagnose,
+          }),
+        );
+        const hosts = await discoverHosts(subset, clients.clientFor, { deadlineMs: 5000 });
+        const first = hosts[0]!;
+        if (!first.agent) throw new Error(`${first.name} has no agent`);
+        const ctx = {
+          self: first.name,
+          agent: first.agent,
+          peers: peerTargets(first, hosts),
+          timing: config.probes,
+        };
+        const aloneMs = await timesOf(() =>
+          probeAgent(ctx, clients.clientFor(subset.hosts[0]!), set.exec, set.agent, config.sweep.deadlineMs),
+        );
+        log(
+          `${set.name}, N=${n} (${n * (n - 1)} pairs): full-mesh sweep ${sweepMs.toFixed(0)} ms = ${ratio(sweepMs)} one burst; ` +
+            `one agent probing its ${n - 1} peers alone ${aloneMs.toFixed(0)} ms = ${ratio(aloneMs)}`,
+        );
       }
-      const subset: TunnelwatchConfig = { ...config, hosts: config.hosts.slice(0, n) };
-      const times: number[] = [];
-      for (let i = 0; i < REPEATS; i++) {
-        const report = await runSweep(subset, {
-          clientFor: clients.clientFor,
-          execProbes: EXEC_PROBES,
-          diagnose,
-        });
-        times.push(report.durationMs);
-      }
-      const medianMs = times.sort((a, b) => a - b)[Math.floor(times.length / 2)]!;
-      rows.push({ agents: n, medianMs, ratioToBurst: Math.round((medianMs / burstMs) * 100) / 100 });
     }
-    for (const r of rows) {
-      log(
-        r.medianMs === null
-          ? `N=${r.agents}: skipped, ${r.note}`
-          : `N=${r.agents}: sweep ${r.medianMs} ms (median of ${REPEATS}), ${r.agents * (r.agents - 1)} pairs, ${r.ratioToBurst}× one ping burst`,
-      );
-    }
-    return rows;
   } finally {
     await clients.close();
   }
@@ -91,13 +121,8 @@ async function pingBurstMs(
     String(pingTimeoutSec),
     b.agent.overlayIp,
   ];
-  const times: number[] = [];
-  for (let i = 0; i < REPEATS; i++) {
-    const t0 = performance.now();
-    await clientFor(config.hosts[0]!).exec(a.agent.containerId, argv, { deadlineMs: 10_000 });
-    times.push(performance.now() - t0);
-  }
-  return times.sort((x, y) => x - y)[Math.floor(times.length / 2)]!;
+  const agentId = a.agent.containerId;
+  return timesOf(() => clientFor(config.hosts[0]!).exec(agentId, argv, { deadlineMs: 10_000 }));
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
