@@ -6,6 +6,12 @@ import { LAB_CACHE_DIR } from '../lab/address-plan.js';
 import { down, up } from '../lab/lab.js';
 import { labProcesses } from '../lab/lab-teardown.js';
 
+async function memoryLine(hosts: number): Promise<string> {
+  const mem = await memoryPerHost(hosts);
+  const parts = Object.entries(mem).map(([k, v]) => `${k} ${v}`);
+  return `RSS per host (${hosts} hosts), MB: ${parts.join(', ')}; total ${Object.values(mem).reduce((a, b) => a + b, 0)}`;
+}
+
 async function timed(fn: () => Promise<unknown>): Promise<number> {
   const started = performance.now();
   await fn();
@@ -43,22 +49,12 @@ async function main(): Promise<void> {
   say(`lab up   3 hosts, already up (no-op): ${(await timed(() => up({ hosts: 3 }))).toFixed(1)} s`);
   say(`lab down 3 hosts: ${(await timed(() => down())).toFixed(1)} s`);
   say(`lab up   3 hosts, warm image cache: ${(await timed(() => up({ hosts: 3 }))).toFixed(1)} s`);
-  const mem3 = await memoryPerHost(3);
-  say(
-    `RSS per host (3 hosts), MB: ${Object.entries(mem3)
-      .map(([k, v]) => `${k} ${v}`)
-      .join(', ')}; total ${Object.values(mem3).reduce((a, b) => a + b, 0)}`,
-  );
+  say(await memoryLine(3));
   say(`lab down 3 hosts: ${(await timed(() => down())).toFixed(1)} s`);
   say(
     `lab up   8 hosts, warm image cache: ${(await timed(() => up({ hosts: 8, tunnelTimeoutMs: 120_000 }))).toFixed(1)} s`,
   );
-  const mem8 = await memoryPerHost(8);
-  say(
-    `RSS per host (8 hosts), MB: ${Object.entries(mem8)
-      .map(([k, v]) => `${k} ${v}`)
-      .join(', ')}; total ${Object.values(mem8).reduce((a, b) => a + b, 0)}`,
-  );
+  say(await memoryLine(8));
   say(`lab down 8 hosts: ${(await timed(() => down())).toFixed(1)} s`);
 }
 
