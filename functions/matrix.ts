@@ -1,6 +1,6 @@
 import { app, type HttpHandler, type HttpRequest, type InvocationContext } from '@azure/functions';
 import { APP_SETTINGS } from '../shared/config/app-settings.js';
-import { reportStoreFromSettings } from '../shared/history/report-store-from-settings.js';
+import { historyStoreFromSettings } from '../shared/pipeline/state-stores.js';
 import { sweepIntervalFromSchedule } from '../shared/report/html/sweep-interval.js';
 import {
   type MatrixRouteOptions,
@@ -8,6 +8,7 @@ import {
   type ReportSource,
   storeFailureResponse,
 } from '../shared/serve/matrix-routes.js';
+import { azureCredential } from '../shared/telemetry/azure-monitor.js';
 
 /** GET /api/matrix: the path matrix page of the latest stored sweep (function key required). */
 export function matrixHandler(
@@ -34,7 +35,7 @@ export const matrixFunction = {
   route: 'matrix',
   handler: matrixHandler(
     () => {
-      store ??= reportStoreFromSettings();
+      store ??= historyStoreFromSettings(process.env, () => azureCredential(process.env));
       return store;
     },
     () => {

@@ -1,6 +1,7 @@
 import { app, type HttpHandler, type HttpRequest, type InvocationContext } from '@azure/functions';
-import { reportStoreFromSettings } from '../shared/history/report-store-from-settings.js';
+import { historyStoreFromSettings } from '../shared/pipeline/state-stores.js';
 import { type ReportSource, reportRoute, storeFailureResponse } from '../shared/serve/matrix-routes.js';
+import { azureCredential } from '../shared/telemetry/azure-monitor.js';
 
 /** GET /api/report: the latest stored SweepReport as JSON (function key required). */
 export function reportHandler(source: () => ReportSource): HttpHandler {
@@ -23,7 +24,7 @@ export const reportFunction = {
   authLevel: 'function' as const,
   route: 'report',
   handler: reportHandler(() => {
-    store ??= reportStoreFromSettings();
+    store ??= historyStoreFromSettings(process.env, () => azureCredential(process.env));
     return store;
   }),
 };

@@ -1,15 +1,13 @@
 import { app, type InvocationContext, type Timer } from '@azure/functions';
 import type { TokenCredential } from '@azure/identity';
-import type { AlertStore } from '../shared/alerts/alert-store.js';
 import { APP_SETTINGS } from '../shared/config/app-settings.js';
 import { formatIssues } from '../shared/config/config-issue.js';
 import { loadConfig } from '../shared/config/load-config.js';
 import type { HostConfig } from '../shared/config/tunnelwatch-config.js';
 import { diagnose } from '../shared/diagnosis/diagnose.js';
-import type { ReportHistoryStore } from '../shared/history/report-history-store.js';
 import { afterSweep, alertSummary } from '../shared/pipeline/after-sweep.js';
 import { secretRedactor } from '../shared/pipeline/secret-redactor.js';
-import { alertStoreFrom, historyStoreFrom } from '../shared/pipeline/table-stores.js';
+import { type StateStores, stateStoresFromSettings } from '../shared/pipeline/state-stores.js';
 import type { AgentProbe, ExecProbe } from '../shared/probes/agent-probe.js';
 import type { SweepReport } from '../shared/report/sweep-report.js';
 import { AGENT_PROBES, EXEC_PROBES } from '../shared/sweep/default-probes.js';
@@ -37,28 +35,6 @@ export interface SweepTimerDeps {
   now?: () => Date;
 }
 
-interface StateStores {
-  alerts: AlertStore;
-  history: ReportHistoryStore;
-}
-
-// Stores live as long as the worker process, so their "table exists" check runs once.
-const storesBySetting = new Map<string, StateStores>();
-
-function stateStores(env: Env, credential: () => TokenCredential): StateStores | null {
-  const name = APP_SETTINGS.stateTableEndpoint;
-  const value = env[name]?.trim();
-  if (!value) return null;
-  let stores = storesBySetting.get(value);
-  if (!stores) {
-    // History first: its check of the value gives the clearer message.
-    const history = historyStoreFrom(value, credential, name);
-    stores = { history, alerts: alertStoreFrom(value, credential, name) };
-    storesBySetting.set(value, stores);
-  }
-  return stores;
-}
-
 /**
  * Wiring only: app settings → config → adapters → the shared sweep → the shared after-sweep
  * pipeline (alerts, history, telemetry) → one summary line. A failed pipeline step is logged and
@@ -79,7 +55,7 @@ export async function sweepTimerHandler(
   const credential = () => deps.credential ?? azureCredential(deps.env as NodeJS.ProcessEnv);
   let stores: StateStores | null;
   try {
-    stores = stateStores(deps.env, credential);
+    stores = stateStoresFromSettings(deps.env, credential);
   } catch (error) {
     // The message names the setting and never quotes its value.
     context.error((error as Error).message);

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { matrixHandler } from '../../functions/matrix.js';
 import { sweepTimerHandler } from '../../functions/sweep-timer.js';
 import { TableAlertStore } from '../../shared/alerts/table-alert-store.js';
-import { reportStoreFromSettings } from '../../shared/history/report-store-from-settings.js';
+import { historyStoreFromSettings } from '../../shared/pipeline/state-stores.js';
 import { telemetryFromSettings } from '../../shared/pipeline/telemetry-from-settings.js';
 import { overlayIcmpProbe, underlayIcmpProbe } from '../../shared/probes/ping/ping-exec-probe.js';
 import type { SweepReport } from '../../shared/report/sweep-report.js';
@@ -122,7 +122,7 @@ describe('timer Function: sweep → alert state → report history → telemetry
   });
 
   it('saves both reports to the history the matrix Function reads, newest first', async () => {
-    const store = reportStoreFromSettings(env);
+    const store = historyStoreFromSettings(env, () => fixedToken);
     const recent = await store.recent();
     expect(recent.map((r) => r.startedAt)).toEqual([second.report.startedAt, first.report.startedAt]);
     expect(recent[0]).toEqual(JSON.parse(JSON.stringify(second.report)));

@@ -1,0 +1,46 @@
+import type { TokenCredential } from '@azure/identity';
+import type { AlertStore } from '../alerts/alert-store.js';
+import { APP_SETTINGS } from '../config/app-settings.js';
+import type { ReportHistoryStore } from '../history/report-history-store.js';
+import { alertStoreFrom, historyStoreFrom } from './table-stores.js';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Alert state and report history: both live in the Table Storage account the setting names. */
+export interface StateStores {
+  alerts: AlertStore;
+  history: ReportHistoryStore;
+}
+
+// One pair per value for the life of the worker process, so each store's "table exists" check runs once.
+const storesBySetting = new Map<string, StateStores>();
+
+/**
+ * The stores behind TUNNELWATCH_STATE_TABLE_ENDPOINT (an https Table endpoint reached with
+ * `credential()`, or a connection string), shared by the timer and the HTTP Functions; null when
+ * the setting is empty. Errors name the setting, never its value.
+ */
+export function stateStoresFromSettings(env: Env, credential: () => TokenCredential): StateStores | null {
+  const name = APP_SETTINGS.stateTableEndpoint;
+  const value = env[name]?.trim();
+  if (!value) return null;
+  let stores = storesBySetting.get(value);
+  if (!stores) {
+    // History first: its check of the value gives the clearer message.
+    const history = historyStoreFrom(value, credential, name);
+    stores = { history, alerts: alertStoreFrom(value, credential, name) };
+    storesBySetting.set(value, stores);
+  }
+  return stores;
+}
+
+/** The report history for the HTTP Functions, which have nothing to serve without it. */
+export function historyStoreFromSettings(env: Env, credential: () => TokenCredential): ReportHistoryStore {
+  const stores = stateStoresFromSettings(env, credential);
+  if (!stores) {
+    throw new Error(
+      `app setting ${APP_SETTINGS.stateTableEndpoint} is not set: set it to https://<account>.table.core.windows.net`,
+    );
+  }
+  return stores.history;
+}
