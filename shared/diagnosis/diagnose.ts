@@ -12,7 +12,7 @@ import { type DirectionFacts, directionFacts, type PingFact } from './path-facts
  *     agent-ip-misconfigured
  *  2. the IKE daemon of one side is dead (both IKE ports refused, or VICI does not answer) → agent-down
  *  3. underlay ICMP and both IKE ports silent in a direction, overlay not working → underlay-unreachable
- *  4. overlay partly lossy → packet-loss
+ *  4. overlay partly lossy, or underlay partly lossy in either direction → packet-loss
  *  5. IKE ports silent or rejected → udp-500-4500-blocked / udp-4500-blocked / udp-500-blocked
  *     (UDP 500 under a working overlay is a latent failure: degraded, latent)
  *  6. overlay dead with IKE answering → ike-negotiation-failed (an SA is stuck negotiating) or tunnel-down
@@ -86,6 +86,13 @@ export function diagnose(evidence: PairEvidence): Verdict {
 
   // 4. Some packets arrive: loss, not a block. A lone IKE timeout next to it is the same loss.
   if (overlay === 'lossy') return verdict('packet-loss', 'degraded');
+  //    The underlay itself drops some packets: then a burst of lost overlay pings or a lost IKE
+  //    probe is that loss too, not proof of a blocked port (a block leaves the underlay clean).
+  if (fwd.underlay === 'lossy' || rev.underlay === 'lossy') {
+    return verdict('packet-loss', 'degraded', [
+      'the underlay between the hosts loses packets, so lost probes do not prove a block',
+    ]);
+  }
 
   // 5. Blocked IKE ports. ESP rides on UDP 4500, so a working overlay proves 4500 open.
   const blocked = (f: keyof Pick<DirectionFacts, 'ike500' | 'ike4500'>) =>
