@@ -3,7 +3,7 @@ import type { HttpClient } from '@azure/core-rest-pipeline';
 import type { TokenCredential } from '@azure/identity';
 import { formatIssues } from '../config/config-issue.js';
 import { loadConfig } from '../config/load-config.js';
-import type { HostConfig, TunnelwatchConfig } from '../config/tunnelwatch-config.js';
+import type { HostConfig } from '../config/tunnelwatch-config.js';
 import { diagnose } from '../diagnosis/diagnose.js';
 import { discoverHosts } from '../discovery/discover-hosts.js';
 import { afterSweep } from '../pipeline/after-sweep.js';
@@ -21,7 +21,7 @@ import type { SweepProgress } from '../sweep/sweep-progress.js';
 import { openDockerClients } from '../transport/docker-clients.js';
 import type { DockerHostClient } from '../transport/docker-host-client.js';
 import { DISCOVER_HELP, MAIN_HELP, SERVE_HELP, SWEEP_HELP } from './help-text.js';
-import { type CliCommand, type CliOptions, parseCliArgs } from './parse-cli-args.js';
+import { type CliCommand, parseCliArgs } from './parse-cli-args.js';
 import { runServe } from './serve-command.js';
 import { openSweepOutputs } from './sweep-outputs.js';
 
@@ -33,14 +33,10 @@ export interface CliIo {
   signal?: AbortSignal;
 }
 
-/**
- * What tests and later features plug into without touching the sweep core: extra probes, a hook
- * that sees the finished report before it is printed, and replacements for the adapters.
- */
+/** What tests plug into without touching the sweep core: other probes and replacement adapters. */
 export interface CliExtensions {
   execProbes?: readonly ExecProbe[];
   agentProbes?: readonly AgentProbe[];
-  afterSweep?: (report: SweepReport, options: CliOptions, config: TunnelwatchConfig) => Promise<void>;
   /** Replaces the dockerode clients (tests). */
   clientFor?: (host: HostConfig) => DockerHostClient;
   /** Replaces the Entra credential for --entra and Table URLs (tests). */
@@ -128,7 +124,6 @@ export async function runCli(argv: readonly string[], io: CliIo, ext: CliExtensi
       } finally {
         progress.stop();
       }
-      await ext.afterSweep?.(report, options, config);
       const result = await afterSweep(
         report,
         config.hosts.map((h) => h.name),

@@ -123,17 +123,6 @@ describe('tunnelwatch sweep', () => {
     expect(r.stdout).toMatch(/^tunnelwatch sweep at .*: UP/);
     expect(r.stdout).toContain('h1 -> h2  up  ok');
   });
-
-  it('hands the report to afterSweep before printing (the hook for --export / --alert-state / --html)', async () => {
-    const seen: string[] = [];
-    const r = await run(
-      ['sweep', '--json', '--config', await configFile(2)],
-      {},
-      { ...loopback, afterSweep: async (rep) => void seen.push(rep.status) },
-    );
-    expect(seen).toEqual(['up']);
-    expect(r.code).toBe(0);
-  });
 });
 
 describe('tunnelwatch sweep outputs (--html, --export, --alert-state, --history)', () => {
