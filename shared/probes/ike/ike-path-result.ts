@@ -38,6 +38,10 @@ export function ikePathResult(
   const [outcome, rttText, hex] = fields;
   const base = { from, to, probe, target, sent: 1 };
   const lost = { ...base, received: 0, lossRatio: 1, rttMs: null, state: 'down' as const };
+  const failed = (reason: string): PathResult => ({
+    ...unknownPath(from, to, probe, target, reason),
+    ike: { outcome: 'error' },
+  });
   switch (outcome) {
     case 'timeout':
       return { ...lost, ike: { outcome: 'timeout' } };
@@ -53,17 +57,7 @@ export function ikePathResult(
         ? parseIkeResponse(reply, spi)
         : { kind: 'malformed' as const, reason: 'no reply bytes' };
       if (parsed.kind !== 'answered') {
-        return {
-          ...unknownPath(
-            from,
-            to,
-            probe,
-            target,
-            `UDP ${port} answered, but not with IKE (${parsed.reason})`,
-          ),
-          sent: 1,
-          ike: { outcome: 'error' },
-        };
+        return { ...failed(`UDP ${port} answered, but not with IKE (${parsed.reason})`), sent: 1 };
       }
       const rtt = microsToMs(rttText);
       return {
@@ -76,16 +70,7 @@ export function ikePathResult(
       };
     }
     default:
-      return {
-        ...unknownPath(
-          from,
-          to,
-          probe,
-          target,
-          `the IKE probe could not run (${fields.join(' ').slice(0, 80)})`,
-        ),
-        ike: { outcome: 'error' },
-      };
+      return failed(`the IKE probe could not run (${fields.join(' ').slice(0, 80)})`);
   }
 }
 
