@@ -1,17 +1,14 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { DEFAULT_CONFIG_FILE } from '../lab/lab.js';
 import { reportContract } from '../support/report-contract.js';
+import { cli } from './support/lab-sweep.js';
 
 // The real CLI (bin/tunnelwatch.js) against the lab's dockerds over TCP+TLS, plus two hosts whose
 // Docker endpoints are dead: a unix socket that does not exist and a TLS endpoint on an underlay
 // address nobody holds (198.18.0.99). The lab global setup brings the lab up and writes its config.
-const run = promisify(execFile);
-const BIN = new URL('../../bin/tunnelwatch.js', import.meta.url).pathname;
 const LAB_CONFIG = process.env.TUNNELWATCH_LAB_CONFIG ?? DEFAULT_CONFIG_FILE;
 const DEADLINE_MS = 8000;
 
@@ -23,37 +20,27 @@ interface LabHost {
 let configPath: string;
 let labHosts: string[];
 
-beforeAll(async () => {
-  const lab = JSON.parse(await readFile(LAB_CONFIG, 'utf8')) as { hosts: LabHost[] };
-  labHosts = lab.hosts.map((h) => h.name);
-  const tls = lab.hosts.find((h) => h.docker.tls)?.docker.tls;
-  const dead: LabHost[] = [
-    { name: 'dead-socket', docker: { endpoint: 'unix:///run/tunnelwatch-lab/nobody-listens.sock' } },
-    { name: 'dead-tcp', docker: { endpoint: 'tcp://198.18.0.99:2376', ...(tls ? { tls } : {}) } },
-  ];
-  const dir = await mkdtemp(join(tmpdir(), 'tw-e2e-'));
-  configPath = join(dir, 'tunnelwatch.json');
-  await writeFile(
-    configPath,
-    JSON.stringify({
-      ...lab,
-      hosts: [...lab.hosts, ...dead],
-      sweep: { deadlineMs: DEADLINE_MS, concurrency: 8 },
-    }),
-  );
-});
+describe.skipIf(inject('labSkipReason') !== '')('tunnelwatch sweep --json against the lab', () => {
+  beforeAll(async () => {
+    const lab = JSON.parse(await readFile(LAB_CONFIG, 'utf8')) as { hosts: LabHost[] };
+    labHosts = lab.hosts.map((h) => h.name);
+    const tls = lab.hosts.find((h) => h.docker.tls)?.docker.tls;
+    const dead: LabHost[] = [
+      { name: 'dead-socket', docker: { endpoint: 'unix:///run/tunnelwatch-lab/nobody-listens.sock' } },
+      { name: 'dead-tcp', docker: { endpoint: 'tcp://198.18.0.99:2376', ...(tls ? { tls } : {}) } },
+    ];
+    const dir = await mkdtemp(join(tmpdir(), 'tw-e2e-'));
+    configPath = join(dir, 'tunnelwatch.json');
+    await writeFile(
+      configPath,
+      JSON.stringify({
+        ...lab,
+        hosts: [...lab.hosts, ...dead],
+        sweep: { deadlineMs: DEADLINE_MS, concurrency: 8 },
+      }),
+    );
+  });
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { timeout: 60_000 });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
-
-describe('tunnelwatch sweep --json against the lab', () => {
   it('measures the lab hosts, marks dead Docker endpoints unknown, and finishes within its deadline', async () => {
     const { code, stdout } = await cli(['sweep', '--json', '--config', configPath]);
     const report = reportContract.parse(JSON.parse(stdout));
