@@ -1,5 +1,5 @@
-import type { Cause } from '../diagnosis/cause.js';
-import type { Verdict } from '../report/sweep-report.js';
+import type { Cause } from '../domain/cause.js';
+import type { Verdict } from '../domain/sweep-report.js';
 import { alertId, type HostPair } from './pair-key.js';
 
 export interface AlertPolicy {

@@ -1,6 +1,6 @@
-import type { Cause } from '../diagnosis/cause.js';
+import type { Cause } from '../domain/cause.js';
 import type { HostName } from '../domain/host-name.js';
-import type { State, SweepReport, Verdict } from '../report/sweep-report.js';
+import type { State, SweepReport, Verdict } from '../domain/sweep-report.js';
 import {
   type AlertPolicy,
   DEFAULT_ALERT_POLICY,

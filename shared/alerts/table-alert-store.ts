@@ -1,6 +1,6 @@
 import { RestError, TableClient, type TableEntityResult } from '@azure/data-tables';
 import type { TokenCredential } from '@azure/identity';
-import type { Cause } from '../diagnosis/cause.js';
+import type { Cause } from '../domain/cause.js';
 import type { HostName } from '../domain/host-name.js';
 import type { PairAlertState } from './alert-state.js';
 import { type AlertStore, AlertStoreConflict, type StoredAlertState } from './alert-store.js';

@@ -1,8 +1,8 @@
 import type { TunnelwatchConfig } from '../config/tunnelwatch-config.js';
+import type { SweepReport } from '../domain/sweep-report.js';
 import { MemoryReportHistoryStore } from '../history/memory-report-history-store.js';
 import { afterSweep } from '../pipeline/after-sweep.js';
 import { EXIT_USAGE, exitCodeFor } from '../report/exit-code.js';
-import type { SweepReport } from '../report/sweep-report.js';
 import { startMatrixServer } from '../serve/matrix-server.js';
 import { sweepSummary } from '../sweep/sweep-summary.js';
 import type { CliOptions } from './parse-cli-args.js';

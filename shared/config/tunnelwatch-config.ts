@@ -1,6 +1,5 @@
 import type { HostName } from '../domain/host-name.js';
 import type { Ipv4 } from '../domain/ipv4.js';
-import type { ProbeTiming } from '../probes/agent-probe.js';
 import type { Secret } from './secret.js';
 
 /** How to reach one host's Docker API, with TLS / ssh material already read from files. */
@@ -33,6 +32,16 @@ export interface AgentSelector {
   selectorLabel: string;
   overlayIpLabel: string;
   advertisedIpEnv: string;
+}
+
+/** How each agent's probes pace themselves (config `probes`). */
+export interface ProbeTiming {
+  pingCount: number;
+  pingIntervalSec: number;
+  /** Per-reply wait, seconds. */
+  pingTimeoutSec: number;
+  /** Per-probe wait for an IKE reply, milliseconds. */
+  ikeTimeoutMs: number;
 }
 
 export interface SweepLimits {

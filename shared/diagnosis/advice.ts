@@ -1,5 +1,5 @@
+import type { Cause } from '../domain/cause.js';
 import type { HostName } from '../domain/host-name.js';
-import type { Cause } from './cause.js';
 
 export interface AdviceSubject {
   from: HostName;

@@ -1,7 +1,7 @@
+import type { Cause } from '../domain/cause.js';
 import type { HostName } from '../domain/host-name.js';
-import type { HostFindingCode, HostResult, State, Verdict } from '../report/sweep-report.js';
+import type { HostFindingCode, HostResult, State, Verdict } from '../domain/sweep-report.js';
 import { adviceFor } from './advice.js';
-import type { Cause } from './cause.js';
 import type { PairEvidence } from './pair-evidence.js';
 import { type DirectionFacts, directionFacts, type PingFact } from './path-facts.js';
 

@@ -1,4 +1,4 @@
-import type { HostResult, PathResult } from '../report/sweep-report.js';
+import type { HostResult, PathResult } from '../domain/sweep-report.js';
 
 /**
  * Everything a sweep learned about one ordered pair of hosts, both directions included:

@@ -1,6 +1,6 @@
+import type { ProbeKind } from '../domain/probe-kind.js';
+import type { PathResult } from '../domain/sweep-report.js';
 import { IKE_DAEMON_UNREACHABLE } from '../probes/ipsec-sa/ipsec-sa-exec-probe.js';
-import type { ProbeKind } from '../probes/probe-kind.js';
-import type { PathResult } from '../report/sweep-report.js';
 
 /** What the ping probes say about one direction. */
 export type PingFact = 'up' | 'lossy' | 'dead' | 'unknown';

@@ -1,5 +1,5 @@
 import type { HostConfig, TunnelwatchConfig } from '../config/tunnelwatch-config.js';
-import type { HostResult } from '../report/sweep-report.js';
+import type { HostResult } from '../domain/sweep-report.js';
 import type { DockerHostClient } from '../transport/docker-host-client.js';
 import { type DiscoveryOptions, discoverHost } from './discover-host.js';
 

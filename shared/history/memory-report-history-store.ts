@@ -1,4 +1,4 @@
-import type { SweepReport } from '../report/sweep-report.js';
+import type { SweepReport } from '../domain/sweep-report.js';
 import { DEFAULT_RECENT_LIMIT, type RecentQuery, type ReportHistoryStore } from './report-history-store.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { SweepReport } from '../report/sweep-report.js';
+import type { SweepReport } from '../domain/sweep-report.js';
 
 /** Which stored reports to return, newest first. */
 export interface RecentQuery {

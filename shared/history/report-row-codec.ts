@@ -1,5 +1,5 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
-import type { SweepReport } from '../report/sweep-report.js';
+import type { SweepReport } from '../domain/sweep-report.js';
 
 /**
  * How one report fits in one Table Storage row: the JSON, gzipped, split across binary properties

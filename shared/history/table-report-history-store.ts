@@ -1,5 +1,5 @@
 import { odata, TableClient, type TableEntityResult } from '@azure/data-tables';
-import type { SweepReport } from '../report/sweep-report.js';
+import type { SweepReport } from '../domain/sweep-report.js';
 import { invertedTimeKey } from './inverted-time-key.js';
 import { DEFAULT_RECENT_LIMIT, type RecentQuery, type ReportHistoryStore } from './report-history-store.js';
 import { decodeReportRow, encodeReportRow } from './report-row-codec.js';

@@ -2,8 +2,8 @@ import type { AlertPolicy } from '../alerts/alert-state.js';
 import type { AlertStore } from '../alerts/alert-store.js';
 import { type AlertOutcome, applyAlerts } from '../alerts/apply-alerts.js';
 import type { HostName } from '../domain/host-name.js';
+import type { SweepReport } from '../domain/sweep-report.js';
 import type { ReportHistoryStore } from '../history/report-history-store.js';
-import type { SweepReport } from '../report/sweep-report.js';
 import type { TelemetrySink } from '../telemetry/telemetry-sink.js';
 import { errorText } from './secret-redactor.js';
 

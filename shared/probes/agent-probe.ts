@@ -1,8 +1,9 @@
+import type { ProbeTiming } from '../config/tunnelwatch-config.js';
 import type { HostName } from '../domain/host-name.js';
 import type { Ipv4, OverlayIp } from '../domain/ipv4.js';
-import type { AgentInfo, PathResult } from '../report/sweep-report.js';
+import type { ProbeKind } from '../domain/probe-kind.js';
+import type { AgentInfo, PathResult } from '../domain/sweep-report.js';
 import type { DockerHostClient } from '../transport/docker-host-client.js';
-import type { ProbeKind } from './probe-kind.js';
 
 /** A peer as seen from the probing agent. Addresses are validated before they get here. */
 export interface PeerTarget {
@@ -10,15 +11,6 @@ export interface PeerTarget {
   overlayIp: OverlayIp | null;
   /** The address the peer's agent is reached at on the underlay (advertised agent IP, else the host's underlay IP). */
   underlayIp: Ipv4 | null;
-}
-
-export interface ProbeTiming {
-  pingCount: number;
-  pingIntervalSec: number;
-  /** Per-reply wait, seconds. */
-  pingTimeoutSec: number;
-  /** Per-probe wait for an IKE reply, milliseconds. */
-  ikeTimeoutMs: number;
 }
 
 export interface AgentProbeContext {

@@ -1,4 +1,4 @@
-import type { HostResult } from './sweep-report.js';
+import type { HostResult } from '../domain/sweep-report.js';
 
 /** `tunnelwatch discover` without --json: one line per host. */
 export function renderDiscoveryText(hosts: readonly HostResult[]): string {

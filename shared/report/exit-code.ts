@@ -1,4 +1,4 @@
-import type { State } from './sweep-report.js';
+import type { State } from '../domain/sweep-report.js';
 
 /** Monitoring-plugin convention (Nagios/Icinga): the sweep's worst state decides. */
 export const EXIT_CODES = { up: 0, degraded: 1, down: 2, unknown: 3 } as const satisfies Record<

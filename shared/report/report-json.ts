@@ -1,4 +1,4 @@
-import type { SweepReport } from './sweep-report.js';
+import type { SweepReport } from '../domain/sweep-report.js';
 
 /** The `--json` output: exactly one JSON document, newline-terminated. */
 export function renderReportJson(report: SweepReport): string {

@@ -1,4 +1,4 @@
-import type { HostResult, PathResult, SweepReport } from './sweep-report.js';
+import type { HostResult, PathResult, SweepReport } from '../domain/sweep-report.js';
 
 /**
  * The human-readable sweep result: a from×to matrix of overlay ping RTT / loss, the hosts with

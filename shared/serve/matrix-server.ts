@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { isIP } from 'node:net';
-import type { SweepReport } from '../report/sweep-report.js';
+import type { SweepReport } from '../domain/sweep-report.js';
 import {
   type MatrixRouteOptions,
   matrixRoute,

@@ -1,5 +1,5 @@
+import type { HostResult } from '../domain/sweep-report.js';
 import type { PeerTarget } from '../probes/agent-probe.js';
-import type { HostResult } from '../report/sweep-report.js';
 
 /**
  * Every other host as a probe target. The underlay address is what peers really use: the agent's

@@ -1,8 +1,7 @@
 import type { HostConfig, TunnelwatchConfig } from '../config/tunnelwatch-config.js';
 import type { PairEvidence } from '../diagnosis/pair-evidence.js';
 import { discoverHosts } from '../discovery/discover-hosts.js';
-import type { AgentProbe, AgentProbeContext, ExecProbe } from '../probes/agent-probe.js';
-import { PROBE_KINDS } from '../probes/probe-kind.js';
+import { PROBE_KINDS } from '../domain/probe-kind.js';
 import {
   type HostResult,
   type PathResult,
@@ -11,7 +10,8 @@ import {
   type SweepReport,
   type Verdict,
   worstState,
-} from '../report/sweep-report.js';
+} from '../domain/sweep-report.js';
+import type { AgentProbe, AgentProbeContext, ExecProbe } from '../probes/agent-probe.js';
 import type { DockerHostClient } from '../transport/docker-host-client.js';
 import { boundedMap } from './bounded-map.js';
 import { peerTargets } from './peer-targets.js';

@@ -1,4 +1,4 @@
-import type { SweepReport } from '../report/sweep-report.js';
+import type { SweepReport } from '../domain/sweep-report.js';
 
 /** The one log line per sweep: status, counts, and the non-ok causes. */
 export function sweepSummary(report: SweepReport): string {

@@ -1,5 +1,5 @@
 import type { AlertOutcome } from '../alerts/apply-alerts.js';
-import type { PathResult, SweepReport, Verdict } from '../report/sweep-report.js';
+import type { PathResult, SweepReport, Verdict } from '../domain/sweep-report.js';
 import {
   ALL_DESTINATIONS,
   DIMENSIONS,

@@ -1,6 +1,6 @@
 import type { AlertOutcome } from '../alerts/apply-alerts.js';
 import { statelessOutcome } from '../alerts/apply-alerts.js';
-import type { SweepReport } from '../report/sweep-report.js';
+import type { SweepReport } from '../domain/sweep-report.js';
 import { type AzureMonitorOptions, startAzureMonitor } from './azure-monitor.js';
 import { OtelRecorder } from './otel-recorder.js';
 import { type TelemetryOptions, type TelemetryRecord, toTelemetry } from './telemetry-records.js';

@@ -1,7 +1,7 @@
 // Issue 4 + 5 acceptance: for every lab fault kind, one real sweep names the right cause for exactly
 // the affected ordered pairs and `ok` for all others; after heal, every pair is `ok` again.
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { Cause } from '../../shared/diagnosis/cause.js';
+import type { Cause } from '../../shared/domain/cause.js';
 import { fault, heal } from '../lab/lab.js';
 import { labConfigWith, orderedPairs, sweepLab, verdictOf } from './support/lab-sweep.js';
 

@@ -3,8 +3,8 @@
 // kept as test-results/matrix-lab.png (docs/images/matrix.png is a copy of one).
 import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { SweepReport } from '../../shared/domain/sweep-report.js';
 import { MemoryReportHistoryStore } from '../../shared/history/memory-report-history-store.js';
-import type { SweepReport } from '../../shared/report/sweep-report.js';
 import { type MatrixServer, startMatrixServer } from '../../shared/serve/matrix-server.js';
 import { fault, heal } from '../lab/lab.js';
 import {

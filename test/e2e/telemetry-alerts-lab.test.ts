@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type CliExtensions, runCli } from '../../shared/cli/run-cli.js';
-import type { SweepReport } from '../../shared/report/sweep-report.js';
+import type { SweepReport } from '../../shared/domain/sweep-report.js';
 import { DIMENSIONS, EVENT_ATTRIBUTES, EVENTS, METRICS } from '../../shared/telemetry/names.js';
 import { fault, heal, writeConfig } from '../lab/lab.js';
 import { type Azurite, startAzuriteTable } from '../support/azurite.js';

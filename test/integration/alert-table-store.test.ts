@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlertStore } from '../../shared/alerts/alert-store.js';
 import { type AlertOutcome, applyAlerts } from '../../shared/alerts/apply-alerts.js';
 import { TableAlertStore } from '../../shared/alerts/table-alert-store.js';
-import type { SweepReport } from '../../shared/report/sweep-report.js';
+import type { SweepReport } from '../../shared/domain/sweep-report.js';
 import { type Azurite, startAzuriteTable } from '../support/azurite.js';
 import { buildReport, type FixtureFault, hostName } from '../support/sweep-report-fixture.js';
 

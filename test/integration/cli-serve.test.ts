@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type CliExtensions, runCli } from '../../shared/cli/run-cli.js';
+import type { SweepReport } from '../../shared/domain/sweep-report.js';
 import { overlayIcmpProbe, underlayIcmpProbe } from '../../shared/probes/ping/ping-exec-probe.js';
-import type { SweepReport } from '../../shared/report/sweep-report.js';
 import { loopbackFleet } from '../support/local-shell-client.js';
 
 const loopbackAgents: CliExtensions = {

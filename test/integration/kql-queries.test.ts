@@ -1,8 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { CAUSES } from '../../shared/diagnosis/cause.js';
-import { PROBE_KINDS } from '../../shared/probes/probe-kind.js';
-import { STATES } from '../../shared/report/sweep-report.js';
+import { CAUSES } from '../../shared/domain/cause.js';
+import { PROBE_KINDS } from '../../shared/domain/probe-kind.js';
+import { STATES } from '../../shared/domain/sweep-report.js';
 import { ALERT_RULES, ALL_DESTINATIONS, ALL_TELEMETRY_NAMES, METRICS } from '../../shared/telemetry/names.js';
 import { checkKql, kqlFiles, unknownNames } from '../support/kql-validator.js';
 

@@ -4,8 +4,8 @@
 import { mkdirSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SweepReport } from '../../shared/domain/sweep-report.js';
 import { MemoryReportHistoryStore } from '../../shared/history/memory-report-history-store.js';
-import type { SweepReport } from '../../shared/report/sweep-report.js';
 import { type MatrixServer, startMatrixServer } from '../../shared/serve/matrix-server.js';
 import { historyBefore, labFaultReport, meshReport } from '../fixtures/reports/sweep-report-fixtures.js';
 import {

@@ -1,6 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SweepReport } from '../../shared/report/sweep-report.js';
+import type { SweepReport } from '../../shared/domain/sweep-report.js';
 import { createTelemetrySink, type TelemetrySink } from '../../shared/telemetry/telemetry-sink.js';
 import { type CaptureEndpoint, plainHttpClient, startCaptureEndpoint } from '../support/capture-endpoint.js';
 import { guardLoopbackOnly } from '../support/loopback-only-network.js';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { CAUSES } from '../../shared/diagnosis/cause.js';
-import { PROBE_KINDS } from '../../shared/probes/probe-kind.js';
+import { CAUSES } from '../../shared/domain/cause.js';
+import { PROBE_KINDS } from '../../shared/domain/probe-kind.js';
 
 // The JSON contract of `tunnelwatch sweep --json` as the README states it, written independently of
 // the TypeScript types so a drift between the two fails a test. Extra fields are allowed.

@@ -1,7 +1,7 @@
-import type { Cause } from '../../shared/diagnosis/cause.js';
+import type { Cause } from '../../shared/domain/cause.js';
 import type { HostName } from '../../shared/domain/host-name.js';
 import type { Ipv4, OverlayIp } from '../../shared/domain/ipv4.js';
-import { PROBE_KINDS, type ProbeKind } from '../../shared/probes/probe-kind.js';
+import { PROBE_KINDS, type ProbeKind } from '../../shared/domain/probe-kind.js';
 import {
   type HostResult,
   type PathResult,
@@ -9,7 +9,7 @@ import {
   type SweepReport,
   type Verdict,
   worstState,
-} from '../../shared/report/sweep-report.js';
+} from '../../shared/domain/sweep-report.js';
 
 export type FixtureFault = 'udp-4500-blocked' | 'tunnel-down' | 'packet-loss' | 'agent-missing';
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { PathResult } from '../../report/sweep-report.js';
+import type { PathResult } from '../../domain/sweep-report.js';
 import { type DockerHostClient, isTransportError } from '../../transport/docker-host-client.js';
 import type { AgentProbe, AgentProbeContext } from '../agent-probe.js';
 import { unknownPath } from '../ping/ping-path-result.js';

@@ -1,5 +1,5 @@
 import type { Ipv4 } from '../../domain/ipv4.js';
-import type { PathResult, SaDetail, State } from '../../report/sweep-report.js';
+import type { PathResult, SaDetail, State } from '../../domain/sweep-report.js';
 import type { AgentProbeContext, ExecProbe, JobOutput, PeerTarget } from '../agent-probe.js';
 import { unknownPath } from '../ping/ping-path-result.js';
 import { type IkeSaEntry, parseListSas } from './parse-list-sas.js';

@@ -1,4 +1,4 @@
-import type { RttMs } from '../../report/sweep-report.js';
+import type { RttMs } from '../../domain/sweep-report.js';
 
 /** What one ping run measured. `received` excludes duplicates. */
 export interface PingMeasurement {

@@ -1,7 +1,7 @@
 import type { Ipv4 } from '../../domain/ipv4.js';
-import type { PathResult } from '../../report/sweep-report.js';
+import type { ProbeKind } from '../../domain/probe-kind.js';
+import type { PathResult } from '../../domain/sweep-report.js';
 import type { AgentProbeContext, ExecJob, ExecProbe, JobOutput, PeerTarget } from '../agent-probe.js';
-import type { ProbeKind } from '../probe-kind.js';
 import { pingPathResult } from './ping-path-result.js';
 
 type PingKind = Extract<ProbeKind, 'overlay-icmp' | 'underlay-icmp'>;

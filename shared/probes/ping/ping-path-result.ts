@@ -1,8 +1,8 @@
 import type { HostName } from '../../domain/host-name.js';
 import type { Ipv4 } from '../../domain/ipv4.js';
-import type { PathResult, State } from '../../report/sweep-report.js';
+import type { ProbeKind } from '../../domain/probe-kind.js';
+import type { PathResult, State } from '../../domain/sweep-report.js';
 import type { JobOutput } from '../agent-probe.js';
-import type { ProbeKind } from '../probe-kind.js';
 import { parsePingOutput } from './parse-ping-output.js';
 
 /** up = no loss, degraded = some loss, down = all lost or unroutable, unknown = could not measure. */

@@ -1,4 +1,4 @@
-import { PROBE_KINDS } from '../../probes/probe-kind.js';
+import { PROBE_KINDS } from '../../domain/probe-kind.js';
 import {
   type HostResult,
   type HostState,
@@ -8,7 +8,7 @@ import {
   type SweepReport,
   type Verdict,
   worstState,
-} from '../sweep-report.js';
+} from '../../domain/sweep-report.js';
 
 /**
  * What the matrix page shows, derived purely from the latest report and its history. Reports are

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { State, SweepReport } from '../sweep-report.js';
+import type { State, SweepReport } from '../../domain/sweep-report.js';
 import { escapeHtml as esc, jsonForScript } from './html-escape.js';
 import { MATRIX_CLIENT_SCRIPT } from './matrix-client-script.js';
 import {

@@ -5,7 +5,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { SweepReport, Verdict } from '../../../shared/report/sweep-report.js';
+import type { SweepReport, Verdict } from '../../../shared/domain/sweep-report.js';
 import { reportContract } from '../../support/report-contract.js';
 
 const run = promisify(execFile);

@@ -11,7 +11,7 @@ import {
 } from '../../../shared/alerts/alert-state.js';
 import { alertId, hostPair, pairKey } from '../../../shared/alerts/pair-key.js';
 import type { HostName } from '../../../shared/domain/host-name.js';
-import type { Verdict } from '../../../shared/report/sweep-report.js';
+import type { Verdict } from '../../../shared/domain/sweep-report.js';
 
 const h = (name: string) => name as HostName;
 const pair = hostPair(h('h2'), h('h1'));

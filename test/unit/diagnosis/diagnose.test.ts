@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { CAUSES, type Cause } from '../../../shared/diagnosis/cause.js';
 import { diagnose } from '../../../shared/diagnosis/diagnose.js';
 import type { PairEvidence } from '../../../shared/diagnosis/pair-evidence.js';
+import { CAUSES, type Cause } from '../../../shared/domain/cause.js';
 import type { HostName } from '../../../shared/domain/host-name.js';
 import type { Ipv4 } from '../../../shared/domain/ipv4.js';
+import type { HostFindingCode, HostResult, PathResult, State } from '../../../shared/domain/sweep-report.js';
 import { IKE_DAEMON_UNREACHABLE } from '../../../shared/probes/ipsec-sa/ipsec-sa-exec-probe.js';
-import type { HostFindingCode, HostResult, PathResult, State } from '../../../shared/report/sweep-report.js';
 
 // A compact language for one direction's evidence: o=overlay ping, u=underlay ping (received of 3),
 // i5/i45 = IKE 500/4500 outcome, sa = source agent's SA view.

@@ -8,10 +8,10 @@ import {
 import type { AlertOutcome } from '../../../shared/alerts/apply-alerts.js';
 import { pairKey } from '../../../shared/alerts/pair-key.js';
 import type { HostName } from '../../../shared/domain/host-name.js';
+import type { SweepReport } from '../../../shared/domain/sweep-report.js';
 import { MemoryReportHistoryStore } from '../../../shared/history/memory-report-history-store.js';
 import { afterSweep, alertSummary } from '../../../shared/pipeline/after-sweep.js';
 import { secretRedactor } from '../../../shared/pipeline/secret-redactor.js';
-import type { SweepReport } from '../../../shared/report/sweep-report.js';
 import type { TelemetrySink } from '../../../shared/telemetry/telemetry-sink.js';
 import { buildReport } from '../../support/sweep-report-fixture.js';
 

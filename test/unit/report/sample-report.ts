@@ -1,6 +1,6 @@
 import type { HostName } from '../../../shared/domain/host-name.js';
 import type { Ipv4 } from '../../../shared/domain/ipv4.js';
-import type { PathResult, SweepReport } from '../../../shared/report/sweep-report.js';
+import type { PathResult, SweepReport } from '../../../shared/domain/sweep-report.js';
 
 const n = (s: string) => s as HostName;
 const ip = (s: string) => s as Ipv4;

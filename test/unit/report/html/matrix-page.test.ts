@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { type DefaultTreeAdapterMap, parse } from 'parse5';
 import { describe, expect, it } from 'vitest';
 import type { HostName } from '../../../../shared/domain/host-name.js';
+import type { SweepReport } from '../../../../shared/domain/sweep-report.js';
 import { MATRIX_PAGE_CSP, renderMatrixPage } from '../../../../shared/report/html/matrix-page.js';
-import type { SweepReport } from '../../../../shared/report/sweep-report.js';
 import {
   historyBefore,
   hostProblemsReport,

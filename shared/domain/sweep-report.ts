@@ -1,7 +1,7 @@
-import type { Cause } from '../diagnosis/cause.js';
-import type { HostName } from '../domain/host-name.js';
-import type { Ipv4, OverlayIp } from '../domain/ipv4.js';
-import type { ProbeKind } from '../probes/probe-kind.js';
+import type { Cause } from './cause.js';
+import type { HostName } from './host-name.js';
+import type { Ipv4, OverlayIp } from './ipv4.js';
+import type { ProbeKind } from './probe-kind.js';
 
 /** The JSON contract printed by `tunnelwatch sweep --json` (see README). Extra fields are allowed. */
 export const SCHEMA_VERSION = 1;
