@@ -131,9 +131,11 @@ async function overlayIp(
 }
 
 function advertisedIp(env: string[], name: string, findings: HostFinding[]): Ipv4 | null {
-  const entry = env.find((e) => e.startsWith(`${name}=`));
+  const entry = env.find((e) => typeof e === 'string' && e.startsWith(`${name}=`));
   if (entry === undefined) return null;
-  const ip = parseIpv4(entry.slice(name.length + 1).trim());
+  const value = entry.slice(name.length + 1);
+  // Host text: a value longer than an address with some padding is refused before any parsing.
+  const ip = value.length > 64 ? null : parseIpv4(value.trim());
   if (!ip)
     findings.push({
       code: 'agent-ip-invalid',

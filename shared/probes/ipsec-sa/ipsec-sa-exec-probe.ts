@@ -21,6 +21,9 @@ export const ipsecSaExecProbe: ExecProbe = {
   },
 };
 
+// The parser's reason may quote host text: keep what reaches the report short.
+const MAX_REASON_CHARS = 200;
+
 export function ipsecSaPaths(ctx: AgentProbeContext, job: JobOutput | undefined): PathResult[] {
   const unknownAll = (reason: string) =>
     ctx.peers.map((peer) => unknownPath(ctx.self, peer.name, 'ipsec-sa', peer.underlayIp, reason));
@@ -31,10 +34,11 @@ export function ipsecSaPaths(ctx: AgentProbeContext, job: JobOutput | undefined)
   if (!parsed.ok && parsed.daemonUnreachable) {
     return ctx.peers.map((peer) => ({
       ...result(ctx, peer, 'down', { ikeState: null, childState: null }),
-      error: `${IKE_DAEMON_UNREACHABLE}: ${parsed.reason}`,
+      error: `${IKE_DAEMON_UNREACHABLE}: ${parsed.reason.slice(0, MAX_REASON_CHARS)}`,
     }));
   }
-  if (!parsed.ok) return unknownAll(`could not read swanctl --list-sas: ${parsed.reason}`);
+  if (!parsed.ok)
+    return unknownAll(`could not read swanctl --list-sas: ${parsed.reason.slice(0, MAX_REASON_CHARS)}`);
   return ctx.peers.map((peer) => {
     const sa = bestSaFor(parsed.sas, peer.underlayIp, peer.overlayIp);
     if (!sa) return result(ctx, peer, 'down', { ikeState: null, childState: null });

@@ -193,7 +193,18 @@ describe('refusing a bad config, naming the field and the fix', () => {
     [
       'interval too short',
       { hosts: [unixHost('a')], probes: { pingIntervalSec: 0.01 } },
-      'probes.pingIntervalSec: must be at least 0.2',
+      'probes.pingIntervalSec: must be from 0.2 to 10 seconds',
+    ],
+    [
+      // The batch passes milliseconds to ping: a fourth decimal used to pass here and be refused there.
+      'interval finer than a millisecond',
+      { hosts: [unixHost('a')], probes: { pingIntervalSec: 0.3333 } },
+      'probes.pingIntervalSec: must have at most 3 decimals',
+    ],
+    [
+      'interval finer than a millisecond above one second',
+      { hosts: [unixHost('a')], probes: { pingIntervalSec: 1.0001 } },
+      'probes.pingIntervalSec: must have at most 3 decimals',
     ],
     [
       'zero concurrency',
