@@ -15,7 +15,7 @@ import type { AgentProbe, AgentProbeContext, ExecProbe } from '../probes/agent-p
 import type { DockerHostClient } from '../transport/docker-host-client.js';
 import { boundedMap } from './bounded-map.js';
 import { peerTargets } from './peer-targets.js';
-import { probeAgent } from './probe-agent.js';
+import { probeAgent, unknownPaths } from './probe-agent.js';
 import type { SweepProgress } from './sweep-progress.js';
 
 /** The adapters a sweep runs on; shells (CLI, Timer Function) build them, tests fake them. */
@@ -69,7 +69,7 @@ export async function runSweep(config: TunnelwatchConfig, deps: SweepDeps): Prom
     const paths =
       budget <= 0
         ? []
-        : await probeAgentSafely(ctx, deps.clientFor(configByName.get(host.name)!), deps, budget);
+        : await probeAgentSafely(ctx, () => deps.clientFor(configByName.get(host.name)!), deps, budget);
     deps.onProgress?.({ phase: 'agent-probed', host: host.name, done: ++done, total: probing.length });
     return paths;
   });
@@ -81,7 +81,7 @@ export async function runSweep(config: TunnelwatchConfig, deps: SweepDeps): Prom
       if (from.name === to.name) continue;
       const forward = paths.filter((p) => p.from === from.name && p.to === to.name);
       const reverse = paths.filter((p) => p.from === to.name && p.to === from.name);
-      verdicts.push(deps.diagnose({ from, to, forward, reverse }));
+      verdicts.push(diagnoseSafely(deps.diagnose, { from, to, forward, reverse }));
     }
   }
   deps.onProgress?.({ phase: 'diagnosed', pairs: verdicts.length });
@@ -97,13 +97,39 @@ export async function runSweep(config: TunnelwatchConfig, deps: SweepDeps): Prom
   };
 }
 
+/**
+ * probeAgent handles each probe's failures itself; this is the last line for everything else (a
+ * client factory or a bug that throws): that agent's paths become `unknown`, the others' stand.
+ */
 async function probeAgentSafely(
   ctx: AgentProbeContext,
-  client: DockerHostClient,
+  client: () => DockerHostClient,
   deps: SweepDeps,
   budgetMs: number,
 ): Promise<PathResult[]> {
-  return probeAgent(ctx, client, deps.execProbes, deps.agentProbes ?? [], budgetMs, deps.signal);
+  try {
+    return await probeAgent(ctx, client(), deps.execProbes, deps.agentProbes ?? [], budgetMs, deps.signal);
+  } catch (e) {
+    const kinds = [...deps.execProbes, ...(deps.agentProbes ?? [])].flatMap((p) => p.kinds);
+    const reason = `probing from ${ctx.self} failed: ${(e instanceof Error ? e.message : String(e)).slice(0, 300)}`;
+    return unknownPaths(ctx, [...new Set(kinds)], reason);
+  }
+}
+
+/** diagnose is pure and total by contract; should it throw anyway, only that pair says so. */
+function diagnoseSafely(diagnose: SweepDeps['diagnose'], evidence: PairEvidence): Verdict {
+  try {
+    return diagnose(evidence);
+  } catch (e) {
+    return {
+      from: evidence.from.name,
+      to: evidence.to.name,
+      state: 'unknown',
+      cause: 'unknown',
+      advice: 'tunnelwatch could not diagnose this pair; report this as a bug with the JSON report',
+      evidence: [`diagnosis failed: ${(e instanceof Error ? e.message : String(e)).slice(0, 300)}`],
+    };
+  }
 }
 
 /** Worst verdict; with fewer than two hosts there are no pairs and the hosts speak for themselves. */
