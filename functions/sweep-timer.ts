@@ -10,6 +10,7 @@ import { afterSweep, alertSummary } from '../shared/pipeline/after-sweep.js';
 import { secretRedactor } from '../shared/pipeline/secret-redactor.js';
 import { type StateStores, stateStoresFromSettings } from '../shared/pipeline/state-stores.js';
 import type { AgentProbe, ExecProbe } from '../shared/probes/agent-probe.js';
+import { printableText } from '../shared/report/printable-text.js';
 import { AGENT_PROBES, EXEC_PROBES } from '../shared/sweep/default-probes.js';
 import { runSweep } from '../shared/sweep/run-sweep.js';
 import { sweepSummary } from '../shared/sweep/sweep-summary.js';
@@ -48,7 +49,7 @@ export async function sweepTimerHandler(
   const loaded = await loadConfig({ env: deps.env });
   if (!loaded.ok) {
     const message = `tunnelwatch config error in ${APP_SETTINGS.config}:\n${formatIssues(loaded.issues)}`;
-    context.error(message);
+    context.error(printableText(message));
     throw new Error(message);
   }
   const config = loaded.config;
@@ -58,7 +59,7 @@ export async function sweepTimerHandler(
     stores = stateStoresFromSettings(deps.env, credential);
   } catch (error) {
     // The message names the setting and never quotes its value.
-    context.error((error as Error).message);
+    context.error(printableText((error as Error).message));
     throw error;
   }
   const telemetry = deps.telemetry !== undefined ? deps.telemetry : functionTelemetry.sink;
@@ -89,8 +90,10 @@ export async function sweepTimerHandler(
       redact: secretRedactor([deps.env[APP_SETTINGS.stateTableEndpoint]]),
     },
   );
-  context.log(`${sweepSummary(report)}${alertSummary(result.outcome)}`);
-  for (const problem of result.problems) context.error(`sweep ${problem.step}: ${problem.message}`);
+  // Log lines may quote host or store text: printed escaped, never as terminal controls.
+  context.log(printableText(`${sweepSummary(report)}${alertSummary(result.outcome)}`));
+  for (const problem of result.problems)
+    context.error(printableText(`sweep ${problem.step}: ${problem.message}`));
   if (result.problems.length > 0) {
     throw new Error(
       `sweep finished, but ${result.problems.map((p) => p.step).join(' and ')} failed (see log)`,

@@ -13,6 +13,7 @@ import type { AgentProbe, ExecProbe } from '../probes/agent-probe.js';
 import { renderDiscoveryText } from '../report/discovery-text.js';
 import { EXIT_CODES, EXIT_USAGE, exitCodeFor } from '../report/exit-code.js';
 import { renderMatrixPage } from '../report/html/matrix-page.js';
+import { printableWriter } from '../report/printable-text.js';
 import { renderReportJson } from '../report/report-json.js';
 import { renderTextMatrix } from '../report/text-matrix.js';
 import { AGENT_PROBES, EXEC_PROBES } from '../sweep/default-probes.js';
@@ -55,7 +56,17 @@ const PROGRESS_AFTER_MS = 1000;
 const HELP: Record<CliCommand, string> = { sweep: SWEEP_HELP, discover: DISCOVER_HELP, serve: SERVE_HELP };
 
 /** The whole `tunnelwatch` command; returns the exit code. Only results go to stdout. */
-export async function runCli(argv: readonly string[], io: CliIo, ext: CliExtensions = {}): Promise<number> {
+export async function runCli(
+  argv: readonly string[],
+  rawIo: CliIo,
+  ext: CliExtensions = {},
+): Promise<number> {
+  // Everything printed may carry host text (daemon errors, labels, swanctl output): sanitised once here.
+  const io: CliIo = {
+    ...rawIo,
+    stdout: printableWriter(rawIo.stdout),
+    stderr: printableWriter(rawIo.stderr),
+  };
   const args = parseCliArgs(argv);
   if (!args.ok) {
     const help = args.help === null || args.help === 'main' ? MAIN_HELP : HELP[args.help];

@@ -1,4 +1,5 @@
 import type { HostResult } from '../domain/sweep-report.js';
+import { printableLine } from './printable-text.js';
 
 /** `tunnelwatch discover` without --json: one line per host. */
 export function renderDiscoveryText(hosts: readonly HostResult[]): string {
@@ -10,7 +11,11 @@ export function renderDiscoveryText(hosts: readonly HostResult[]): string {
     h.agent?.advertisedIp ?? h.underlayIp ?? '-',
     h.error ?? '',
   ]);
-  const all = [['HOST', 'STATE', 'AGENT', 'OVERLAY IP', 'UNDERLAY IP', 'PROBLEM'], ...rows];
+  // Container ids and finding messages come from the host: one cell each, never a terminal escape.
+  const all = [
+    ['HOST', 'STATE', 'AGENT', 'OVERLAY IP', 'UNDERLAY IP', 'PROBLEM'],
+    ...rows.map((r) => r.map(printableLine)),
+  ];
   const widths = all[0]!.map((_, i) => Math.max(...all.map((r) => r[i]!.length)));
   return `${all
     .map((r) =>

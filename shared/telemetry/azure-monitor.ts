@@ -5,6 +5,7 @@ import { metrics } from '@opentelemetry/api';
 import { logs } from '@opentelemetry/api-logs';
 import { azureVmDetector } from '@opentelemetry/resource-detector-azure';
 import { APP_SETTINGS } from '../config/app-settings.js';
+import { printableText } from '../report/printable-text.js';
 
 export interface AzureMonitorOptions {
   /** Application Insights connection string: InstrumentationKey=…;IngestionEndpoint=https://… */
@@ -82,7 +83,8 @@ const NOT_STARTED: AzureMonitorHandle = {
  * and live metrics are off, because each Docker API call would otherwise become a billed dependency.
  */
 export function startAzureMonitor(options: AzureMonitorOptions): AzureMonitorHandle {
-  const report = options.onError ?? ((message: string) => console.warn(`telemetry: ${message}`));
+  const report =
+    options.onError ?? ((message: string) => console.warn(printableText(`telemetry: ${message}`)));
   const problem = checkConnectionString(options.connectionString);
   if (problem) {
     report(`${problem}; telemetry is off for this run`);
