@@ -40,16 +40,10 @@ export async function probeAgent(
         : await runExecBatch(client, ctx.agent.containerId, jobs, { deadlineMs, signal });
     return runnable
       .flatMap((p) => {
-        const parsed = isolated(ctx, p.kinds, 'parsing', () => p.parse(ctx, outputs));
+        const parsed = isolated(ctx, p.kinds, 'parsing', () => p.parse(ctx, outputs, failure));
         return parsed.ok ? parsed.value : parsed.paths;
       })
-      .concat(refusedPaths)
-      .map((path) =>
-        // A probe reports a missing job as unknown; the batch knows why it is missing.
-        path.state === 'unknown' && failure && (!path.error || path.error.startsWith('the probe batch'))
-          ? { ...path, error: failure }
-          : path,
-      );
+      .concat(refusedPaths);
   };
   const started = performance.now();
   const batchPaths = await batch();

@@ -308,7 +308,7 @@ describe('parseListSas / ipsecSaPaths', () => {
   const check = (output: string) => {
     const parsed = parseListSas(output);
     if (parsed.ok) for (const sa of parsed.sas) expect(typeof sa.state).toBe('string');
-    for (const path of ipsecSaPaths(CTX, { exitCode: 0, output })) expectValidPath(path);
+    for (const path of ipsecSaPaths(CTX, { exitCode: 0, output }, null)) expectValidPath(path);
   };
   forEachInput(
     'swanctl',

@@ -88,7 +88,7 @@ describe('host text in printed output', () => {
     );
     const hostile: DockerHostClient = {
       listContainers: async (): Promise<ContainerSummary[]> => {
-        throw new TransportError('daemon-error', `Docker API error: ${HOSTILE}`, 500);
+        throw new TransportError('protocol', `Docker API error: ${HOSTILE}`, 500);
       },
       inspectContainer: async (): Promise<ContainerDetails> => {
         throw new Error('unused');

@@ -33,9 +33,9 @@ function throwingOn(self: string, step: 'parse' | 'jobs'): ExecProbe {
       if (step === 'jobs' && ctx.self === self) throw new RangeError('Maximum call stack size exceeded');
       return overlayIcmpProbe.jobs(ctx);
     },
-    parse: (ctx, outputs) => {
+    parse: (ctx, outputs, failure) => {
       if (step === 'parse' && ctx.self === self) throw new RangeError('Maximum call stack size exceeded');
-      return overlayIcmpProbe.parse(ctx, outputs);
+      return overlayIcmpProbe.parse(ctx, outputs, failure);
     },
   };
 }

@@ -59,7 +59,7 @@ describe('overlay-icmp and underlay-icmp', () => {
       // Each capture was a run of `sent` packets (the partial-loss one 6): ask for that many, as the
       // batch would, since more sent than asked is refused.
       const pingCount = (expected as { sent?: number }).sent ?? 3;
-      const [first] = overlayIcmpProbe.parse({ ...ctx, timing: { ...ctx.timing, pingCount } }, outputs);
+      const [first] = overlayIcmpProbe.parse({ ...ctx, timing: { ...ctx.timing, pingCount } }, outputs, null);
       expect(first).toMatchObject({
         from: 'h1',
         to: 'h2',
@@ -70,8 +70,13 @@ describe('overlay-icmp and underlay-icmp', () => {
     }
   });
 
+  it('give a job the batch lost the batch’s own reason', () => {
+    const [first] = overlayIcmpProbe.parse(ctx, new Map(), 'the agent cannot run sh (exit 127)');
+    expect(first).toMatchObject({ to: 'h2', state: 'unknown', error: 'the agent cannot run sh (exit 127)' });
+  });
+
   it('skip peers without a target instead of inventing a path', () => {
-    expect(overlayIcmpProbe.parse(ctx, new Map()).map((p) => p.to)).toEqual(['h2', 'h3']);
-    expect(underlayIcmpProbe.parse(ctx, new Map()).map((p) => p.to)).toEqual(['h2', 'h4']);
+    expect(overlayIcmpProbe.parse(ctx, new Map(), null).map((p) => p.to)).toEqual(['h2', 'h3']);
+    expect(underlayIcmpProbe.parse(ctx, new Map(), null).map((p) => p.to)).toEqual(['h2', 'h4']);
   });
 });
