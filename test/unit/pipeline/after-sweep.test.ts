@@ -33,6 +33,14 @@ class MemoryAlertStore implements AlertStore {
   async remove(key: string) {
     this.rows.delete(key);
   }
+  private mark: { sweepAt: string; etag: string } | null = null;
+  async readSweepMark() {
+    return this.mark;
+  }
+  async writeSweepMark(sweepAt: string, etag: string | null) {
+    if ((this.mark?.etag ?? null) !== etag) throw new AlertStoreConflict('mark');
+    this.mark = { sweepAt, etag: String(++this.version) };
+  }
 }
 
 class FailingAlertStore extends MemoryAlertStore {
