@@ -13,6 +13,7 @@ const API_VERSION = '1.41';
 // Real dockerd writes what the process wrote, in pieces of at most 32 KiB.
 const FRAME_BYTES = 32 * 1024;
 const MAX_BODY_BYTES = 64 * 1024 * 1024;
+const GO_MAX_HEADER_BYTES = 1 << 20;
 // A started sidecar "runs" until the client's wait request has arrived, at most this long, as a real
 // process outlives the HTTP round trips that follow its start.
 const SIDECAR_MAX_WAIT_FOR_WAITER_MS = 500;
@@ -53,6 +54,8 @@ export interface DockerWireServerOptions {
 /** One simulated host's Docker daemon. `requests` counts every API call by route, for assertions. */
 export class DockerWireServer {
   readonly requests = new Map<string, number>();
+  /** The longest request target seen, bytes (dockerode puts createContainer's options in it). */
+  longestUrl = 0;
   readonly #plan: FleetPlan;
   readonly #host: FleetHost;
   readonly #socketPath: string;
@@ -86,7 +89,9 @@ export class DockerWireServer {
       attached: [],
       waiters: [],
     });
-    this.#server = createServer((req, res) => {
+    // dockerd is a Go net/http server: 1 MiB of request line and headers. dockerode repeats every
+    // createContainer option in the query string, so a sidecar's argv counts against this limit.
+    this.#server = createServer({ maxHeaderSize: GO_MAX_HEADER_BYTES }, (req, res) => {
       void this.#handle(req, res);
     });
     this.#server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -132,6 +137,7 @@ export class DockerWireServer {
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    this.longestUrl = Math.max(this.longestUrl, req.url?.length ?? 0);
     const url = new URL(req.url ?? '/', 'http://docker');
     const path = url.pathname.replace(/^\/v\d+\.\d+(?=\/)/, '');
     const method = req.method ?? 'GET';
