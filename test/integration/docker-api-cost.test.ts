@@ -1,7 +1,7 @@
 // What one sweep costs each host's Docker daemon, counted request by request. The daemons are
 // counting stand-ins on unix sockets (docs/probes.md states the count); the client, the probes and
 // the sweep are the product's own (DockerodeHostClient, the default probe registry, runSweep).
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -17,6 +17,10 @@ import { openDockerClients } from '../../shared/transport/docker-clients.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tw-api-cost-'));
 const HOSTS = ['h1', 'h2', 'h3'] as const;
+// The figure docs/probes.md states ("**10 in all**"), so the doc and this count cannot drift apart.
+const DOCUMENTED = Number(
+  /\*\*(\d+) in all\*\*/.exec(readFileSync(new URL('../../docs/probes.md', import.meta.url), 'utf8'))?.[1],
+);
 
 /** A Docker daemon that holds one running Network Agent and answers just enough, counting every request. */
 function countingDaemon(n: number) {
@@ -147,11 +151,12 @@ describe('Docker API requests per agent per sweep (docs/probes.md)', () => {
           `POST /containers/side${n}/start`,
         ].sort(),
       );
+      expect(d.requests).toHaveLength(DOCUMENTED);
     });
   });
 
   it('is the same on the next sweep: nothing is cached that would hide a request, nothing leaks', async () => {
     await sweepOnce();
-    expect(daemons.map((d) => d.requests.length)).toEqual([10, 10, 10]);
+    expect(daemons.map((d) => d.requests.length)).toEqual([DOCUMENTED, DOCUMENTED, DOCUMENTED]);
   });
 });

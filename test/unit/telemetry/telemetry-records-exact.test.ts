@@ -214,14 +214,21 @@ describe('toTelemetry, record by record', () => {
             agent: null,
             findings: [{ code: 'docker-unreachable', message: 'x' }],
           },
+          {
+            name: h('h5'),
+            state: 'up',
+            agent,
+            findings: [{ code: 'agent-ip-misconfigured', message: 'x' }],
+          },
+          { name: h('h6'), state: 'up', agent: null, findings: [] },
         ],
       }),
     );
     expect(metrics(records)).toEqual([
       { kind: 'metric', metric: 'sweepDuration', values: [1234], dimensions: {} },
-      { kind: 'metric', metric: 'hostsConfigured', values: [4], dimensions: {} },
-      { kind: 'metric', metric: 'hostsSeen', values: [2], dimensions: {} },
-      { kind: 'metric', metric: 'agentsSeen', values: [1], dimensions: {} },
+      { kind: 'metric', metric: 'hostsConfigured', values: [6], dimensions: {} },
+      { kind: 'metric', metric: 'hostsSeen', values: [4], dimensions: {} },
+      { kind: 'metric', metric: 'agentsSeen', values: [2], dimensions: {} },
       { kind: 'metric', metric: 'heartbeat', values: [1], dimensions: {} },
     ]);
     expect(events(records)).toEqual([]);
