@@ -61,6 +61,8 @@ export interface IkeDetail {
 export interface SaDetail {
   ikeState: string | null; // ESTABLISHED, CONNECTING, ... or null when no IKE SA names the peer
   childState: string | null; // INSTALLED, ... or null
+  /** Set when charon itself does not answer inside the agent (no SA could be read at all). */
+  daemon?: 'unreachable';
   establishedSec?: number;
   rekeySec?: number;
   bytesIn?: number;

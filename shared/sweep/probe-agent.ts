@@ -30,14 +30,7 @@ export async function probeAgent(
       deadlineMs,
       signal,
     });
-    return execProbes
-      .flatMap((p) => p.parse(ctx, outputs))
-      .map((path) =>
-        // A probe reports a missing job as unknown; the batch knows why it is missing.
-        path.state === 'unknown' && failure && (!path.error || path.error.startsWith('the probe batch'))
-          ? { ...path, error: failure }
-          : path,
-      );
+    return execProbes.flatMap((p) => p.parse(ctx, outputs, failure));
   };
   const started = performance.now();
   const batchPaths = await batch();

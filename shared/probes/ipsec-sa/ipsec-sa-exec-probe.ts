@@ -6,7 +6,7 @@ import { type IkeSaEntry, parseListSas } from './parse-list-sas.js';
 
 const JOB_ID = 'ipsec-sas';
 
-/** Prefix of a path's `error` when charon itself does not answer inside the agent (diagnosis keys on it). */
+/** Prefix of a path's `error` when charon itself does not answer inside the agent (`sa.daemon` says so as data). */
 export const IKE_DAEMON_UNREACHABLE = 'the IKE daemon does not answer in the agent';
 
 /**
@@ -16,21 +16,30 @@ export const IKE_DAEMON_UNREACHABLE = 'the IKE daemon does not answer in the age
 export const ipsecSaExecProbe: ExecProbe = {
   kinds: ['ipsec-sa'],
   jobs: () => [{ id: JOB_ID, op: 'ipsec-sas', args: [] }],
-  parse(ctx: AgentProbeContext, outputs: ReadonlyMap<string, JobOutput>): PathResult[] {
-    return ipsecSaPaths(ctx, outputs.get(JOB_ID));
+  parse(
+    ctx: AgentProbeContext,
+    outputs: ReadonlyMap<string, JobOutput>,
+    failure: string | null,
+  ): PathResult[] {
+    return ipsecSaPaths(ctx, outputs.get(JOB_ID), failure);
   },
 };
 
-export function ipsecSaPaths(ctx: AgentProbeContext, job: JobOutput | undefined): PathResult[] {
+/** `failure`: why the batch lost the job, when it did (see ExecProbe.parse). */
+export function ipsecSaPaths(
+  ctx: AgentProbeContext,
+  job: JobOutput | undefined,
+  failure: string | null,
+): PathResult[] {
   const unknownAll = (reason: string) =>
     ctx.peers.map((peer) => unknownPath(ctx.self, peer.name, 'ipsec-sa', peer.underlayIp, reason));
-  if (!job) return unknownAll('the probe batch did not finish swanctl --list-sas');
+  if (!job) return unknownAll(failure ?? 'the probe batch did not finish swanctl --list-sas');
   if (job.exitCode === 126 || job.exitCode === 127)
     return unknownAll('swanctl is not installed in the agent container');
   const parsed = parseListSas(job.output);
   if (!parsed.ok && parsed.daemonUnreachable) {
     return ctx.peers.map((peer) => ({
-      ...result(ctx, peer, 'down', { ikeState: null, childState: null }),
+      ...result(ctx, peer, 'down', { ikeState: null, childState: null, daemon: 'unreachable' }),
       error: `${IKE_DAEMON_UNREACHABLE}: ${parsed.reason}`,
     }));
   }

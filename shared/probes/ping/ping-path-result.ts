@@ -12,10 +12,9 @@ export function pingPathResult(
   probe: ProbeKind,
   target: Ipv4,
   sent: number,
-  job: JobOutput | undefined,
+  job: JobOutput,
 ): PathResult {
   const base = { from, to, probe, target };
-  if (!job) return unknownPath(from, to, probe, target, 'the probe batch did not finish this ping');
   if (job.exitCode === 126 || job.exitCode === 127) {
     return unknownPath(from, to, probe, target, 'ping is not installed in the agent container');
   }
