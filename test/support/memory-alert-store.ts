@@ -7,31 +7,29 @@ import {
 } from '../../shared/alerts/alert-store.js';
 import { pairKey } from '../../shared/alerts/pair-key.js';
 
-/** The AlertStore contract in memory, ETags included, for unit tests of the alert logic. */
+/** Alert state in memory with the Table store's ETag rule; the Table store itself is tested against Azurite. */
 export class MemoryAlertStore implements AlertStore {
-  readonly rows = new Map<string, StoredAlertState>();
+  rows = new Map<string, StoredAlertState>();
   mark: StoredSweepMark | null = null;
   private version = 0;
-
-  async list(): Promise<StoredAlertState[]> {
+  async list() {
     return [...this.rows.values()];
   }
-  async get(key: string): Promise<StoredAlertState | null> {
+  async get(key: string) {
     return this.rows.get(key) ?? null;
   }
-  async put(state: PairAlertState, etag: string | null): Promise<void> {
+  async put(state: PairAlertState, etag: string | null) {
     const key = pairKey(state.pair);
     if ((this.rows.get(key)?.etag ?? null) !== etag) throw new AlertStoreConflict(key);
     this.rows.set(key, { state, etag: String(++this.version) });
   }
-  async remove(key: string, etag: string): Promise<void> {
-    if (this.rows.get(key)?.etag !== etag) throw new AlertStoreConflict(key);
+  async remove(key: string) {
     this.rows.delete(key);
   }
-  async readSweepMark(): Promise<StoredSweepMark | null> {
+  async readSweepMark() {
     return this.mark;
   }
-  async writeSweepMark(sweepAt: string, etag: string | null): Promise<void> {
+  async writeSweepMark(sweepAt: string, etag: string | null) {
     if ((this.mark?.etag ?? null) !== etag) throw new AlertStoreConflict('sweep mark');
     this.mark = { sweepAt, etag: String(++this.version) };
   }
