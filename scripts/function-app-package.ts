@@ -82,10 +82,16 @@ export function packageFunctionApp(root: string, out = join(root, 'dist', 'packa
   };
   writeFileSync(join(out, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   for (const folder of PACKAGED_DIST_FOLDERS) {
-    cpSync(join(root, 'dist', folder), join(out, 'dist', folder), {
-      recursive: true,
-      filter: (src) => !src.endsWith('.map'),
-    });
+    const to = join(out, 'dist', folder);
+    cpSync(join(root, 'dist', folder), to, { recursive: true, filter: (src) => !src.endsWith('.map') });
+    // The maps stay behind (they point at the .ts sources), so their references go too.
+    for (const name of readdirSync(to, { recursive: true, encoding: 'utf8' })) {
+      if (!name.endsWith('.js')) continue;
+      const file = join(to, name);
+      const text = readFileSync(file, 'utf8');
+      const stripped = text.replace(/\n\/\/# sourceMappingURL=\S+\s*$/, '\n');
+      if (stripped !== text) writeFileSync(file, stripped);
+    }
   }
 
   const entries = (lock.packages ?? {}) as Record<string, LockEntry>;
