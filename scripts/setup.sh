@@ -9,6 +9,7 @@ packages=(
   strongswan-charon strongswan-libcharon strongswan-swanctl           # the lab's Network Agents
   libstrongswan libstrongswan-standard-plugins libstrongswan-extra-plugins libcharon-extra-plugins
   busybox-static iputils-ping                                        # the lab's agent images
+  gcc                                                                # rebuilds the IKE probe program to check its committed bytes
   chromium                                                            # the matrix page's browser test
 )
 
