@@ -4,21 +4,19 @@ import type { TokenCredential } from '@azure/identity';
 import { formatIssues } from '../config/config-issue.js';
 import { loadConfig } from '../config/load-config.js';
 import type { HostConfig } from '../config/tunnelwatch-config.js';
-import { diagnose } from '../diagnosis/diagnose.js';
 import { discoverHosts } from '../discovery/discover-hosts.js';
 import { type SweepReport, worstState } from '../domain/sweep-report.js';
 import { afterSweep } from '../pipeline/after-sweep.js';
-import { errorText } from '../pipeline/secret-redactor.js';
 import type { AgentProbe, ExecProbe } from '../probes/agent-probe.js';
 import { renderDiscoveryText } from '../report/discovery-text.js';
 import { EXIT_CODES, EXIT_USAGE, exitCodeFor } from '../report/exit-code.js';
 import { renderMatrixPage } from '../report/html/matrix-page.js';
 import { renderReportJson } from '../report/report-json.js';
 import { renderTextMatrix } from '../report/text-matrix.js';
-import { AGENT_PROBES, EXEC_PROBES } from '../sweep/default-probes.js';
+import { errorText } from '../secrets/secret-redactor.js';
 import { runSweep } from '../sweep/run-sweep.js';
+import { assembleSweep } from '../sweep/sweep-dependencies.js';
 import type { SweepProgress } from '../sweep/sweep-progress.js';
-import { openDockerClients } from '../transport/docker-clients.js';
 import type { DockerHostClient } from '../transport/docker-host-client.js';
 import { DISCOVER_HELP, MAIN_HELP, SERVE_HELP, SWEEP_HELP } from './help-text.js';
 import { type CliCommand, parseCliArgs } from './parse-cli-args.js';
@@ -97,16 +95,14 @@ export async function runCli(argv: readonly string[], io: CliIo, ext: CliExtensi
       return EXIT_USAGE;
     }
     const config = loaded.config;
-    const clients = openDockerClients(config);
-    const clientFor = ext.clientFor ?? clients.clientFor;
+    const assembled = assembleSweep({
+      ...(ext.clientFor ? { clientFor: ext.clientFor } : {}),
+      ...(ext.execProbes ? { execProbes: ext.execProbes } : {}),
+      ...(ext.agentProbes ? { agentProbes: ext.agentProbes } : {}),
+    });
+    const clientFor = assembled.deps.clientFor;
     const sweep = (onProgress?: (e: SweepProgress) => void) =>
-      runSweep(config, {
-        clientFor,
-        execProbes: ext.execProbes ?? EXEC_PROBES,
-        agentProbes: ext.agentProbes ?? AGENT_PROBES,
-        diagnose,
-        ...(onProgress ? { onProgress } : {}),
-      });
+      runSweep(config, { ...assembled.deps, ...(onProgress ? { onProgress } : {}) });
     try {
       if (options.command === 'discover') {
         const hosts = await discoverHosts(config, clientFor, { deadlineMs: config.sweep.deadlineMs });
@@ -147,7 +143,7 @@ export async function runCli(argv: readonly string[], io: CliIo, ext: CliExtensi
       // A requested output that failed makes the run "unknown": its result is incomplete.
       return failed.length > 0 ? EXIT_CODES.unknown : exitCodeFor(report.status);
     } finally {
-      await clients.close();
+      await assembled.close();
     }
   } finally {
     await outputs?.close();

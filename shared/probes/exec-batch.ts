@@ -139,9 +139,14 @@ export async function runExecBatch(
   }
 }
 
+/** The shell's exit code for a command it could not find (127) or not execute (126). */
+export function isCommandMissing(exitCode: number): boolean {
+  return exitCode === 126 || exitCode === 127;
+}
+
 function describeExit(exitCode: number, text: string): string {
   const hint = text.trim().split('\n').at(-1)?.slice(0, 200) ?? '';
-  if (exitCode === 126 || exitCode === 127)
+  if (isCommandMissing(exitCode))
     return `the agent cannot run sh (exit ${exitCode}${hint ? `: ${hint}` : ''})`;
   if (exitCode === 125) return 'the agent has no writable /tmp for the probe batch';
   return `probe batch ended early (exit ${exitCode}${hint ? `: ${hint}` : ''})`;
