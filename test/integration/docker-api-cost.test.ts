@@ -114,7 +114,7 @@ afterAll(async () => {
 
 async function sweepOnce(): Promise<SweepReport> {
   for (const d of daemons) d.requests.length = 0;
-  const clients = openDockerClients(config);
+  const clients = openDockerClients();
   try {
     return await runSweep(config, {
       clientFor: clients.clientFor,
