@@ -8,7 +8,6 @@ import {
   DIMENSIONS,
   EVENT_ATTRIBUTES,
   EVENTS,
-  METRICS,
 } from '../../../shared/telemetry/names.js';
 import {
   type EventRecord,
