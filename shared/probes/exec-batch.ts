@@ -106,7 +106,8 @@ export function parseBatchOutput(
   ids?: ReadonlySet<string>,
 ): Map<string, JobOutput> {
   const outputs = new Map<string, JobOutput>();
-  if (!/^[0-9a-f]{1,64}$/.test(nonce)) return outputs;
+  // The nonce goes into a RegExp: plain letters and digits only (ours is hex).
+  if (!/^[A-Za-z0-9]{1,64}$/.test(nonce)) return outputs;
   const lines = stdout.slice(0, MAX_BATCH_OUTPUT_CHARS).replace(/\r\n/g, '\n').split('\n');
   // Exit codes are 0..255: three digits at most, so a hostile one can never become a huge number.
   const start = new RegExp(`^@@tw-${nonce} job ([a-z0-9-]{1,64}) (\\d{1,3})$`);

@@ -19,7 +19,7 @@ import { peerTargets } from './peer-targets.js';
 import { probeAgent, unknownPaths } from './probe-agent.js';
 import type { SweepProgress } from './sweep-progress.js';
 
-/** The adapters a sweep runs on; shells (CLI, Timer Function) build them, tests fake them. */
+/** The adapters a sweep runs on; assembleSweep (sweep-dependencies.ts) builds the real ones, tests fake them. */
 export interface SweepDeps {
   clientFor: (host: HostConfig) => DockerHostClient;
   /** Probes riding in the per-agent exec batch (overlay-icmp, underlay-icmp, ipsec-sa, …). */
