@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { isIP } from 'node:net';
 import type { SweepReport } from '../domain/sweep-report.js';
+import { printableText } from '../report/printable-text.js';
 import {
   type MatrixRouteOptions,
   matrixRoute,
@@ -37,7 +38,8 @@ export async function startMatrixServer(options: MatrixServerOptions): Promise<M
       `serve host "${host}" is not a loopback address: the matrix page has no authentication; use 127.0.0.1 (or ::1) and a proxy that authenticates`,
     );
   }
-  const log = options.log ?? ((message: string) => process.stderr.write(`${message}\n`));
+  // The request URL is the client's text and errors may quote a store's: printed escaped.
+  const log = options.log ?? ((message: string) => process.stderr.write(`${printableText(message)}\n`));
 
   // Known once listening (port 0 picks one); requests cannot arrive before.
   let ownHosts = new Set<string>();
