@@ -168,4 +168,132 @@ describe('diagnose: the evidence it cites', () => {
     });
     expect(missing.advice).toContain('on h1');
   });
+
+  it('names the host whose IKE daemon is dead, whichever side saw it', () => {
+    const refused = { sent: 1, received: 0, state: 'down' as const, ike: { outcome: 'refused' as const } };
+    const daemonDown = {
+      probe: 'ipsec-sa' as const,
+      ...unmeasured,
+      sa: { ikeState: null, childState: null, daemon: 'unreachable' as const },
+    };
+    const lead = (forward: PathResult[], reverse: PathResult[]) =>
+      diagnose({ from: h1, to: h2, forward, reverse }).evidence[0];
+    expect(lead([], [rev(daemonDown)])).toBe("the IKE daemon in h2's Network Agent does not answer");
+    expect(
+      lead([fwd({ probe: 'ike-udp500', ...refused }), fwd({ probe: 'ike-udp4500', ...refused })], []),
+    ).toBe("the IKE daemon in h2's Network Agent does not answer");
+    expect(
+      lead([], [rev({ probe: 'ike-udp500', ...refused }), rev({ probe: 'ike-udp4500', ...refused })]),
+    ).toBe("the IKE daemon in h1's Network Agent does not answer");
+    // One refused port is a firewall's answer, not a dead daemon.
+    expect(
+      lead(
+        [
+          fwd({ probe: 'ike-udp500', ...refused }),
+          fwd({ probe: 'ike-udp4500', sent: 1, received: 1, ike: { outcome: 'answered' } }),
+        ],
+        [],
+      ),
+    ).not.toMatch(/IKE daemon/);
+  });
+
+  it('says why a verdict is what it is, in the lead phrase', () => {
+    const up = { probe: 'overlay-icmp' as const };
+    const timeout = { sent: 1, received: 0, state: 'down' as const, ike: { outcome: 'timeout' as const } };
+    const answered = { sent: 1, received: 1, ike: { outcome: 'answered' as const } };
+    const latent = diagnose({
+      from: h1,
+      to: h2,
+      forward: [fwd(up), fwd({ probe: 'ike-udp500', ...timeout })],
+      reverse: [rev(up)],
+    });
+    expect(latent.evidence[0]).toBe(
+      'traffic still flows over the existing SA, but a new IKE negotiation (agent restart, DPD timeout) will fail',
+    );
+    const lost4500 = diagnose({
+      from: h1,
+      to: h2,
+      forward: [
+        fwd(up),
+        fwd({ probe: 'ike-udp500', ...answered }),
+        fwd({ probe: 'ike-udp4500', ...timeout }),
+      ],
+      reverse: [rev(up)],
+    });
+    expect([lost4500.cause, lost4500.evidence[0]]).toEqual([
+      'packet-loss',
+      'an IKE probe on UDP 4500 was lost while ESP on 4500 works',
+    ]);
+    const unmeasuredOverlay = diagnose({
+      from: h1,
+      to: h2,
+      forward: [fwd({ probe: 'overlay-icmp', ...unmeasured }), fwd({ probe: 'ike-udp500', ...answered })],
+      reverse: [],
+    });
+    expect([unmeasuredOverlay.cause, unmeasuredOverlay.evidence[0]]).toEqual([
+      'unknown',
+      'the overlay ping could not be measured',
+    ]);
+  });
+
+  it('treats a path marked unknown as not measured whatever its counters, and one that sent nothing too', () => {
+    const verdict = diagnose({
+      from: h1,
+      to: h2,
+      forward: [fwd({ probe: 'overlay-icmp', state: 'unknown', received: 0 })],
+      reverse: [rev({ probe: 'overlay-icmp', state: 'down', sent: 0, received: 0 })],
+    });
+    expect(verdict).toMatchObject({ cause: 'unknown', state: 'unknown' });
+    expect(verdict.evidence).toContain('overlay ping h1→h2 not measured');
+    expect(verdict.evidence).toContain('overlay ping h2→h1 not measured');
+    const underlay = diagnose({
+      from: h1,
+      to: h2,
+      forward: [
+        fwd({ probe: 'overlay-icmp' }),
+        fwd({ probe: 'underlay-icmp', state: 'unknown', received: 0 }),
+      ],
+      reverse: [
+        rev({
+          probe: 'ipsec-sa',
+          state: 'unknown',
+          sent: 0,
+          received: 0,
+          sa: { ikeState: 'ESTABLISHED', childState: 'INSTALLED' },
+        }),
+      ],
+    });
+    expect(underlay.evidence).toEqual([
+      'overlay ping h1→h2: 3/3 replies',
+      'underlay ping h1→h2 not measured',
+      'IPsec SA h2→h1 not read',
+    ]);
+  });
+
+  it('leads with the finding of whichever host has it, and names that host', () => {
+    const misconfigured = diagnose({
+      from: { ...h1, findings: [{ code: 'agent-ip-misconfigured', message: 'advertises 10.0.0.9' }] },
+      to: h2,
+      forward: [fwd({ probe: 'overlay-icmp' })],
+      reverse: [rev({ probe: 'overlay-icmp' })],
+    });
+    expect(misconfigured).toMatchObject({ cause: 'agent-ip-misconfigured', state: 'degraded' });
+    expect(misconfigured.evidence[0]).toBe('h1: advertises 10.0.0.9');
+    expect(misconfigured.advice).toContain('on h1');
+    for (const code of ['agent-multiple', 'agent-ip-invalid'] as const) {
+      const v = diagnose({
+        from: h1,
+        to: { ...h2, state: 'down', agent: null, findings: [{ code, message: `${code} here` }] },
+        forward: [],
+        reverse: [],
+      });
+      expect([v.cause, v.state, v.evidence]).toEqual(['unknown', 'unknown', [`h2: ${code} here`]]);
+    }
+    expect(diagnose({ from: { ...h1, agent: null }, to: h2, forward: [], reverse: [] }).evidence).toEqual([
+      'h1: no agent to probe from',
+    ]);
+    expect(diagnose({ from: h1, to: { ...h2, state: 'down' }, forward: [], reverse: [] }).evidence).toEqual([
+      'h2: state down',
+    ]);
+  });
 });
