@@ -6,7 +6,6 @@ import {
   EVENT_ATTRIBUTES,
   EVENTS,
   type EventName,
-  METRICS,
   type MetricKey,
 } from './names.js';
 
@@ -200,8 +199,4 @@ export function toTelemetry(
     });
   }
   return records;
-}
-
-export function metricDefinition(record: MetricRecord) {
-  return METRICS[record.metric];
 }

@@ -8,12 +8,10 @@ import {
   DIMENSIONS,
   EVENT_ATTRIBUTES,
   EVENTS,
-  METRICS,
 } from '../../../shared/telemetry/names.js';
 import {
   type EventRecord,
   type MetricRecord,
-  metricDefinition,
   toTelemetry,
 } from '../../../shared/telemetry/telemetry-records.js';
 
@@ -375,10 +373,5 @@ describe('toTelemetry, record by record', () => {
     expect(latent?.attributes[EVENT_ATTRIBUTES.latent]).toBe(true);
     expect(Object.keys(latent?.attributes ?? {})).not.toContain(EVENT_ATTRIBUTES.previousState);
     expect(Object.keys(latent?.attributes ?? {})).not.toContain(EVENT_ATTRIBUTES.previousCause);
-  });
-
-  it("names each metric record's instrument", () => {
-    const [first] = metrics(toTelemetry(report([])));
-    expect(metricDefinition(first!)).toBe(METRICS.sweepDuration);
   });
 });
