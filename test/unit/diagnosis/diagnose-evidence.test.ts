@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { diagnose } from '../../../shared/diagnosis/diagnose.js';
+import { directionFacts } from '../../../shared/diagnosis/path-facts.js';
 import type { HostName } from '../../../shared/domain/host-name.js';
 import type { Ipv4 } from '../../../shared/domain/ipv4.js';
 import type { HostResult, PathResult } from '../../../shared/domain/sweep-report.js';
@@ -292,8 +293,43 @@ describe('diagnose: the evidence it cites', () => {
     expect(diagnose({ from: { ...h1, agent: null }, to: h2, forward: [], reverse: [] }).evidence).toEqual([
       'h1: no agent to probe from',
     ]);
-    expect(diagnose({ from: h1, to: { ...h2, state: 'down' }, forward: [], reverse: [] }).evidence).toEqual([
-      'h2: state down',
+    expect(diagnose({ from: h1, to: { ...h2, state: 'down' }, forward: [], reverse: [] })).toMatchObject({
+      cause: 'unknown',
+      state: 'unknown',
+      evidence: ['h2: state down'],
+    });
+  });
+
+  it('reduces a direction to its facts: unknown for what is missing or unmeasured', () => {
+    expect(directionFacts([])).toEqual({
+      overlay: 'unknown',
+      underlay: 'unknown',
+      ike500: 'unknown',
+      ike4500: 'unknown',
+      sa: 'unknown',
+      phrases: [],
+    });
+    const facts = directionFacts([
+      fwd({ probe: 'overlay-icmp', ...unmeasured }),
+      fwd({ probe: 'underlay-icmp', received: 1 }),
+      fwd({ probe: 'ike-udp500', ...unmeasured }),
+      fwd({ probe: 'ike-udp4500', sent: 1, received: 1, ike: { outcome: 'answered' } }),
+      fwd({ probe: 'ipsec-sa', ...unmeasured, sa: { ikeState: 'ESTABLISHED', childState: 'INSTALLED' } }),
     ]);
+    expect([facts.overlay, facts.underlay, facts.ike500, facts.ike4500, facts.sa]).toEqual([
+      'unknown',
+      'lossy',
+      'unknown',
+      'answered',
+      'unknown',
+    ]);
+    const sa = (ikeState: string | null, childState: string | null) =>
+      directionFacts([fwd({ probe: 'ipsec-sa', sent: 0, received: 0, sa: { ikeState, childState } })]).sa;
+    expect([
+      sa('ESTABLISHED', 'INSTALLED'),
+      sa('ESTABLISHED', 'REKEYING'),
+      sa('CONNECTING', null),
+      sa(null, null),
+    ]).toEqual(['established', 'partial', 'negotiating', 'none']);
   });
 });
