@@ -1,8 +1,8 @@
 import type { TokenCredential } from '@azure/identity';
 import { TableAlertStore } from '../alerts/table-alert-store.js';
 import { TableReportHistoryStore } from '../history/table-report-history-store.js';
+import { errorText, secretRedactor } from '../secrets/secret-redactor.js';
 import { tableAccountFrom } from '../storage/table-storage.js';
-import { errorText, secretRedactor } from './secret-redactor.js';
 
 /**
  * The alert store from one value: a Table Storage connection string, or an https Table endpoint

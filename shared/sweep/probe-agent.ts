@@ -1,7 +1,7 @@
 import type { PathResult } from '../domain/sweep-report.js';
 import type { AgentProbe, AgentProbeContext, ExecProbe } from '../probes/agent-probe.js';
 import { runExecBatch } from '../probes/exec-batch.js';
-import { unknownPath } from '../probes/ping/ping-path-result.js';
+import { unknownPath } from '../probes/unknown-path.js';
 import type { DockerHostClient } from '../transport/docker-host-client.js';
 
 /**

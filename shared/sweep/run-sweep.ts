@@ -19,7 +19,7 @@ import { peerTargets } from './peer-targets.js';
 import { probeAgent } from './probe-agent.js';
 import type { SweepProgress } from './sweep-progress.js';
 
-/** The adapters a sweep runs on; shells (CLI, Timer Function) build them, tests fake them. */
+/** The adapters a sweep runs on; assembleSweep (sweep-dependencies.ts) builds the real ones, tests fake them. */
 export interface SweepDeps {
   clientFor: (host: HostConfig) => DockerHostClient;
   /** Probes riding in the per-agent exec batch (overlay-icmp, underlay-icmp, ipsec-sa, …). */
@@ -70,7 +70,14 @@ export async function runSweep(config: TunnelwatchConfig, deps: SweepDeps): Prom
     const paths =
       budget <= 0
         ? []
-        : await probeAgentSafely(ctx, deps.clientFor(configByName.get(host.name)!), deps, budget);
+        : await probeAgent(
+            ctx,
+            deps.clientFor(configByName.get(host.name)!),
+            deps.execProbes,
+            deps.agentProbes ?? [],
+            budget,
+            deps.signal,
+          );
     deps.onProgress?.({ phase: 'agent-probed', host: host.name, done: ++done, total: probing.length });
     return paths;
   });
@@ -97,15 +104,6 @@ export async function runSweep(config: TunnelwatchConfig, deps: SweepDeps): Prom
     paths,
     verdicts,
   };
-}
-
-async function probeAgentSafely(
-  ctx: AgentProbeContext,
-  client: DockerHostClient,
-  deps: SweepDeps,
-  budgetMs: number,
-): Promise<PathResult[]> {
-  return probeAgent(ctx, client, deps.execProbes, deps.agentProbes ?? [], budgetMs, deps.signal);
 }
 
 /** Worst verdict; with fewer than two hosts there are no pairs and the hosts speak for themselves. */

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { PathResult } from '../../domain/sweep-report.js';
 import { type DockerHostClient, isTransportError } from '../../transport/docker-host-client.js';
 import type { AgentProbe, AgentProbeContext } from '../agent-probe.js';
-import { unknownPath } from '../ping/ping-path-result.js';
+import { unknownPath } from '../unknown-path.js';
 import { type IkePort, ikePathResult, ikeProbeKind, parseIkeProbeLines } from './ike-path-result.js';
 import { IKE_PROBE_ROOTFS_ENV } from './ike-probe-rootfs.js';
 import { IKE_PROBE_SCRIPT } from './ike-probe-script.js';

@@ -1,7 +1,8 @@
 import type { Ipv4 } from '../../domain/ipv4.js';
 import type { PathResult, SaDetail, State } from '../../domain/sweep-report.js';
 import type { AgentProbeContext, ExecProbe, JobOutput, PeerTarget } from '../agent-probe.js';
-import { unknownPath } from '../ping/ping-path-result.js';
+import { isCommandMissing } from '../exec-batch.js';
+import { unknownPath } from '../unknown-path.js';
 import { type IkeSaEntry, parseListSas } from './parse-list-sas.js';
 
 const JOB_ID = 'ipsec-sas';
@@ -34,8 +35,7 @@ export function ipsecSaPaths(
   const unknownAll = (reason: string) =>
     ctx.peers.map((peer) => unknownPath(ctx.self, peer.name, 'ipsec-sa', peer.underlayIp, reason));
   if (!job) return unknownAll(failure ?? 'the probe batch did not finish swanctl --list-sas');
-  if (job.exitCode === 126 || job.exitCode === 127)
-    return unknownAll('swanctl is not installed in the agent container');
+  if (isCommandMissing(job.exitCode)) return unknownAll('swanctl is not installed in the agent container');
   const parsed = parseListSas(job.output);
   if (!parsed.ok && parsed.daemonUnreachable) {
     return ctx.peers.map((peer) => ({

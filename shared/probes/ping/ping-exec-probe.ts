@@ -2,7 +2,8 @@ import type { Ipv4 } from '../../domain/ipv4.js';
 import type { ProbeKind } from '../../domain/probe-kind.js';
 import type { PathResult } from '../../domain/sweep-report.js';
 import type { AgentProbeContext, ExecJob, ExecProbe, JobOutput, PeerTarget } from '../agent-probe.js';
-import { pingPathResult, unknownPath } from './ping-path-result.js';
+import { unknownPath } from '../unknown-path.js';
+import { pingPathResult } from './ping-path-result.js';
 
 type PingKind = Extract<ProbeKind, 'overlay-icmp' | 'underlay-icmp'>;
 

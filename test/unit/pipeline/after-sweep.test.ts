@@ -5,7 +5,7 @@ import type { HostName } from '../../../shared/domain/host-name.js';
 import type { SweepReport } from '../../../shared/domain/sweep-report.js';
 import { MemoryReportHistoryStore } from '../../../shared/history/memory-report-history-store.js';
 import { afterSweep, alertSummary } from '../../../shared/pipeline/after-sweep.js';
-import { secretRedactor } from '../../../shared/pipeline/secret-redactor.js';
+import { secretRedactor } from '../../../shared/secrets/secret-redactor.js';
 import type { TelemetrySink } from '../../../shared/telemetry/telemetry-sink.js';
 import { MemoryAlertStore } from '../../support/memory-alert-store.js';
 import { buildReport } from '../../support/sweep-report-fixture.js';
