@@ -6,8 +6,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
-import { loadConfigOrThrow } from '../../shared/config/load-config.js';
-import { diagnose } from '../../shared/diagnosis/diagnose.js';
 import { encodeReportRow, ReportTooLargeError } from '../../shared/history/report-row-codec.js';
 import { afterSweep } from '../../shared/pipeline/after-sweep.js';
 import { IKE_PROBE_ROOTFS_ENV } from '../../shared/probes/ike/ike-probe-rootfs.js';
@@ -15,6 +13,7 @@ import { renderMatrixPage } from '../../shared/report/html/matrix-page.js';
 import { renderReportJson } from '../../shared/report/report-json.js';
 import { renderTextMatrix } from '../../shared/report/text-matrix.js';
 import { toTelemetry } from '../../shared/telemetry/telemetry-records.js';
+import { loadConfigOrThrow } from '../support/load-config-or-throw.js';
 import { MemoryAlertStore } from '../support/memory-alert-store.js';
 
 const SIZES = [50, 100, 200];
@@ -69,22 +68,16 @@ async function measureOne(hosts: number): Promise<void> {
   const ready = JSON.parse((await lines.next()).value as string) as { config: string; rootfs: string };
   process.env[IKE_PROBE_ROOTFS_ENV] = ready.rootfs;
   // Loaded after the variable is set: the probe registry locates the rootfs at import.
-  const { AGENT_PROBES, EXEC_PROBES } = await import('../../shared/sweep/default-probes.js');
+  const { assembleSweep } = await import('../../shared/sweep/sweep-dependencies.js');
   const { runSweep } = await import('../../shared/sweep/run-sweep.js');
-  const { openDockerClients } = await import('../../shared/transport/docker-clients.js');
   const config = await loadConfigOrThrow({ path: ready.config });
-  const clients = openDockerClients(config);
+  // The same dependencies the CLI and the Timer Function sweep with.
+  const assembled = assembleSweep();
 
   // One sweep first, unmeasured: modules load and code warms up once per process (a Function
   // instance or `serve` sweeps warm), and the alert store then holds the first sweep's state.
   const alertStore = new MemoryAlertStore();
-  const sweep = () =>
-    runSweep(config, {
-      clientFor: clients.clientFor,
-      execProbes: EXEC_PROBES,
-      agentProbes: AGENT_PROBES,
-      diagnose,
-    });
+  const sweep = () => runSweep(config, assembled.deps);
   // Not kept: the measured sweep's peak RSS should not hold the warm-up's report too.
   await afterSweep(
     await sweep(),
@@ -133,7 +126,7 @@ async function measureOne(hosts: number): Promise<void> {
   const wall = (performance.now() - wall0) / 1000;
   // The page is rendered on request (GET /api/matrix, --html), not by every sweep: measured apart.
   await stage('page (apart)', () => renderMatrixPage(report, [report], new Date()));
-  await clients.close();
+  await assembled.close();
 
   fleet.stdin.end();
   const after = JSON.parse((await lines.next()).value as string) as {

@@ -3,12 +3,7 @@ import type { AlertOutcome } from '../../../shared/alerts/apply-alerts.js';
 import type { HostName } from '../../../shared/domain/host-name.js';
 import type { OverlayIp } from '../../../shared/domain/ipv4.js';
 import type { PathResult, SweepReport, Verdict } from '../../../shared/domain/sweep-report.js';
-import {
-  ALL_DESTINATIONS,
-  DIMENSIONS,
-  EVENT_ATTRIBUTES,
-  EVENTS,
-} from '../../../shared/telemetry/names.js';
+import { ALL_DESTINATIONS, DIMENSIONS, EVENT_ATTRIBUTES, EVENTS } from '../../../shared/telemetry/names.js';
 import {
   type EventRecord,
   type MetricRecord,
