@@ -8,7 +8,6 @@ import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 import { encodeReportRow, ReportTooLargeError } from '../../shared/history/report-row-codec.js';
 import { afterSweep } from '../../shared/pipeline/after-sweep.js';
-import { IKE_PROBE_ROOTFS_ENV } from '../../shared/probes/ike/ike-probe-rootfs.js';
 import { renderMatrixPage } from '../../shared/report/html/matrix-page.js';
 import { renderReportJson } from '../../shared/report/report-json.js';
 import { renderTextMatrix } from '../../shared/report/text-matrix.js';
@@ -65,9 +64,7 @@ async function measureOne(hosts: number): Promise<void> {
     { stdio: ['pipe', 'pipe', 'inherit'] },
   );
   const lines = createInterface({ input: fleet.stdout })[Symbol.asyncIterator]();
-  const ready = JSON.parse((await lines.next()).value as string) as { config: string; rootfs: string };
-  process.env[IKE_PROBE_ROOTFS_ENV] = ready.rootfs;
-  // Loaded after the variable is set: the probe registry locates the rootfs at import.
+  const ready = JSON.parse((await lines.next()).value as string) as { config: string };
   const { assembleSweep } = await import('../../shared/sweep/sweep-dependencies.js');
   const { runSweep } = await import('../../shared/sweep/run-sweep.js');
   const config = await loadConfigOrThrow({ path: ready.config });

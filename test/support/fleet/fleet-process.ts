@@ -1,17 +1,13 @@
 // The simulated fleet in a process of its own, so that a bench measuring the monitor's CPU and memory
 // does not count the fake daemons'. Usage: tsx fleet-process.ts HOSTS [FAULTS-JSON]
-// Prints one JSON line {"config": PATH, "rootfs": PATH} when ready; closes everything when stdin ends.
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+// Prints one JSON line {"config": PATH} when ready; closes everything when stdin ends.
 import { startSimulatedFleet } from '../simulated-docker-fleet.js';
 
 const hosts = Number(process.argv[2]);
 const faults = JSON.parse(process.argv[3] ?? '[]');
 const fleet = await startSimulatedFleet({ hosts, faults, probeImage: 'all' });
-const rootfs = join(fleet.dir, 'ike-probe-rootfs.tar');
-await writeFile(rootfs, Buffer.alloc(1024, 1));
 const config = await fleet.writeConfig({ sweep: { deadlineMs: 300_000, concurrency: 16 } });
-process.stdout.write(`${JSON.stringify({ config, rootfs })}\n`);
+process.stdout.write(`${JSON.stringify({ config })}\n`);
 
 let closing = false;
 const close = async () => {

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { batchArgv, parseBatchOutput } from '../../../shared/probes/exec-batch.js';
 import { parseIkeProbeLines } from '../../../shared/probes/ike/ike-path-result.js';
+import { IKE_PROBE_PATH } from '../../../shared/probes/ike/ike-probe-image.js';
 import { parseIkeResponse } from '../../../shared/probes/ike/ike-response.js';
 import { buildIkeSaInitRequest, withNonEspMarker } from '../../../shared/probes/ike/ike-sa-init-request.js';
 import { parseListSas } from '../../../shared/probes/ipsec-sa/parse-list-sas.js';
@@ -80,7 +81,7 @@ describe('simulated agent outputs, read by the real parsers', () => {
     ]);
     const [h1, h2, h3] = [plan.hosts[0]!, plan.hosts[1]!, plan.hosts[2]!];
     const hex = Buffer.from(request).toString('hex');
-    const argv = ['/bin/bash', '-c', 'script', 'ike-probe', '1.000', 'a', h2.underlayIp, '500', hex];
+    const argv = [IKE_PROBE_PATH, '1000', 'a', h2.underlayIp, '500', hex];
     argv.push('b', h2.underlayIp, '4500', `00000000${hex}`, 'c', h3.underlayIp, '500', hex);
     const lines = parseIkeProbeLines(ikeSidecar(plan, h1, argv).stdout);
     expect(lines.get('a')?.[0]).toBe('answered');
