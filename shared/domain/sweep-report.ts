@@ -29,15 +29,36 @@ export type HostFindingCode =
 export interface HostFinding {
   code: HostFindingCode;
   message: string;
+  /** agent-ip-misconfigured: what Rancher registered, what the host's address really is, what peers dial. */
+  addresses?: RegistrationAddresses;
 }
+
+export interface RegistrationAddresses {
+  /** CATTLE_AGENT_IP as registered; null when Rancher auto-detected the address. */
+  registered: Ipv4 | null;
+  /** The host's own underlay address (config underlayIp, Docker endpoint, or where peers' SAs see it). */
+  real: Ipv4;
+  /** What the peers' strongSwan dials for this host (remote_addrs), when they were read. */
+  dialedByPeers: Ipv4[];
+}
+
+/** Which agent layout discovery recognised on a host. */
+export type AgentLayout = 'rancher-1.1' | 'rancher-1.6' | 'custom';
+
+/** Where the registered agent address was read. */
+export type RegistrationSource = 'rancher-agent' | 'agent-env' | 'auto-detected';
 
 export interface AgentInfo {
   containerId: string;
   overlayIp: OverlayIp;
   /** Where the overlay IP came from: the label, or read inside the container. */
   overlayIpSource?: 'label' | 'container';
-  /** The address the agent advertises to its peers (CATTLE_AGENT_IP-style), when known. */
+  /** The address the host is registered with (CATTLE_AGENT_IP), when set; peers dial it. */
   advertisedIp?: Ipv4;
+  /** Which Rancher layout the agent was found in. */
+  layout?: AgentLayout;
+  /** Where `advertisedIp` came from; `auto-detected` when no CATTLE_AGENT_IP is set anywhere. */
+  registration?: RegistrationSource;
 }
 
 export interface HostResult {
