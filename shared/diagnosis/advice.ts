@@ -1,11 +1,14 @@
 import type { Cause } from '../domain/cause.js';
 import type { HostName } from '../domain/host-name.js';
+import type { RegistrationAddresses } from '../domain/sweep-report.js';
 
 export interface AdviceSubject {
   from: HostName;
   to: HostName;
   /** The host the cause sits on, when diagnosis could tell (agent or Docker problems, a dead IKE daemon). */
   host?: HostName;
+  /** agent-ip-misconfigured: the registered and the real address, when discovery or the peers told. */
+  registration?: RegistrationAddresses;
 }
 
 /** One sentence per cause that an operator can act on; the pair's names filled in. */
@@ -35,8 +38,13 @@ export function adviceFor(cause: Cause, s: AdviceSubject): string {
       return `Start the Network Agent on ${host} (no container labelled as the agent was found there).`;
     case 'agent-down':
       return `Restart the Network Agent on ${host}: its container or its IKE daemon (charon) is not running.`;
-    case 'agent-ip-misconfigured':
-      return `Register the Network Agent on ${host} with the host's internal (underlay) IP address instead of the address it advertises now.`;
+    case 'agent-ip-misconfigured': {
+      const r = s.registration;
+      if (!r)
+        return `Re-register ${host} with Rancher using the host's internal (underlay) IP address in CATTLE_AGENT_IP instead of the address it is registered with now.`;
+      const now = r.registered ? `registered as ${r.registered}` : 'registered with an auto-detected address';
+      return `Re-register ${host} with Rancher as ${r.real} (run rancher/agent with -e CATTLE_AGENT_IP=${r.real}; it is ${now}, which its peers dial).`;
+    }
     case 'docker-unreachable':
       return `Check that tunnelwatch can reach the Docker API of ${host} (endpoint, TLS certificates, firewall, daemon running).`;
     case 'unknown':

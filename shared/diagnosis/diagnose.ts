@@ -1,6 +1,12 @@
 import type { Cause } from '../domain/cause.js';
 import type { HostName } from '../domain/host-name.js';
-import type { HostFindingCode, HostResult, State, Verdict } from '../domain/sweep-report.js';
+import type {
+  HostFindingCode,
+  HostResult,
+  RegistrationAddresses,
+  State,
+  Verdict,
+} from '../domain/sweep-report.js';
 import { adviceFor } from './advice.js';
 import type { PairEvidence } from './pair-evidence.js';
 import { type DirectionFacts, directionFacts, type PingFact } from './path-facts.js';
@@ -30,13 +36,18 @@ export function diagnose(evidence: PairEvidence): Verdict {
     cause: Cause,
     state: State,
     lead: string[] = [],
-    extra: { host?: HostName; latent?: boolean } = {},
+    extra: { host?: HostName; latent?: boolean; registration?: RegistrationAddresses } = {},
   ): Verdict => ({
     from: from.name,
     to: to.name,
     state,
     cause,
-    advice: adviceFor(cause, { from: from.name, to: to.name, ...(extra.host ? { host: extra.host } : {}) }),
+    advice: adviceFor(cause, {
+      from: from.name,
+      to: to.name,
+      ...(extra.host ? { host: extra.host } : {}),
+      ...(extra.registration ? { registration: extra.registration } : {}),
+    }),
     evidence: [...lead, ...phrases],
     ...(extra.latent ? { latent: true } : {}),
   });
@@ -52,9 +63,7 @@ export function diagnose(evidence: PairEvidence): Verdict {
           cause,
           overlay === 'up' ? 'degraded' : overlay === 'unknown' ? 'unknown' : 'down',
           lead,
-          {
-            host: host.name,
-          },
+          { host: host.name, ...(finding.addresses ? { registration: finding.addresses } : {}) },
         );
       }
       return verdict(cause, state, lead, { host: host.name });

@@ -88,6 +88,15 @@ export interface SaDetail {
   bytesOut?: number;
   packetsIn?: number;
   packetsOut?: number;
+  /** SPIs (hex) of the installed child SA; the peer's spiOut equals this spiIn when both hold the same SA. */
+  spiIn?: string;
+  spiOut?: string;
+  /** Where the SA to the peer actually goes (charon's remote-host). */
+  remoteHost?: Ipv4;
+  /** remote_addrs of the configured connection to the peer: the address this agent dials for it. */
+  dialed?: Ipv4[];
+  /** Whether a connection to the peer is configured at all; absent when the connections were not read. */
+  configured?: boolean;
 }
 
 export interface PathResult {

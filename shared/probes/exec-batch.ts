@@ -24,8 +24,14 @@ while [ $# -gt 0 ]; do
       [ $# -ge 4 ] || exit 124
       ping -c "$1" -i "$2" -W "$3" "$4" >"$dir/$id.out" 2>&1 &
       shift 4 ;;
+    ping-sized)
+      [ $# -ge 5 ] || exit 124
+      ping -c "$1" -i "$2" -W "$3" -s "$4" "$5" >"$dir/$id.out" 2>&1 &
+      shift 5 ;;
     ipsec-sas)
       swanctl --list-sas --raw >"$dir/$id.out" 2>&1 & ;;
+    ipsec-conns)
+      swanctl --list-conns --raw >"$dir/$id.out" 2>&1 & ;;
     *) exit 124 ;;
   esac
   ids="$ids $id"; pids="$pids $!"
@@ -54,7 +60,16 @@ const OP_ARGS: Record<ExecOp, ((arg: string) => boolean)[]> = {
     (timeout) => /^[1-9]\d?$/.test(timeout),
     (ip) => parseIpv4(ip) === ip,
   ],
+  // ICMP payload bytes of a sized overlay probe (the MTU ladder): 16..9000.
+  'ping-sized': [
+    (count) => /^[1-9]\d{0,2}$/.test(count),
+    (interval) => /^\d{1,2}(\.\d{1,3})?$/.test(interval),
+    (timeout) => /^[1-9]\d?$/.test(timeout),
+    (size) => /^\d{2,4}$/.test(size) && Number(size) >= 16 && Number(size) <= 9000,
+    (ip) => parseIpv4(ip) === ip,
+  ],
   'ipsec-sas': [],
+  'ipsec-conns': [],
 };
 
 const JOB_ID = /^[a-z0-9-]{1,64}$/;

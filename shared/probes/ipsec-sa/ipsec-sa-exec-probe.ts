@@ -1,10 +1,12 @@
-import type { Ipv4 } from '../../domain/ipv4.js';
+import { type Ipv4, parseIpv4 } from '../../domain/ipv4.js';
 import type { PathResult, SaDetail, State } from '../../domain/sweep-report.js';
 import type { AgentProbeContext, ExecProbe, JobOutput, PeerTarget } from '../agent-probe.js';
 import { unknownPath } from '../ping/ping-path-result.js';
+import { type ConnEntry, parseListConns } from './parse-list-conns.js';
 import { type IkeSaEntry, parseListSas } from './parse-list-sas.js';
 
 const JOB_ID = 'ipsec-sas';
+const CONNS_JOB_ID = 'ipsec-conns';
 
 /** Prefix of a path's `error` when charon itself does not answer inside the agent (diagnosis keys on it). */
 export const IKE_DAEMON_UNREACHABLE = 'the IKE daemon does not answer in the agent';
@@ -15,13 +17,45 @@ export const IKE_DAEMON_UNREACHABLE = 'the IKE daemon does not answer in the age
  */
 export const ipsecSaExecProbe: ExecProbe = {
   kinds: ['ipsec-sa'],
-  jobs: () => [{ id: JOB_ID, op: 'ipsec-sas', args: [] }],
+  jobs: () => [
+    { id: JOB_ID, op: 'ipsec-sas', args: [] },
+    { id: CONNS_JOB_ID, op: 'ipsec-conns', args: [] },
+  ],
   parse(ctx: AgentProbeContext, outputs: ReadonlyMap<string, JobOutput>): PathResult[] {
-    return ipsecSaPaths(ctx, outputs.get(JOB_ID));
+    return ipsecSaPaths(ctx, outputs.get(JOB_ID), outputs.get(CONNS_JOB_ID));
   },
 };
 
-export function ipsecSaPaths(ctx: AgentProbeContext, job: JobOutput | undefined): PathResult[] {
+/** The configured connections, or null when they could not be read (then nothing is said about them). */
+function connectionsOf(job: JobOutput | undefined): ConnEntry[] | null {
+  if (!job || job.exitCode !== 0) return null;
+  const parsed = parseListConns(job.output);
+  return parsed.ok ? parsed.conns : null;
+}
+
+/** The connection for a peer: its remote traffic selector covers the peer's overlay IP, else it dials the peer's address. */
+export function connectionFor(conns: readonly ConnEntry[], peer: PeerTarget): ConnEntry | null {
+  const { overlayIp, underlayIp } = peer;
+  return (
+    (overlayIp ? conns.find((c) => c.remoteTs.some((ts) => cidrContains(ts, overlayIp))) : undefined) ??
+    (underlayIp ? conns.find((c) => c.remoteAddrs.includes(underlayIp)) : undefined) ??
+    null
+  );
+}
+
+export function ipsecSaPaths(
+  ctx: AgentProbeContext,
+  job: JobOutput | undefined,
+  connsJob?: JobOutput,
+): PathResult[] {
+  const conns = connectionsOf(connsJob);
+  const connFacts = (peer: PeerTarget): Pick<SaDetail, 'dialed' | 'configured'> => {
+    if (!conns) return {};
+    const conn = connectionFor(conns, peer);
+    if (!conn) return { configured: false };
+    const dialed = conn.remoteAddrs.map(parseIpv4).filter((a): a is Ipv4 => a !== null);
+    return { configured: true, dialed };
+  };
   const unknownAll = (reason: string) =>
     ctx.peers.map((peer) => unknownPath(ctx.self, peer.name, 'ipsec-sa', peer.underlayIp, reason));
   if (!job) return unknownAll('the probe batch did not finish swanctl --list-sas');
@@ -37,7 +71,8 @@ export function ipsecSaPaths(ctx: AgentProbeContext, job: JobOutput | undefined)
   if (!parsed.ok) return unknownAll(`could not read swanctl --list-sas: ${parsed.reason}`);
   return ctx.peers.map((peer) => {
     const sa = bestSaFor(parsed.sas, peer.underlayIp, peer.overlayIp);
-    if (!sa) return result(ctx, peer, 'down', { ikeState: null, childState: null });
+    if (!sa) return result(ctx, peer, 'down', { ikeState: null, childState: null, ...connFacts(peer) });
+    const remoteHost = sa.remoteHost ? parseIpv4(sa.remoteHost) : null;
     const child = bestChild(sa);
     const state: State =
       sa.state !== 'ESTABLISHED' ? 'down' : child?.state === 'INSTALLED' ? 'up' : 'degraded';
@@ -50,6 +85,10 @@ export function ipsecSaPaths(ctx: AgentProbeContext, job: JobOutput | undefined)
       ...(child?.bytesOut === undefined ? {} : { bytesOut: child.bytesOut }),
       ...(child?.packetsIn === undefined ? {} : { packetsIn: child.packetsIn }),
       ...(child?.packetsOut === undefined ? {} : { packetsOut: child.packetsOut }),
+      ...(child?.spiIn === undefined ? {} : { spiIn: child.spiIn }),
+      ...(child?.spiOut === undefined ? {} : { spiOut: child.spiOut }),
+      ...(remoteHost ? { remoteHost } : {}),
+      ...connFacts(peer),
     };
     return result(ctx, peer, state, detail);
   });
