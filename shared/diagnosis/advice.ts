@@ -1,6 +1,6 @@
 import type { Cause } from '../domain/cause.js';
 import type { HostName } from '../domain/host-name.js';
-import type { RegistrationAddresses } from '../domain/sweep-report.js';
+import type { Direction, RegistrationAddresses } from '../domain/sweep-report.js';
 
 export interface AdviceSubject {
   from: HostName;
@@ -9,6 +9,17 @@ export interface AdviceSubject {
   host?: HostName;
   /** agent-ip-misconfigured: the registered and the real address, when discovery or the peers told. */
   registration?: RegistrationAddresses;
+  /** Which way traffic is dropped, when diagnosis could tell. */
+  direction?: Direction;
+  /** mtu-blackhole: the largest overlay packet that passes. */
+  pmtu?: number;
+}
+
+/** "from h1 to h2" for the dropped direction; both ways when unknown. */
+function dropped(s: AdviceSubject): string {
+  if (s.direction === 'forward') return `from ${s.from} to ${s.to}`;
+  if (s.direction === 'reverse') return `from ${s.to} to ${s.from}`;
+  return `in both directions between ${s.from} and ${s.to}`;
 }
 
 /** One sentence per cause that an operator can act on; the pair's names filled in. */
@@ -27,7 +38,7 @@ export function adviceFor(cause: Cause, s: AdviceSubject): string {
     case 'udp-500-blocked':
       return `Allow UDP 500 in both directions between ${pair} (security groups, NSGs, host firewalls): without it the tunnel cannot be negotiated again.`;
     case 'udp-4500-blocked':
-      return `Allow UDP 4500 in both directions between ${pair}: IPsec traffic (ESP in UDP) and IKE after NAT detection use it.`;
+      return `Allow UDP 4500 ${dropped(s)} (it is dropped ${s.direction && s.direction !== 'both' ? 'that way' : 'there'}): IPsec traffic (ESP in UDP) and IKE after NAT detection use it.`;
     case 'udp-500-4500-blocked':
       return `Allow UDP 500 and UDP 4500 in both directions between ${pair}: IPsec cannot negotiate or carry traffic without them.`;
     case 'underlay-unreachable':
@@ -47,6 +58,14 @@ export function adviceFor(cause: Cause, s: AdviceSubject): string {
     }
     case 'docker-unreachable':
       return `Check that tunnelwatch can reach the Docker API of ${host} (endpoint, TLS certificates, firewall, daemon running).`;
+    case 'mtu-blackhole':
+      return `Overlay packets larger than ${s.pmtu ?? 'the largest probe that passed'} bytes are silently dropped ${dropped(s)}: set the overlay (container) MTU to ${s.pmtu ?? 'that size'} or less, or fix the underlay path MTU so ESP-in-UDP datagrams are not dropped.`;
+    case 'esp-blocked':
+      return `A firewall passes IKE but drops ESP-in-UDP ${dropped(s)}: allow all of UDP 4500 (ESP-in-UDP as well as IKE), since the agents and their tunnels are healthy.`;
+    case 'tunnel-stale':
+      return `The IPsec SAs of ${pair} do not match (one side kept SAs the other forgot): restart the IPsec agent on ${host} so both sides negotiate the tunnel afresh.`;
+    case 'tunnel-missing':
+      return `${host} has neither an IPsec SA nor a configured connection for ${host === s.from ? s.to : s.from}: the mesh is partial; restart the IPsec agent on ${host} (Rancher re-renders its ipsec config) and check that both hosts are active in the environment.`;
     case 'unknown':
       return `Not enough evidence to name a cause for ${s.from}→${s.to}: check the host findings and rerun the sweep.`;
   }

@@ -99,6 +99,22 @@ export interface SaDetail {
   configured?: boolean;
 }
 
+/** One rung of the MTU ladder: overlay packets of `bytes` (IP total length) and how many came back. */
+export interface MtuRung {
+  bytes: number;
+  sent: number;
+  received: number;
+}
+
+/** What the sized overlay probes found on one path (overlay-mtu). */
+export interface MtuDetail {
+  /** The largest overlay packet (bytes, IP total length) that passed; null when none did. */
+  pmtu: number | null;
+  /** The ladder's largest size: a pmtu equal to it means "at least this much". */
+  ceiling: number;
+  ladder: MtuRung[];
+}
+
 export interface PathResult {
   from: HostName;
   to: HostName;
@@ -115,6 +131,7 @@ export interface PathResult {
   samplesMs?: number[];
   ike?: IkeDetail;
   sa?: SaDetail;
+  mtu?: MtuDetail;
   /** Why the probe could not measure, when state is unknown. */
   error?: string;
 }
@@ -130,7 +147,13 @@ export interface Verdict {
   evidence: string[];
   /** True when traffic flows now but will stop (e.g. UDP 500 blocked under a live SA). */
   latent?: boolean;
+  /** Which way traffic is dropped, when the evidence tells: forward = from→to, reverse = to→from. */
+  direction?: Direction;
+  /** mtu-blackhole: the largest overlay packet (bytes) that passes both ways. */
+  pmtu?: number;
 }
+
+export type Direction = 'forward' | 'reverse' | 'both';
 
 export interface SweepReport {
   schemaVersion: typeof SCHEMA_VERSION;

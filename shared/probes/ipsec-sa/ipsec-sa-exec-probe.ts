@@ -28,7 +28,7 @@ export const ipsecSaExecProbe: ExecProbe = {
 
 /** The configured connections, or null when they could not be read (then nothing is said about them). */
 function connectionsOf(job: JobOutput | undefined): ConnEntry[] | null {
-  if (!job || job.exitCode !== 0) return null;
+  if (job?.exitCode !== 0) return null;
   const parsed = parseListConns(job.output);
   return parsed.ok ? parsed.conns : null;
 }
