@@ -19,7 +19,8 @@ export interface AdviceSubject {
 function dropped(s: AdviceSubject): string {
   if (s.direction === 'forward') return `from ${s.from} to ${s.to}`;
   if (s.direction === 'reverse') return `from ${s.to} to ${s.from}`;
-  return `in both directions between ${s.from} and ${s.to}`;
+  if (s.direction === 'both') return `in both directions between ${s.from} and ${s.to}`;
+  return `between ${s.from} and ${s.to}`;
 }
 
 /** One sentence per cause that an operator can act on; the pair's names filled in. */
@@ -38,7 +39,7 @@ export function adviceFor(cause: Cause, s: AdviceSubject): string {
     case 'udp-500-blocked':
       return `Allow UDP 500 in both directions between ${pair} (security groups, NSGs, host firewalls): without it the tunnel cannot be negotiated again.`;
     case 'udp-4500-blocked':
-      return `Allow UDP 4500 ${dropped(s)} (it is dropped ${s.direction && s.direction !== 'both' ? 'that way' : 'there'}): IPsec traffic (ESP in UDP) and IKE after NAT detection use it.`;
+      return `Allow UDP 4500 ${s.direction ? dropped(s) : `in both directions between ${pair}`}: IPsec traffic (ESP in UDP) and IKE after NAT detection use it.`;
     case 'udp-500-4500-blocked':
       return `Allow UDP 500 and UDP 4500 in both directions between ${pair}: IPsec cannot negotiate or carry traffic without them.`;
     case 'underlay-unreachable':

@@ -165,7 +165,7 @@ export function diagnose(evidence: PairEvidence): Verdict {
         [fwd, from.name, to.name],
         [rev, to.name, from.name],
       ] as const
-    ).find(([d]) => d.sa === 'none' && d.saDetail?.configured === false);
+    ).find(([d]) => d.sa !== 'established' && d.saDetail?.configured === false);
     if (missing) {
       const [, side, other] = missing;
       return verdict(

@@ -3,8 +3,9 @@ import type { Direction, SaDetail } from '../domain/sweep-report.js';
 /**
  * Both ends of one tunnel, compared. A child SA is a pair of one-way SAs: this side's spi-out is the
  * peer's spi-in, and the packets one side counts out on it are the packets the other counts in.
- * Lost ESP therefore shows as a gap between the sender's packets-out and the receiver's packets-in
- * on the same SPI, per direction, from one snapshot of each side.
+ * Lost ESP therefore shows as a gap between what the sender counted out and what the receiver
+ * counted in on the same SPI while this sweep's probes ran (two reads per side, so losses from
+ * before the sweep, which stay in the counters for the SA's lifetime, do not count).
  */
 export type SaPairing =
   | { kind: 'unknown' }
@@ -24,8 +25,8 @@ export function pairSas(forward: SaDetail | null, reverse: SaDetail | null): SaP
   if (fOut === rIn && fIn === rOut) {
     return {
       kind: 'matched',
-      gapForward: gap(forward.packetsOut, reverse.packetsIn),
-      gapReverse: gap(reverse.packetsOut, forward.packetsIn),
+      gapForward: gap(forward.packetsOutDelta, reverse.packetsInDelta),
+      gapReverse: gap(reverse.packetsOutDelta, forward.packetsInDelta),
     };
   }
   // A side that knows none of the other's SPIs holds SAs the other side forgot (or never had).

@@ -91,6 +91,9 @@ export interface SaDetail {
   /** SPIs (hex) of the installed child SA; the peer's spiOut equals this spiIn when both hold the same SA. */
   spiIn?: string;
   spiOut?: string;
+  /** Packets counted in / out on the same child SA while this sweep's probes ran (a second read). */
+  packetsInDelta?: number;
+  packetsOutDelta?: number;
   /** Where the SA to the peer actually goes (charon's remote-host). */
   remoteHost?: Ipv4;
   /** remote_addrs of the configured connection to the peer: the address this agent dials for it. */

@@ -10,7 +10,9 @@ import type { ExecJob, ExecOp, JobOutput } from './agent-probe.js';
  * data is ever parsed as shell. Written for BusyBox sh (also dash/bash). Every job starts in the
  * background at once, so the batch lasts as long as its slowest job, not the sum. A watchdog kills
  * jobs still running after BUDGET seconds: `docker exec` cannot be cancelled from the API side, so
- * without it a timed-out batch would leave processes behind in the agent.
+ * without it a timed-out batch would leave processes behind in the agent. The SAs are read twice,
+ * at the start and as the last ping leaves, so the packet counters' change over this sweep's own
+ * probes is known (lost ESP shows as a gap between both ends, diagnosis/sa-pairing.ts).
  */
 export const BATCH_SCRIPT = `set -u
 nonce=$1; budget=$2; shift 2
@@ -30,6 +32,10 @@ while [ $# -gt 0 ]; do
       shift 5 ;;
     ipsec-sas)
       swanctl --list-sas --raw >"$dir/$id.out" 2>&1 & ;;
+    ipsec-sas-after)
+      [ $# -ge 1 ] || exit 124
+      { sleep "$1"; swanctl --list-sas --raw; } >"$dir/$id.out" 2>&1 &
+      shift 1 ;;
     ipsec-conns)
       swanctl --list-conns --raw >"$dir/$id.out" 2>&1 & ;;
     *) exit 124 ;;
@@ -69,6 +75,7 @@ const OP_ARGS: Record<ExecOp, ((arg: string) => boolean)[]> = {
     (ip) => parseIpv4(ip) === ip,
   ],
   'ipsec-sas': [],
+  'ipsec-sas-after': [(delay) => /^\d(\.\d{1,2})?$/.test(delay)],
   'ipsec-conns': [],
 };
 

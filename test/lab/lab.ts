@@ -84,8 +84,14 @@ export interface LabStatus {
 
 const hidden = (host: HostPlan) => `${host.dir}/.docker.sock.down`;
 
-function peersOf(hosts: readonly HostPlan[], state: LabState) {
-  return hosts.map((h) => ({ host: h, advertisedIp: (state.advertised[h.name] ?? h.underlayIp) as Ipv4 }));
+/** The peers `self` has connections to: all but those a tunnel-missing fault made it forget. */
+function peersOf(hosts: readonly HostPlan[], state: LabState, self: HostPlan) {
+  const forgotten = new Set(
+    state.faults.flatMap((f) => (f.kind === 'tunnel-missing' && f.from === self.name ? [f.to] : [])),
+  );
+  return hosts
+    .filter((h) => !forgotten.has(h.name))
+    .map((h) => ({ host: h, advertisedIp: (state.advertised[h.name] ?? h.underlayIp) as Ipv4 }));
 }
 
 async function psk(): Promise<string> {
@@ -186,7 +192,7 @@ async function upUnlocked(
     hosts.map(async (h) => {
       await allowCrossHostTraffic(h);
       await docker(h, ['import', image.tarball, image.tag], { timeoutMs: 120_000 });
-      await writeAgentSwanctl(h, peersOf(hosts, state), key, rancher);
+      await writeAgentSwanctl(h, peersOf(hosts, state, h), key, rancher);
       await createRancherAgent(h, image.tag, h.underlayIp);
       if (rancher === '1.6') await createSidekick(h, image.tag);
       await createAgent(h, image.tag, rancher);
@@ -332,7 +338,7 @@ async function syncSwanctl(
   const key = await psk();
   const changed = new Set<string>();
   for (const h of hosts) {
-    if (!(await writeAgentSwanctl(h, peersOf(hosts, state), key, rancherOf(state)))) continue;
+    if (!(await writeAgentSwanctl(h, peersOf(hosts, state, h), key, rancherOf(state)))) continue;
     changed.add(h.name);
     if (reload) await reloadSwanctl(h);
   }
@@ -366,11 +372,27 @@ export function fault(kind: string, args: readonly string[]): Promise<Fault> {
         // Rancher redeploys the host's IPsec agent and re-points every peer's connection at it.
         state.advertised[host!.name] = WRONG_AGENT_IP;
         await writeState(state);
-        await createRancherAgent(host!, state.imageTag, WRONG_AGENT_IP);
+        // --auto-detected: no CATTLE_AGENT_IP at all; Rancher "detected" the wrong address itself.
+        await createRancherAgent(host!, state.imageTag, f.autoDetected ? null : WRONG_AGENT_IP);
         await createAgent(host!, state.imageTag, rancherOf(state));
         await syncSwanctl(hosts, state, true);
         await startAgent(host!);
         break;
+      case 'tunnel-missing': {
+        const from = hosts.find((h) => h.name === f.from)!;
+        // Its config loses the connection (swanctl --load-all unloads it), then the live SA goes.
+        await syncSwanctl(hosts, state, true);
+        await agentExec(from, [
+          'swanctl',
+          '--terminate',
+          '--ike',
+          `${f.from}-${f.to}`,
+          '--force',
+          '--timeout',
+          '2',
+        ]);
+        break;
+      }
       default:
         await applyNetworkFaults(hosts, state.faults);
     }

@@ -3,10 +3,11 @@ import type { PathResult, SaDetail, State } from '../../domain/sweep-report.js';
 import type { AgentProbeContext, ExecProbe, JobOutput, PeerTarget } from '../agent-probe.js';
 import { unknownPath } from '../ping/ping-path-result.js';
 import { type ConnEntry, parseListConns } from './parse-list-conns.js';
-import { type IkeSaEntry, parseListSas } from './parse-list-sas.js';
+import { type ChildSaEntry, type IkeSaEntry, parseListSas } from './parse-list-sas.js';
 
 const JOB_ID = 'ipsec-sas';
 const CONNS_JOB_ID = 'ipsec-conns';
+const AFTER_JOB_ID = 'ipsec-sas-after';
 
 /** Prefix of a path's `error` when charon itself does not answer inside the agent (diagnosis keys on it). */
 export const IKE_DAEMON_UNREACHABLE = 'the IKE daemon does not answer in the agent';
@@ -17,14 +18,44 @@ export const IKE_DAEMON_UNREACHABLE = 'the IKE daemon does not answer in the age
  */
 export const ipsecSaExecProbe: ExecProbe = {
   kinds: ['ipsec-sa'],
-  jobs: () => [
+  jobs: (ctx) => [
     { id: JOB_ID, op: 'ipsec-sas', args: [] },
     { id: CONNS_JOB_ID, op: 'ipsec-conns', args: [] },
+    // Again as the last ping of the burst leaves: inside the burst, so the batch is no longer.
+    { id: AFTER_JOB_ID, op: 'ipsec-sas-after', args: [secondReadDelay(ctx)] },
   ],
   parse(ctx: AgentProbeContext, outputs: ReadonlyMap<string, JobOutput>): PathResult[] {
-    return ipsecSaPaths(ctx, outputs.get(JOB_ID), outputs.get(CONNS_JOB_ID));
+    return ipsecSaPaths(ctx, outputs.get(JOB_ID), outputs.get(CONNS_JOB_ID), outputs.get(AFTER_JOB_ID));
   },
 };
+
+function secondReadDelay(ctx: AgentProbeContext): string {
+  const { pingCount, pingIntervalSec } = ctx.timing;
+  return Math.min(9.9, Math.max(0.2, (pingCount - 1) * pingIntervalSec)).toFixed(2);
+}
+
+/** Children by SPI pair from the second read, to compute how the counters moved during the probes. */
+function childrenBySpi(job: JobOutput | undefined): Map<string, ChildSaEntry> {
+  const bySpi = new Map<string, ChildSaEntry>();
+  if (job?.exitCode !== 0) return bySpi;
+  const parsed = parseListSas(job.output);
+  if (!parsed.ok) return bySpi;
+  for (const sa of parsed.sas)
+    for (const c of sa.children) if (c.spiIn && c.spiOut) bySpi.set(`${c.spiIn}/${c.spiOut}`, c);
+  return bySpi;
+}
+
+function deltas(before: ChildSaEntry | undefined, after: ChildSaEntry | undefined) {
+  if (!before || !after) return {};
+  const d = (a: number | undefined, b: number | undefined) =>
+    a !== undefined && b !== undefined && b >= a ? b - a : undefined;
+  const inDelta = d(before.packetsIn, after.packetsIn);
+  const outDelta = d(before.packetsOut, after.packetsOut);
+  return {
+    ...(inDelta === undefined ? {} : { packetsInDelta: inDelta }),
+    ...(outDelta === undefined ? {} : { packetsOutDelta: outDelta }),
+  };
+}
 
 /** The configured connections, or null when they could not be read (then nothing is said about them). */
 function connectionsOf(job: JobOutput | undefined): ConnEntry[] | null {
@@ -47,8 +78,10 @@ export function ipsecSaPaths(
   ctx: AgentProbeContext,
   job: JobOutput | undefined,
   connsJob?: JobOutput,
+  afterJob?: JobOutput,
 ): PathResult[] {
   const conns = connectionsOf(connsJob);
+  const later = childrenBySpi(afterJob);
   const connFacts = (peer: PeerTarget): Pick<SaDetail, 'dialed' | 'configured'> => {
     if (!conns) return {};
     const conn = connectionFor(conns, peer);
@@ -87,6 +120,7 @@ export function ipsecSaPaths(
       ...(child?.packetsOut === undefined ? {} : { packetsOut: child.packetsOut }),
       ...(child?.spiIn === undefined ? {} : { spiIn: child.spiIn }),
       ...(child?.spiOut === undefined ? {} : { spiOut: child.spiOut }),
+      ...(child?.spiIn && child.spiOut ? deltas(child, later.get(`${child.spiIn}/${child.spiOut}`)) : {}),
       ...(remoteHost ? { remoteHost } : {}),
       ...connFacts(peer),
     };

@@ -17,7 +17,7 @@ interface Dir {
   sa?: 'est' | 'connecting' | 'none' | 'daemon-down' | 'partial';
   /** SPIs of the installed child: one end of SA pair A (f), the other end (r), or SPIs of another pair (s). */
   spi?: 'f' | 'r' | 's';
-  /** SA packet counters [in, out]. */
+  /** SA packet counters [in, out] counted during this sweep's probes (between the two reads). */
   pk?: [number, number];
   /** Is a connection to the peer configured (list-conns)? */
   conf?: boolean;
@@ -104,7 +104,7 @@ function paths(from: HostName, to: HostName, d: Dir): PathResult[] {
       sa: {
         ...sa,
         ...(d.spi ? SPIS[d.spi] : {}),
-        ...(d.pk ? { packetsIn: d.pk[0], packetsOut: d.pk[1] } : {}),
+        ...(d.pk ? { packetsInDelta: d.pk[0], packetsOutDelta: d.pk[1] } : {}),
         ...(d.conf !== undefined ? { configured: d.conf } : {}),
         ...(d.age !== undefined ? { establishedSec: d.age } : {}),
       },
@@ -458,6 +458,15 @@ describe('diagnose', () => {
     );
     expect(both.direction).toBe('both');
     expect(both.advice).toContain('in both directions');
+  });
+
+  it('old losses in the lifetime counters do not count: only the change during the sweep does', () => {
+    const withHistory = (spi: 'f' | 'r'): Dir => ({ o: 0, u: 3, i5: 'a', i45: 'a', sa: 'est', spi });
+    const e = evidence(withHistory('f'), withHistory('r'));
+    for (const p of [...e.forward, ...e.reverse])
+      if (p.sa)
+        Object.assign(p.sa, { packetsIn: 10, packetsOut: 400, packetsInDelta: 6, packetsOutDelta: 6 });
+    expect(diagnose(e).cause).toBe('tunnel-down');
   });
 
   it('without counter evidence of ESP loss, installed SAs and a dead overlay stay tunnel-down', () => {

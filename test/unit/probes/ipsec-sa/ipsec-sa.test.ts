@@ -82,11 +82,35 @@ describe('parseListSas on output captured from charon', () => {
 });
 
 describe('ipsec-sa paths', () => {
-  it('is two jobs without arguments: the SAs and the configured connections', () => {
+  it('is three jobs: the SAs, the configured connections, and the SAs again as the last ping leaves', () => {
     expect(ipsecSaExecProbe.jobs(ctxOf('a', []))).toEqual([
       { id: 'ipsec-sas', op: 'ipsec-sas', args: [] },
       { id: 'ipsec-conns', op: 'ipsec-conns', args: [] },
+      { id: 'ipsec-sas-after', op: 'ipsec-sas-after', args: ['0.40'] },
     ]);
+  });
+
+  it('reports how the packet counters moved between the two reads of the same child SA', () => {
+    const before = fixture('established-initiator');
+    const after = before.replace('packets-in=3', 'packets-in=5').replace('packets-out=3', 'packets-out=9');
+    const [path] = ipsecSaExecProbe.parse(
+      ctxOf('a', [['b', '198.18.0.202', null]]),
+      new Map([
+        ['ipsec-sas', { exitCode: 0, output: before }],
+        ['ipsec-sas-after', { exitCode: 0, output: after }],
+      ]),
+    );
+    expect(path!.sa).toMatchObject({ packetsInDelta: 2, packetsOutDelta: 6 });
+    // A rekey between the reads (other SPIs): no delta rather than a wrong one.
+    const rekeyed = after.replace('spi-in=6d4459ce', 'spi-in=0000beef');
+    const [other] = ipsecSaExecProbe.parse(
+      ctxOf('a', [['b', '198.18.0.202', null]]),
+      new Map([
+        ['ipsec-sas', { exitCode: 0, output: before }],
+        ['ipsec-sas-after', { exitCode: 0, output: rekeyed }],
+      ]),
+    );
+    expect(other!.sa?.packetsInDelta).toBeUndefined();
   });
 
   it('reports an established tunnel up with its state and counters, matched by remote address', () => {
