@@ -1,7 +1,7 @@
 import type { HostConfig } from '../config/tunnelwatch-config.js';
+import { expectedAgentAddress, misregistrationFinding } from '../discovery/check-agent-address.js';
 import type { Ipv4 } from '../domain/ipv4.js';
 import type { HostResult, PathResult } from '../domain/sweep-report.js';
-import { expectedAgentAddress, misregistrationFinding } from '../probes/agent-address/check-agent-address.js';
 
 /**
  * Cross-checks each host's registration against what its peers' strongSwan actually dials for it

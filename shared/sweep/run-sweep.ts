@@ -1,6 +1,7 @@
 import type { HostConfig, TunnelwatchConfig } from '../config/tunnelwatch-config.js';
 import type { PairEvidence } from '../diagnosis/pair-evidence.js';
 import { discoverHosts } from '../discovery/discover-hosts.js';
+import { PathsByPair } from '../domain/paths-by-pair.js';
 import { PROBE_KINDS } from '../domain/probe-kind.js';
 import {
   type HostResult,
@@ -19,7 +20,7 @@ import { peerTargets } from './peer-targets.js';
 import { probeAgent } from './probe-agent.js';
 import type { SweepProgress } from './sweep-progress.js';
 
-/** The adapters a sweep runs on; shells (CLI, Timer Function) build them, tests fake them. */
+/** The adapters a sweep runs on; assembleSweep (sweep-dependencies.ts) builds the real ones, tests fake them. */
 export interface SweepDeps {
   clientFor: (host: HostConfig) => DockerHostClient;
   /** Probes riding in the per-agent exec batch (overlay-icmp, underlay-icmp, ipsec-sa, …). */
@@ -70,7 +71,14 @@ export async function runSweep(config: TunnelwatchConfig, deps: SweepDeps): Prom
     const paths =
       budget <= 0
         ? []
-        : await probeAgentSafely(ctx, deps.clientFor(configByName.get(host.name)!), deps, budget);
+        : await probeAgent(
+            ctx,
+            deps.clientFor(configByName.get(host.name)!),
+            deps.execProbes,
+            deps.agentProbes ?? [],
+            budget,
+            deps.signal,
+          );
     deps.onProgress?.({ phase: 'agent-probed', host: host.name, done: ++done, total: probing.length });
     return paths;
   });
@@ -78,12 +86,13 @@ export async function runSweep(config: TunnelwatchConfig, deps: SweepDeps): Prom
   // What the peers dial for each host can prove a misregistration discovery could not see.
   const hosts = checkRegistrations(discovered, paths, configByName);
 
+  const byPair = new PathsByPair(paths);
   const verdicts: Verdict[] = [];
   for (const from of hosts) {
     for (const to of hosts) {
       if (from.name === to.name) continue;
-      const forward = paths.filter((p) => p.from === from.name && p.to === to.name);
-      const reverse = paths.filter((p) => p.from === to.name && p.to === from.name);
+      const forward = byPair.get(from.name, to.name);
+      const reverse = byPair.get(to.name, from.name);
       verdicts.push(deps.diagnose({ from, to, forward, reverse }));
     }
   }
@@ -98,15 +107,6 @@ export async function runSweep(config: TunnelwatchConfig, deps: SweepDeps): Prom
     paths,
     verdicts,
   };
-}
-
-async function probeAgentSafely(
-  ctx: AgentProbeContext,
-  client: DockerHostClient,
-  deps: SweepDeps,
-  budgetMs: number,
-): Promise<PathResult[]> {
-  return probeAgent(ctx, client, deps.execProbes, deps.agentProbes ?? [], budgetMs, deps.signal);
 }
 
 /** Worst verdict; with fewer than two hosts there are no pairs and the hosts speak for themselves. */

@@ -132,9 +132,6 @@ export const EVENT_ATTRIBUTES = {
   sweepStartedAt: 'tunnelwatch.sweep.started_at',
 } as const;
 
-export const ALERT_ACTIONS = ['opened', 'resolved'] as const;
-export type AlertAction = (typeof ALERT_ACTIONS)[number];
-
 /** Scheduled query alert rules; each has infra/kql/<name>.kql. */
 export const ALERT_RULES = {
   pathDown: 'alert-path-down',

@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { loadConfigOrThrow } from '../../shared/config/load-config.js';
 import type { HostConfig } from '../../shared/config/tunnelwatch-config.js';
 import type { ContainerDetails } from '../../shared/transport/docker-host-client.js';
 import { DockerodeHostClient } from '../../shared/transport/dockerode-host-client.js';
 import { DEFAULT_CONFIG_FILE } from '../lab/lab.js';
+import { loadConfigOrThrow } from '../support/load-config-or-throw.js';
 
 // The dockerode adapter against a real lab dockerd (TCP+TLS). Read-only for the lab: execs inside the
 // agent and one short-lived sidecar that removes itself.

@@ -72,7 +72,7 @@ describe('startMatrixServer', () => {
     expect(logged).toEqual(['tunnelwatch serve: /api/report: table unreachable']);
   });
 
-  it('refuses a non-loopback address unless told otherwise, naming the fix', async () => {
+  it('refuses a non-loopback address, naming the fix', async () => {
     await expect(startMatrixServer({ getReport: async () => null, host: '0.0.0.0' })).rejects.toThrow(
       /not a loopback address.*use 127\.0\.0\.1/,
     );

@@ -25,7 +25,7 @@ export type Fault =
   | { kind: 'esp-drop'; a: string; b: string }
   /** `from` forgets its connection to `to` (SA terminated, connection unloaded): a partial mesh. */
   | { kind: 'tunnel-missing'; from: string; to: string }
-  | { kind: 'wrong-agent-ip'; host: string; autoDetected: boolean }
+  | { kind: 'wrong-agent-ip'; host: string; autoDetected?: boolean }
   | { kind: 'stop-agent' | 'kill-ike' | 'docker-down'; host: string };
 
 export const FAULT_USAGE = [

@@ -1,7 +1,8 @@
 import { type Ipv4, parseIpv4 } from '../../domain/ipv4.js';
 import type { PathResult, SaDetail, State } from '../../domain/sweep-report.js';
 import type { AgentProbeContext, ExecProbe, JobOutput, PeerTarget } from '../agent-probe.js';
-import { unknownPath } from '../ping/ping-path-result.js';
+import { isCommandMissing } from '../exec-batch.js';
+import { unknownPath } from '../unknown-path.js';
 import { type ConnEntry, parseListConns } from './parse-list-conns.js';
 import { type ChildSaEntry, type IkeSaEntry, parseListSas } from './parse-list-sas.js';
 
@@ -9,7 +10,7 @@ const JOB_ID = 'ipsec-sas';
 const CONNS_JOB_ID = 'ipsec-conns';
 const AFTER_JOB_ID = 'ipsec-sas-after';
 
-/** Prefix of a path's `error` when charon itself does not answer inside the agent (diagnosis keys on it). */
+/** Prefix of a path's `error` when charon itself does not answer inside the agent (`sa.daemon` says so as data). */
 export const IKE_DAEMON_UNREACHABLE = 'the IKE daemon does not answer in the agent';
 
 /**
@@ -24,8 +25,18 @@ export const ipsecSaExecProbe: ExecProbe = {
     // Again as the last ping of the burst leaves: inside the burst, so the batch is no longer.
     { id: AFTER_JOB_ID, op: 'ipsec-sas-after', args: [secondReadDelay(ctx)] },
   ],
-  parse(ctx: AgentProbeContext, outputs: ReadonlyMap<string, JobOutput>): PathResult[] {
-    return ipsecSaPaths(ctx, outputs.get(JOB_ID), outputs.get(CONNS_JOB_ID), outputs.get(AFTER_JOB_ID));
+  parse(
+    ctx: AgentProbeContext,
+    outputs: ReadonlyMap<string, JobOutput>,
+    failure: string | null,
+  ): PathResult[] {
+    return ipsecSaPaths(
+      ctx,
+      outputs.get(JOB_ID),
+      failure,
+      outputs.get(CONNS_JOB_ID),
+      outputs.get(AFTER_JOB_ID),
+    );
   },
 };
 
@@ -74,9 +85,11 @@ export function connectionFor(conns: readonly ConnEntry[], peer: PeerTarget): Co
   );
 }
 
+/** `failure`: why the batch lost the job, when it did (see ExecProbe.parse). */
 export function ipsecSaPaths(
   ctx: AgentProbeContext,
   job: JobOutput | undefined,
+  failure: string | null,
   connsJob?: JobOutput,
   afterJob?: JobOutput,
 ): PathResult[] {
@@ -91,19 +104,19 @@ export function ipsecSaPaths(
   };
   const unknownAll = (reason: string) =>
     ctx.peers.map((peer) => unknownPath(ctx.self, peer.name, 'ipsec-sa', peer.underlayIp, reason));
-  if (!job) return unknownAll('the probe batch did not finish swanctl --list-sas');
-  if (job.exitCode === 126 || job.exitCode === 127)
-    return unknownAll('swanctl is not installed in the agent container');
+  if (!job) return unknownAll(failure ?? 'the probe batch did not finish swanctl --list-sas');
+  if (isCommandMissing(job.exitCode)) return unknownAll('swanctl is not installed in the agent container');
   const parsed = parseListSas(job.output);
   if (!parsed.ok && parsed.daemonUnreachable) {
     return ctx.peers.map((peer) => ({
-      ...result(ctx, peer, 'down', { ikeState: null, childState: null }),
+      ...result(ctx, peer, 'down', { ikeState: null, childState: null, daemon: 'unreachable' }),
       error: `${IKE_DAEMON_UNREACHABLE}: ${parsed.reason}`,
     }));
   }
   if (!parsed.ok) return unknownAll(`could not read swanctl --list-sas: ${parsed.reason}`);
+  const sas = new SasByRemote(parsed.sas);
   return ctx.peers.map((peer) => {
-    const sa = bestSaFor(parsed.sas, peer.underlayIp, peer.overlayIp);
+    const sa = sas.bestFor(peer.underlayIp, peer.overlayIp);
     if (!sa) return result(ctx, peer, 'down', { ikeState: null, childState: null, ...connFacts(peer) });
     const remoteHost = sa.remoteHost ? parseIpv4(sa.remoteHost) : null;
     const child = bestChild(sa);
@@ -154,13 +167,36 @@ export function bestSaFor(
   underlayIp: Ipv4 | null,
   overlayIp: Ipv4 | null,
 ): IkeSaEntry | null {
-  let candidates = underlayIp ? sas.filter((sa) => sa.remoteHost === underlayIp) : [];
-  if (candidates.length === 0 && overlayIp) {
-    candidates = sas.filter((sa) =>
-      sa.children.some((c) => c.remoteTs.some((ts) => cidrContains(ts, overlayIp))),
-    );
+  return new SasByRemote(sas).bestFor(underlayIp, overlayIp);
+}
+
+/**
+ * One agent's SAs indexed by remote address, so matching every peer costs one pass over the SAs
+ * instead of one per peer (N² per agent, N³ per sweep). The traffic-selector fallback scans, but
+ * only for a peer no SA names by address.
+ */
+class SasByRemote {
+  readonly #byRemote = new Map<string, IkeSaEntry[]>();
+  constructor(readonly sas: readonly IkeSaEntry[]) {
+    for (const sa of sas) {
+      if (sa.remoteHost === null) continue;
+      const list = this.#byRemote.get(sa.remoteHost);
+      if (list) list.push(sa);
+      else this.#byRemote.set(sa.remoteHost, [sa]);
+    }
   }
-  return [...candidates].sort((a, b) => rank(b) - rank(a))[0] ?? null;
+
+  bestFor(underlayIp: Ipv4 | null, overlayIp: Ipv4 | null): IkeSaEntry | null {
+    let candidates: readonly IkeSaEntry[] = (underlayIp && this.#byRemote.get(underlayIp)) || [];
+    if (candidates.length === 0 && overlayIp) {
+      candidates = this.sas.filter((sa) =>
+        sa.children.some((c) => c.remoteTs.some((ts) => cidrContains(ts, overlayIp))),
+      );
+    }
+    let best: IkeSaEntry | null = null;
+    for (const sa of candidates) if (best === null || rank(sa) > rank(best)) best = sa;
+    return best;
+  }
 }
 
 function rank(sa: IkeSaEntry): number {

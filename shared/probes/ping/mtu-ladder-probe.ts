@@ -1,7 +1,7 @@
 import type { MtuRung, PathResult, State } from '../../domain/sweep-report.js';
 import type { AgentProbeContext, ExecJob, ExecProbe, JobOutput } from '../agent-probe.js';
+import { unknownPath } from '../unknown-path.js';
 import { parsePingOutput } from './parse-ping-output.js';
-import { unknownPath } from './ping-path-result.js';
 
 /**
  * Overlay packet sizes (IP total length) of the MTU ladder, largest first. 1400 is the agents'
@@ -43,7 +43,11 @@ export const mtuLadderProbe: ExecProbe = {
       }));
     });
   },
-  parse(ctx: AgentProbeContext, outputs: ReadonlyMap<string, JobOutput>): PathResult[] {
+  parse(
+    ctx: AgentProbeContext,
+    outputs: ReadonlyMap<string, JobOutput>,
+    failure: string | null,
+  ): PathResult[] {
     return ctx.peers.flatMap((peer, i) => {
       if (!peer.overlayIp) return [];
       const target = peer.overlayIp;
@@ -58,7 +62,7 @@ export const mtuLadderProbe: ExecProbe = {
               peer.name,
               'overlay-mtu',
               target,
-              'the probe batch did not finish the sized pings',
+              failure ?? 'the probe batch did not finish the sized pings',
             ),
           ];
         if (!parsed.ok && !parsed.unreachable)

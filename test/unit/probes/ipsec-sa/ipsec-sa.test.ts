@@ -28,7 +28,7 @@ const ctxOf = (self: string, peers: Array<[string, string | null, string | null]
   timing: { pingCount: 3, pingIntervalSec: 0.2, pingTimeoutSec: 1, ikeTimeoutMs: 1000 },
 });
 const run = (ctx: AgentProbeContext, output: string, exitCode = 0) =>
-  ipsecSaExecProbe.parse(ctx, new Map([['ipsec-sas', { exitCode, output }]]));
+  ipsecSaExecProbe.parse(ctx, new Map([['ipsec-sas', { exitCode, output }]]), null);
 
 describe('parseListSas on output captured from charon', () => {
   it('reads the initiator’s established IKE SA and its installed CHILD SA', () => {
@@ -99,6 +99,7 @@ describe('ipsec-sa paths', () => {
         ['ipsec-sas', { exitCode: 0, output: before }],
         ['ipsec-sas-after', { exitCode: 0, output: after }],
       ]),
+      null,
     );
     expect(path!.sa).toMatchObject({ packetsInDelta: 2, packetsOutDelta: 6 });
     // A rekey between the reads (other SPIs): no delta rather than a wrong one.
@@ -109,6 +110,7 @@ describe('ipsec-sa paths', () => {
         ['ipsec-sas', { exitCode: 0, output: before }],
         ['ipsec-sas-after', { exitCode: 0, output: rekeyed }],
       ]),
+      null,
     );
     expect(other!.sa?.packetsInDelta).toBeUndefined();
   });
@@ -162,7 +164,7 @@ describe('ipsec-sa paths', () => {
 
   it('reports every peer down with the daemon-unreachable reason when charon is not running', () => {
     const paths = run(ctxOf('b', [['a', '198.18.0.201', null]]), fixture('vici-unreachable'), 111);
-    expect(paths[0]).toMatchObject({ state: 'down', sa: { ikeState: null } });
+    expect(paths[0]).toMatchObject({ state: 'down', sa: { ikeState: null, daemon: 'unreachable' } });
     expect(paths[0]!.error).toMatch(new RegExp(`^${IKE_DAEMON_UNREACHABLE}`));
   });
 
@@ -171,9 +173,14 @@ describe('ipsec-sa paths', () => {
     ['swanctl missing', { exitCode: 127, output: 'exec: swanctl: not found' }, /not installed/],
     ['garbage', { exitCode: 0, output: 'hello' }, /could not read/],
   ])('reports %s as unknown', (_n, job, reason) => {
-    const [path] = ipsecSaPaths(ctxOf('a', [['b', '198.18.0.202', null]]), job);
+    const [path] = ipsecSaPaths(ctxOf('a', [['b', '198.18.0.202', null]]), job, null);
     expect(path!.state).toBe('unknown');
     expect(path!.error).toMatch(reason);
+  });
+
+  it('reports a job the batch lost with the batch’s reason', () => {
+    const [path] = ipsecSaPaths(ctxOf('a', [['b', '198.18.0.202', null]]), undefined, 'exec timed out');
+    expect(path).toMatchObject({ state: 'unknown', error: 'exec timed out' });
   });
 });
 
@@ -204,7 +211,7 @@ describe('the lab agent h1 (captured): SPIs, where the SA goes, what the connect
       ['ipsec-sas', { exitCode: 0, output: LAB_SAS }],
       ['ipsec-conns', { exitCode: 0, output: conns }],
     ]);
-    const paths = ipsecSaExecProbe.parse(h1, outputs);
+    const paths = ipsecSaExecProbe.parse(h1, outputs, null);
     expect(paths.map((p) => p.sa)).toEqual([
       expect.objectContaining({
         spiIn: '6d4459ce',
@@ -220,6 +227,7 @@ describe('the lab agent h1 (captured): SPIs, where the SA goes, what the connect
     const [, noConns] = ipsecSaExecProbe.parse(
       h1,
       new Map([['ipsec-sas', { exitCode: 0, output: LAB_SAS }]]),
+      null,
     );
     expect(noConns!.sa).toEqual({ ikeState: null, childState: null });
   });
@@ -253,10 +261,14 @@ describe('hostile swanctl output', () => {
     expect(parsed.ok).toBe(true);
     const child = parsed.ok ? parsed.sas[0]!.children[0]! : null;
     expect(child).toEqual({ name: 'c', state: 'UNKNOWN', bytesOut: 12, remoteTs: [] });
-    const [path] = ipsecSaPaths(ctxOf('a', [['b', null, '100.64.202.2']]), {
-      exitCode: 0,
-      output: `list-sa event {x {state=ESTABLISHED remote-host=198.18.0.202 child-sas {c {remote-ts=[100.64.202.0/24]}}}}\nlist-sas reply {}`,
-    });
+    const [path] = ipsecSaPaths(
+      ctxOf('a', [['b', null, '100.64.202.2']]),
+      {
+        exitCode: 0,
+        output: `list-sa event {x {state=ESTABLISHED remote-host=198.18.0.202 child-sas {c {remote-ts=[100.64.202.0/24]}}}}\nlist-sas reply {}`,
+      },
+      null,
+    );
     expect(path!.state).toBe('degraded');
     expect(path!.sa?.childState).toBe('UNKNOWN');
   });

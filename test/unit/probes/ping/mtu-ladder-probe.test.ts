@@ -37,7 +37,7 @@ describe('the MTU ladder', () => {
         .jobs(ctx)
         .map((j) => [j.id, { exitCode: 0, output: Number(j.args[3]) > 1250 ? lost : ok }]),
     );
-    const [path] = mtuLadderProbe.parse(ctx, outputs);
+    const [path] = mtuLadderProbe.parse(ctx, outputs, null);
     expect(path).toMatchObject({
       probe: 'overlay-mtu',
       to: 'h2',
@@ -52,6 +52,6 @@ describe('the MTU ladder', () => {
     ]);
     // A rung the batch did not finish makes the whole ladder unknown, not a black hole.
     outputs.delete(mtuLadderProbe.jobs(ctx)[0]!.id);
-    expect(mtuLadderProbe.parse(ctx, outputs)[0]).toMatchObject({ state: 'unknown' });
+    expect(mtuLadderProbe.parse(ctx, outputs, null)[0]).toMatchObject({ state: 'unknown' });
   });
 });
