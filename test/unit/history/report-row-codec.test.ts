@@ -5,11 +5,7 @@ import {
   encodeReportRow,
   MAX_REPORT_JSON_BYTES,
 } from '../../../shared/history/report-row-codec.js';
-import {
-  hostProblemsReport,
-  labFaultReport,
-  largeMeshReport,
-} from '../../fixtures/reports/sweep-report-fixtures.js';
+import { hostProblemsReport, labFaultReport, largeMeshReport } from '../../support/sweep-report-builder.js';
 
 const AT = new Date('2026-03-02T10:00:00.000Z');
 

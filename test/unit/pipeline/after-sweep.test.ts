@@ -13,7 +13,7 @@ import { MemoryReportHistoryStore } from '../../../shared/history/memory-report-
 import { afterSweep, alertSummary } from '../../../shared/pipeline/after-sweep.js';
 import { secretRedactor } from '../../../shared/secrets/secret-redactor.js';
 import type { TelemetrySink } from '../../../shared/telemetry/telemetry-sink.js';
-import { buildReport } from '../../support/sweep-report-fixture.js';
+import { bothWays, buildReport } from '../../support/sweep-report-builder.js';
 
 /** Hand-written store for the edge cases; the Table store itself is tested against Azurite. */
 class MemoryAlertStore implements AlertStore {
@@ -61,7 +61,7 @@ const HOSTS = ['h1', 'h2', 'h3'] as HostName[];
 const sweepAt = (minute: number, faulty: boolean) => {
   const report = buildReport({
     hosts: 3,
-    faults: faulty ? [{ pair: [1, 3], fault: 'udp-4500-blocked' }] : [],
+    faults: faulty ? bothWays('h1', 'h3', 'udp-4500-blocked') : {},
   });
   return { ...report, startedAt: new Date(Date.UTC(2025, 0, 1, 12, minute)).toISOString() };
 };
