@@ -30,7 +30,8 @@ while [ $# -gt 0 ]; do
   esac
   ids="$ids $id"; pids="$pids $!"
 done
-( sleep "$budget"; kill $pids 2>/dev/null ) >/dev/null 2>&1 &
+# The watchdog kills its own sleep when told to stop, or that sleep would outlive the batch.
+( sleep "$budget" & s=$!; trap 'kill $s; exit' TERM; wait $s; kill $pids 2>/dev/null ) >/dev/null 2>&1 &
 watchdog=$!
 set -- $pids
 for id in $ids; do

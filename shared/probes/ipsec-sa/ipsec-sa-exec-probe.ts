@@ -44,8 +44,9 @@ export function ipsecSaPaths(
     }));
   }
   if (!parsed.ok) return unknownAll(`could not read swanctl --list-sas: ${parsed.reason}`);
+  const sas = new SasByRemote(parsed.sas);
   return ctx.peers.map((peer) => {
-    const sa = bestSaFor(parsed.sas, peer.underlayIp, peer.overlayIp);
+    const sa = sas.bestFor(peer.underlayIp, peer.overlayIp);
     if (!sa) return result(ctx, peer, 'down', { ikeState: null, childState: null });
     const child = bestChild(sa);
     const state: State =
@@ -90,13 +91,36 @@ export function bestSaFor(
   underlayIp: Ipv4 | null,
   overlayIp: Ipv4 | null,
 ): IkeSaEntry | null {
-  let candidates = underlayIp ? sas.filter((sa) => sa.remoteHost === underlayIp) : [];
-  if (candidates.length === 0 && overlayIp) {
-    candidates = sas.filter((sa) =>
-      sa.children.some((c) => c.remoteTs.some((ts) => cidrContains(ts, overlayIp))),
-    );
+  return new SasByRemote(sas).bestFor(underlayIp, overlayIp);
+}
+
+/**
+ * One agent's SAs indexed by remote address, so matching every peer costs one pass over the SAs
+ * instead of one per peer (N² per agent, N³ per sweep). The traffic-selector fallback scans, but
+ * only for a peer no SA names by address.
+ */
+class SasByRemote {
+  readonly #byRemote = new Map<string, IkeSaEntry[]>();
+  constructor(readonly sas: readonly IkeSaEntry[]) {
+    for (const sa of sas) {
+      if (sa.remoteHost === null) continue;
+      const list = this.#byRemote.get(sa.remoteHost);
+      if (list) list.push(sa);
+      else this.#byRemote.set(sa.remoteHost, [sa]);
+    }
   }
-  return [...candidates].sort((a, b) => rank(b) - rank(a))[0] ?? null;
+
+  bestFor(underlayIp: Ipv4 | null, overlayIp: Ipv4 | null): IkeSaEntry | null {
+    let candidates: readonly IkeSaEntry[] = (underlayIp && this.#byRemote.get(underlayIp)) || [];
+    if (candidates.length === 0 && overlayIp) {
+      candidates = this.sas.filter((sa) =>
+        sa.children.some((c) => c.remoteTs.some((ts) => cidrContains(ts, overlayIp))),
+      );
+    }
+    let best: IkeSaEntry | null = null;
+    for (const sa of candidates) if (best === null || rank(sa) > rank(best)) best = sa;
+    return best;
+  }
 }
 
 function rank(sa: IkeSaEntry): number {

@@ -1,10 +1,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { findCycle, importsOf } from '../../support/import-graph.js';
 
-// The layering the code depends on, checked on the sources themselves: a tiny walker over the
-// import statements of every .ts file under shared/ and functions/.
+// The layering the code depends on, checked on the sources themselves: the import statements of
+// every .ts file under shared/ and functions/.
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
 function sources(dir: string): string[] {
@@ -15,50 +16,8 @@ function sources(dir: string): string[] {
   });
 }
 
-const SPECIFIER =
-  /^\s*(?:import|export)\b[^'"]*?from\s*['"]([^'"]+)['"]|^\s*import\s*['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)/gm;
-
-/** Every module a file imports: package names as written, project files as paths from the root. */
-export function importsOf(file: string, text: string): string[] {
-  const found: string[] = [];
-  for (const m of text.matchAll(SPECIFIER)) {
-    const spec = m[1] ?? m[2] ?? m[3]!;
-    found.push(
-      spec.startsWith('.')
-        ? relative(ROOT, resolve(ROOT, dirname(file), spec)).replace(/\.js$/, '.ts')
-        : spec,
-    );
-  }
-  return found;
-}
-
-/** The first import cycle found among `graph`'s files, as the list of files around it; null if none. */
-export function findCycle(graph: ReadonlyMap<string, readonly string[]>): string[] | null {
-  const state = new Map<string, 'visiting' | 'done'>();
-  const stack: string[] = [];
-  const visit = (file: string): string[] | null => {
-    if (state.get(file) === 'done') return null;
-    if (state.get(file) === 'visiting') return [...stack.slice(stack.indexOf(file)), file];
-    state.set(file, 'visiting');
-    stack.push(file);
-    for (const next of graph.get(file) ?? []) {
-      if (!graph.has(next)) continue;
-      const cycle = visit(next);
-      if (cycle) return cycle;
-    }
-    stack.pop();
-    state.set(file, 'done');
-    return null;
-  };
-  for (const file of graph.keys()) {
-    const cycle = visit(file);
-    if (cycle) return cycle;
-  }
-  return null;
-}
-
 const files = [...sources('shared'), ...sources('functions')];
-const graph = new Map(files.map((f) => [f, importsOf(f, readFileSync(join(ROOT, f), 'utf8'))]));
+const graph = new Map(files.map((f) => [f, importsOf(ROOT, f, readFileSync(join(ROOT, f), 'utf8'))]));
 
 describe('the shape of the code', () => {
   it('reads the imports it checks (the walker sees both kinds of edge)', () => {
@@ -107,6 +66,7 @@ describe('the shape of the code', () => {
     ).toBeNull();
     expect(
       importsOf(
+        ROOT,
         'shared/alerts/x.ts',
         "import type { A } from '../report/text-matrix.js';\nexport { b } from './b.js';\nimport 'side-effect';\nconst c = await import('../sweep/c.js');",
       ),

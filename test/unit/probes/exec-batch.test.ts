@@ -1,4 +1,5 @@
-import { mkdtemp, symlink } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, readdir, readFile, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -35,10 +36,46 @@ describe('job validation', () => {
     [{ id: 'x', op: 'ping', args: ['3', '0.2', '1'] }, 'ping takes 4 arguments'],
     [{ id: 'x', op: 'ipsec-sas', args: ['--uri'] }, 'ipsec-sas takes 0 arguments'],
     [{ id: 'x', op: 'rm', args: [] }, 'unknown op'],
+    // Each check is anchored at both ends: trailing junk never reaches ping's argv.
+    [
+      { id: 'x', op: 'ping', args: ['3; reboot', '0.2', '1', '127.0.0.1'] },
+      'argument 1 of ping is not valid',
+    ],
+    [{ id: 'x', op: 'ping', args: ['x3', '0.2', '1', '127.0.0.1'] }, 'argument 1 of ping is not valid'],
+    [{ id: 'x', op: 'ping', args: ['0', '0.2', '1', '127.0.0.1'] }, 'argument 1 of ping is not valid'],
+    [{ id: 'x', op: 'ping', args: ['1000', '0.2', '1', '127.0.0.1'] }, 'argument 1 of ping is not valid'],
+    [{ id: 'x', op: 'ping', args: ['999', '0.2', '1', '127.0.0.1'] }, null],
+    [{ id: 'x', op: 'ping', args: ['3', '0.2 -f', '1', '127.0.0.1'] }, 'argument 2 of ping is not valid'],
+    [{ id: 'x', op: 'ping', args: ['3', '-0.2', '1', '127.0.0.1'] }, 'argument 2 of ping is not valid'],
+    [{ id: 'x', op: 'ping', args: ['3', '0.', '1', '127.0.0.1'] }, 'argument 2 of ping is not valid'],
+    [{ id: 'x', op: 'ping', args: ['3', '0.2345', '1', '127.0.0.1'] }, 'argument 2 of ping is not valid'],
+    [{ id: 'x', op: 'ping', args: ['3', '100', '1', '127.0.0.1'] }, 'argument 2 of ping is not valid'],
+    [{ id: 'x', op: 'ping', args: ['3', '10', '1', '127.0.0.1'] }, null],
+    [{ id: 'x', op: 'ping', args: ['3', '0.005', '1', '127.0.0.1'] }, null],
+    // Timeout: 1..99 s, never 0 (ping would wait forever) nor three digits.
+    [{ id: 'x', op: 'ping', args: ['3', '0.2', '0', '127.0.0.1'] }, 'argument 3 of ping is not valid'],
+    [{ id: 'x', op: 'ping', args: ['3', '0.2', '999', '127.0.0.1'] }, 'argument 3 of ping is not valid'],
+    [
+      { id: 'x', op: 'ping', args: ['3', '0.2', '1; reboot', '127.0.0.1'] },
+      'argument 3 of ping is not valid',
+    ],
+    [{ id: 'x', op: 'ping', args: ['3', '0.2', 'x1', '127.0.0.1'] }, 'argument 3 of ping is not valid'],
+    [{ id: 'x', op: 'ping', args: ['3', '0.2', '99', '127.0.0.1'] }, null],
+    [{ id: 'x', op: 'ping', args: ['3', '0.2', '1', '127.000.0.1'] }, 'argument 4 of ping is not valid'],
+    [{ id: 'ov-0; reboot', op: 'ping', args: ['3', '0.2', '1', '127.0.0.1'] }, 'is not [a-z0-9-]+'],
+    [{ id: 'a'.repeat(64), op: 'ipsec-sas', args: [] }, null],
+    [{ id: 'a'.repeat(65), op: 'ipsec-sas', args: [] }, 'is not [a-z0-9-]+'],
+    [{ id: '', op: 'ipsec-sas', args: [] }, 'is not [a-z0-9-]+'],
   ] as [ExecJob, string | null][])('%j', (job, reason) => {
     const rejected = rejectJob(job);
     if (reason === null) expect(rejected).toBeNull();
     else expect(rejected).toContain(reason);
+  });
+
+  it('quotes at most 64 characters of a refused id, so host-sized garbage never floods a report', () => {
+    expect(rejectJob({ id: `${'a'.repeat(64)}${'!'.repeat(10_000)}`, op: 'ipsec-sas', args: [] })).toBe(
+      `job id "${'a'.repeat(64)}" is not [a-z0-9-]+`,
+    );
   });
 
   it('passes job data as argv after a constant script', () => {
@@ -71,6 +108,144 @@ describe('parseBatchOutput', () => {
     ].join('\n');
     const parsed = parseBatchOutput(out, 'abc');
     expect([...parsed]).toEqual([['a', { exitCode: 0, output: 'line 1\n@@tw-xyz end a' }]]);
+  });
+});
+
+describe('parseBatchOutput, line by line', () => {
+  it('keeps CRLF output, an output that ends without a newline, empty outputs and exit codes', () => {
+    const out = [
+      '@@tw-n1 job a 0',
+      'first',
+      '',
+      'third',
+      '',
+      '@@tw-n1 end a',
+      '@@tw-n1 job b 127',
+      '',
+      '@@tw-n1 end b',
+      'noise between blocks',
+      '@@tw-n1 job c 1',
+      'no newline before the marker',
+      '@@tw-n1 end c',
+    ].join('\r\n');
+    expect(Object.fromEntries(parseBatchOutput(out, 'n1'))).toEqual({
+      a: { exitCode: 0, output: 'first\n\nthird' },
+      b: { exitCode: 127, output: '' },
+      c: { exitCode: 1, output: 'no newline before the marker' },
+    });
+  });
+
+  it('ignores a head line with trailing junk, another nonce or a non-numeric exit code', () => {
+    const out = [
+      '@@tw-n1 job a 0 x',
+      '@@tw-n1 end a',
+      'x@@tw-n1 job b 0',
+      '@@tw-n1 end b',
+      '@@tw-n2 job c 0',
+      '@@tw-n2 end c',
+      '@@tw-n1 job d zero',
+      '@@tw-n1 end d',
+    ].join('\n');
+    expect(parseBatchOutput(out, 'n1').size).toBe(0);
+  });
+
+  it('stops at a block whose end marker never comes, keeping those before it', () => {
+    const out = ['@@tw-n1 job a 0', 'ok', '@@tw-n1 end a', '@@tw-n1 job b 0', 'cut'].join('\n');
+    expect([...parseBatchOutput(out, 'n1').keys()]).toEqual(['a']);
+  });
+});
+
+describe('runExecBatch, failures as reasons', () => {
+  /** An agent whose exec answers with a fixed result (and records the argv it got). */
+  const answering = (result: { exitCode: number; stdout: string; stderr: string }) => {
+    const client = new SilentClient();
+    const calls: string[][] = [];
+    client.exec = async (_id, argv) => {
+      calls.push(argv);
+      return result;
+    };
+    return { client, calls };
+  };
+  const job = ping('ov-0', '127.0.0.1');
+
+  it.each([
+    [127, 'sh: not found', 'the agent cannot run sh (exit 127: sh: not found)'],
+    [126, '', 'the agent cannot run sh (exit 126)'],
+    [125, 'mkdir: cannot create', 'the agent has no writable /tmp for the probe batch'],
+    [137, 'line 1\nKilled  ', 'probe batch ended early (exit 137: Killed)'],
+    [0, '', 'probe batch ended early (exit 0)'],
+  ])('exit %i with %j → %s', async (exitCode, stderr, reason) => {
+    const { client } = answering({ exitCode, stdout: '', stderr });
+    expect(await runExecBatch(client, 'c0ffee', [job], { deadlineMs: 3000 })).toEqual({
+      outputs: new Map(),
+      failure: reason,
+    });
+  });
+
+  it('quotes at most 200 characters of what the agent printed last', async () => {
+    const { client } = answering({ exitCode: 2, stdout: '', stderr: 'y'.repeat(5000) });
+    const { failure } = await runExecBatch(client, 'c0ffee', [job], { deadlineMs: 3000 });
+    expect(failure).toBe(`probe batch ended early (exit 2: ${'y'.repeat(200)})`);
+  });
+
+  it('reports no failure when every job came back, even if the exec exit code is not 0', async () => {
+    const { client, calls } = answering({ exitCode: 0, stdout: '', stderr: '' });
+    client.exec = async (_id, argv) => {
+      calls.push(argv);
+      const nonce = argv[4]!;
+      return { exitCode: 3, stdout: `@@tw-${nonce} job ov-0 0\nok\n@@tw-${nonce} end ov-0\n`, stderr: '' };
+    };
+    expect(await runExecBatch(client, 'c0ffee', [job], { deadlineMs: 3000 })).toEqual({
+      outputs: new Map([['ov-0', { exitCode: 0, output: 'ok' }]]),
+      failure: null,
+    });
+  });
+
+  it('gives the in-agent watchdog one second less than the deadline, and at least one second', async () => {
+    const budgets: string[] = [];
+    for (const deadlineMs of [8_999, 2_000, 1_500, 200]) {
+      const { client, calls } = answering({ exitCode: 0, stdout: '', stderr: '' });
+      await runExecBatch(client, 'c0ffee', [job], { deadlineMs });
+      budgets.push(calls[0]![5]!);
+    }
+    expect(budgets).toEqual(['7', '1', '1', '1']);
+  });
+
+  it('sends nothing when every job is refused, and says why', async () => {
+    const { client, calls } = answering({ exitCode: 0, stdout: '', stderr: '' });
+    const result = await runExecBatch(
+      client,
+      'c0ffee',
+      [{ id: 'x', op: 'ping', args: ['0', '0.2', '1', '127.0.0.1'] }],
+      {
+        deadlineMs: 3000,
+      },
+    );
+    expect(calls).toEqual([]);
+    expect(result).toEqual({ outputs: new Map(), failure: 'job x: argument 1 of ping is not valid' });
+    expect(await runExecBatch(client, 'c0ffee', [], { deadlineMs: 3000 })).toEqual({
+      outputs: new Map(),
+      failure: null,
+    });
+  });
+
+  it('turns an exec that throws something other than a transport error into a reason', async () => {
+    const client = new SilentClient();
+    client.exec = async () => {
+      throw new Error('socket hang up');
+    };
+    expect(await runExecBatch(client, 'c0ffee', [job], { deadlineMs: 3000 })).toEqual({
+      outputs: new Map(),
+      failure: 'exec failed: Error: socket hang up',
+    });
+  });
+
+  it("uses a fresh nonce per batch, so one batch cannot forge another's markers", async () => {
+    const { client, calls } = answering({ exitCode: 0, stdout: '', stderr: '' });
+    await runExecBatch(client, 'c0ffee', [job], { deadlineMs: 3000 });
+    await runExecBatch(client, 'c0ffee', [job], { deadlineMs: 3000 });
+    expect(calls[0]![4]).toMatch(/^[0-9a-f]{16}$/);
+    expect(calls[0]![4]).not.toBe(calls[1]![4]);
   });
 });
 
@@ -154,18 +329,60 @@ describe('the batch script, run for real by BusyBox sh on loopback', () => {
 });
 
 describe('the in-agent watchdog', () => {
-  it('stops jobs that would outlive the budget, so the exec returns and leaves nothing running', async () => {
+  /** Processes on this machine carrying `mark` in their environment (every child of the batch inherits it). */
+  const processesMarked = async (mark: string): Promise<string[]> => {
+    const found: string[] = [];
+    for (const pid of await readdir('/proc')) {
+      if (!/^\d+$/.test(pid)) continue;
+      try {
+        const env = await readFile(`/proc/${pid}/environ`, 'latin1');
+        if (env.split('\0').includes(mark))
+          found.push((await readFile(`/proc/${pid}/cmdline`, 'latin1')).replaceAll('\0', ' ').trim());
+      } catch {
+        // gone meanwhile, or not ours to read
+      }
+    }
+    return found;
+  };
+  /** An agent whose batch (and everything it starts) carries a unique environment mark. */
+  const markedAgent = (mark: string) => {
     const client = new LocalShellClient({ id: 'c0ffee', labels: {} });
+    const exec = client.exec.bind(client);
+    client.exec = (id, argv, opts) =>
+      exec(id, ['/usr/bin/env', mark, '/bin/busybox', 'sh', ...argv.slice(1)], opts);
+    return client;
+  };
+  /** Polls (bounded: 20 × 100 ms) until nothing marked is left; returns what is still there. */
+  const leftover = async (mark: string): Promise<string[]> => {
+    let left = await processesMarked(mark);
+    for (let i = 0; i < 20 && left.length > 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      left = await processesMarked(mark);
+    }
+    return left;
+  };
+
+  it('stops jobs that would outlive the budget, so the exec returns and leaves nothing running', async () => {
+    const mark = `TW_TEST_BATCH=${randomUUID()}`;
     // 20 pings at 0.2 s need ~4 s; a 2.5 s deadline gives the script a 1 s budget.
     const { outputs } = await runExecBatch(
-      client,
+      markedAgent(mark),
       'c0ffee',
       [ping('slow', '127.0.0.1', '20'), ping('fast', '127.0.0.1', '1')],
-      {
-        deadlineMs: 2500,
-      },
+      { deadlineMs: 2500 },
     );
     expect(outputs.get('slow')?.exitCode).toBe(143);
     expect(outputs.get('fast')?.exitCode).toBe(0);
+    expect(await leftover(mark)).toEqual([]);
+  });
+
+  it('leaves no watchdog behind when every job finishes inside the budget', async () => {
+    const mark = `TW_TEST_BATCH=${randomUUID()}`;
+    // A 9 s budget: a sleep left over from the watchdog would still be there when we look.
+    const { outputs } = await runExecBatch(markedAgent(mark), 'c0ffee', [ping('fast', '127.0.0.1', '1')], {
+      deadlineMs: 10_000,
+    });
+    expect(outputs.get('fast')?.exitCode).toBe(0);
+    expect(await leftover(mark)).toEqual([]);
   });
 });

@@ -174,6 +174,17 @@ describe('renderMatrixPage with hostile values from hosts and labels', () => {
     ),
   );
 
+  it('escapes a page title that closes <title>, where the browser would parse the rest as markup', () => {
+    // Inside <title> the browser reads text until "</title>": only a title that closes it can inject.
+    const hostile = '</title><script>alert(5)</script><title>';
+    const report = hostileReport();
+    const { all } = page(renderMatrixPage(report, [report], NOW, { title: hostile }));
+    expect(all.filter((e) => e.tagName === 'title')).toHaveLength(1);
+    expect(textOf(all.find((e) => e.tagName === 'title')!)).toBe(`${hostile} — path matrix`);
+    expect(all.filter((e) => e.tagName === 'script')).toHaveLength(2);
+    expect(textOf(all.find((e) => e.tagName === 'h1')!)).toContain(hostile);
+  });
+
   it('renders every hostile value as text: no injected element, attribute or script', () => {
     const report = hostileReport();
     const html = renderMatrixPage(report, [report], NOW, { title: HOSTILE[0]! });
