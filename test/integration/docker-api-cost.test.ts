@@ -9,11 +9,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../shared/config/load-config.js';
 import type { TunnelwatchConfig } from '../../shared/config/tunnelwatch-config.js';
-import { diagnose } from '../../shared/diagnosis/diagnose.js';
 import type { SweepReport } from '../../shared/domain/sweep-report.js';
-import { AGENT_PROBES, EXEC_PROBES } from '../../shared/sweep/default-probes.js';
 import { runSweep } from '../../shared/sweep/run-sweep.js';
-import { openDockerClients } from '../../shared/transport/docker-clients.js';
+import { assembleSweep } from '../../shared/sweep/sweep-dependencies.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tw-api-cost-'));
 const HOSTS = ['h1', 'h2', 'h3'] as const;
@@ -114,16 +112,12 @@ afterAll(async () => {
 
 async function sweepOnce(): Promise<SweepReport> {
   for (const d of daemons) d.requests.length = 0;
-  const clients = openDockerClients();
+  // The product's own assembly: the count is what the CLI and the Function cost.
+  const sweep = assembleSweep();
   try {
-    return await runSweep(config, {
-      clientFor: clients.clientFor,
-      execProbes: EXEC_PROBES,
-      agentProbes: AGENT_PROBES,
-      diagnose,
-    });
+    return await runSweep(config, sweep.deps);
   } finally {
-    await clients.close();
+    await sweep.close();
   }
 }
 
