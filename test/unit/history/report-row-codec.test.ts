@@ -64,3 +64,15 @@ describe('report rows: validated once, at the storage boundary', () => {
     expect(process.memoryUsage().rss - before).toBeLessThan(200 * 1024 * 1024);
   });
 });
+
+describe('report rows: only what reads back is written', () => {
+  it('refuses to store a report the decoder would refuse, naming the field', () => {
+    const report = labFaultReport(AT);
+    const sa = report.paths.find((p) => p.sa)!.sa!;
+    sa.bytesIn = Number.POSITIVE_INFINITY; // JSON would store null, which no reader accepts
+    const at = report.paths.findIndex((p) => p.sa === sa);
+    expect(() => encodeReportRow(report)).toThrow(
+      `the sweep report does not match the report contract at paths[${at}].sa.bytesIn`,
+    );
+  });
+});
