@@ -1,7 +1,7 @@
 import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { azureCredential } from '../shared/azure/azure-credential.js';
+import { printableText } from '../shared/domain/printable-text.js';
 import { historyStoreFromSettings } from '../shared/pipeline/state-stores.js';
-import { printableText } from '../shared/report/printable-text.js';
 import { type ReportSource, storeFailureResponse } from '../shared/serve/matrix-routes.js';
 
 /** The report history the HTTP Functions read (the stores are built once per setting value). */

@@ -1,5 +1,5 @@
+import { printableWriter } from '../domain/printable-text.js';
 import { EXIT_USAGE } from '../report/exit-code.js';
-import { printableWriter } from '../report/printable-text.js';
 import type { CliIo } from './cli-io.js';
 import { runDiscoverCommand } from './discover-command.js';
 import { DISCOVER_HELP, MAIN_HELP, SERVE_HELP, SWEEP_HELP } from './help-text.js';

@@ -3,6 +3,7 @@ import { HOST_NAME_RULE, parseHostName } from '../domain/host-name.js';
 import { parseIpv4 } from '../domain/ipv4.js';
 import { type PingSetting, pingSettingIssue } from '../probes/ping/ping-limits.js';
 import { parseDockerEndpoint } from './docker-endpoint.js';
+import { AGENT_PRESETS } from './tunnelwatch-config.js';
 
 /**
  * The config file as written by an operator (see README). Strict: unknown fields are errors, so a
@@ -70,7 +71,7 @@ function pingSetting(setting: PingSetting) {
 }
 
 export const DEFAULT_AGENT = {
-  selectorLabel: 'io.rancher.container.system=NetworkAgent',
+  preset: 'auto',
   overlayIpLabel: 'io.rancher.container.ip',
   advertisedIpEnv: 'CATTLE_AGENT_IP',
 } as const;
@@ -89,7 +90,12 @@ export const configFileSchema = z
       .min(1, 'list at least one host'),
     agent: z
       .object({
-        selectorLabel: labelSelector.default(DEFAULT_AGENT.selectorLabel),
+        preset: z
+          .enum(AGENT_PRESETS, {
+            errorMap: () => ({ message: `expected one of ${AGENT_PRESETS.join(', ')}` }),
+          })
+          .default(DEFAULT_AGENT.preset),
+        selectorLabel: labelSelector.optional(),
         overlayIpLabel: labelKey.default(DEFAULT_AGENT.overlayIpLabel),
         advertisedIpEnv: envName.default(DEFAULT_AGENT.advertisedIpEnv),
       })

@@ -1,6 +1,6 @@
 import { PathsByPair } from '../domain/paths-by-pair.js';
+import { printableLine } from '../domain/printable-text.js';
 import type { HostResult, PathResult, SweepReport } from '../domain/sweep-report.js';
-import { printableLine } from './printable-text.js';
 
 /**
  * The human-readable sweep result: a from×to matrix of overlay ping RTT / loss, the hosts with

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { isIP } from 'node:net';
+import { printableText } from '../domain/printable-text.js';
 import type { SweepReport } from '../domain/sweep-report.js';
-import { printableText } from '../report/printable-text.js';
 import {
   type MatrixRouteOptions,
   matrixRoute,

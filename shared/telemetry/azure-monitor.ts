@@ -4,7 +4,7 @@ import { shutdownAzureMonitor, useAzureMonitor } from '@azure/monitor-openteleme
 import { metrics } from '@opentelemetry/api';
 import { logs } from '@opentelemetry/api-logs';
 import { azureVmDetector } from '@opentelemetry/resource-detector-azure';
-import { printableText } from '../report/printable-text.js';
+import { printableText } from '../domain/printable-text.js';
 import { errorText, secretRedactor } from '../secrets/secret-redactor.js';
 
 export interface AzureMonitorOptions {

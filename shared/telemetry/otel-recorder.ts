@@ -1,6 +1,6 @@
 import { type Attributes, metrics } from '@opentelemetry/api';
 import { logs, SeverityNumber } from '@opentelemetry/api-logs';
-import { printableText } from '../report/printable-text.js';
+import { printableText } from '../domain/printable-text.js';
 import { INSTRUMENTATION_SCOPE, METRICS, type MetricKey } from './names.js';
 import type { EventRecord, TelemetryRecord } from './telemetry-records.js';
 

@@ -1,7 +1,7 @@
 import type { AlertOutcome } from '../alerts/apply-alerts.js';
 import { statelessOutcome } from '../alerts/apply-alerts.js';
+import { printableText } from '../domain/printable-text.js';
 import type { SweepReport } from '../domain/sweep-report.js';
-import { printableText } from '../report/printable-text.js';
 import { type AzureMonitorOptions, startAzureMonitor } from './azure-monitor.js';
 import { OtelRecorder } from './otel-recorder.js';
 import { type TelemetryOptions, type TelemetryRecord, toTelemetry } from './telemetry-records.js';

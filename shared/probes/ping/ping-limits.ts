@@ -19,7 +19,8 @@ export function pingSettingIssue(setting: PingSetting, value: number): string | 
   if (!Number.isFinite(value)) return 'must be a number';
   if (setting === 'intervalSec') {
     const { min, max, decimals } = PING_LIMITS.intervalSec;
-    if (value < min || value > max) return `must be from ${min} to ${max} seconds`;
+    if (value < min) return `must be at least ${min}`;
+    if (value > max) return `must be at most ${max}`;
     if (!new RegExp(`^\\d+(?:\\.\\d{1,${decimals}})?$`).test(pingArg(value)))
       return `must have at most ${decimals} decimals (ping takes milliseconds), e.g. 0.333`;
     return null;
@@ -27,7 +28,8 @@ export function pingSettingIssue(setting: PingSetting, value: number): string | 
   const { min, max } = PING_LIMITS[setting];
   if (!Number.isInteger(value))
     return setting === 'count' ? 'must be a whole number' : 'must be a whole number of seconds';
-  if (value < min || value > max) return `must be from ${min} to ${max}`;
+  if (value < min) return `must be at least ${min}`;
+  if (value > max) return `must be at most ${max}`;
   return null;
 }
 

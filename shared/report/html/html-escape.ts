@@ -1,4 +1,4 @@
-import { printableText } from '../printable-text.js';
+import { printableText } from '../../domain/printable-text.js';
 
 // Every value that reaches the matrix page from a report (host names, labels, errors, advice) passes
 // through one of these. Attributes are always written double-quoted, so one escape covers both contexts.

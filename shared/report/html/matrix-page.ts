@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
+import { printableStrings } from '../../domain/printable-text.js';
 import type { State, SweepReport } from '../../domain/sweep-report.js';
-import { printableStrings } from '../printable-text.js';
 import { escapeHtml as esc, jsonForScript } from './html-escape.js';
 import { MATRIX_CLIENT_SCRIPT } from './matrix-client-script.js';
 import {

@@ -3,7 +3,7 @@ import { isLateSweep } from '../../../shared/alerts/alert-state.js';
 import { type AlertOutcome, applyAlerts } from '../../../shared/alerts/apply-alerts.js';
 import type { SweepReport } from '../../../shared/domain/sweep-report.js';
 import { MemoryAlertStore } from '../../support/memory-alert-store.js';
-import { buildReport, hostName } from '../../support/sweep-report-fixture.js';
+import { bothWays, buildReport, hostName } from '../../support/sweep-report-builder.js';
 
 const HOSTS = [1, 2, 3].map(hostName);
 /** The report of the sweep that started at minute `m`, failing h1~h3 or healthy. */
@@ -11,7 +11,7 @@ const sweepAt = (m: number, failing: boolean): SweepReport =>
   buildReport({
     hosts: 3,
     startedAt: new Date(Date.UTC(2025, 0, 1, 12, m)).toISOString(),
-    faults: failing ? [{ pair: [1, 3], fault: 'tunnel-down' }] : [],
+    faults: failing ? bothWays('h1', 'h3', 'tunnel-down') : {},
   });
 const FAIL = true;
 const OK = false;

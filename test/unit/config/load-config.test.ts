@@ -51,7 +51,8 @@ describe('loading a good config', () => {
   it('fills every default when only hosts are given', async () => {
     const config = await configOf({ hosts: [unixHost('a')] });
     expect(config.agent).toEqual({
-      selectorLabel: 'io.rancher.container.system=NetworkAgent',
+      preset: 'auto',
+      selectorLabel: null,
       overlayIpLabel: 'io.rancher.container.ip',
       advertisedIpEnv: 'CATTLE_AGENT_IP',
     });
@@ -193,7 +194,7 @@ describe('refusing a bad config, naming the field and the fix', () => {
     [
       'interval too short',
       { hosts: [unixHost('a')], probes: { pingIntervalSec: 0.01 } },
-      'probes.pingIntervalSec: must be from 0.2 to 10 seconds',
+      'probes.pingIntervalSec: must be at least 0.2',
     ],
     [
       // The batch passes milliseconds to ping: a fourth decimal used to pass here and be refused there.

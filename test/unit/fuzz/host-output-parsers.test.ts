@@ -375,6 +375,7 @@ describe('discovery: labels, environment and `ip addr` from the host', () => {
       selectorLabel: 'io.rancher.container.system=NetworkAgent',
       overlayIpLabel: 'io.rancher.container.ip',
       advertisedIpEnv: 'CATTLE_AGENT_IP',
+      preset: 'auto',
     };
     const hostConfig: HostConfig = {
       name: host('h1'),

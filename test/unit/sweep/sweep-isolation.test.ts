@@ -20,6 +20,7 @@ const CONFIG: TunnelwatchConfig = {
     selectorLabel: 'io.rancher.container.system=NetworkAgent',
     overlayIpLabel: 'io.rancher.container.ip',
     advertisedIpEnv: 'CATTLE_AGENT_IP',
+    preset: 'auto',
   },
   probes: { pingCount: 1, pingIntervalSec: 0.2, pingTimeoutSec: 1, ikeTimeoutMs: 500 },
   sweep: { deadlineMs: 6000, concurrency: 4 },

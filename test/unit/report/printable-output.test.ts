@@ -5,11 +5,11 @@ import { InvocationContext, type Timer } from '@azure/functions';
 import { describe, expect, it } from 'vitest';
 import { sweepTimerHandler } from '../../../functions/sweep-timer.js';
 import { runCli } from '../../../shared/cli/run-cli.js';
+import { printableLine, printableStrings, printableText } from '../../../shared/domain/printable-text.js';
 import type { SweepReport } from '../../../shared/domain/sweep-report.js';
 import { overlayIcmpProbe } from '../../../shared/probes/ping/ping-exec-probe.js';
 import { renderDiscoveryText } from '../../../shared/report/discovery-text.js';
 import { renderMatrixPage } from '../../../shared/report/html/matrix-page.js';
-import { printableLine, printableStrings, printableText } from '../../../shared/report/printable-text.js';
 import { renderTextMatrix } from '../../../shared/report/text-matrix.js';
 import {
   type ContainerDetails,
@@ -17,7 +17,14 @@ import {
   type DockerHostClient,
   TransportError,
 } from '../../../shared/transport/docker-host-client.js';
-import { SAMPLE_REPORT } from './sample-report.js';
+import { buildReport } from '../../support/sweep-report-builder.js';
+
+const SAMPLE_REPORT = buildReport({
+  hosts: 3,
+  startedAt: '2026-01-02T03:04:05.000Z',
+  faults: { 'h1>h2': 'packet-loss' },
+  hostFindings: { h3: [{ code: 'docker-unreachable', message: 'tcp://198.18.0.99:2376: unreachable' }] },
+});
 
 // What a hostile daemon puts in its error text: clear screen, retitle the terminal, an 8-bit CSI,
 // a right-to-left override, and a line feed forging a verdict line.
