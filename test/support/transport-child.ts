@@ -1,0 +1,46 @@
+// A monitor process for tests that need a clean process of their own (environment variables read at
+// construction, DEBUG output on stderr, peak RSS): `node --import tsx test/support/transport-child.ts
+// MODE CONFIG`. MODE `list` lists the agents of every configured host through the real transport;
+// MODE `sweep` runs the real runSweep with the default exec probes (no IKE sidecar). Prints one JSON
+// document on stdout, with the process's peak RSS.
+import { loadConfigOrThrow } from '../../shared/config/load-config.js';
+import { diagnose } from '../../shared/diagnosis/diagnose.js';
+import { EXEC_PROBES } from '../../shared/sweep/default-probes.js';
+import { runSweep } from '../../shared/sweep/run-sweep.js';
+import { openDockerClients } from '../../shared/transport/docker-clients.js';
+import { isTransportError } from '../../shared/transport/docker-host-client.js';
+
+const [mode, configPath] = process.argv.slice(2);
+const config = await loadConfigOrThrow({ path: configPath! });
+const clients = openDockerClients(config);
+const started = performance.now();
+let result: unknown;
+try {
+  if (mode === 'list') {
+    result = await Promise.all(
+      config.hosts.map(async (host) => {
+        try {
+          const list = await clients
+            .clientFor(host)
+            .listContainers(config.agent.selectorLabel, { deadlineMs: config.sweep.deadlineMs });
+          return { host: host.name, ok: true, ids: list.map((c) => c.id) };
+        } catch (e) {
+          return isTransportError(e)
+            ? { host: host.name, ok: false, kind: e.kind, message: e.message }
+            : { host: host.name, ok: false, kind: 'exception', message: String(e) };
+        }
+      }),
+    );
+  } else {
+    result = await runSweep(config, { clientFor: clients.clientFor, execProbes: EXEC_PROBES, diagnose });
+  }
+} finally {
+  await clients.close();
+}
+process.stdout.write(
+  `${JSON.stringify({
+    result,
+    wallMs: Math.round(performance.now() - started),
+    maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+  })}\n`,
+);
