@@ -97,58 +97,65 @@ export async function runCli(argv: readonly string[], io: CliIo, ext: CliExtensi
       return EXIT_USAGE;
     }
     const config = loaded.config;
-    const clients = openDockerClients(config);
-    const clientFor = ext.clientFor ?? clients.clientFor;
-    const sweep = (onProgress?: (e: SweepProgress) => void) =>
-      runSweep(config, {
-        clientFor,
-        execProbes: ext.execProbes ?? EXEC_PROBES,
-        agentProbes: ext.agentProbes ?? AGENT_PROBES,
-        diagnose,
-        ...(onProgress ? { onProgress } : {}),
-      });
-    try {
-      if (options.command === 'discover') {
-        const hosts = await discoverHosts(config, clientFor, { deadlineMs: config.sweep.deadlineMs });
-        io.stdout.write(
-          options.json ? `${JSON.stringify({ hosts }, null, 2)}\n` : renderDiscoveryText(hosts),
-        );
-        return exitCodeFor(worstState(hosts.map((h) => h.state)));
-      }
-      if (options.command === 'serve') return await runServe(options, config, () => sweep(), io, ext);
-
-      const progress = delayedProgress(io.stderr);
-      let report: SweepReport;
+    // Docker clients live for one sweep (serve runs many): an ssh host gets one connection per sweep.
+    const withClients = async <T>(
+      work: (clientFor: (host: HostConfig) => DockerHostClient) => Promise<T>,
+    ) => {
+      const clients = openDockerClients(config);
       try {
-        report = await sweep(progress.onProgress);
+        return await work(ext.clientFor ?? clients.clientFor);
       } finally {
-        progress.stop();
+        await clients.close();
       }
-      const result = await afterSweep(
-        report,
-        config.hosts.map((h) => h.name),
-        { ...outputs!.steps, ...(ext.now ? { now: ext.now } : {}) },
+    };
+    const sweep = (onProgress?: (e: SweepProgress) => void) =>
+      withClients((clientFor) =>
+        runSweep(config, {
+          clientFor,
+          execProbes: ext.execProbes ?? EXEC_PROBES,
+          agentProbes: ext.agentProbes ?? AGENT_PROBES,
+          diagnose,
+          ...(onProgress ? { onProgress } : {}),
+        }),
       );
-      const failed = result.problems.map(
-        (p) => `tunnelwatch: ${p.step === 'alerts' ? '--alert-state' : '--history'}: ${p.message}\n`,
+    if (options.command === 'discover') {
+      const hosts = await withClients((clientFor) =>
+        discoverHosts(config, clientFor, { deadlineMs: config.sweep.deadlineMs }),
       );
-      if (options.html !== undefined) {
-        const page = renderMatrixPage(report, result.history, ext.now?.() ?? new Date());
-        try {
-          await writeFile(options.html, page, 'utf8');
-        } catch (error) {
-          failed.push(
-            `tunnelwatch: --html: cannot write ${options.html} (${(error as NodeJS.ErrnoException).code ?? errorText(error)})\n`,
-          );
-        }
-      }
-      io.stdout.write(options.json ? renderReportJson(report) : renderTextMatrix(report));
-      for (const line of failed) io.stderr.write(line);
-      // A requested output that failed makes the run "unknown": its result is incomplete.
-      return failed.length > 0 ? EXIT_CODES.unknown : exitCodeFor(report.status);
-    } finally {
-      await clients.close();
+      io.stdout.write(options.json ? `${JSON.stringify({ hosts }, null, 2)}\n` : renderDiscoveryText(hosts));
+      return exitCodeFor(worstState(hosts.map((h) => h.state)));
     }
+    if (options.command === 'serve') return await runServe(options, config, () => sweep(), io, ext);
+
+    const progress = delayedProgress(io.stderr);
+    let report: SweepReport;
+    try {
+      report = await sweep(progress.onProgress);
+    } finally {
+      progress.stop();
+    }
+    const result = await afterSweep(
+      report,
+      config.hosts.map((h) => h.name),
+      { ...outputs!.steps, ...(ext.now ? { now: ext.now } : {}) },
+    );
+    const failed = result.problems.map(
+      (p) => `tunnelwatch: ${p.step === 'alerts' ? '--alert-state' : '--history'}: ${p.message}\n`,
+    );
+    if (options.html !== undefined) {
+      const page = renderMatrixPage(report, result.history, ext.now?.() ?? new Date());
+      try {
+        await writeFile(options.html, page, 'utf8');
+      } catch (error) {
+        failed.push(
+          `tunnelwatch: --html: cannot write ${options.html} (${(error as NodeJS.ErrnoException).code ?? errorText(error)})\n`,
+        );
+      }
+    }
+    io.stdout.write(options.json ? renderReportJson(report) : renderTextMatrix(report));
+    for (const line of failed) io.stderr.write(line);
+    // A requested output that failed makes the run "unknown": its result is incomplete.
+    return failed.length > 0 ? EXIT_CODES.unknown : exitCodeFor(report.status);
   } finally {
     await outputs?.close();
   }

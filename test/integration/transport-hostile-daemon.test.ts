@@ -112,13 +112,22 @@ describe('API answers from a hostile daemon', () => {
   it('does not follow a redirect to another address', async () => {
     const elsewhere = await startHostileDaemon({ containers: [agent] });
     try {
-      const { client } = await hostile({
+      const redirecting = await startHostileDaemon({
         misbehave: { list: 'redirect' },
         redirectTo: `http://127.0.0.1:${elsewhere.port}/containers/json`,
       });
+      const client = new DockerodeHostClient({
+        scheme: 'tcp',
+        host: '127.0.0.1',
+        port: redirecting.port!,
+        tls: null,
+      });
+      open.push({ daemon: redirecting, client });
       await expect(client.listContainers('x', { deadlineMs: 5000 })).rejects.toMatchObject({
         name: 'TransportError',
       });
+      // A followed redirect is sent after the 307 is seen: give it time to arrive.
+      await new Promise((r) => setTimeout(r, 300));
       expect(elsewhere.requests).toEqual([]);
     } finally {
       await elsewhere.close();
