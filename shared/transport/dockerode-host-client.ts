@@ -206,7 +206,7 @@ export class DockerodeHostClient implements DockerHostClient {
   }
 
   async close(): Promise<void> {
-    this.#agent.destroy();
+    // unix/tcp: one connection per request, each ends with it (or with its deadline); ssh: the session.
     await this.#ssh?.close();
   }
 

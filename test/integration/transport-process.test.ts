@@ -180,4 +180,60 @@ describe('a sweep with a hostile host', () => {
     expect(report.durationMs).toBeLessThanOrEqual(deadlineMs + 500);
     expect(run.json!.maxRssMb).toBeLessThan(300);
   });
+
+  it('with black-holed endpoints ends within its deadline, those hosts unknown, the others measured', async () => {
+    const silentList = await daemon({
+      socketPath: join(dir, 'silent-list.sock'),
+      containers: [agentA],
+      misbehave: { list: 'black-hole' },
+    });
+    const silentExec = await daemon({
+      socketPath: join(dir, 'silent-exec.sock'),
+      containers: [fakeAgent(4, '100.64.0.5')],
+      misbehave: { 'exec-start': 'black-hole' },
+    });
+    const healthy = await daemon({
+      socketPath: join(dir, 'bh-1.sock'),
+      containers: [agentB],
+      exec: healthyBatchAnswer,
+    });
+    const healthy2 = await daemon({
+      socketPath: join(dir, 'bh-2.sock'),
+      containers: [fakeAgent(3, '100.64.0.4')],
+      exec: healthyBatchAnswer,
+    });
+    const deadlineMs = 5000;
+    const run = await runChild('sweep', {
+      hosts: [
+        { name: 'silent-list', docker: { endpoint: silentList.endpoint } },
+        { name: 'silent-exec', docker: { endpoint: silentExec.endpoint } },
+        { name: 'nobody-home', docker: { endpoint: `unix://${join(dir, 'nobody-home.sock')}` } },
+        { name: 'healthy', docker: { endpoint: healthy.endpoint } },
+        { name: 'healthy2', docker: { endpoint: healthy2.endpoint } },
+      ],
+      sweep: { deadlineMs },
+    });
+    expect(run.json, run.stderr).not.toBeNull();
+    const report = run.json!.result as {
+      durationMs: number;
+      hosts: { name: string; state: string; error?: string }[];
+      paths: { from: string; to: string; probe: string; state: string }[];
+    };
+    const state = Object.fromEntries(report.hosts.map((h) => [h.name, h.state]));
+    expect(state).toEqual({
+      'silent-list': 'unknown',
+      // Discovered fine; only its probes hang, so its paths are unknown.
+      'silent-exec': 'up',
+      'nobody-home': 'unknown',
+      healthy: 'up',
+      healthy2: 'up',
+    });
+    expect(report.hosts.find((h) => h.name === 'silent-list')!.error).toContain('no answer within');
+    const fromSilent = report.paths.filter((p) => p.from === 'silent-exec');
+    expect(fromSilent.length).toBeGreaterThan(0);
+    expect(fromSilent.every((p) => p.state === 'unknown')).toBe(true);
+    const measured = report.paths.filter((p) => p.probe === 'overlay-icmp' && p.state === 'up');
+    expect(measured.map((p) => `${p.from}>${p.to}`)).toContain('healthy>healthy2');
+    expect(report.durationMs).toBeLessThanOrEqual(deadlineMs + 500);
+  });
 });
