@@ -1,7 +1,7 @@
 import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { azureCredential } from '../shared/azure/azure-credential.js';
 import { historyStoreFromSettings } from '../shared/pipeline/state-stores.js';
 import { type ReportSource, storeFailureResponse } from '../shared/serve/matrix-routes.js';
-import { azureCredential } from '../shared/telemetry/azure-monitor.js';
 
 /** The report history the HTTP Functions read (the stores are built once per setting value). */
 export function historySource(): ReportSource {

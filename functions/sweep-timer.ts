@@ -1,21 +1,19 @@
 import { app, type InvocationContext, type Timer } from '@azure/functions';
 import type { TokenCredential } from '@azure/identity';
+import { azureCredential } from '../shared/azure/azure-credential.js';
 import { APP_SETTINGS } from '../shared/config/app-settings.js';
 import { formatIssues } from '../shared/config/config-issue.js';
 import { loadConfig } from '../shared/config/load-config.js';
 import type { HostConfig } from '../shared/config/tunnelwatch-config.js';
-import { diagnose } from '../shared/diagnosis/diagnose.js';
 import type { SweepReport } from '../shared/domain/sweep-report.js';
 import { afterSweep, alertSummary } from '../shared/pipeline/after-sweep.js';
-import { secretRedactor } from '../shared/pipeline/secret-redactor.js';
 import { type StateStores, stateStoresFromSettings } from '../shared/pipeline/state-stores.js';
 import type { AgentProbe, ExecProbe } from '../shared/probes/agent-probe.js';
-import { AGENT_PROBES, EXEC_PROBES } from '../shared/sweep/default-probes.js';
+import { secretRedactor } from '../shared/secrets/secret-redactor.js';
 import { runSweep } from '../shared/sweep/run-sweep.js';
+import { assembleSweep } from '../shared/sweep/sweep-dependencies.js';
 import { sweepSummary } from '../shared/sweep/sweep-summary.js';
-import { azureCredential } from '../shared/telemetry/azure-monitor.js';
 import type { TelemetrySink } from '../shared/telemetry/telemetry-sink.js';
-import { openDockerClients } from '../shared/transport/docker-clients.js';
 import type { DockerHostClient } from '../shared/transport/docker-host-client.js';
 import { functionTelemetry } from './start-telemetry.js';
 
@@ -66,17 +64,16 @@ export async function sweepTimerHandler(
     context.warn(functionTelemetry.off);
   }
 
-  const clients = openDockerClients(config);
+  const sweep = assembleSweep({
+    ...(deps.clientFor ? { clientFor: deps.clientFor } : {}),
+    ...(deps.execProbes ? { execProbes: deps.execProbes } : {}),
+    ...(deps.agentProbes ? { agentProbes: deps.agentProbes } : {}),
+  });
   let report: SweepReport;
   try {
-    report = await runSweep(config, {
-      clientFor: deps.clientFor ?? clients.clientFor,
-      execProbes: deps.execProbes ?? EXEC_PROBES,
-      agentProbes: deps.agentProbes ?? AGENT_PROBES,
-      diagnose,
-    });
+    report = await runSweep(config, sweep.deps);
   } finally {
-    await clients.close();
+    await sweep.close();
   }
 
   const result = await afterSweep(

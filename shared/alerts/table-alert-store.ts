@@ -1,19 +1,19 @@
-import { RestError, TableClient, type TableEntityResult } from '@azure/data-tables';
-import type { TokenCredential } from '@azure/identity';
 import type { Cause } from '../domain/cause.js';
 import type { HostName } from '../domain/host-name.js';
+import {
+  isStorageStatus,
+  type TableClient,
+  type TableEntityResult,
+  type TableTarget,
+  tableClient,
+  tableCreator,
+} from '../storage/table-storage.js';
 import type { PairAlertState } from './alert-state.js';
 import { type AlertStore, AlertStoreConflict, type StoredAlertState } from './alert-store.js';
 import { pairKey } from './pair-key.js';
 
 export const DEFAULT_ALERT_TABLE = 'tunnelwatchalerts';
 const PARTITION = 'pair';
-
-export type TableAlertStoreTarget =
-  /** A storage connection string (Azurite's well-known one locally). */
-  | { connectionString: string; tableName?: string }
-  /** https://<account>.table.core.windows.net with Entra auth (managed identity in Azure). */
-  | { endpoint: string; credential: TokenCredential; tableName?: string };
 
 interface AlertEntity {
   partitionKey: string;
@@ -80,67 +80,17 @@ function parseJson<T>(text: string | undefined, fallback: T): T {
   }
 }
 
-function isStatus(error: unknown, ...codes: number[]): boolean {
-  return error instanceof RestError && error.statusCode !== undefined && codes.includes(error.statusCode);
-}
-
-function createClient(target: TableAlertStoreTarget): TableClient {
-  const tableName = target.tableName ?? DEFAULT_ALERT_TABLE;
-  if (!/^[A-Za-z][A-Za-z0-9]{2,62}$/.test(tableName)) {
-    throw new Error(
-      `alert state: table name "${tableName}" must be 3-63 letters or digits, starting with a letter`,
-    );
-  }
-  if ('connectionString' in target) {
-    // Azurite speaks plain http on loopback; the SDK refuses that unless told.
-    const insecure = /(^|;)\s*(UseDevelopmentStorage=true|DefaultEndpointsProtocol=http)\s*(;|$)/i.test(
-      target.connectionString,
-    );
-    try {
-      return TableClient.fromConnectionString(target.connectionString, tableName, {
-        allowInsecureConnection: insecure,
-      });
-    } catch {
-      // The SDK's message may quote the string, and with it the account key.
-      throw new Error(
-        'alert state: the Table Storage connection string is not valid; expected "DefaultEndpointsProtocol=https;AccountName=…;AccountKey=…;TableEndpoint=…" or "UseDevelopmentStorage=true"',
-      );
-    }
-  }
-  let url: URL;
-  try {
-    url = new URL(target.endpoint);
-  } catch {
-    throw new Error(
-      'alert state: the Table Storage endpoint must be a URL like https://<account>.table.core.windows.net',
-    );
-  }
-  return new TableClient(url.toString().replace(/\/$/, ''), tableName, target.credential, {
-    allowInsecureConnection:
-      url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname),
-  });
-}
-
 /** Alert state in Azure Table Storage, one row per host pair, ETags for optimistic concurrency. */
 export class TableAlertStore implements AlertStore {
-  private ready: Promise<void> | null = null;
+  private readonly ensureTable: () => Promise<void>;
 
-  private constructor(private readonly client: TableClient) {}
-
-  static create(target: TableAlertStoreTarget): TableAlertStore {
-    return new TableAlertStore(createClient(target));
+  private constructor(private readonly client: TableClient) {
+    this.ensureTable = tableCreator(client);
   }
 
-  private ensureTable(): Promise<void> {
-    // createTable treats "already exists" as success.
-    this.ready ??= this.client.createTable().then(
-      () => undefined,
-      (error: unknown) => {
-        this.ready = null;
-        throw error;
-      },
-    );
-    return this.ready;
+  /** `source` names the flag or setting the target came from, in errors. */
+  static create(target: TableTarget, source = 'alert state'): TableAlertStore {
+    return new TableAlertStore(tableClient(target, DEFAULT_ALERT_TABLE, source));
   }
 
   async list(): Promise<StoredAlertState[]> {
@@ -158,7 +108,7 @@ export class TableAlertStore implements AlertStore {
     try {
       return fromEntity(await this.client.getEntity<AlertEntity>(PARTITION, key));
     } catch (error) {
-      if (isStatus(error, 404)) return null;
+      if (isStorageStatus(error, 404)) return null;
       throw error;
     }
   }
@@ -170,7 +120,7 @@ export class TableAlertStore implements AlertStore {
       else await this.client.updateEntity(toEntity(state), 'Replace', { etag });
     } catch (error) {
       // 409: created meanwhile; 412: changed meanwhile; 404: deleted meanwhile.
-      if (isStatus(error, 409, 412, 404))
+      if (isStorageStatus(error, 409, 412, 404))
         throw new AlertStoreConflict(`alert state of ${pairKey(state.pair)} changed concurrently`);
       throw error;
     }
@@ -181,26 +131,10 @@ export class TableAlertStore implements AlertStore {
     try {
       await this.client.deleteEntity(PARTITION, key, { etag });
     } catch (error) {
-      if (isStatus(error, 404)) return;
-      if (isStatus(error, 412)) throw new AlertStoreConflict(`alert state of ${key} changed concurrently`);
+      if (isStorageStatus(error, 404)) return;
+      if (isStorageStatus(error, 412))
+        throw new AlertStoreConflict(`alert state of ${key} changed concurrently`);
       throw error;
     }
   }
-}
-
-/** `--alert-state` accepts a connection string or an https URL (then `credential` authenticates). */
-export function tableAlertStoreTarget(
-  text: string,
-  credential: TokenCredential | undefined,
-  tableName?: string,
-): TableAlertStoreTarget {
-  const trimmed = text.trim();
-  if (/^https?:\/\//i.test(trimmed)) {
-    if (!credential)
-      throw new Error(
-        'alert state: a Table Storage URL needs an Entra credential (managed identity or az login)',
-      );
-    return { endpoint: trimmed, credential, ...(tableName ? { tableName } : {}) };
-  }
-  return { connectionString: trimmed, ...(tableName ? { tableName } : {}) };
 }

@@ -4,21 +4,19 @@ import type { TokenCredential } from '@azure/identity';
 import { formatIssues } from '../config/config-issue.js';
 import { loadConfig } from '../config/load-config.js';
 import type { HostConfig } from '../config/tunnelwatch-config.js';
-import { diagnose } from '../diagnosis/diagnose.js';
 import { discoverHosts } from '../discovery/discover-hosts.js';
 import { type SweepReport, worstState } from '../domain/sweep-report.js';
 import { afterSweep } from '../pipeline/after-sweep.js';
-import { errorText } from '../pipeline/secret-redactor.js';
 import type { AgentProbe, ExecProbe } from '../probes/agent-probe.js';
 import { renderDiscoveryText } from '../report/discovery-text.js';
 import { EXIT_CODES, EXIT_USAGE, exitCodeFor } from '../report/exit-code.js';
 import { renderMatrixPage } from '../report/html/matrix-page.js';
 import { renderReportJson } from '../report/report-json.js';
 import { renderTextMatrix } from '../report/text-matrix.js';
-import { AGENT_PROBES, EXEC_PROBES } from '../sweep/default-probes.js';
+import { errorText } from '../secrets/secret-redactor.js';
 import { runSweep } from '../sweep/run-sweep.js';
+import { assembleSweep } from '../sweep/sweep-dependencies.js';
 import type { SweepProgress } from '../sweep/sweep-progress.js';
-import { openDockerClients } from '../transport/docker-clients.js';
 import type { DockerHostClient } from '../transport/docker-host-client.js';
 import { DISCOVER_HELP, MAIN_HELP, SERVE_HELP, SWEEP_HELP } from './help-text.js';
 import { type CliCommand, parseCliArgs } from './parse-cli-args.js';
@@ -97,65 +95,64 @@ export async function runCli(argv: readonly string[], io: CliIo, ext: CliExtensi
       return EXIT_USAGE;
     }
     const config = loaded.config;
+    const overrides = {
+      ...(ext.clientFor ? { clientFor: ext.clientFor } : {}),
+      ...(ext.execProbes ? { execProbes: ext.execProbes } : {}),
+      ...(ext.agentProbes ? { agentProbes: ext.agentProbes } : {}),
+    };
+    const assembled = assembleSweep(overrides);
+    const clientFor = assembled.deps.clientFor;
     // Docker clients live for one sweep (serve runs many): an ssh host gets one connection per sweep.
-    const withClients = async <T>(
-      work: (clientFor: (host: HostConfig) => DockerHostClient) => Promise<T>,
-    ) => {
-      const clients = openDockerClients(config);
+    const sweep = async (onProgress?: (e: SweepProgress) => void) => {
+      const one = assembleSweep(overrides);
       try {
-        return await work(ext.clientFor ?? clients.clientFor);
+        return await runSweep(config, { ...one.deps, ...(onProgress ? { onProgress } : {}) });
       } finally {
-        await clients.close();
+        await one.close();
       }
     };
-    const sweep = (onProgress?: (e: SweepProgress) => void) =>
-      withClients((clientFor) =>
-        runSweep(config, {
-          clientFor,
-          execProbes: ext.execProbes ?? EXEC_PROBES,
-          agentProbes: ext.agentProbes ?? AGENT_PROBES,
-          diagnose,
-          ...(onProgress ? { onProgress } : {}),
-        }),
-      );
-    if (options.command === 'discover') {
-      const hosts = await withClients((clientFor) =>
-        discoverHosts(config, clientFor, { deadlineMs: config.sweep.deadlineMs }),
-      );
-      io.stdout.write(options.json ? `${JSON.stringify({ hosts }, null, 2)}\n` : renderDiscoveryText(hosts));
-      return exitCodeFor(worstState(hosts.map((h) => h.state)));
-    }
-    if (options.command === 'serve') return await runServe(options, config, () => sweep(), io, ext);
-
-    const progress = delayedProgress(io.stderr);
-    let report: SweepReport;
     try {
-      report = await sweep(progress.onProgress);
-    } finally {
-      progress.stop();
-    }
-    const result = await afterSweep(
-      report,
-      config.hosts.map((h) => h.name),
-      { ...outputs!.steps, ...(ext.now ? { now: ext.now } : {}) },
-    );
-    const failed = result.problems.map(
-      (p) => `tunnelwatch: ${p.step === 'alerts' ? '--alert-state' : '--history'}: ${p.message}\n`,
-    );
-    if (options.html !== undefined) {
-      const page = renderMatrixPage(report, result.history, ext.now?.() ?? new Date());
-      try {
-        await writeFile(options.html, page, 'utf8');
-      } catch (error) {
-        failed.push(
-          `tunnelwatch: --html: cannot write ${options.html} (${(error as NodeJS.ErrnoException).code ?? errorText(error)})\n`,
+      if (options.command === 'discover') {
+        const hosts = await discoverHosts(config, clientFor, { deadlineMs: config.sweep.deadlineMs });
+        io.stdout.write(
+          options.json ? `${JSON.stringify({ hosts }, null, 2)}\n` : renderDiscoveryText(hosts),
         );
+        return exitCodeFor(worstState(hosts.map((h) => h.state)));
       }
+      if (options.command === 'serve') return await runServe(options, config, () => sweep(), io, ext);
+
+      const progress = delayedProgress(io.stderr);
+      let report: SweepReport;
+      try {
+        report = await sweep(progress.onProgress);
+      } finally {
+        progress.stop();
+      }
+      const result = await afterSweep(
+        report,
+        config.hosts.map((h) => h.name),
+        { ...outputs!.steps, ...(ext.now ? { now: ext.now } : {}) },
+      );
+      const failed = result.problems.map(
+        (p) => `tunnelwatch: ${p.step === 'alerts' ? '--alert-state' : '--history'}: ${p.message}\n`,
+      );
+      if (options.html !== undefined) {
+        const page = renderMatrixPage(report, result.history, ext.now?.() ?? new Date());
+        try {
+          await writeFile(options.html, page, 'utf8');
+        } catch (error) {
+          failed.push(
+            `tunnelwatch: --html: cannot write ${options.html} (${(error as NodeJS.ErrnoException).code ?? errorText(error)})\n`,
+          );
+        }
+      }
+      io.stdout.write(options.json ? renderReportJson(report) : renderTextMatrix(report));
+      for (const line of failed) io.stderr.write(line);
+      // A requested output that failed makes the run "unknown": its result is incomplete.
+      return failed.length > 0 ? EXIT_CODES.unknown : exitCodeFor(report.status);
+    } finally {
+      await assembled.close();
     }
-    io.stdout.write(options.json ? renderReportJson(report) : renderTextMatrix(report));
-    for (const line of failed) io.stderr.write(line);
-    // A requested output that failed makes the run "unknown": its result is incomplete.
-    return failed.length > 0 ? EXIT_CODES.unknown : exitCodeFor(report.status);
   } finally {
     await outputs?.close();
   }

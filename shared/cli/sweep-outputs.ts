@@ -1,11 +1,12 @@
 import type { HttpClient } from '@azure/core-rest-pipeline';
 import type { TokenCredential } from '@azure/identity';
+import { azureCredential } from '../azure/azure-credential.js';
 import type { AfterSweepSteps } from '../pipeline/after-sweep.js';
 import { ingestionCredential, wantsEntraIngestion } from '../pipeline/ingestion-credential.js';
-import { secretRedactor } from '../pipeline/secret-redactor.js';
 import { alertStoreFrom, historyStoreFrom } from '../pipeline/table-stores.js';
 import { DEFAULT_HISTORY_LENGTH } from '../report/html/matrix-model.js';
-import { azureCredential, checkConnectionString } from '../telemetry/azure-monitor.js';
+import { secretRedactor } from '../secrets/secret-redactor.js';
+import { checkConnectionString } from '../telemetry/azure-monitor.js';
 import { createTelemetrySink, type TelemetrySink } from '../telemetry/telemetry-sink.js';
 import type { CliOptions } from './parse-cli-args.js';
 

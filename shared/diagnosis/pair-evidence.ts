@@ -8,7 +8,7 @@ export interface PairEvidence {
   from: HostResult;
   to: HostResult;
   /** Every path result measured from `from` towards `to`, all probe kinds. */
-  forward: PathResult[];
+  forward: readonly PathResult[];
   /** Every path result measured from `to` towards `from`. */
-  reverse: PathResult[];
+  reverse: readonly PathResult[];
 }

@@ -64,7 +64,7 @@ function ikeFact(path: PathResult | undefined, port: number, phrases: string[]):
 function saFact(path: PathResult | undefined, phrases: string[]): SaFact {
   if (!path) return 'unknown';
   const where = `${path.from}→${path.to}`;
-  if (path.error?.startsWith(IKE_DAEMON_UNREACHABLE)) {
+  if (path.sa?.daemon === 'unreachable') {
     phrases.push(`IPsec SA ${where}: ${IKE_DAEMON_UNREACHABLE} in ${path.from}`);
     return 'daemon-down';
   }

@@ -1,8 +1,8 @@
 import type { AgentSelector, HostConfig } from '../config/tunnelwatch-config.js';
 import { type Ipv4, type OverlayIp, parseIpv4, parseOverlayLabel } from '../domain/ipv4.js';
 import type { AgentInfo, HostFinding, HostResult, HostState } from '../domain/sweep-report.js';
-import { checkAgentAddress } from '../probes/agent-address/check-agent-address.js';
 import { type DockerHostClient, isTransportError } from '../transport/docker-host-client.js';
+import { checkAgentAddress } from './check-agent-address.js';
 import { pickOverlayIp } from './pick-overlay-ip.js';
 
 export interface DiscoveryOptions {

@@ -9,7 +9,6 @@ export const SCHEMA_VERSION = 1;
 /** Ordered from best to worst; the worst one wins when states are combined. */
 export const STATES = ['up', 'degraded', 'down', 'unknown'] as const;
 export type State = (typeof STATES)[number];
-export type HostState = 'up' | 'down' | 'unknown';
 
 export interface RttMs {
   min: number;
@@ -17,14 +16,19 @@ export interface RttMs {
   max: number;
 }
 
+export const HOST_STATES = ['up', 'down', 'unknown'] as const;
+export type HostState = (typeof HOST_STATES)[number];
+
 /** What went wrong on a host before any path could be probed. */
-export type HostFindingCode =
-  | 'docker-unreachable'
-  | 'agent-missing'
-  | 'agent-multiple'
-  | 'agent-down'
-  | 'agent-ip-invalid'
-  | 'agent-ip-misconfigured';
+export const HOST_FINDING_CODES = [
+  'docker-unreachable',
+  'agent-missing',
+  'agent-multiple',
+  'agent-down',
+  'agent-ip-invalid',
+  'agent-ip-misconfigured',
+] as const;
+export type HostFindingCode = (typeof HOST_FINDING_CODES)[number];
 
 export interface HostFinding {
   code: HostFindingCode;
@@ -50,9 +54,11 @@ export interface HostResult {
   error?: string;
 }
 
+export const IKE_OUTCOMES = ['answered', 'timeout', 'refused', 'error'] as const;
+
 /** Outcome of one IKE probe (ike-udp500 / ike-udp4500). */
 export interface IkeDetail {
-  outcome: 'answered' | 'timeout' | 'refused' | 'error';
+  outcome: (typeof IKE_OUTCOMES)[number];
   /** e.g. INVALID_KE_PAYLOAD, COOKIE, NO_PROPOSAL_CHOSEN, IKE_SA_INIT */
   response?: string;
 }
@@ -61,6 +67,8 @@ export interface IkeDetail {
 export interface SaDetail {
   ikeState: string | null; // ESTABLISHED, CONNECTING, ... or null when no IKE SA names the peer
   childState: string | null; // INSTALLED, ... or null
+  /** Set when charon itself does not answer inside the agent (no SA could be read at all). */
+  daemon?: 'unreachable';
   establishedSec?: number;
   rekeySec?: number;
   bytesIn?: number;

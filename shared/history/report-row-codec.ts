@@ -1,5 +1,6 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { SweepReport } from '../domain/sweep-report.js';
+import { parseSweepReport } from '../domain/sweep-report-schema.js';
 
 /**
  * How one report fits in one Table Storage row: the JSON, gzipped, split across binary properties
@@ -13,6 +14,12 @@ export const CHUNK_BYTES = 64 * 1024;
  */
 export const MAX_CHUNKS = 11;
 const CHUNK_PREFIX = 'c';
+/**
+ * The most JSON one row may inflate to: about four times the largest mesh a row holds (80 hosts,
+ * ~8 MB), so a legitimate report always fits and a crafted row (gzip inflates ~1000:1) cannot
+ * take the reader's memory.
+ */
+export const MAX_REPORT_JSON_BYTES = 32 * 1024 * 1024;
 
 export interface ReportRow {
   startedAt: string;
@@ -27,10 +34,13 @@ export interface ReportRow {
 }
 
 export class ReportTooLargeError extends Error {
-  constructor(compressedBytes: number) {
+  constructor(bytes: number, what: 'gzipped' | 'of JSON') {
     super(
-      `the sweep report is ${compressedBytes} bytes gzipped, more than one Table Storage row holds ` +
-        `(${MAX_CHUNKS} × 64 KiB); reduce the hosts per config or store fewer probes`,
+      what === 'gzipped'
+        ? `the sweep report is ${bytes} bytes gzipped, more than one Table Storage row holds ` +
+            `(${MAX_CHUNKS} × 64 KiB); reduce the hosts per config or store fewer probes`
+        : `the sweep report is ${bytes} bytes of JSON, more than a stored row may inflate to ` +
+            `(${MAX_REPORT_JSON_BYTES}); reduce the hosts per config or store fewer probes`,
     );
     this.name = 'ReportTooLargeError';
   }
@@ -38,9 +48,11 @@ export class ReportTooLargeError extends Error {
 
 export function encodeReportRow(report: SweepReport): ReportRow {
   const json = Buffer.from(JSON.stringify(report), 'utf8');
+  // What is written must read back: the decoder refuses more than this.
+  if (json.length > MAX_REPORT_JSON_BYTES) throw new ReportTooLargeError(json.length, 'of JSON');
   const zipped = gzipSync(json);
   const chunks = Math.ceil(zipped.length / CHUNK_BYTES);
-  if (chunks > MAX_CHUNKS) throw new ReportTooLargeError(zipped.length);
+  if (chunks > MAX_CHUNKS) throw new ReportTooLargeError(zipped.length, 'gzipped');
   const row: ReportRow = {
     startedAt: report.startedAt,
     status: report.status,
@@ -57,6 +69,11 @@ export function encodeReportRow(report: SweepReport): ReportRow {
   return row;
 }
 
+/**
+ * The report a row holds, checked against the report contract: rows come from outside the process,
+ * so this is where they are validated, once. Refuses a row that inflates past
+ * MAX_REPORT_JSON_BYTES before it is held in memory.
+ */
 export function decodeReportRow(row: Record<string, unknown>): SweepReport {
   const chunks = Number(row.chunks);
   if (row.encoding !== 'gzip-json' || !Number.isInteger(chunks) || chunks < 1 || chunks > MAX_CHUNKS) {
@@ -70,5 +87,22 @@ export function decodeReportRow(row: Record<string, unknown>): SweepReport {
     if (!(part instanceof Uint8Array)) throw new Error(`stored report row lacks chunk ${i} of ${chunks}`);
     parts.push(Buffer.from(part));
   }
-  return JSON.parse(gunzipSync(Buffer.concat(parts)).toString('utf8')) as SweepReport;
+  let json: Buffer;
+  try {
+    json = gunzipSync(Buffer.concat(parts), { maxOutputLength: MAX_REPORT_JSON_BYTES });
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new Error(`stored report row inflates past ${MAX_REPORT_JSON_BYTES} bytes; refused`);
+    }
+    throw new Error(
+      `stored report row is not valid gzip (${(error as { code?: string }).code ?? 'unreadable'})`,
+    );
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(json.toString('utf8'));
+  } catch {
+    throw new Error('stored report row does not hold JSON');
+  }
+  return parseSweepReport(value);
 }

@@ -1,11 +1,16 @@
-import { odata, TableClient, type TableEntityResult } from '@azure/data-tables';
 import type { SweepReport } from '../domain/sweep-report.js';
+import {
+  isStorageStatus,
+  odata,
+  type TableClient,
+  type TableEntityResult,
+  type TableTarget,
+  tableClient,
+  tableCreator,
+} from '../storage/table-storage.js';
 import { invertedTimeKey } from './inverted-time-key.js';
 import { DEFAULT_RECENT_LIMIT, type RecentQuery, type ReportHistoryStore } from './report-history-store.js';
 import { decodeReportRow, encodeReportRow } from './report-row-codec.js';
-import type { TableReportHistoryTarget } from './table-report-history-target.js';
-
-export type { TableReportHistoryTarget } from './table-report-history-target.js';
 
 export const DEFAULT_REPORT_TABLE = 'tunnelwatchreports';
 export const DEFAULT_RETENTION_MS = 24 * 60 * 60 * 1000;
@@ -20,28 +25,12 @@ export interface TableReportHistoryOptions {
   now?: () => Date;
 }
 
-export function reportTableClient(target: TableReportHistoryTarget): TableClient {
-  const tableName = target.tableName ?? DEFAULT_REPORT_TABLE;
-  if ('connectionString' in target) {
-    // Azurite speaks plain http on loopback; real accounts are https and unaffected.
-    return TableClient.fromConnectionString(target.connectionString, tableName, {
-      allowInsecureConnection: true,
-    });
-  }
-  if (!/^https:\/\//.test(target.endpoint)) {
-    throw new Error(
-      `report table endpoint "${target.endpoint}" must start with https:// (e.g. https://<account>.table.core.windows.net)`,
-    );
-  }
-  return new TableClient(target.endpoint, tableName, target.credential);
-}
-
 /** One row per sweep, newest first by row key, pruned to a bounded history. */
 export class TableReportHistoryStore implements ReportHistoryStore {
   private readonly partition: string;
   private readonly retentionMs: number;
   private readonly now: () => Date;
-  private tableReady: Promise<void> | null = null;
+  private readonly ensureTable: () => Promise<void>;
 
   constructor(
     private readonly client: TableClient,
@@ -50,13 +39,16 @@ export class TableReportHistoryStore implements ReportHistoryStore {
     this.partition = options.partition ?? 'sweeps';
     this.retentionMs = options.retentionMs ?? DEFAULT_RETENTION_MS;
     this.now = options.now ?? (() => new Date());
+    this.ensureTable = tableCreator(client);
   }
 
+  /** `source` names the flag or setting the target came from, in errors. */
   static fromTarget(
-    target: TableReportHistoryTarget,
+    target: TableTarget,
     options?: TableReportHistoryOptions,
+    source = 'report history',
   ): TableReportHistoryStore {
-    return new TableReportHistoryStore(reportTableClient(target), options);
+    return new TableReportHistoryStore(tableClient(target, DEFAULT_REPORT_TABLE, source), options);
   }
 
   async save(report: SweepReport): Promise<void> {
@@ -92,7 +84,7 @@ export class TableReportHistoryStore implements ReportHistoryStore {
         }
       }
     } catch (error) {
-      if (isTableMissing(error)) return [];
+      if (isStorageStatus(error, 404)) return [];
       throw error;
     }
     return reports;
@@ -108,17 +100,4 @@ export class TableReportHistoryStore implements ReportHistoryStore {
       if (++deleted >= PRUNE_BATCH) break;
     }
   }
-
-  private ensureTable(): Promise<void> {
-    // createTable succeeds when the table exists already; a failure is retried on the next save.
-    this.tableReady ??= this.client.createTable().catch((error: unknown) => {
-      this.tableReady = null;
-      throw error;
-    });
-    return this.tableReady;
-  }
-}
-
-function isTableMissing(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { statusCode?: number }).statusCode === 404;
 }

@@ -4,8 +4,8 @@ import { type AlertOutcome, applyAlerts } from '../alerts/apply-alerts.js';
 import type { HostName } from '../domain/host-name.js';
 import type { SweepReport } from '../domain/sweep-report.js';
 import type { ReportHistoryStore } from '../history/report-history-store.js';
+import { errorText } from '../secrets/secret-redactor.js';
 import type { TelemetrySink } from '../telemetry/telemetry-sink.js';
-import { errorText } from './secret-redactor.js';
 
 /**
  * What happens to a finished sweep, the same for the timer Function, `tunnelwatch sweep` and

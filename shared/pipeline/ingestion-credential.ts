@@ -1,6 +1,6 @@
 import { ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
+import { azureCredential } from '../azure/azure-credential.js';
 import { APP_SETTINGS } from '../config/app-settings.js';
-import { azureCredential } from '../telemetry/azure-monitor.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 

@@ -1,10 +1,8 @@
 import type { TokenCredential } from '@azure/identity';
-import { TableAlertStore, tableAlertStoreTarget } from '../alerts/table-alert-store.js';
-import { reportTableTarget } from '../history/report-table-target.js';
+import { TableAlertStore } from '../alerts/table-alert-store.js';
 import { TableReportHistoryStore } from '../history/table-report-history-store.js';
-import { errorText, secretRedactor } from './secret-redactor.js';
-
-const isUrl = (text: string) => /^https?:\/\//i.test(text.trim());
+import { errorText, secretRedactor } from '../secrets/secret-redactor.js';
+import { tableAccountFrom } from '../storage/table-storage.js';
 
 /**
  * The alert store from one value: a Table Storage connection string, or an https Table endpoint
@@ -16,11 +14,7 @@ export function alertStoreFrom(
   credential: () => TokenCredential,
   source: string,
 ): TableAlertStore {
-  try {
-    return TableAlertStore.create(tableAlertStoreTarget(value, isUrl(value) ? credential() : undefined));
-  } catch (error) {
-    throw new Error(`${source}: ${secretRedactor([value])(errorText(error))}`);
-  }
+  return redacted(value, () => TableAlertStore.create(tableAccountFrom(value, credential, source), source));
 }
 
 /** The report history store from the same kinds of value (the Function uses one setting for both). */
@@ -29,10 +23,16 @@ export function historyStoreFrom(
   credential: () => TokenCredential,
   source: string,
 ): TableReportHistoryStore {
+  return redacted(value, () =>
+    TableReportHistoryStore.fromTarget(tableAccountFrom(value, credential, source), {}, source),
+  );
+}
+
+/** The storage module never quotes the value; this keeps it so should an SDK message slip through. */
+function redacted<T>(value: string, create: () => T): T {
   try {
-    return TableReportHistoryStore.fromTarget(reportTableTarget(value, credential, source));
+    return create();
   } catch (error) {
-    const text = secretRedactor([value])(errorText(error));
-    throw new Error(text.startsWith(source) ? text : `${source}: ${text}`);
+    throw new Error(secretRedactor([value])(errorText(error)));
   }
 }

@@ -1,9 +1,9 @@
 import type { HttpClient } from '@azure/core-rest-pipeline';
 import type { TokenCredential } from '@azure/identity';
 import { APP_SETTINGS } from '../config/app-settings.js';
+import { errorText, secretRedactor } from '../secrets/secret-redactor.js';
 import { createTelemetrySink, type TelemetrySink } from '../telemetry/telemetry-sink.js';
 import { ingestionCredential } from './ingestion-credential.js';
-import { errorText, secretRedactor } from './secret-redactor.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 

@@ -53,8 +53,15 @@ export interface JobOutput {
 export interface ExecProbe {
   kinds: readonly ProbeKind[];
   jobs(ctx: AgentProbeContext): ExecJob[];
-  /** `outputs` lacks a job when the batch died before it finished: report those paths `unknown`. */
-  parse(ctx: AgentProbeContext, outputs: ReadonlyMap<string, JobOutput>): PathResult[];
+  /**
+   * `outputs` lacks a job when the batch died before it finished or refused the job: report those
+   * paths `unknown`, with `failure` (why the batch lost jobs, null when it ran to the end) as the reason.
+   */
+  parse(
+    ctx: AgentProbeContext,
+    outputs: ReadonlyMap<string, JobOutput>,
+    failure: string | null,
+  ): PathResult[];
 }
 
 /**

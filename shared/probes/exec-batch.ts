@@ -30,7 +30,8 @@ while [ $# -gt 0 ]; do
   esac
   ids="$ids $id"; pids="$pids $!"
 done
-( sleep "$budget"; kill $pids 2>/dev/null ) >/dev/null 2>&1 &
+# The watchdog kills its own sleep when told to stop, or that sleep would outlive the batch.
+( sleep "$budget" & s=$!; trap 'kill $s; exit' TERM; wait $s; kill $pids 2>/dev/null ) >/dev/null 2>&1 &
 watchdog=$!
 set -- $pids
 for id in $ids; do
@@ -138,9 +139,14 @@ export async function runExecBatch(
   }
 }
 
+/** The shell's exit code for a command it could not find (127) or not execute (126). */
+export function isCommandMissing(exitCode: number): boolean {
+  return exitCode === 126 || exitCode === 127;
+}
+
 function describeExit(exitCode: number, text: string): string {
   const hint = text.trim().split('\n').at(-1)?.slice(0, 200) ?? '';
-  if (exitCode === 126 || exitCode === 127)
+  if (isCommandMissing(exitCode))
     return `the agent cannot run sh (exit ${exitCode}${hint ? `: ${hint}` : ''})`;
   if (exitCode === 125) return 'the agent has no writable /tmp for the probe batch';
   return `probe batch ended early (exit ${exitCode}${hint ? `: ${hint}` : ''})`;

@@ -1,3 +1,4 @@
+import { PathsByPair } from '../domain/paths-by-pair.js';
 import type { HostResult, PathResult, SweepReport } from '../domain/sweep-report.js';
 
 /**
@@ -10,10 +11,11 @@ export function renderTextMatrix(report: SweepReport): string {
     `tunnelwatch sweep at ${report.startedAt}: ${report.status.toUpperCase()} (${report.durationMs} ms)`,
   );
   lines.push('');
-  lines.push(...matrix(report, 'overlay-icmp'));
+  const byPair = new PathsByPair(report.paths);
+  lines.push(...matrix(report, byPair, 'overlay-icmp'));
   if (report.paths.some((p) => p.probe === 'underlay-icmp')) {
     lines.push('');
-    lines.push(...matrix(report, 'underlay-icmp'));
+    lines.push(...matrix(report, byPair, 'underlay-icmp'));
   }
   lines.push('');
   lines.push('hosts');
@@ -35,11 +37,11 @@ export function renderTextMatrix(report: SweepReport): string {
   return `${lines.join('\n')}\n`;
 }
 
-function matrix(report: SweepReport, probe: PathResult['probe']): string[] {
+function matrix(report: SweepReport, byPair: PathsByPair, probe: PathResult['probe']): string[] {
   const names = report.hosts.map((h) => h.name as string);
   const cell = (from: string, to: string) => {
     if (from === to) return '-';
-    const path = report.paths.find((p) => p.probe === probe && p.from === from && p.to === to);
+    const path = byPair.find(from, to, probe);
     return path ? pathCell(path) : 'n/a';
   };
   const header = [`${probe} from \\ to`, ...names];

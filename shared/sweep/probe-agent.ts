@@ -1,7 +1,7 @@
 import type { PathResult } from '../domain/sweep-report.js';
 import type { AgentProbe, AgentProbeContext, ExecProbe } from '../probes/agent-probe.js';
 import { runExecBatch } from '../probes/exec-batch.js';
-import { unknownPath } from '../probes/ping/ping-path-result.js';
+import { unknownPath } from '../probes/unknown-path.js';
 import type { DockerHostClient } from '../transport/docker-host-client.js';
 
 /**
@@ -30,14 +30,7 @@ export async function probeAgent(
       deadlineMs,
       signal,
     });
-    return execProbes
-      .flatMap((p) => p.parse(ctx, outputs))
-      .map((path) =>
-        // A probe reports a missing job as unknown; the batch knows why it is missing.
-        path.state === 'unknown' && failure && (!path.error || path.error.startsWith('the probe batch'))
-          ? { ...path, error: failure }
-          : path,
-      );
+    return execProbes.flatMap((p) => p.parse(ctx, outputs, failure));
   };
   const started = performance.now();
   const batchPaths = await batch();

@@ -1,6 +1,7 @@
 import type { HostConfig, TunnelwatchConfig } from '../config/tunnelwatch-config.js';
 import type { PairEvidence } from '../diagnosis/pair-evidence.js';
 import { discoverHosts } from '../discovery/discover-hosts.js';
+import { PathsByPair } from '../domain/paths-by-pair.js';
 import { PROBE_KINDS } from '../domain/probe-kind.js';
 import {
   type HostResult,
@@ -75,12 +76,13 @@ export async function runSweep(config: TunnelwatchConfig, deps: SweepDeps): Prom
   });
   const paths = sortPaths(perAgent.flat(), hosts);
 
+  const byPair = new PathsByPair(paths);
   const verdicts: Verdict[] = [];
   for (const from of hosts) {
     for (const to of hosts) {
       if (from.name === to.name) continue;
-      const forward = paths.filter((p) => p.from === from.name && p.to === to.name);
-      const reverse = paths.filter((p) => p.from === to.name && p.to === from.name);
+      const forward = byPair.get(from.name, to.name);
+      const reverse = byPair.get(to.name, from.name);
       verdicts.push(deps.diagnose({ from, to, forward, reverse }));
     }
   }

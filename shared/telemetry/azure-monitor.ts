@@ -1,10 +1,10 @@
 import type { HttpClient } from '@azure/core-rest-pipeline';
-import { DefaultAzureCredential, ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
+import type { TokenCredential } from '@azure/identity';
 import { shutdownAzureMonitor, useAzureMonitor } from '@azure/monitor-opentelemetry';
 import { metrics } from '@opentelemetry/api';
 import { logs } from '@opentelemetry/api-logs';
 import { azureVmDetector } from '@opentelemetry/resource-detector-azure';
-import { APP_SETTINGS } from '../config/app-settings.js';
+import { errorText, secretRedactor } from '../secrets/secret-redactor.js';
 
 export interface AzureMonitorOptions {
   /** Application Insights connection string: InstrumentationKey=…;IngestionEndpoint=https://… */
@@ -27,15 +27,6 @@ export interface AzureMonitorHandle {
   /** Exports everything recorded so far; resolves even when the export fails. */
   flush(): Promise<void>;
   shutdown(): Promise<void>;
-}
-
-/**
- * The credential used for every Azure call: the user-assigned managed identity when its client id
- * is configured (in Azure), otherwise DefaultAzureCredential (az login, environment, …).
- */
-export function azureCredential(env: NodeJS.ProcessEnv = process.env): TokenCredential {
-  const clientId = env[APP_SETTINGS.managedIdentityClientId]?.trim();
-  return clientId ? new ManagedIdentityCredential({ clientId }) : new DefaultAzureCredential();
 }
 
 /** Checks the shape without echoing the value (connection strings count as secrets here). */
@@ -61,9 +52,7 @@ export function checkConnectionString(text: string): string | null {
 }
 
 function describe(error: unknown, secrets: string[]): string {
-  let text = error instanceof Error ? error.message : String(error);
-  for (const secret of secrets) if (secret) text = text.split(secret).join('[redacted]');
-  return text.replace(/Bearer\s+[A-Za-z0-9._~+/=-]+/g, 'Bearer [redacted]');
+  return secretRedactor(secrets)(errorText(error));
 }
 
 interface Flushable {

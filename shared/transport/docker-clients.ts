@@ -1,4 +1,4 @@
-import type { HostConfig, TunnelwatchConfig } from '../config/tunnelwatch-config.js';
+import type { HostConfig } from '../config/tunnelwatch-config.js';
 import type { DockerHostClient } from './docker-host-client.js';
 import { DockerodeHostClient } from './dockerode-host-client.js';
 
@@ -8,7 +8,7 @@ export interface DockerClients {
 }
 
 /** One client per configured host, created on first use and closed together. */
-export function openDockerClients(_config: TunnelwatchConfig): DockerClients {
+export function openDockerClients(): DockerClients {
   const clients = new Map<string, DockerHostClient>();
   return {
     clientFor(host) {

@@ -22,14 +22,26 @@ export function dockerConnectionAgent(
   maxBytes: number,
   sshStream: StreamOpener | null,
 ): Agent {
-  const open = opener(connection, sshStream);
-  const agent = new Agent({ keepAlive: false } satisfies AgentOptions);
-  // Node's Agent accepts an asynchronous createConnection (callback form); the types only know the sync one.
+  const socketFor = directSocket(connection);
+  // unix / tcp: keep-alive as Node's global agent does it (what dockerode used before): a finished
+  // response frees its connection for the next request, and the byte count starts again with it. The
+  // idle timeout lets the server's Keep-Alive hint retire a connection before the server closes it
+  // (reusing one the server is closing fails the request with EPIPE). ssh: an exec channel is no
+  // net.Socket (no setKeepAlive / setTimeout / unref), so one channel per request, over one session.
+  const options: AgentOptions = socketFor
+    ? { keepAlive: true, scheduling: 'lifo', timeout: 5000 }
+    : { keepAlive: false };
+  const agent = new Agent(options);
+  agent.on('free', (socket: Duplex) => readSoFar.set(socket, 0));
+  // unix / tcp: returned at once, like Node's own Agent (connection errors reach the request as
+  // socket errors). ssh: handed over once the session has opened a channel (the callback form).
   (agent as unknown as { createConnection: unknown }).createConnection = (
     _options: unknown,
     done: (err: Error | null, socket?: Duplex) => void,
-  ) => {
-    open().then(
+  ): Duplex | undefined => {
+    if (socketFor) return capped(socketFor(), where, maxBytes);
+    if (!sshStream) throw new Error('an ssh connection needs its ssh session');
+    sshStream().then(
       (socket) => done(null, capped(socket, where, maxBytes)),
       (e: unknown) => done(e instanceof Error ? e : new Error(String(e))),
     );
@@ -38,48 +50,37 @@ export function dockerConnectionAgent(
   return agent;
 }
 
-function opener(connection: DockerConnection, sshStream: StreamOpener | null): StreamOpener {
+function directSocket(connection: DockerConnection): (() => Duplex) | null {
   switch (connection.scheme) {
     case 'unix':
-      return () => connected(netConnect({ path: connection.socketPath }), 'connect');
+      return () => netConnect({ path: connection.socketPath });
     case 'tcp': {
       const { host, port, tls } = connection;
-      if (!tls) return () => connected(netConnect({ host, port }), 'connect');
+      if (!tls) return () => netConnect({ host, port });
       const key = tls.key.reveal();
       return () =>
-        connected(
-          tlsConnect({
-            host,
-            port,
-            ca: tls.ca,
-            cert: tls.cert,
-            key,
-            // SNI takes names only; an address is checked against the certificate's IP SANs.
-            ...(isIP(host) === 0 ? { servername: host } : {}),
-          }),
-          'secureConnect',
-        );
+        tlsConnect({
+          host,
+          port,
+          ca: tls.ca,
+          cert: tls.cert,
+          key,
+          // SNI takes names only; an address is checked against the certificate's IP SANs.
+          ...(isIP(host) === 0 ? { servername: host } : {}),
+        });
     }
     case 'ssh':
-      if (!sshStream) throw new Error('an ssh connection needs its ssh session');
-      return sshStream;
+      return null;
   }
 }
 
-function connected(socket: Duplex, event: 'connect' | 'secureConnect'): Promise<Duplex> {
-  return new Promise((resolve, reject) => {
-    socket.once(event, () => {
-      socket.off('error', reject);
-      resolve(socket);
-    });
-    socket.once('error', reject);
-  });
-}
+const readSoFar = new WeakMap<Duplex, number>();
 
 function capped(socket: Duplex, where: string, maxBytes: number): Duplex {
-  let read = 0;
+  readSoFar.set(socket, 0);
   socket.on('data', (chunk: Buffer) => {
-    read += chunk.length;
+    const read = (readSoFar.get(socket) ?? 0) + chunk.length;
+    readSoFar.set(socket, read);
     if (read > maxBytes && !socket.destroyed) {
       socket.destroy(
         new TransportError(
@@ -90,4 +91,9 @@ function capped(socket: Duplex, where: string, maxBytes: number): Duplex {
     }
   });
   return socket;
+}
+
+/** Closes the connections kept alive between requests; those still in use end with their request. */
+export function closeIdleConnections(agent: Agent): void {
+  for (const sockets of Object.values(agent.freeSockets)) for (const s of sockets ?? []) s.destroy();
 }

@@ -7,7 +7,7 @@ import type { DockerConnection } from '../config/tunnelwatch-config.js';
 import { withDeadline } from './deadline.js';
 import { describeConnection } from './describe-connection.js';
 import { dockerApi } from './docker-api.js';
-import { dockerConnectionAgent } from './docker-connection-agent.js';
+import { closeIdleConnections, dockerConnectionAgent } from './docker-connection-agent.js';
 import {
   type CallOptions,
   type ContainerDetails,
@@ -206,7 +206,8 @@ export class DockerodeHostClient implements DockerHostClient {
   }
 
   async close(): Promise<void> {
-    // unix/tcp: one connection per request, each ends with it (or with its deadline); ssh: the session.
+    // Connections in use end with their request (or its deadline); idle ones and the ssh session close now.
+    closeIdleConnections(this.#agent);
     await this.#ssh?.close();
   }
 

@@ -13,15 +13,15 @@ import { cpus } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { loadConfigOrThrow } from '../../shared/config/load-config.js';
 import type { TunnelwatchConfig } from '../../shared/config/tunnelwatch-config.js';
-import { diagnose } from '../../shared/diagnosis/diagnose.js';
 import { discoverHosts } from '../../shared/discovery/discover-hosts.js';
 import type { AgentProbe, ExecProbe } from '../../shared/probes/agent-probe.js';
 import { overlayIcmpProbe, underlayIcmpProbe } from '../../shared/probes/ping/ping-exec-probe.js';
 import { AGENT_PROBES, EXEC_PROBES } from '../../shared/sweep/default-probes.js';
 import { peerTargets } from '../../shared/sweep/peer-targets.js';
 import { probeAgent } from '../../shared/sweep/probe-agent.js';
+import type { SweepDeps } from '../../shared/sweep/run-sweep.js';
 import { runSweep } from '../../shared/sweep/run-sweep.js';
-import { openDockerClients } from '../../shared/transport/docker-clients.js';
+import { assembleSweep } from '../../shared/sweep/sweep-dependencies.js';
 import { DEFAULT_CONFIG_FILE } from '../lab/lab.js';
 
 const SIZES = [2, 4, 8];
@@ -54,9 +54,10 @@ export async function runSweepBench(
   log: (line: string) => void = console.log,
 ) {
   const config = await loadConfigOrThrow({ path: configPath });
-  const clients = openDockerClients(config);
+  const sweep = assembleSweep();
+  const { clientFor } = sweep.deps;
   try {
-    const burstMs = await pingBurstMs(config, clients.clientFor);
+    const burstMs = await pingBurstMs(config, clientFor);
     const ratio = (ms: number) => `${(ms / burstMs).toFixed(2)}×`;
     log(
       `one ping burst (${config.probes.pingCount} × ${config.probes.pingIntervalSec} s, via docker exec): ${burstMs.toFixed(0)} ms; ` +
@@ -72,14 +73,9 @@ export async function runSweepBench(
         }
         const subset: TunnelwatchConfig = { ...config, hosts: config.hosts.slice(0, n) };
         const sweepMs = await timesOf(() =>
-          runSweep(subset, {
-            clientFor: clients.clientFor,
-            execProbes: set.exec,
-            agentProbes: set.agent,
-            diagnose,
-          }),
+          runSweep(subset, { ...sweep.deps, execProbes: set.exec, agentProbes: set.agent }),
         );
-        const hosts = await discoverHosts(subset, clients.clientFor, { deadlineMs: 5000 });
+        const hosts = await discoverHosts(subset, clientFor, { deadlineMs: 5000 });
         const first = hosts[0]!;
         if (!first.agent) throw new Error(`${first.name} has no agent`);
         const ctx = {
@@ -89,7 +85,7 @@ export async function runSweepBench(
           timing: config.probes,
         };
         const aloneMs = await timesOf(() =>
-          probeAgent(ctx, clients.clientFor(subset.hosts[0]!), set.exec, set.agent, config.sweep.deadlineMs),
+          probeAgent(ctx, clientFor(subset.hosts[0]!), set.exec, set.agent, config.sweep.deadlineMs),
         );
         log(
           `${set.name}, N=${n} (${n * (n - 1)} pairs): full-mesh sweep ${sweepMs.toFixed(0)} ms = ${ratio(sweepMs)} one burst; ` +
@@ -98,14 +94,11 @@ export async function runSweepBench(
       }
     }
   } finally {
-    await clients.close();
+    await sweep.close();
   }
 }
 
-async function pingBurstMs(
-  config: TunnelwatchConfig,
-  clientFor: ReturnType<typeof openDockerClients>['clientFor'],
-): Promise<number> {
+async function pingBurstMs(config: TunnelwatchConfig, clientFor: SweepDeps['clientFor']): Promise<number> {
   const [a, b] = await discoverHosts({ ...config, hosts: config.hosts.slice(0, 2) }, clientFor, {
     deadlineMs: 5000,
   });

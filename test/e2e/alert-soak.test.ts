@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { pairKey } from '../../shared/alerts/pair-key.js';
-import { TableAlertStore, tableAlertStoreTarget } from '../../shared/alerts/table-alert-store.js';
+import { TableAlertStore } from '../../shared/alerts/table-alert-store.js';
 import { type CliExtensions, runCli } from '../../shared/cli/run-cli.js';
 import { fault, heal, writeConfig } from '../lab/lab.js';
 import { type Azurite, startAzuriteTable } from '../support/azurite.js';
@@ -51,7 +51,7 @@ describe.skipIf(skipReason !== '')('alert soak on the lab', () => {
 
   /** [pair key, alert id] of every open alert in the store. */
   async function openAlertIds(): Promise<[string, string][]> {
-    const store = await TableAlertStore.create(tableAlertStoreTarget(azurite.connectionString, undefined));
+    const store = await TableAlertStore.create({ connectionString: azurite.connectionString });
     return (await store.list())
       .map(({ state }) => state)
       .filter((state) => state.status === 'open' && state.alertId !== null)

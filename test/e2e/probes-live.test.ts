@@ -1,13 +1,11 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadConfigOrThrow } from '../../shared/config/load-config.js';
 import type { TunnelwatchConfig } from '../../shared/config/tunnelwatch-config.js';
-import { diagnose } from '../../shared/diagnosis/diagnose.js';
 import { PROBE_KINDS } from '../../shared/domain/probe-kind.js';
 import type { SweepReport } from '../../shared/domain/sweep-report.js';
 import { IKE_PROBE_IMAGE } from '../../shared/probes/ike/ike-agent-probe.js';
-import { AGENT_PROBES, EXEC_PROBES } from '../../shared/sweep/default-probes.js';
 import { runSweep } from '../../shared/sweep/run-sweep.js';
-import { type DockerClients, openDockerClients } from '../../shared/transport/docker-clients.js';
+import { type AssembledSweep, assembleSweep } from '../../shared/sweep/sweep-dependencies.js';
 import { planHosts } from '../lab/address-plan.js';
 import { agentExec } from '../lab/agent-container.js';
 import { docker } from '../lab/docker-cli.js';
@@ -38,7 +36,7 @@ async function halfOpenSas(hosts: ReturnType<typeof planHosts>): Promise<Record<
 describe.skipIf(skipReason !== '')('the default probes on the healthy lab', () => {
   const hosts = planHosts(hostCount);
   let config: TunnelwatchConfig;
-  let clients: DockerClients;
+  let sweep: AssembledSweep;
   let report: SweepReport;
   let halfOpenBefore: Record<string, number>;
 
@@ -46,19 +44,14 @@ describe.skipIf(skipReason !== '')('the default probes on the healthy lab', () =
     const { tunnelsMissing } = await heal({ waitForTunnelsMs: 120_000, reconnect: true });
     expect(tunnelsMissing).toEqual([]);
     config = await loadConfigOrThrow({ path: configPath });
-    clients = openDockerClients(config);
+    sweep = assembleSweep();
     // First use on h1: the sidecar image must come from the rootfs tarball via the Docker API.
     await docker(hosts[0]!, ['rmi', '--force', IKE_PROBE_IMAGE], { allowFailure: true });
     halfOpenBefore = await halfOpenSas(hosts);
-    report = await runSweep(config, {
-      clientFor: clients.clientFor,
-      execProbes: EXEC_PROBES,
-      agentProbes: AGENT_PROBES,
-      diagnose,
-    });
+    report = await runSweep(config, sweep.deps);
   });
   afterAll(async () => {
-    await clients?.close();
+    await sweep?.close();
   });
 
   it('measures all five probe kinds for every ordered pair, all up', () => {

@@ -4,9 +4,10 @@ import type { TokenCredential } from '@azure/identity';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeReportRow, MAX_CHUNKS, ReportTooLargeError } from '../../shared/history/report-row-codec.js';
 import {
-  reportTableClient,
+  DEFAULT_REPORT_TABLE,
   TableReportHistoryStore,
 } from '../../shared/history/table-report-history-store.js';
+import { type TableTarget, tableClient } from '../../shared/storage/table-storage.js';
 import { labFaultReport, largeMeshReport } from '../fixtures/reports/sweep-report-fixtures.js';
 import { type Azurite, startAzuriteTable } from '../support/azurite.js';
 
@@ -22,6 +23,8 @@ async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   return out;
 }
 let tableCounter = 0;
+const reportTableClient = (target: TableTarget) =>
+  tableClient(target, DEFAULT_REPORT_TABLE, 'report history');
 
 function freshStore(options: ConstructorParameters<typeof TableReportHistoryStore>[1] = {}) {
   const tableName = `reports${++tableCounter}`;

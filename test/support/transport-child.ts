@@ -12,7 +12,7 @@ import { isTransportError } from '../../shared/transport/docker-host-client.js';
 
 const [mode, configPath] = process.argv.slice(2);
 const config = await loadConfigOrThrow({ path: configPath! });
-const clients = openDockerClients(config);
+const clients = openDockerClients();
 const started = performance.now();
 let result: unknown;
 try {

@@ -2,11 +2,11 @@ import { randomBytes } from 'node:crypto';
 import type { PathResult } from '../../domain/sweep-report.js';
 import { type DockerHostClient, isTransportError } from '../../transport/docker-host-client.js';
 import type { AgentProbe, AgentProbeContext } from '../agent-probe.js';
-import { unknownPath } from '../ping/ping-path-result.js';
+import { unknownPath } from '../unknown-path.js';
 import { type IkePort, ikePathResult, ikeProbeKind, parseIkeProbeLines } from './ike-path-result.js';
 import { IKE_PROBE_ROOTFS_ENV } from './ike-probe-rootfs.js';
 import { IKE_PROBE_SCRIPT } from './ike-probe-script.js';
-import { buildIkeSaInitRequest, withNonEspMarker } from './ike-sa-init-request.js';
+import { ikeSaInitRequestStamper, withNonEspMarker } from './ike-sa-init-request.js';
 
 /** Image name of the probe sidecar. Bump the tag whenever scripts/build-probe-image.sh changes its content. */
 export const IKE_PROBE_IMAGE = 'tunnelwatch/ike-probe:1';
@@ -27,6 +27,8 @@ const IMAGE_IMPORT_DEADLINE_MS = 20_000;
 const MIN_SIDECAR_MS = 300;
 
 const PORTS: readonly IkePort[] = [500, 4500];
+const NONCE_BYTES = 32;
+const stampRequest = ikeSaInitRequestStamper({ nonceLength: NONCE_BYTES });
 
 /**
  * IKE reachability from the source agent's own network namespace: ONE short-lived sidecar per agent
@@ -42,8 +44,21 @@ export function ikeAgentProbe(
     async run(ctx: AgentProbeContext, client: DockerHostClient, signal: AbortSignal): Promise<PathResult[]> {
       const started = performance.now();
       const left = () => (ctx.budgetMs ?? Number.POSITIVE_INFINITY) - (performance.now() - started);
+      // One draw of randomness for every probe's SPI and nonce (one call per probe cost more than the rest).
+      const jobCount = ctx.peers.length * PORTS.length;
+      const pool = random(jobCount * (8 + NONCE_BYTES));
       const jobs = ctx.peers.flatMap((peer, index) =>
-        PORTS.map((port) => ({ id: `p${index}-${port}`, peer, port, spi: nonZeroSpi(random) })),
+        PORTS.map((port, p) => {
+          const at = (index * PORTS.length + p) * (8 + NONCE_BYTES);
+          const spi = nonZeroSpi(pool.subarray(at, at + 8), random);
+          return {
+            id: `p${index}-${port}`,
+            peer,
+            port,
+            spi,
+            nonce: pool.subarray(at + 8, at + 8 + NONCE_BYTES),
+          };
+        }),
       );
       const targets = jobs.filter((j) => j.peer.underlayIp !== null);
       const unaddressed = jobs
@@ -87,7 +102,7 @@ export function ikeAgentProbe(
         'ike-probe',
         (waitMs / 1000).toFixed(3),
         ...targets.flatMap((j) => {
-          const request = buildIkeSaInitRequest({ spi: j.spi, nonce: random(32) });
+          const request = stampRequest(j.spi, j.nonce);
           const bytes = j.port === 4500 ? withNonEspMarker(request) : request;
           return [j.id, j.peer.underlayIp!, String(j.port), Buffer.from(bytes).toString('hex')];
         }),
@@ -111,9 +126,6 @@ export function ikeAgentProbe(
   };
 }
 
-function nonZeroSpi(random: (n: number) => Uint8Array): Uint8Array {
-  for (;;) {
-    const spi = random(8);
-    if (spi.some((b) => b !== 0)) return spi;
-  }
+function nonZeroSpi(drawn: Uint8Array, random: (n: number) => Uint8Array): Uint8Array {
+  for (let spi = drawn; ; spi = random(8)) if (spi.some((b) => b !== 0)) return spi;
 }

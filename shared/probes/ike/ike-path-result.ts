@@ -2,7 +2,7 @@ import type { HostName } from '../../domain/host-name.js';
 import type { Ipv4 } from '../../domain/ipv4.js';
 import type { ProbeKind } from '../../domain/probe-kind.js';
 import type { PathResult } from '../../domain/sweep-report.js';
-import { unknownPath } from '../ping/ping-path-result.js';
+import { unknownPath } from '../unknown-path.js';
 import { parseIkeResponse } from './ike-response.js';
 
 export type IkePort = 500 | 4500;

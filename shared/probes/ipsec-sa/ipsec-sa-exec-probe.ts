@@ -1,12 +1,13 @@
 import type { Ipv4 } from '../../domain/ipv4.js';
 import type { PathResult, SaDetail, State } from '../../domain/sweep-report.js';
 import type { AgentProbeContext, ExecProbe, JobOutput, PeerTarget } from '../agent-probe.js';
-import { unknownPath } from '../ping/ping-path-result.js';
+import { isCommandMissing } from '../exec-batch.js';
+import { unknownPath } from '../unknown-path.js';
 import { type IkeSaEntry, parseListSas } from './parse-list-sas.js';
 
 const JOB_ID = 'ipsec-sas';
 
-/** Prefix of a path's `error` when charon itself does not answer inside the agent (diagnosis keys on it). */
+/** Prefix of a path's `error` when charon itself does not answer inside the agent (`sa.daemon` says so as data). */
 export const IKE_DAEMON_UNREACHABLE = 'the IKE daemon does not answer in the agent';
 
 /**
@@ -16,27 +17,36 @@ export const IKE_DAEMON_UNREACHABLE = 'the IKE daemon does not answer in the age
 export const ipsecSaExecProbe: ExecProbe = {
   kinds: ['ipsec-sa'],
   jobs: () => [{ id: JOB_ID, op: 'ipsec-sas', args: [] }],
-  parse(ctx: AgentProbeContext, outputs: ReadonlyMap<string, JobOutput>): PathResult[] {
-    return ipsecSaPaths(ctx, outputs.get(JOB_ID));
+  parse(
+    ctx: AgentProbeContext,
+    outputs: ReadonlyMap<string, JobOutput>,
+    failure: string | null,
+  ): PathResult[] {
+    return ipsecSaPaths(ctx, outputs.get(JOB_ID), failure);
   },
 };
 
-export function ipsecSaPaths(ctx: AgentProbeContext, job: JobOutput | undefined): PathResult[] {
+/** `failure`: why the batch lost the job, when it did (see ExecProbe.parse). */
+export function ipsecSaPaths(
+  ctx: AgentProbeContext,
+  job: JobOutput | undefined,
+  failure: string | null,
+): PathResult[] {
   const unknownAll = (reason: string) =>
     ctx.peers.map((peer) => unknownPath(ctx.self, peer.name, 'ipsec-sa', peer.underlayIp, reason));
-  if (!job) return unknownAll('the probe batch did not finish swanctl --list-sas');
-  if (job.exitCode === 126 || job.exitCode === 127)
-    return unknownAll('swanctl is not installed in the agent container');
+  if (!job) return unknownAll(failure ?? 'the probe batch did not finish swanctl --list-sas');
+  if (isCommandMissing(job.exitCode)) return unknownAll('swanctl is not installed in the agent container');
   const parsed = parseListSas(job.output);
   if (!parsed.ok && parsed.daemonUnreachable) {
     return ctx.peers.map((peer) => ({
-      ...result(ctx, peer, 'down', { ikeState: null, childState: null }),
+      ...result(ctx, peer, 'down', { ikeState: null, childState: null, daemon: 'unreachable' }),
       error: `${IKE_DAEMON_UNREACHABLE}: ${parsed.reason}`,
     }));
   }
   if (!parsed.ok) return unknownAll(`could not read swanctl --list-sas: ${parsed.reason}`);
+  const sas = new SasByRemote(parsed.sas);
   return ctx.peers.map((peer) => {
-    const sa = bestSaFor(parsed.sas, peer.underlayIp, peer.overlayIp);
+    const sa = sas.bestFor(peer.underlayIp, peer.overlayIp);
     if (!sa) return result(ctx, peer, 'down', { ikeState: null, childState: null });
     const child = bestChild(sa);
     const state: State =
@@ -81,13 +91,36 @@ export function bestSaFor(
   underlayIp: Ipv4 | null,
   overlayIp: Ipv4 | null,
 ): IkeSaEntry | null {
-  let candidates = underlayIp ? sas.filter((sa) => sa.remoteHost === underlayIp) : [];
-  if (candidates.length === 0 && overlayIp) {
-    candidates = sas.filter((sa) =>
-      sa.children.some((c) => c.remoteTs.some((ts) => cidrContains(ts, overlayIp))),
-    );
+  return new SasByRemote(sas).bestFor(underlayIp, overlayIp);
+}
+
+/**
+ * One agent's SAs indexed by remote address, so matching every peer costs one pass over the SAs
+ * instead of one per peer (N² per agent, N³ per sweep). The traffic-selector fallback scans, but
+ * only for a peer no SA names by address.
+ */
+class SasByRemote {
+  readonly #byRemote = new Map<string, IkeSaEntry[]>();
+  constructor(readonly sas: readonly IkeSaEntry[]) {
+    for (const sa of sas) {
+      if (sa.remoteHost === null) continue;
+      const list = this.#byRemote.get(sa.remoteHost);
+      if (list) list.push(sa);
+      else this.#byRemote.set(sa.remoteHost, [sa]);
+    }
   }
-  return [...candidates].sort((a, b) => rank(b) - rank(a))[0] ?? null;
+
+  bestFor(underlayIp: Ipv4 | null, overlayIp: Ipv4 | null): IkeSaEntry | null {
+    let candidates: readonly IkeSaEntry[] = (underlayIp && this.#byRemote.get(underlayIp)) || [];
+    if (candidates.length === 0 && overlayIp) {
+      candidates = this.sas.filter((sa) =>
+        sa.children.some((c) => c.remoteTs.some((ts) => cidrContains(ts, overlayIp))),
+      );
+    }
+    let best: IkeSaEntry | null = null;
+    for (const sa of candidates) if (best === null || rank(sa) > rank(best)) best = sa;
+    return best;
+  }
 }
 
 function rank(sa: IkeSaEntry): number {

@@ -2,6 +2,7 @@ import type { Ipv4 } from '../../domain/ipv4.js';
 import type { ProbeKind } from '../../domain/probe-kind.js';
 import type { PathResult } from '../../domain/sweep-report.js';
 import type { AgentProbeContext, ExecJob, ExecProbe, JobOutput, PeerTarget } from '../agent-probe.js';
+import { unknownPath } from '../unknown-path.js';
 import { pingPathResult } from './ping-path-result.js';
 
 type PingKind = Extract<ProbeKind, 'overlay-icmp' | 'underlay-icmp'>;
@@ -36,14 +37,27 @@ export function pingExecProbe(kind: PingKind): ExecProbe {
         ];
       });
     },
-    parse(ctx: AgentProbeContext, outputs: ReadonlyMap<string, JobOutput>): PathResult[] {
+    parse(
+      ctx: AgentProbeContext,
+      outputs: ReadonlyMap<string, JobOutput>,
+      failure: string | null,
+    ): PathResult[] {
       return ctx.peers.flatMap((peer, i) => {
         const target = TARGET[kind](peer);
         // No target, no path: the peer's host finding (no agent, Docker unreachable) or the missing
         // underlay IP in the config already says why, and diagnosis reads those.
         if (!target) return [];
+        const job = outputs.get(jobId(i));
         return [
-          pingPathResult(ctx.self, peer.name, kind, target, ctx.timing.pingCount, outputs.get(jobId(i))),
+          job
+            ? pingPathResult(ctx.self, peer.name, kind, target, ctx.timing.pingCount, job)
+            : unknownPath(
+                ctx.self,
+                peer.name,
+                kind,
+                target,
+                failure ?? 'the probe batch did not finish this ping',
+              ),
         ];
       });
     },

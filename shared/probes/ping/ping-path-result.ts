@@ -3,6 +3,8 @@ import type { Ipv4 } from '../../domain/ipv4.js';
 import type { ProbeKind } from '../../domain/probe-kind.js';
 import type { PathResult, State } from '../../domain/sweep-report.js';
 import type { JobOutput } from '../agent-probe.js';
+import { isCommandMissing } from '../exec-batch.js';
+import { unknownPath } from '../unknown-path.js';
 import { parsePingOutput } from './parse-ping-output.js';
 
 /** up = no loss, degraded = some loss, down = all lost or unroutable, unknown = could not measure. */
@@ -12,11 +14,10 @@ export function pingPathResult(
   probe: ProbeKind,
   target: Ipv4,
   sent: number,
-  job: JobOutput | undefined,
+  job: JobOutput,
 ): PathResult {
   const base = { from, to, probe, target };
-  if (!job) return unknownPath(from, to, probe, target, 'the probe batch did not finish this ping');
-  if (job.exitCode === 126 || job.exitCode === 127) {
+  if (isCommandMissing(job.exitCode)) {
     return unknownPath(from, to, probe, target, 'ping is not installed in the agent container');
   }
   const parsed = parsePingOutput(job.output);
@@ -37,27 +38,6 @@ export function pingPathResult(
     rttMs: parsed.rttMs,
     samplesMs: parsed.samplesMs,
     ...(parsed.errors.length > 0 ? { error: parsed.errors[0] } : {}),
-  };
-}
-
-export function unknownPath(
-  from: HostName,
-  to: HostName,
-  probe: ProbeKind,
-  target: Ipv4 | null,
-  error: string,
-): PathResult {
-  return {
-    from,
-    to,
-    probe,
-    ...(target ? { target } : {}),
-    state: 'unknown',
-    sent: 0,
-    received: 0,
-    lossRatio: 0,
-    rttMs: null,
-    error,
   };
 }
 

@@ -3,7 +3,6 @@ import {
   type HostResult,
   type HostState,
   type PathResult,
-  STATES,
   type State,
   type SweepReport,
   type Verdict,
@@ -11,9 +10,9 @@ import {
 } from '../../domain/sweep-report.js';
 
 /**
- * What the matrix page shows, derived purely from the latest report and its history. Reports are
- * read back from storage, so nothing here trusts a field's type: unknown states become `unknown`,
- * non-finite numbers become null, and strings stay opaque text for the renderer to escape.
+ * What the matrix page shows, derived purely from the latest report and its history. Stored reports
+ * are checked against the report contract where they are read (history/report-row-codec.ts), so the
+ * types here hold; strings stay opaque text for the renderer to escape.
  */
 
 export interface MatrixPageOptions {
@@ -103,7 +102,6 @@ export interface MatrixModel {
   counts: Record<State, number>;
 }
 
-const STATE_SET = new Set<string>(STATES);
 const PROBE_ORDER = new Map<string, number>(PROBE_KINDS.map((p, i) => [p, i]));
 /** The probe whose RTT and loss a cell shows. */
 const CELL_PROBE = 'overlay-icmp';
@@ -120,12 +118,12 @@ export function buildMatrixModel(
 
   const hosts = hostHeaders(latest);
   const sweeps = historySweeps(latest, history, historyLength);
-  const verdictsBySweep = sweeps.map((s) => indexByPair(asArray<Verdict>(s.verdicts)));
+  const verdictsBySweep = sweeps.map((s) => indexByPair(s.verdicts));
   // History needs only each pair's overlay ping: indexing every probe of 12 sweeps of a 50-host mesh
   // (150,000 paths) doubled the render time.
-  const overlayBySweep = sweeps.map((s) => indexOverlayByPair(asArray<PathResult>(s.paths)));
-  const verdicts = indexByPair(asArray<Verdict>(latest.verdicts));
-  const paths = indexPathsByPair(asArray<PathResult>(latest.paths));
+  const overlayBySweep = sweeps.map((s) => indexOverlayByPair(s.paths));
+  const verdicts = indexByPair(latest.verdicts);
+  const paths = indexPathsByPair(latest.paths);
 
   const counts: Record<State, number> = { up: 0, degraded: 0, down: 0, unknown: 0 };
   const cells = hosts.map((row) =>
@@ -137,10 +135,10 @@ export function buildMatrixModel(
         const v = verdictsBySweep[i]!.get(key);
         const overlay = overlayBySweep[i]!.get(key);
         return {
-          startedAt: text(sweep.startedAt),
-          state: v ? stateOf(v.state) : null,
-          rttMs: finiteOrNull(overlay?.rttMs?.avg),
-          lossRatio: finiteOrNull(overlay?.lossRatio),
+          startedAt: sweep.startedAt,
+          state: v ? v.state : null,
+          rttMs: overlay?.rttMs?.avg ?? null,
+          lossRatio: overlay?.lossRatio ?? null,
         };
       });
       counts[cell.state]++;
@@ -152,10 +150,10 @@ export function buildMatrixModel(
   const ageMs = finishedAtMs === null ? null : now.getTime() - finishedAtMs;
   return {
     title: options.title ?? 'tunnelwatch',
-    status: stateOf(latest.status),
-    durationMs: finiteOrNull(latest.durationMs),
+    status: latest.status,
+    durationMs: latest.durationMs,
     freshness: {
-      startedAt: text(latest.startedAt),
+      startedAt: latest.startedAt,
       finishedAtMs,
       ageMs,
       staleAfterMs,
@@ -163,7 +161,7 @@ export function buildMatrixModel(
     },
     hosts,
     cells,
-    historySweeps: sweeps.map((s) => text(s.startedAt)),
+    historySweeps: sweeps.map((s) => s.startedAt),
     counts,
   };
 }
@@ -174,7 +172,7 @@ function buildCell(from: string, to: string, verdict: Verdict | undefined, paths
     .sort((a, b) => (PROBE_ORDER.get(a.probe) ?? 99) - (PROBE_ORDER.get(b.probe) ?? 99));
   const overlay = cellProbe(paths);
   const state = verdict
-    ? stateOf(verdict.state)
+    ? verdict.state
     : probes.length > 0
       ? worstState(probes.map((p) => p.state))
       : 'unknown';
@@ -182,57 +180,46 @@ function buildCell(from: string, to: string, verdict: Verdict | undefined, paths
     from,
     to,
     state,
-    cause: verdict ? text(verdict.cause) : 'unknown',
-    advice: verdict ? text(verdict.advice) : 'This sweep produced no verdict for this pair.',
-    evidence: verdict ? asArray<unknown>(verdict.evidence).map(text) : [],
+    cause: verdict ? verdict.cause : 'unknown',
+    advice: verdict ? verdict.advice : 'This sweep produced no verdict for this pair.',
+    evidence: verdict ? verdict.evidence : [],
     latent: verdict?.latent === true,
-    rttMs: finiteOrNull(overlay?.rttMs?.avg),
-    lossRatio: finiteOrNull(overlay?.lossRatio),
+    rttMs: overlay?.rttMs?.avg ?? null,
+    lossRatio: overlay?.lossRatio ?? null,
     probes,
     history: [],
   };
 }
 
 function probeSummary(p: PathResult): ProbeSummary {
-  const rtt = p.rttMs;
-  const min = finiteOrNull(rtt?.min);
-  const avg = finiteOrNull(rtt?.avg);
-  const max = finiteOrNull(rtt?.max);
   return {
-    probe: text(p.probe),
-    state: stateOf(p.state),
-    sent: finiteOrNull(p.sent),
-    received: finiteOrNull(p.received),
-    lossRatio: finiteOrNull(p.lossRatio),
-    rttMs: min !== null && avg !== null && max !== null ? { min, avg, max } : null,
+    probe: p.probe,
+    state: p.state,
+    sent: p.sent,
+    received: p.received,
+    lossRatio: p.lossRatio,
+    rttMs: p.rttMs,
     note: probeNote(p),
   };
 }
 
 function probeNote(p: PathResult): string | null {
   const parts: string[] = [];
-  if (p.ike && typeof p.ike === 'object') {
-    parts.push(`IKE ${text(p.ike.outcome)}${p.ike.response ? ` (${text(p.ike.response)})` : ''}`);
-  }
-  if (p.sa && typeof p.sa === 'object') {
-    parts.push(`IKE SA ${text(p.sa.ikeState ?? 'none')}, child SA ${text(p.sa.childState ?? 'none')}`);
-  }
-  if (p.error) parts.push(text(p.error));
+  if (p.ike) parts.push(`IKE ${p.ike.outcome}${p.ike.response ? ` (${p.ike.response})` : ''}`);
+  if (p.sa) parts.push(`IKE SA ${p.sa.ikeState ?? 'none'}, child SA ${p.sa.childState ?? 'none'}`);
+  if (p.error) parts.push(p.error);
   return parts.length > 0 ? parts.join('; ') : null;
 }
 
 function hostHeaders(report: SweepReport): HostHeader[] {
   const byName = new Map<string, HostHeader>();
-  for (const h of asArray<HostResult>(report.hosts)) {
-    const name = text(h?.name);
-    if (name === '' || byName.has(name)) continue;
-    byName.set(name, hostHeader(h));
+  for (const h of report.hosts) {
+    if (!byName.has(h.name)) byName.set(h.name, hostHeader(h));
   }
   // A host that only appears in paths or verdicts still gets a row, so no result is hidden.
-  for (const item of [...asArray<Verdict>(report.verdicts), ...asArray<PathResult>(report.paths)]) {
-    for (const end of [item?.from, item?.to]) {
-      const name = text(end);
-      if (name !== '' && !byName.has(name)) {
+  for (const item of [...report.verdicts, ...report.paths]) {
+    for (const name of [item.from, item.to]) {
+      if (!byName.has(name)) {
         byName.set(name, {
           name,
           state: 'unknown',
@@ -251,43 +238,34 @@ function hostHeaders(report: SweepReport): HostHeader[] {
 }
 
 function hostHeader(h: HostResult): HostHeader {
-  const problems: HostProblem[] = [];
-  for (const f of asArray<unknown>(h.findings)) {
-    if (f === null || typeof f !== 'object') continue;
-    const finding = f as { code?: unknown; message?: unknown };
-    problems.push({ code: text(finding.code), message: text(finding.message) });
-  }
-  if (problems.length === 0 && h.error) problems.push({ code: 'error', message: text(h.error) });
-  const state: HostState = h.state === 'up' || h.state === 'down' ? h.state : 'unknown';
+  const problems: HostProblem[] = (h.findings ?? []).map((f) => ({ code: f.code, message: f.message }));
+  if (problems.length === 0 && h.error) problems.push({ code: 'error', message: h.error });
   return {
-    name: text(h.name),
-    state,
-    underlayIp: h.underlayIp ? text(h.underlayIp) : null,
-    agentContainerId: h.agent?.containerId ? text(h.agent.containerId) : null,
-    agentOverlayIp: h.agent?.overlayIp ? text(h.agent.overlayIp) : null,
-    agentAdvertisedIp: h.agent?.advertisedIp ? text(h.agent.advertisedIp) : null,
+    name: h.name,
+    state: h.state,
+    underlayIp: h.underlayIp ?? null,
+    agentContainerId: h.agent?.containerId || null,
+    agentOverlayIp: h.agent?.overlayIp ?? null,
+    agentAdvertisedIp: h.agent?.advertisedIp ?? null,
     problems,
   };
 }
 
 function historySweeps(latest: SweepReport, history: readonly SweepReport[], length: number): SweepReport[] {
-  const latestAt = Date.parse(text(latest.startedAt));
+  const latestAt = Date.parse(latest.startedAt);
   const byStart = new Map<string, SweepReport>();
   for (const r of history) {
-    const at = Date.parse(text(r?.startedAt));
-    if (Number.isNaN(at) || (!Number.isNaN(latestAt) && at > latestAt)) continue;
-    byStart.set(text(r.startedAt), r);
+    if (Date.parse(r.startedAt) <= latestAt) byStart.set(r.startedAt, r);
   }
-  byStart.set(text(latest.startedAt), latest);
+  byStart.set(latest.startedAt, latest);
   return [...byStart.values()]
-    .sort((a, b) => (Date.parse(text(a.startedAt)) || 0) - (Date.parse(text(b.startedAt)) || 0))
+    .sort((a, b) => Date.parse(a.startedAt) - Date.parse(b.startedAt))
     .slice(-length);
 }
 
 function sweepFinishedAt(report: SweepReport): number | null {
-  const started = Date.parse(text(report.startedAt));
-  if (Number.isNaN(started)) return null;
-  return started + (finiteOrNull(report.durationMs) ?? 0);
+  const started = Date.parse(report.startedAt);
+  return Number.isNaN(started) ? null : started + report.durationMs;
 }
 
 function cellProbe(paths: PathResult[]): PathResult | undefined {
@@ -300,21 +278,20 @@ function pairKey(from: string, to: string): string {
 
 function indexByPair(verdicts: Verdict[]): Map<string, Verdict> {
   const map = new Map<string, Verdict>();
-  for (const v of verdicts) if (v && typeof v === 'object') map.set(pairKey(text(v.from), text(v.to)), v);
+  for (const v of verdicts) map.set(pairKey(v.from, v.to), v);
   return map;
 }
 
 function indexOverlayByPair(paths: PathResult[]): Map<string, PathResult> {
   const map = new Map<string, PathResult>();
-  for (const p of paths) if (p && p.probe === CELL_PROBE) map.set(pairKey(text(p.from), text(p.to)), p);
+  for (const p of paths) if (p.probe === CELL_PROBE) map.set(pairKey(p.from, p.to), p);
   return map;
 }
 
 function indexPathsByPair(paths: PathResult[]): Map<string, PathResult[]> {
   const map = new Map<string, PathResult[]>();
   for (const p of paths) {
-    if (!p || typeof p !== 'object') continue;
-    const key = pairKey(text(p.from), text(p.to));
+    const key = pairKey(p.from, p.to);
     const list = map.get(key);
     if (list) list.push(p);
     else map.set(key, [p]);
@@ -322,23 +299,6 @@ function indexPathsByPair(paths: PathResult[]): Map<string, PathResult[]> {
   return map;
 }
 
-function stateOf(value: unknown): State {
-  return typeof value === 'string' && STATE_SET.has(value) ? (value as State) : 'unknown';
-}
-
-function finiteOrNull(value: unknown): number | null {
-  return typeof value === 'number' && Number.isFinite(value) ? value : null;
-}
-
 function positiveOr(value: number | undefined, fallback: number): number {
   return value !== undefined && Number.isFinite(value) && value > 0 ? value : fallback;
-}
-
-function text(value: unknown): string {
-  if (value === null || value === undefined) return '';
-  return typeof value === 'string' ? value : String(value);
-}
-
-function asArray<T>(value: unknown): T[] {
-  return Array.isArray(value) ? (value as T[]) : [];
 }

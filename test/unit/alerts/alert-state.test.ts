@@ -67,9 +67,61 @@ describe('nextAlertState', () => {
     expect(state.openedAt).toBe(new Date(t0 + 60_000).toISOString());
   });
 
-  it('refuses a policy that is not a positive whole number of sweeps, naming the field', () => {
-    expect(() => validateAlertPolicy({ openAfter: 0, resolveAfter: 2 })).toThrow(/openAfter/);
-    expect(() => validateAlertPolicy({ openAfter: 2, resolveAfter: 1.5 })).toThrow(/resolveAfter/);
+  it('refuses a policy that is not a whole number of sweeps from 1 to 100, naming the field and the range', () => {
+    expect(() => validateAlertPolicy({ openAfter: 0, resolveAfter: 2 })).toThrow(
+      'alert policy: openAfter must be a whole number of sweeps from 1 to 100 (got 0)',
+    );
+    expect(() => validateAlertPolicy({ openAfter: 2, resolveAfter: 1.5 })).toThrow(/resolveAfter.*got 1\.5/);
+    expect(() => validateAlertPolicy({ openAfter: 101, resolveAfter: 2 })).toThrow(/openAfter.*got 101/);
+    expect(() => validateAlertPolicy({ openAfter: 2, resolveAfter: 101 })).toThrow(/resolveAfter.*got 101/);
+    expect(() => validateAlertPolicy({ openAfter: Number.NaN, resolveAfter: 2 })).toThrow(/openAfter/);
+    const edges = { openAfter: 1, resolveAfter: 100 };
+    expect(validateAlertPolicy(edges)).toBe(edges);
+    expect(validateAlertPolicy({ openAfter: 100, resolveAfter: 1 })).toEqual({
+      openAfter: 100,
+      resolveAfter: 1,
+    });
+  });
+
+  it('opening forgets the healthy streak before it, so resolving still takes M healthy sweeps', () => {
+    // openAfter 1: the sweep that opens follows two healthy ones; one healthy sweep must not resolve.
+    const policy = { openAfter: 1, resolveAfter: 2 };
+    expect(drive([ok, ok, fail, ok], policy).transitions).toEqual(['2:opened']);
+    expect(drive([ok, ok, fail, ok, ok], policy).transitions).toEqual(['2:opened', '4:resolved']);
+  });
+
+  it('resolving forgets the failing streak, so reopening takes K new failures', () => {
+    const policy = { openAfter: 2, resolveAfter: 1 };
+    expect(drive([fail, fail, ok, fail], policy).transitions).toEqual(['1:opened', '2:resolved']);
+    expect(drive([fail, fail, ok, fail, fail], policy).transitions).toEqual([
+      '1:opened',
+      '2:resolved',
+      '4:opened',
+    ]);
+  });
+
+  it('carries cause, advice and evidence while open and clears them all once resolved', () => {
+    const opened = drive([fail, fail]).state;
+    expect(opened).toMatchObject({
+      status: 'open',
+      failStreak: 2,
+      okStreak: 0,
+      cause: 'udp-500-blocked',
+      advice: 'Allow UDP 500.',
+      evidence: ['UDP 500: no answer'],
+    });
+    const resolved = drive([fail, fail, ok, ok]).state;
+    expect(resolved).toEqual({
+      ...initialAlertState(pair),
+      okStreak: 2,
+    });
+  });
+
+  it('returns the previous state untouched for an inconclusive sweep', () => {
+    const prev = drive([fail]).state;
+    const next = nextAlertState(prev, unsure, new Date(t0));
+    expect(next).toEqual({ state: prev, transition: null });
+    expect(next.state).toBe(prev);
   });
 });
 
@@ -100,6 +152,45 @@ describe('observeVerdict / observePair', () => {
     expect(observeVerdict(verdict({ state: 'unknown', cause: 'agent-missing' })).kind).toBe('failing');
     expect(observeVerdict(verdict({ state: 'degraded', cause: 'packet-loss' })).kind).toBe('healthy');
     expect(observeVerdict(verdict({ state: 'unknown', cause: 'unknown' })).kind).toBe('inconclusive');
+  });
+
+  it("hands the verdict's cause, advice and evidence to the alert it may open", () => {
+    expect(
+      observeVerdict(
+        verdict({
+          state: 'down',
+          cause: 'tunnel-down',
+          advice: 'Restart the agent.',
+          evidence: ['no IKE SA'],
+        }),
+      ),
+    ).toEqual({
+      kind: 'failing',
+      cause: 'tunnel-down',
+      advice: 'Restart the agent.',
+      evidence: ['no IKE SA'],
+    });
+  });
+
+  it('never pages a latent flag on a healthy cause, nor an unknown state whose cause is ok', () => {
+    expect(observeVerdict(verdict({ state: 'up', cause: 'ok', latent: true })).kind).toBe('healthy');
+    expect(observeVerdict(verdict({ state: 'degraded', cause: 'packet-loss', latent: false })).kind).toBe(
+      'healthy',
+    );
+    expect(observeVerdict(verdict({ state: 'unknown', cause: 'ok' })).kind).toBe('inconclusive');
+    expect(observeVerdict(verdict({ state: 'unknown', cause: 'ok', latent: true })).kind).toBe(
+      'inconclusive',
+    );
+  });
+
+  it("names the first failing direction's cause when both fail", () => {
+    const first = verdict({ state: 'down', cause: 'udp-500-blocked' });
+    const second = verdict({ from: h('h2'), to: h('h1'), state: 'down', cause: 'tunnel-down' });
+    expect(observePair([first, second])).toMatchObject({ cause: 'udp-500-blocked' });
+    expect(observePair([verdict({ state: 'unknown', cause: 'unknown' }), second])).toMatchObject({
+      kind: 'failing',
+      cause: 'tunnel-down',
+    });
   });
 
   it('fails a pair when either direction fails', () => {

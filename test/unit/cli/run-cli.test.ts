@@ -155,8 +155,8 @@ describe('tunnelwatch sweep outputs (--html, --export, --alert-state, --history)
       '--export: the Application Insights connection string has no InstrumentationKey',
     ],
     [
-      ['--alert-state', 'DefaultEndpointsProtocol=https;AccountKey=c2VjcmV0LWtleS0x'],
-      'alert state: the Table Storage connection string is not valid',
+      ['--alert-state', 'DefaultEndpointsProtocol=https;AccountName=;AccountKey=c2VjcmV0LWtleS0x'],
+      '--alert-state: the Table Storage connection string is not valid',
     ],
     [
       ['--history', 'Acount=x;AccountKy=c2VjcmV0LWtleS0x'],
@@ -182,7 +182,7 @@ describe('tunnelwatch sweep outputs (--html, --export, --alert-state, --history)
     );
     expect(r.code).toBe(64);
     expect(r.stderr).toContain(
-      '--alert-state: alert state: the Table Storage connection string is not valid',
+      '--alert-state is neither an https:// Table endpoint nor a storage connection string',
     );
     expect(r.stderr).not.toContain('c2VjcmV0');
   });

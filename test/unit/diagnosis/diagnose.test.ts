@@ -77,7 +77,7 @@ function paths(from: HostName, to: HostName, d: Dir): PathResult[] {
       partial: { ikeState: 'ESTABLISHED', childState: null },
       connecting: { ikeState: 'CONNECTING', childState: null },
       none: { ikeState: null, childState: null },
-      'daemon-down': { ikeState: null, childState: null },
+      'daemon-down': { ikeState: null, childState: null, daemon: 'unreachable' as const },
     }[d.sa];
     out.push({
       ...base,

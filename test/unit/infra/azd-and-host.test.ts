@@ -91,13 +91,49 @@ describe('host.json', () => {
     logging: { logLevel: Record<string, string> };
   };
 
-  it('uses the v2 host, extension bundle 4.x and OpenTelemetry', () => {
+  /** Whether the host's extensionBundle range (NuGet interval notation, e.g. "[4.*, 5.0.0)") admits a bundle version. */
+  const admits = (range: string, version: string) => {
+    const m = /^([[(])\s*([\d.*]+)\s*,\s*([\d.*]+)\s*([\])])$/.exec(range);
+    if (!m) throw new Error(`unreadable bundle range ${range}`);
+    const num = (v: string) => v.split('.').map((p) => (p === '*' ? 0 : Number(p)));
+    const cmp = (a: number[], b: number[]) => {
+      for (let i = 0; i < 3; i++) if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) - (b[i] ?? 0);
+      return 0;
+    };
+    const v = num(version);
+    const lo = cmp(v, num(m[2]!));
+    const hi = cmp(v, num(m[3]!));
+    return (m[1] === '[' ? lo >= 0 : lo > 0) && (m[4] === ']' ? hi <= 0 : hi < 0);
+  };
+
+  it('loads a 4.x extension bundle (the one the Node v4 programming model needs), never 3.x or 5.x', () => {
     expect(host.version).toBe('2.0');
-    expect(host.extensionBundle).toEqual({
-      id: 'Microsoft.Azure.Functions.ExtensionBundle',
-      version: '[4.*, 5.0.0)',
-    });
+    expect(host.extensionBundle.id).toBe('Microsoft.Azure.Functions.ExtensionBundle');
+    for (const v of ['4.0.0', '4.26.1']) expect(admits(host.extensionBundle.version, v), v).toBe(true);
+    for (const v of ['3.99.0', '5.0.0']) expect(admits(host.extensionBundle.version, v), v).toBe(false);
+  });
+
+  it('runs the host in OpenTelemetry mode, as the app exports with @azure/monitor-opentelemetry', () => {
+    const exporter = readFileSync(join(REPO_ROOT, 'shared/telemetry/azure-monitor.ts'), 'utf8');
+    expect(exporter).toMatch(/from '@azure\/monitor-opentelemetry'/);
     expect(host.telemetryMode).toBe('OpenTelemetry');
+  });
+
+  it('lets through the user logs of functions the app registers, and only those', () => {
+    const registered = ['sweep-timer.ts', 'matrix.ts', 'report.ts'].flatMap((file) =>
+      [
+        ...readFileSync(join(REPO_ROOT, 'functions', file), 'utf8').matchAll(
+          /app\.(?:timer|http)\('([a-z]+)'/g,
+        ),
+      ].map((m) => m[1]!),
+    );
+    const userCategories = Object.keys(host.logging.logLevel)
+      .map((category) => /^Function\.([^.]+)\.User$/.exec(category)?.[1])
+      .filter((name): name is string => name !== undefined);
+    expect(userCategories.length).toBeGreaterThan(0);
+    for (const name of userCategories) expect(registered).toContain(name);
+    // The sweep's own log lines (progress, pipeline problems) must reach Application Insights.
+    expect(host.logging.logLevel['Function.sweep.User']).toMatch(/^(Information|Debug|Trace)$/);
   });
 
   it('times out well after the default sweep deadline (cold start, telemetry flush, alert state)', () => {

@@ -1,39 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import type { PairAlertState } from '../../../shared/alerts/alert-state.js';
-import {
-  type AlertStore,
-  AlertStoreConflict,
-  type StoredAlertState,
-} from '../../../shared/alerts/alert-store.js';
+import type { StoredAlertState } from '../../../shared/alerts/alert-store.js';
 import type { AlertOutcome } from '../../../shared/alerts/apply-alerts.js';
-import { pairKey } from '../../../shared/alerts/pair-key.js';
 import type { HostName } from '../../../shared/domain/host-name.js';
 import type { SweepReport } from '../../../shared/domain/sweep-report.js';
 import { MemoryReportHistoryStore } from '../../../shared/history/memory-report-history-store.js';
 import { afterSweep, alertSummary } from '../../../shared/pipeline/after-sweep.js';
-import { secretRedactor } from '../../../shared/pipeline/secret-redactor.js';
+import { secretRedactor } from '../../../shared/secrets/secret-redactor.js';
 import type { TelemetrySink } from '../../../shared/telemetry/telemetry-sink.js';
+import { MemoryAlertStore } from '../../support/memory-alert-store.js';
 import { buildReport } from '../../support/sweep-report-fixture.js';
-
-/** Hand-written store for the edge cases; the Table store itself is tested against Azurite. */
-class MemoryAlertStore implements AlertStore {
-  rows = new Map<string, StoredAlertState>();
-  private version = 0;
-  async list() {
-    return [...this.rows.values()];
-  }
-  async get(key: string) {
-    return this.rows.get(key) ?? null;
-  }
-  async put(state: PairAlertState, etag: string | null) {
-    const key = pairKey(state.pair);
-    if ((this.rows.get(key)?.etag ?? null) !== etag) throw new AlertStoreConflict(key);
-    this.rows.set(key, { state, etag: String(++this.version) });
-  }
-  async remove(key: string) {
-    this.rows.delete(key);
-  }
-}
 
 class FailingAlertStore extends MemoryAlertStore {
   override async list(): Promise<StoredAlertState[]> {

@@ -1,4 +1,5 @@
-import { mkdtemp, symlink } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, readdir, readFile, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -35,10 +36,46 @@ describe('job validation', () => {
     [{ id: 'x', op: 'ping', args: ['3', '0.2', '1'] }, 'ping takes 4 arguments'],
     [{ id: 'x', op: 'ipsec-sas', args: ['--uri'] }, 'ipsec-sas takes 0 arguments'],
     [{ id: 'x', op: 'rm', args: [] }, 'unknown op'],
+    // Each check is anchored at both ends: trailing junk never reaches ping's argv.
+    [
+      { id: 'x', op: 'ping', args: ['3; reboot', '0.2', '1', '127.0.0.1'] },
+      'argument 1 of ping is not valid',
+    ],
+    [{ id: 'x', op: 'ping', args: ['x3', '0.2', '1', '127.0.0.1'] }, 'argument 1 of ping is not valid'],
+    [{ id: 'x', op: 'ping', args: ['0', '0.2', '1', '127.0.0.1'] }, 'argument 1 of ping is not valid'],
+    [{ id: 'x', op: 'ping', args: ['1000', '0.2', '1', '127.0.0.1'] }, 'argument 1 of ping is not valid'],
+    [{ id: 'x', op: 'ping', args: ['999', '0.2', '1', '127.0.0.1'] }, null],
+    [{ id: 'x', op: 'ping', args: ['3', '0.2 -f', '1', '127.0.0.1'] }, 'argument 2 of ping is not valid'],
+    [{ id: 'x', op: 'ping', args: ['3', '-0.2', '1', '127.0.0.1'] }, 'argument 2 of ping is not valid'],
+    [{ id: 'x', op: 'ping', args: ['3', '0.', '1', '127.0.0.1'] }, 'argument 2 of ping is not valid'],
+    [{ id: 'x', op: 'ping', args: ['3', '0.2345', '1', '127.0.0.1'] }, 'argument 2 of ping is not valid'],
+    [{ id: 'x', op: 'ping', args: ['3', '100', '1', '127.0.0.1'] }, 'argument 2 of ping is not valid'],
+    [{ id: 'x', op: 'ping', args: ['3', '10', '1', '127.0.0.1'] }, null],
+    [{ id: 'x', op: 'ping', args: ['3', '0.005', '1', '127.0.0.1'] }, null],
+    // Timeout: 1..99 s, never 0 (ping would wait forever) nor three digits.
+    [{ id: 'x', op: 'ping', args: ['3', '0.2', '0', '127.0.0.1'] }, 'argument 3 of ping is not valid'],
+    [{ id: 'x', op: 'ping', args: ['3', '0.2', '999', '127.0.0.1'] }, 'argument 3 of ping is not valid'],
+    [
+      { id: 'x', op: 'ping', args: ['3', '0.2', '1; reboot', '127.0.0.1'] },
+      'argument 3 of ping is not valid',
+    ],
+    [{ id: 'x', op: 'ping', args: ['3', '0.2', 'x1', '127.0.0.1'] }, 'argument 3 of ping is not valid'],
+    [{ id: 'x', op: 'ping', args: ['3', '0.2', '99', '127.0.0.1'] }, null],
+    [{ id: 'x', op: 'ping', args: ['3', '0.2', '1', '127.000.0.1'] }, 'argument 4 of ping is not valid'],
+    [{ id: 'ov-0; reboot', op: 'ping', args: ['3', '0.2', '1', '127.0.0.1'] }, 'is not [a-z0-9-]+'],
+    [{ id: 'a'.repeat(64), op: 'ipsec-sas', args: [] }, null],
+    [{ id: 'a'.repeat(65), op: 'ipsec-sas', args: [] }, 'is not [a-z0-9-]+'],
+    [{ id: '', op: 'ipsec-sas', args: [] }, 'is not [a-z0-9-]+'],
   ] as [ExecJob, string | null][])('%j', (job, reason) => {
     const rejected = rejectJob(job);
     if (reason === null) expect(rejected).toBeNull();
     else expect(rejected).toContain(reason);
+  });
+
+  it('quotes at most 64 characters of a refused id, so host-sized garbage never floods a report', () => {
+    expect(rejectJob({ id: `${'a'.repeat(64)}${'!'.repeat(10_000)}`, op: 'ipsec-sas', args: [] })).toBe(
+      `job id "${'a'.repeat(64)}" is not [a-z0-9-]+`,
+    );
   });
 
   it('passes job data as argv after a constant script', () => {
@@ -154,18 +191,60 @@ describe('the batch script, run for real by BusyBox sh on loopback', () => {
 });
 
 describe('the in-agent watchdog', () => {
-  it('stops jobs that would outlive the budget, so the exec returns and leaves nothing running', async () => {
+  /** Processes on this machine carrying `mark` in their environment (every child of the batch inherits it). */
+  const processesMarked = async (mark: string): Promise<string[]> => {
+    const found: string[] = [];
+    for (const pid of await readdir('/proc')) {
+      if (!/^\d+$/.test(pid)) continue;
+      try {
+        const env = await readFile(`/proc/${pid}/environ`, 'latin1');
+        if (env.split('\0').includes(mark))
+          found.push((await readFile(`/proc/${pid}/cmdline`, 'latin1')).replaceAll('\0', ' ').trim());
+      } catch {
+        // gone meanwhile, or not ours to read
+      }
+    }
+    return found;
+  };
+  /** An agent whose batch (and everything it starts) carries a unique environment mark. */
+  const markedAgent = (mark: string) => {
     const client = new LocalShellClient({ id: 'c0ffee', labels: {} });
+    const exec = client.exec.bind(client);
+    client.exec = (id, argv, opts) =>
+      exec(id, ['/usr/bin/env', mark, '/bin/busybox', 'sh', ...argv.slice(1)], opts);
+    return client;
+  };
+  /** Polls (bounded: 20 × 100 ms) until nothing marked is left; returns what is still there. */
+  const leftover = async (mark: string): Promise<string[]> => {
+    let left = await processesMarked(mark);
+    for (let i = 0; i < 20 && left.length > 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      left = await processesMarked(mark);
+    }
+    return left;
+  };
+
+  it('stops jobs that would outlive the budget, so the exec returns and leaves nothing running', async () => {
+    const mark = `TW_TEST_BATCH=${randomUUID()}`;
     // 20 pings at 0.2 s need ~4 s; a 2.5 s deadline gives the script a 1 s budget.
     const { outputs } = await runExecBatch(
-      client,
+      markedAgent(mark),
       'c0ffee',
       [ping('slow', '127.0.0.1', '20'), ping('fast', '127.0.0.1', '1')],
-      {
-        deadlineMs: 2500,
-      },
+      { deadlineMs: 2500 },
     );
     expect(outputs.get('slow')?.exitCode).toBe(143);
     expect(outputs.get('fast')?.exitCode).toBe(0);
+    expect(await leftover(mark)).toEqual([]);
+  });
+
+  it('leaves no watchdog behind when every job finishes inside the budget', async () => {
+    const mark = `TW_TEST_BATCH=${randomUUID()}`;
+    // A 9 s budget: a sleep left over from the watchdog would still be there when we look.
+    const { outputs } = await runExecBatch(markedAgent(mark), 'c0ffee', [ping('fast', '127.0.0.1', '1')], {
+      deadlineMs: 10_000,
+    });
+    expect(outputs.get('fast')?.exitCode).toBe(0);
+    expect(await leftover(mark)).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { EXIT_USAGE, exitCodeFor } from '../../../shared/report/exit-code.js';
+import { EXIT_CODES, EXIT_USAGE, exitCodeFor } from '../../../shared/report/exit-code.js';
 import { renderReportJson } from '../../../shared/report/report-json.js';
 import { renderTextMatrix } from '../../../shared/report/text-matrix.js';
 import { SAMPLE_REPORT } from './sample-report.js';
@@ -24,8 +24,9 @@ describe('exit codes', () => {
   ] as const)('%s → %i', (status, code) => {
     expect(exitCodeFor(status)).toBe(code);
   });
-  it('usage and config errors are 64', () => {
-    expect(EXIT_USAGE).toBe(64);
+  it('gives usage and config errors a code no sweep state uses, so a plugin never reads a typo as a state', () => {
+    expect(Object.values(EXIT_CODES)).not.toContain(EXIT_USAGE);
+    // The README's table is checked against the CLI's behaviour in test/unit/docs/readme-claims.test.ts.
   });
 });
 

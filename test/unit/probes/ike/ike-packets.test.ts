@@ -5,6 +5,7 @@ import { NOTIFY } from '../../../../shared/probes/ike/ike-constants.js';
 import { parseIkeResponse } from '../../../../shared/probes/ike/ike-response.js';
 import {
   buildIkeSaInitRequest,
+  ikeSaInitRequestStamper,
   OFFERED_DH_GROUPS,
   PROBE_KE_GROUP,
   withNonEspMarker,
@@ -102,6 +103,29 @@ describe('buildIkeSaInitRequest', () => {
     ['no DH groups', { spi, nonce, dhGroups: [] }, /dhGroups/],
   ])('refuses %s', (_name, options, message) => {
     expect(() => buildIkeSaInitRequest(options)).toThrow(message);
+  });
+});
+
+describe('ikeSaInitRequestStamper', () => {
+  const stamp = ikeSaInitRequestStamper({ nonceLength: 32 });
+
+  it('gives the same bytes as building each request, for every SPI and nonce', () => {
+    for (const seed of [1, 7, 0xfe]) {
+      const s = new Uint8Array(8).map((_, i) => (seed + i * 13) & 0xff);
+      const n = new Uint8Array(32).map((_, i) => (seed * 3 + i) & 0xff);
+      expect(stamp(s, n)).toEqual(buildIkeSaInitRequest({ spi: s, nonce: n }));
+    }
+  });
+
+  it('hands out independent copies', () => {
+    const first = stamp(spi, nonce);
+    stamp(Uint8Array.from([9, 9, 9, 9, 9, 9, 9, 9]), new Uint8Array(32));
+    expect(first).toEqual(buildIkeSaInitRequest({ spi, nonce }));
+  });
+
+  it('refuses a zero SPI and a nonce of another length', () => {
+    expect(() => stamp(new Uint8Array(8), nonce)).toThrow(/spi/);
+    expect(() => stamp(spi, new Uint8Array(16))).toThrow(/nonce/);
   });
 });
 

@@ -27,7 +27,7 @@ const ctxOf = (self: string, peers: Array<[string, string | null, string | null]
   timing: { pingCount: 3, pingIntervalSec: 0.2, pingTimeoutSec: 1, ikeTimeoutMs: 1000 },
 });
 const run = (ctx: AgentProbeContext, output: string, exitCode = 0) =>
-  ipsecSaExecProbe.parse(ctx, new Map([['ipsec-sas', { exitCode, output }]]));
+  ipsecSaExecProbe.parse(ctx, new Map([['ipsec-sas', { exitCode, output }]]), null);
 
 describe('parseListSas on output captured from charon', () => {
   it('reads the initiator’s established IKE SA and its installed CHILD SA', () => {
@@ -134,7 +134,7 @@ describe('ipsec-sa paths', () => {
 
   it('reports every peer down with the daemon-unreachable reason when charon is not running', () => {
     const paths = run(ctxOf('b', [['a', '198.18.0.201', null]]), fixture('vici-unreachable'), 111);
-    expect(paths[0]).toMatchObject({ state: 'down', sa: { ikeState: null } });
+    expect(paths[0]).toMatchObject({ state: 'down', sa: { ikeState: null, daemon: 'unreachable' } });
     expect(paths[0]!.error).toMatch(new RegExp(`^${IKE_DAEMON_UNREACHABLE}`));
   });
 
@@ -143,8 +143,13 @@ describe('ipsec-sa paths', () => {
     ['swanctl missing', { exitCode: 127, output: 'exec: swanctl: not found' }, /not installed/],
     ['garbage', { exitCode: 0, output: 'hello' }, /could not read/],
   ])('reports %s as unknown', (_n, job, reason) => {
-    const [path] = ipsecSaPaths(ctxOf('a', [['b', '198.18.0.202', null]]), job);
+    const [path] = ipsecSaPaths(ctxOf('a', [['b', '198.18.0.202', null]]), job, null);
     expect(path!.state).toBe('unknown');
     expect(path!.error).toMatch(reason);
+  });
+
+  it('reports a job the batch lost with the batch’s reason', () => {
+    const [path] = ipsecSaPaths(ctxOf('a', [['b', '198.18.0.202', null]]), undefined, 'exec timed out');
+    expect(path).toMatchObject({ state: 'unknown', error: 'exec timed out' });
   });
 });

@@ -56,7 +56,7 @@ describe('overlay-icmp and underlay-icmp', () => {
     ];
     for (const [job, expected] of cases) {
       const outputs = new Map(job ? [['ov-0', job]] : []);
-      const [first] = overlayIcmpProbe.parse(ctx, outputs);
+      const [first] = overlayIcmpProbe.parse(ctx, outputs, null);
       expect(first).toMatchObject({
         from: 'h1',
         to: 'h2',
@@ -67,8 +67,13 @@ describe('overlay-icmp and underlay-icmp', () => {
     }
   });
 
+  it('give a job the batch lost the batch’s own reason', () => {
+    const [first] = overlayIcmpProbe.parse(ctx, new Map(), 'the agent cannot run sh (exit 127)');
+    expect(first).toMatchObject({ to: 'h2', state: 'unknown', error: 'the agent cannot run sh (exit 127)' });
+  });
+
   it('skip peers without a target instead of inventing a path', () => {
-    expect(overlayIcmpProbe.parse(ctx, new Map()).map((p) => p.to)).toEqual(['h2', 'h3']);
-    expect(underlayIcmpProbe.parse(ctx, new Map()).map((p) => p.to)).toEqual(['h2', 'h4']);
+    expect(overlayIcmpProbe.parse(ctx, new Map(), null).map((p) => p.to)).toEqual(['h2', 'h3']);
+    expect(underlayIcmpProbe.parse(ctx, new Map(), null).map((p) => p.to)).toEqual(['h2', 'h4']);
   });
 });

@@ -161,9 +161,8 @@ describe('renderMatrixPage with hostile values from hosts and labels', () => {
       v.cause = HOSTILE[2] as never;
     }
     for (const p of report.paths) p.error = HOSTILE[3]!;
-    // Fields whose type a stored report could break: they must not reach class or style attributes.
-    (report.verdicts[0] as { state: string }).state = 'up" onclick="alert(5)';
-    (report.paths[0] as { rttMs: unknown }).rttMs = { min: '1;}</style><script>', avg: 'x', max: 1 };
+    // Fields whose type a stored report could break (a state, a number) never get here: the
+    // history decoder checks every stored report against the contract (report-row-codec.test.ts).
     report.hosts[2]!.name = HOSTILE[1] as HostName;
     return report;
   }
@@ -203,12 +202,5 @@ describe('renderMatrixPage with hostile values from hosts and labels', () => {
     // The embedded JSON is one intact script that parses and holds the hostile strings verbatim.
     const json = JSON.parse(textOf(all.find((e) => attr(e, 'id') === 'tw-data')!)) as { s: string[] };
     for (const value of HOSTILE) expect(json.s).toContain(value);
-  });
-
-  it('maps states and numbers it does not recognise to unknown and "—"', () => {
-    const report = hostileReport();
-    const { cells } = page(renderMatrixPage(report, [], NOW));
-    const first = cells[0]!;
-    expect(attr(first, 'class')).toBe('cell s-unknown');
   });
 });

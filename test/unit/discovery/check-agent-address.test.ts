@@ -1,10 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { HostName } from '../../../../shared/domain/host-name.js';
-import type { Ipv4 } from '../../../../shared/domain/ipv4.js';
-import {
-  checkAgentAddress,
-  expectedAgentAddress,
-} from '../../../../shared/probes/agent-address/check-agent-address.js';
+import { checkAgentAddress, expectedAgentAddress } from '../../../shared/discovery/check-agent-address.js';
+import type { HostName } from '../../../shared/domain/host-name.js';
+import type { Ipv4 } from '../../../shared/domain/ipv4.js';
 
 const ip = (s: string) => s as Ipv4;
 const h1 = 'h1' as HostName;

@@ -1,6 +1,6 @@
-import type { HostName } from '../../domain/host-name.js';
-import { type Ipv4, parseIpv4 } from '../../domain/ipv4.js';
-import type { HostFinding } from '../../domain/sweep-report.js';
+import type { HostName } from '../domain/host-name.js';
+import { type Ipv4, parseIpv4 } from '../domain/ipv4.js';
+import type { HostFinding } from '../domain/sweep-report.js';
 
 export interface AgentAddressInput {
   host: HostName;

@@ -1,0 +1,113 @@
+import { z } from 'zod';
+import { CAUSES } from './cause.js';
+import { type HostName, parseHostName } from './host-name.js';
+import { type Ipv4, parseIpv4 } from './ipv4.js';
+import { PROBE_KINDS } from './probe-kind.js';
+import {
+  HOST_FINDING_CODES,
+  HOST_STATES,
+  IKE_OUTCOMES,
+  SCHEMA_VERSION,
+  STATES,
+  type SweepReport,
+} from './sweep-report.js';
+
+/**
+ * The SweepReport contract as a schema, for reports that come back from outside the process
+ * (storage). What passes has exactly the types of `SweepReport`, brands included, so readers such as
+ * the matrix page trust them instead of re-checking every field. Unknown fields are dropped.
+ */
+const hostName = z.custom<HostName>(
+  (v) => typeof v === 'string' && parseHostName(v) === v,
+  'not a host name',
+);
+const ipv4 = z.custom<Ipv4>((v) => typeof v === 'string' && parseIpv4(v) === v, 'not an IPv4 address');
+const count = z.number().int().nonnegative();
+const ms = z.number().finite().nonnegative();
+const ratio = z.number().min(0).max(1);
+
+const rttMs = z.object({ min: ms, avg: ms, max: ms });
+
+const hostResult = z.object({
+  name: hostName,
+  state: z.enum(HOST_STATES),
+  agent: z
+    .object({
+      containerId: z.string(),
+      overlayIp: ipv4,
+      overlayIpSource: z.enum(['label', 'container']).optional(),
+      advertisedIp: ipv4.optional(),
+    })
+    .nullable(),
+  underlayIp: ipv4.optional(),
+  findings: z.array(z.object({ code: z.enum(HOST_FINDING_CODES), message: z.string() })).optional(),
+  error: z.string().optional(),
+});
+
+const pathResult = z.object({
+  from: hostName,
+  to: hostName,
+  probe: z.enum(PROBE_KINDS),
+  target: ipv4.optional(),
+  state: z.enum(STATES),
+  sent: count,
+  received: count,
+  lossRatio: ratio,
+  rttMs: rttMs.nullable(),
+  samplesMs: z.array(ms).optional(),
+  ike: z.object({ outcome: z.enum(IKE_OUTCOMES), response: z.string().optional() }).optional(),
+  sa: z
+    .object({
+      ikeState: z.string().nullable(),
+      childState: z.string().nullable(),
+      daemon: z.literal('unreachable').optional(),
+      establishedSec: count.optional(),
+      rekeySec: count.optional(),
+      bytesIn: count.optional(),
+      bytesOut: count.optional(),
+      packetsIn: count.optional(),
+      packetsOut: count.optional(),
+    })
+    .optional(),
+  error: z.string().optional(),
+});
+
+const verdict = z.object({
+  from: hostName,
+  to: hostName,
+  state: z.enum(STATES),
+  cause: z.enum(CAUSES),
+  advice: z.string(),
+  evidence: z.array(z.string()),
+  latent: z.boolean().optional(),
+});
+
+export const sweepReportSchema = z.object({
+  schemaVersion: z.literal(SCHEMA_VERSION),
+  startedAt: z.string().datetime({ offset: true }),
+  durationMs: ms,
+  status: z.enum(STATES),
+  hosts: z.array(hostResult),
+  paths: z.array(pathResult),
+  verdicts: z.array(verdict),
+});
+
+// Every SweepReport is valid input (the other direction differs only by exactOptionalPropertyTypes:
+// zod types an optional field `T | undefined`; parsed JSON never holds an undefined value).
+type AcceptsEveryReport = SweepReport extends z.input<typeof sweepReportSchema> ? true : never;
+const acceptsEveryReport: AcceptsEveryReport = true;
+void acceptsEveryReport;
+
+/**
+ * Checks a value read back from outside against the contract. Throws naming where it first fails
+ * (the path into the report and what was expected), never quoting the stored value.
+ */
+export function parseSweepReport(value: unknown): SweepReport {
+  const result = sweepReportSchema.safeParse(value);
+  if (result.success) return result.data as SweepReport;
+  const issue = result.error.issues[0]!;
+  const where = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('') || '(top)';
+  throw new Error(
+    `the stored report does not match the report contract at ${where.replace(/^\./, '')} (${issue.code})`,
+  );
+}

@@ -1,0 +1,162 @@
+// What one sweep costs each host's Docker daemon, counted request by request. The daemons are
+// counting stand-ins on unix sockets (docs/probes.md states the count); the client, the probes and
+// the sweep are the product's own (DockerodeHostClient, the default probe registry, runSweep).
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../shared/config/load-config.js';
+import type { TunnelwatchConfig } from '../../shared/config/tunnelwatch-config.js';
+import { diagnose } from '../../shared/diagnosis/diagnose.js';
+import type { SweepReport } from '../../shared/domain/sweep-report.js';
+import { AGENT_PROBES, EXEC_PROBES } from '../../shared/sweep/default-probes.js';
+import { runSweep } from '../../shared/sweep/run-sweep.js';
+import { openDockerClients } from '../../shared/transport/docker-clients.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'tw-api-cost-'));
+const HOSTS = ['h1', 'h2', 'h3'] as const;
+// The figure docs/probes.md states ("**10 in all**"), so the doc and this count cannot drift apart.
+const DOCUMENTED = Number(
+  /\*\*(\d+) in all\*\*/.exec(readFileSync(new URL('../../docs/probes.md', import.meta.url), 'utf8'))?.[1],
+);
+
+/** A Docker daemon that holds one running Network Agent and answers just enough, counting every request. */
+function countingDaemon(n: number) {
+  const requests: string[] = [];
+  const attached: Socket[] = [];
+  const agentId = `${n}`.repeat(64).slice(0, 64);
+  const labels = {
+    'io.rancher.container.system': 'NetworkAgent',
+    'io.rancher.container.ip': `100.64.${n}.2/16`,
+  };
+  const route = (req: IncomingMessage) => {
+    // dockerode may prefix a version (/v1.41/...); the query does not name the endpoint.
+    const path = (req.url ?? '').split('?')[0]!.replace(/^\/v\d+\.\d+/, '');
+    const endpoint = `${req.method} ${path.replace(agentId, '{id}').replace(/sidecar-[0-9a-f]+/, '{sidecar}')}`;
+    requests.push(endpoint);
+    return endpoint;
+  };
+  const json = (res: import('node:http').ServerResponse, status: number, body: unknown) => {
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(body));
+  };
+  const server: Server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      const endpoint = route(req);
+      if (endpoint === 'GET /containers/json')
+        return json(res, 200, [
+          { Id: agentId, Names: ['/agent'], Image: 'agent', State: 'running', Labels: labels },
+        ]);
+      if (endpoint === 'GET /containers/{id}/json')
+        return json(res, 200, {
+          Id: agentId,
+          Name: '/agent',
+          State: { Running: true },
+          Config: { Labels: labels, Env: [`CATTLE_AGENT_IP=198.18.0.${10 + n}`] },
+          NetworkSettings: { Networks: {} },
+        });
+      if (endpoint === 'POST /containers/{id}/exec') return json(res, 201, { Id: `exec${n}` });
+      if (endpoint === `GET /exec/exec${n}/json`) return json(res, 200, { ExitCode: 0, Running: false });
+      if (endpoint.startsWith('GET /images/')) return json(res, 200, { Id: 'sha256:probe' });
+      if (endpoint === 'POST /containers/create') return json(res, 201, { Id: `side${n}` });
+      if (endpoint === `POST /containers/side${n}/wait`) return json(res, 200, { StatusCode: 0 });
+      if (endpoint === `POST /containers/side${n}/start`) {
+        res.writeHead(204).end();
+        for (const socket of attached.splice(0)) setTimeout(() => socket.end(), 20);
+        return;
+      }
+      return json(res, 404, { message: `unexpected ${endpoint}` });
+    });
+  });
+  // Hijacked streams (exec start, attach): upgrade, say nothing, close once the client is done writing.
+  server.on('upgrade', (req: IncomingMessage, socket: Socket) => {
+    const endpoint = route(req);
+    socket.write(
+      'HTTP/1.1 101 UPGRADED\r\nContent-Type: application/vnd.docker.raw-stream\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n',
+    );
+    socket.resume();
+    // The sidecar's output ends when it exits, i.e. after start; an exec's right away.
+    if (endpoint.endsWith('/attach')) attached.push(socket);
+    else socket.end();
+    socket.on('error', () => {});
+  });
+  const socketPath = join(dir, `h${n}.sock`);
+  return { server, socketPath, requests };
+}
+
+const daemons = HOSTS.map((_, i) => countingDaemon(i + 1));
+let config: TunnelwatchConfig;
+
+beforeAll(async () => {
+  await Promise.all(daemons.map((d) => new Promise<void>((r) => d.server.listen(d.socketPath, r))));
+  const parsed = await parseConfig(
+    {
+      hosts: HOSTS.map((name, i) => ({
+        name,
+        underlayIp: `198.18.0.${11 + i}`,
+        docker: { endpoint: `unix://${daemons[i]!.socketPath}` },
+      })),
+      probes: { ikeTimeoutMs: 100 },
+      sweep: { deadlineMs: 8000 },
+    },
+    dir,
+  );
+  if (!parsed.ok) throw new Error('test config refused');
+  config = parsed.config;
+});
+afterAll(async () => {
+  await Promise.all(daemons.map((d) => new Promise((r) => d.server.close(r))));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function sweepOnce(): Promise<SweepReport> {
+  for (const d of daemons) d.requests.length = 0;
+  const clients = openDockerClients();
+  try {
+    return await runSweep(config, {
+      clientFor: clients.clientFor,
+      execProbes: EXEC_PROBES,
+      agentProbes: AGENT_PROBES,
+      diagnose,
+    });
+  } finally {
+    await clients.close();
+  }
+}
+
+describe('Docker API requests per agent per sweep (docs/probes.md)', () => {
+  it('is 10 for an agent with its overlay label and the probe image present (here with 2 peers)', async () => {
+    const report = await sweepOnce();
+    // Every agent was found and probed (the stand-ins return no probe output, so the paths are unknown).
+    expect(report.hosts.map((h) => h.agent?.overlayIp)).toEqual(['100.64.1.2', '100.64.2.2', '100.64.3.2']);
+    daemons.forEach((d, i) => {
+      const n = i + 1;
+      expect([...d.requests].sort()).toEqual(
+        [
+          // discovery
+          'GET /containers/json',
+          'GET /containers/{id}/json',
+          // the exec batch: every ping and the SA read in one exec
+          'POST /containers/{id}/exec',
+          `POST /exec/exec${n}/start`,
+          `GET /exec/exec${n}/json`,
+          // the IKE sidecar (the daemon removes it: AutoRemove)
+          'GET /images/tunnelwatch/ike-probe:1/json',
+          'POST /containers/create',
+          `POST /containers/side${n}/attach`,
+          `POST /containers/side${n}/wait`,
+          `POST /containers/side${n}/start`,
+        ].sort(),
+      );
+      expect(d.requests).toHaveLength(DOCUMENTED);
+    });
+  });
+
+  it('is the same on the next sweep: nothing is cached that would hide a request, nothing leaks', async () => {
+    await sweepOnce();
+    expect(daemons.map((d) => d.requests.length)).toEqual([DOCUMENTED, DOCUMENTED, DOCUMENTED]);
+  });
+});

@@ -1,0 +1,133 @@
+// What a command run inside a fleet host's agent container (exec) or IKE sidecar prints, given the
+// fleet plan. Pure: argv in, exit code and output out. Only the command lines tunnelwatch really
+// sends are understood; anything else fails the way a missing binary does in a real container.
+import {
+  type BatchJobOutput,
+  batchStdout,
+  type IkeProbeLine,
+  ikeProbeLine,
+  ikeReplyHex,
+  pingOutput,
+  type SaSimulation,
+  swanctlOutput,
+} from './agent-outputs.js';
+import {
+  type FleetHost,
+  type FleetPlan,
+  ikeKilled,
+  ikeOutcome,
+  lostPings,
+  roundTrip,
+  rttMs,
+  saState,
+  tunnelCarries,
+} from './fleet-plan.js';
+
+export interface CommandResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+const notFound = (binary: string): CommandResult => ({
+  exitCode: 126,
+  stdout: `OCI runtime exec failed: exec failed: unable to start container process: exec: "${binary}": executable file not found in $PATH: unknown\r\n`,
+  stderr: '',
+});
+
+/** `docker exec` in the agent of `self`. */
+export function agentExec(plan: FleetPlan, self: FleetHost, argv: readonly string[]): CommandResult {
+  if (argv[0] === 'sh' && argv[1] === '-c' && argv[3] === 'tunnelwatch-batch')
+    return batch(plan, self, argv.slice(4));
+  if (argv.join(' ') === 'ip -o -4 addr show') {
+    return {
+      exitCode: 0,
+      stdout:
+        '1: lo    inet 127.0.0.1/8 scope host lo\\       valid_lft forever preferred_lft forever\n' +
+        `2: eth0    inet ${self.overlayIp}/16 brd 100.64.255.255 scope global eth0\\       valid_lft forever preferred_lft forever\n`,
+      stderr: '',
+    };
+  }
+  return notFound(argv[0] ?? '');
+}
+
+// The batch script's ops and their arity (shared/probes/exec-batch.ts); an unknown op ends it with 124.
+const OP_ARITY: Record<string, number> = { ping: 4, 'ipsec-sas': 0 };
+
+function batch(plan: FleetPlan, self: FleetHost, args: readonly string[]): CommandResult {
+  const [nonce, , ...rest] = args;
+  if (!nonce) return { exitCode: 2, stdout: '', stderr: 'sh: 1: nonce: parameter not set\n' };
+  const jobs: BatchJobOutput[] = [];
+  for (let i = 0; i < rest.length; ) {
+    const id = rest[i]!;
+    const op = rest[i + 1] ?? '';
+    const arity = OP_ARITY[op];
+    if (arity === undefined || i + 2 + arity > rest.length) return { exitCode: 124, stdout: '', stderr: '' };
+    const opArgs = rest.slice(i + 2, i + 2 + arity);
+    i += 2 + arity;
+    const result = op === 'ping' ? ping(plan, self, opArgs) : ipsecSas(plan, self);
+    jobs.push({ id, ...result });
+  }
+  return { exitCode: 0, stdout: batchStdout(nonce, jobs), stderr: '' };
+}
+
+function ping(plan: FleetPlan, self: FleetHost, [countText, , , target]: string[]) {
+  const count = Number(countText);
+  const flavour = self.ping;
+  const overlayPeer = plan.byOverlay.get(target!);
+  const underlayPeer = plan.byUnderlay.get(target!);
+  const peer = overlayPeer ?? underlayPeer;
+  const overlay = overlayPeer !== undefined;
+  if (overlay && ikeKilled(plan, self))
+    return pingOutput({ flavour, target: target!, count, replies: [], unreachable: true });
+  const reaches =
+    peer !== undefined &&
+    peer !== self &&
+    (overlay ? tunnelCarries(plan, self, peer) : roundTrip(plan, self, peer, null));
+  const lost = reaches ? lostPings(plan, self, peer!, count) : null;
+  const replies = Array.from({ length: count }, (_, seq) =>
+    lost === null || lost.has(seq) ? null : rttMs(self, peer!, seq, overlay),
+  );
+  return pingOutput({ flavour, target: target!, count, replies });
+}
+
+function ipsecSas(plan: FleetPlan, self: FleetHost) {
+  if (ikeKilled(plan, self)) return swanctlOutput('daemon-down');
+  const sas: SaSimulation[] = [];
+  for (const peer of plan.hosts) {
+    if (peer === self) continue;
+    sas.push({
+      self,
+      peer,
+      remoteHost: peer.advertisedIp,
+      state: saState(plan, self, peer),
+      uniqueId: sas.length + 1,
+    });
+  }
+  return swanctlOutput(sas);
+}
+
+/** The IKE probe sidecar started in `self`'s agent network namespace. */
+export function ikeSidecar(plan: FleetPlan, self: FleetHost, argv: readonly string[]): CommandResult {
+  if (argv[0] !== '/bin/bash' || argv[1] !== '-c' || argv[3] !== 'ike-probe') return notFound(argv[0] ?? '');
+  const lines: IkeProbeLine[] = [];
+  const targets = argv.slice(5);
+  for (let i = 0; i + 4 <= targets.length; i += 4) {
+    const [id, ip, portText, hex] = targets.slice(i, i + 4) as [string, string, string, string];
+    const port = portText === '500' ? 500 : portText === '4500' ? 4500 : null;
+    if (port === null) {
+      lines.push({ id, outcome: 'error', reason: 'bad-port' });
+      continue;
+    }
+    const outcome = ikeOutcome(plan, self, ip, port);
+    const peer = plan.byUnderlay.get(ip);
+    const rttMicros = peer ? Math.round(rttMs(self, peer, 0, false) * 1000) : 0;
+    if (outcome === 'timeout') lines.push({ id, outcome });
+    else if (outcome === 'refused') lines.push({ id, outcome, rttMicros });
+    else {
+      const replyHex = ikeReplyHex(hex, port);
+      lines.push(replyHex ? { id, outcome, rttMicros, replyHex } : { id, outcome: 'error', reason: 'send' });
+    }
+  }
+  return { exitCode: 0, stdout: lines.map((l) => `${ikeProbeLine(l)}\n`).join(''), stderr: '' };
+}

@@ -1,0 +1,129 @@
+import { readFileSync } from 'node:fs';
+import type { HostConfig } from '../../shared/config/tunnelwatch-config.js';
+import type {
+  CallOptions,
+  ContainerDetails,
+  ContainerSummary,
+  DockerHostClient,
+  ExecResult,
+  SidecarSpec,
+} from '../../shared/transport/docker-host-client.js';
+
+/**
+ * A fleet of Network Agents that replays what the lab's agents print under a tunnel fault: the
+ * probes, their parsers and diagnosis are the product's, only the outputs are recorded. Host hN has
+ * overlay IP 100.64.N.2 and underlay 198.18.0.(10+N); nothing is sent to those addresses, they are
+ * only the data the probes put in argv and the replay reads back.
+ *
+ * `udp4500BlockedBetween: [a, b]` is the lab's `fault block-udp4500 a b`: ESP-in-UDP and IKE on UDP
+ * 4500 dropped both ways, so the overlay ping between them gets no reply and the UDP 4500 IKE probe
+ * times out, while the underlay ping and IKE on UDP 500 (INVALID_KE_PAYLOAD) still answer.
+ */
+export interface RecordedFault {
+  udp4500BlockedBetween: [string, string];
+}
+
+const fixture = (path: string) => readFileSync(new URL(`../fixtures/${path}`, import.meta.url), 'utf8');
+const PING_OK = fixture('ping/busybox-ok.txt');
+const PING_LOST = fixture('ping/busybox-total-loss.txt');
+// charon's answer to the default probe (INVALID_KE_PAYLOAD), as received on the socket.
+const IKE500_REPLY = Buffer.from(fixture('ike/udp500-invalid-ke.reply.hex').trim(), 'hex');
+const IKE4500_REPLY = Buffer.from(fixture('ike/udp4500-invalid-ke.reply.hex').trim(), 'hex');
+
+const hostNumber = (ip: string): number => {
+  const overlay = /^100\.64\.(\d+)\.2$/.exec(ip);
+  if (overlay) return Number(overlay[1]);
+  const underlay = /^198\.18\.0\.(\d+)$/.exec(ip);
+  if (underlay) return Number(underlay[1]) - 10;
+  throw new Error(`recorded fleet: ${ip} is no host of the fleet`);
+};
+
+class RecordedAgent implements DockerHostClient {
+  readonly #n: number;
+  readonly #fault: RecordedFault;
+  constructor(n: number, fault: RecordedFault) {
+    this.#n = n;
+    this.#fault = fault;
+  }
+
+  #blockedTo(peer: number): boolean {
+    const [a, b] = this.#fault.udp4500BlockedBetween.map((h) => Number(h.slice(1)));
+    return (this.#n === a && peer === b) || (this.#n === b && peer === a);
+  }
+
+  #labels() {
+    return {
+      'io.rancher.container.system': 'NetworkAgent',
+      'io.rancher.container.ip': `100.64.${this.#n}.2/16`,
+    };
+  }
+
+  async listContainers(_label: string, _opts: CallOptions): Promise<ContainerSummary[]> {
+    return [
+      { id: `agent-h${this.#n}`, names: ['agent'], image: 'agent', state: 'running', labels: this.#labels() },
+    ];
+  }
+
+  async inspectContainer(id: string): Promise<ContainerDetails> {
+    return {
+      id,
+      name: 'agent',
+      running: true,
+      labels: this.#labels(),
+      env: [`CATTLE_AGENT_IP=198.18.0.${10 + this.#n}`],
+      dockerIps: [],
+    };
+  }
+
+  /** The exec batch: `sh -c SCRIPT tunnelwatch-batch NONCE BUDGET (ID OP ARGS…)…`, answered in its output format. */
+  async exec(_id: string, argv: string[]): Promise<ExecResult> {
+    const [nonce] = argv.slice(4, 5);
+    const blocks: string[] = [];
+    for (let i = 6; i < argv.length; ) {
+      const [id, op] = [argv[i]!, argv[i + 1]!];
+      if (op !== 'ping') throw new Error(`recorded fleet: no recording for op ${op}`);
+      const target = argv[i + 5]!;
+      const peer = hostNumber(target);
+      const overlay = target.startsWith('100.64.');
+      const lost = overlay && this.#blockedTo(peer);
+      blocks.push(
+        `@@tw-${nonce} job ${id} ${lost ? 1 : 0}`,
+        lost ? PING_LOST : PING_OK,
+        '',
+        `@@tw-${nonce} end ${id}`,
+      );
+      i += 6;
+    }
+    return { exitCode: 0, stdout: `${blocks.join('\n')}\n`, stderr: '' };
+  }
+
+  /** The IKE sidecar: one line per probe, `ID answered RTT_US REPLY_HEX` or `ID timeout`. */
+  async runSidecar(spec: SidecarSpec): Promise<ExecResult> {
+    const lines: string[] = [];
+    for (let i = 0; i < spec.argv.length; i++) {
+      const id = spec.argv[i]!;
+      if (!/^p\d+-(500|4500)$/.test(id)) continue;
+      const [ip, port, hex] = [spec.argv[i + 1]!, Number(spec.argv[i + 2]), spec.argv[i + 3]!];
+      const peer = hostNumber(ip);
+      if (port === 4500 && this.#blockedTo(peer)) {
+        lines.push(`${id} timeout`);
+      } else {
+        // The recorded reply, carrying this probe's initiator SPI (charon echoes it).
+        const request = Buffer.from(hex, 'hex');
+        const offset = port === 4500 ? 4 : 0;
+        const reply = Buffer.from(port === 4500 ? IKE4500_REPLY : IKE500_REPLY);
+        request.copy(reply, offset, offset, offset + 8);
+        lines.push(`${id} answered 850 ${reply.toString('hex')}`);
+      }
+      i += 3;
+    }
+    return { exitCode: 0, stdout: `${lines.join('\n')}\n`, stderr: '' };
+  }
+
+  async ensureImage(): Promise<void> {}
+  async close(): Promise<void> {}
+}
+
+export function recordedFaultFleet(fault: RecordedFault): (host: HostConfig) => DockerHostClient {
+  return (host) => new RecordedAgent(Number(host.name.slice(1)), fault);
+}
