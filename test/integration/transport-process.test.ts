@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HostPlan } from '../lab/address-plan.js';
 import { clientTls, ensureCerts, serverTls } from '../lab/lab-certs.js';
-import { healthyBatchAnswer } from '../support/fake-batch-answer.js';
 import { fakeAgent, type HostileDaemon, startHostileDaemon } from '../support/hostile-docker-daemon.js';
+import { type SimulatedFleet, startSimulatedFleet } from '../support/simulated-docker-fleet.js';
 
 // The transport in a monitor process of its own (test/support/transport-child.ts): what the process
 // environment can (not) change, what DEBUG output shows, and how much memory a hostile host costs.
@@ -138,30 +138,26 @@ describe('no key material in DEBUG output', () => {
 });
 
 describe('a sweep with a hostile host', () => {
+  // The well-behaved hosts: two of the simulated fleet's daemons, whose agents answer every probe.
+  let fleet: SimulatedFleet;
+  beforeAll(async () => {
+    fleet = await startSimulatedFleet({ hosts: 2 });
+  });
+  afterAll(async () => {
+    await fleet.close();
+  });
+  const fleetHosts = () => (fleet.config() as { hosts: object[] }).hosts;
+
   it('ends within its deadline, that host unknown with the reason, the other measured, RSS bounded', async () => {
     const hostile = await daemon({
       socketPath: join(dir, 'hostile.sock'),
       containers: [agentA],
       misbehave: { list: 'endless-body' },
     });
-    const healthy = await daemon({
-      socketPath: join(dir, 'healthy.sock'),
-      containers: [agentB],
-      exec: healthyBatchAnswer,
-    });
-    const healthy2 = await daemon({
-      socketPath: join(dir, 'healthy2.sock'),
-      containers: [fakeAgent(3, '100.64.0.4')],
-      exec: healthyBatchAnswer,
-    });
     const deadlineMs = 8000;
     const run = await runChild('sweep', {
-      hosts: [
-        { name: 'hostile', underlayIp: '198.18.0.11', docker: { endpoint: hostile.endpoint } },
-        { name: 'healthy', underlayIp: '198.18.0.12', docker: { endpoint: healthy.endpoint } },
-        { name: 'healthy2', underlayIp: '198.18.0.13', docker: { endpoint: healthy2.endpoint } },
-      ],
-      sweep: { deadlineMs },
+      ...fleet.config({ sweep: { deadlineMs } }),
+      hosts: [{ name: 'hostile', docker: { endpoint: hostile.endpoint } }, ...fleetHosts()],
     });
     expect(run.json, run.stderr).not.toBeNull();
     const report = run.json!.result as {
@@ -171,11 +167,17 @@ describe('a sweep with a hostile host', () => {
     };
     const byName = new Map(report.hosts.map((h) => [h.name, h]));
     expect(byName.get('hostile')).toMatchObject({ state: 'unknown', error: expect.stringContaining('MiB') });
-    expect(byName.get('healthy')).toMatchObject({ state: 'up' });
-    expect(byName.get('healthy2')).toMatchObject({ state: 'up' });
-    // The healthy agents measured each other over the overlay.
-    const measured = report.paths.filter((p) => p.probe === 'overlay-icmp' && p.state === 'up');
-    expect(measured.map((p) => `${p.from}>${p.to}`).sort()).toEqual(['healthy2>healthy', 'healthy>healthy2']);
+    expect(byName.get('h1')).toMatchObject({ state: 'up' });
+    expect(byName.get('h2')).toMatchObject({ state: 'up' });
+    // The healthy agents measured each other: overlay and underlay ping, IKE on 500 and 4500, the SA.
+    const measured = report.paths.filter(
+      (p) => p.from !== 'hostile' && p.to !== 'hostile' && p.state === 'up',
+    );
+    expect(measured.map((p) => `${p.from}>${p.to} ${p.probe}`).sort()).toEqual(
+      ['h1>h2', 'h2>h1'].flatMap((pair) =>
+        ['ike-udp4500', 'ike-udp500', 'ipsec-sa', 'overlay-icmp', 'underlay-icmp'].map((k) => `${pair} ${k}`),
+      ),
+    );
     // Within the sweep's own deadline (plus assembly); the report says how long it took.
     expect(report.durationMs).toBeLessThanOrEqual(deadlineMs + 500);
     expect(run.json!.maxRssMb).toBeLessThan(300);
@@ -192,26 +194,15 @@ describe('a sweep with a hostile host', () => {
       containers: [fakeAgent(4, '100.64.0.5')],
       misbehave: { 'exec-start': 'black-hole' },
     });
-    const healthy = await daemon({
-      socketPath: join(dir, 'bh-1.sock'),
-      containers: [agentB],
-      exec: healthyBatchAnswer,
-    });
-    const healthy2 = await daemon({
-      socketPath: join(dir, 'bh-2.sock'),
-      containers: [fakeAgent(3, '100.64.0.4')],
-      exec: healthyBatchAnswer,
-    });
     const deadlineMs = 5000;
     const run = await runChild('sweep', {
+      ...fleet.config({ sweep: { deadlineMs } }),
       hosts: [
         { name: 'silent-list', docker: { endpoint: silentList.endpoint } },
         { name: 'silent-exec', docker: { endpoint: silentExec.endpoint } },
         { name: 'nobody-home', docker: { endpoint: `unix://${join(dir, 'nobody-home.sock')}` } },
-        { name: 'healthy', docker: { endpoint: healthy.endpoint } },
-        { name: 'healthy2', docker: { endpoint: healthy2.endpoint } },
+        ...fleetHosts(),
       ],
-      sweep: { deadlineMs },
     });
     expect(run.json, run.stderr).not.toBeNull();
     const report = run.json!.result as {
@@ -225,15 +216,15 @@ describe('a sweep with a hostile host', () => {
       // Discovered fine; only its probes hang, so its paths are unknown.
       'silent-exec': 'up',
       'nobody-home': 'unknown',
-      healthy: 'up',
-      healthy2: 'up',
+      h1: 'up',
+      h2: 'up',
     });
     expect(report.hosts.find((h) => h.name === 'silent-list')!.error).toContain('no answer within');
     const fromSilent = report.paths.filter((p) => p.from === 'silent-exec');
     expect(fromSilent.length).toBeGreaterThan(0);
     expect(fromSilent.every((p) => p.state === 'unknown')).toBe(true);
     const measured = report.paths.filter((p) => p.probe === 'overlay-icmp' && p.state === 'up');
-    expect(measured.map((p) => `${p.from}>${p.to}`)).toContain('healthy>healthy2');
+    expect(measured.map((p) => `${p.from}>${p.to}`).sort()).toEqual(['h1>h2', 'h2>h1']);
     expect(report.durationMs).toBeLessThanOrEqual(deadlineMs + 500);
   });
 });

@@ -7,9 +7,9 @@ import { parseConfig } from '../../shared/config/load-config.js';
 import { Secret } from '../../shared/config/secret.js';
 import type { DockerConnection } from '../../shared/config/tunnelwatch-config.js';
 import { DockerodeHostClient } from '../../shared/transport/dockerode-host-client.js';
-import { healthyBatchAnswer } from '../support/fake-batch-answer.js';
 import { type FakeSshDockerServer, startFakeSshDockerServer } from '../support/fake-ssh-docker-server.js';
 import { fakeAgent, type HostileDaemon, startHostileDaemon } from '../support/hostile-docker-daemon.js';
+import { startSimulatedFleet } from '../support/simulated-docker-fleet.js';
 
 // ssh:// endpoints against a real ssh server (ssh2's Server on loopback) that forwards
 // `docker system dial-stdio` to a fake Docker daemon: host keys are verified, and one ssh
@@ -166,11 +166,7 @@ describe('one ssh connection per host per sweep', () => {
 
   it('a real sweep in its own process opens one connection per ssh host', async () => {
     const before = ssh.connections();
-    const healthy = await startHostileDaemon({
-      socketPath: join(dir, 'healthy.sock'),
-      containers: [fakeAgent(2, '100.64.0.3')],
-      exec: healthyBatchAnswer,
-    });
+    const healthy = await startSimulatedFleet({ hosts: 1 });
     const { execFile } = await import('node:child_process');
     const config = join(dir, 'sweep.json');
     writeFileSync(
@@ -184,7 +180,7 @@ describe('one ssh connection per host per sweep', () => {
               ssh: { privateKey: ssh.clientKey, hostKeySha256: [ssh.hostKey.sha256] },
             },
           },
-          { name: 'local', docker: { endpoint: healthy.endpoint } },
+          ...(healthy.config() as { hosts: object[] }).hosts,
         ],
         sweep: { deadlineMs: 8000 },
       }),

@@ -1,12 +1,11 @@
 // A monitor process for tests that need a clean process of their own (environment variables read at
 // construction, DEBUG output on stderr, peak RSS): `node --import tsx test/support/transport-child.ts
 // MODE CONFIG`. MODE `list` lists the agents of every configured host through the real transport;
-// MODE `sweep` runs the real runSweep with the default exec probes (no IKE sidecar). Prints one JSON
+// MODE `sweep` runs the real runSweep with what the shells sweep with (assembleSweep). Prints one JSON
 // document on stdout, with the process's peak RSS.
 import { loadConfigOrThrow } from '../../shared/config/load-config.js';
-import { diagnose } from '../../shared/diagnosis/diagnose.js';
-import { EXEC_PROBES } from '../../shared/sweep/default-probes.js';
 import { runSweep } from '../../shared/sweep/run-sweep.js';
+import { assembleSweep } from '../../shared/sweep/sweep-dependencies.js';
 import { openDockerClients } from '../../shared/transport/docker-clients.js';
 import { isTransportError } from '../../shared/transport/docker-host-client.js';
 
@@ -32,7 +31,12 @@ try {
       }),
     );
   } else {
-    result = await runSweep(config, { clientFor: clients.clientFor, execProbes: EXEC_PROBES, diagnose });
+    const sweep = assembleSweep();
+    try {
+      result = await runSweep(config, sweep.deps);
+    } finally {
+      await sweep.close();
+    }
   }
 } finally {
   await clients.close();
