@@ -1,12 +1,23 @@
-import type { TunnelwatchConfig } from '../config/tunnelwatch-config.js';
+import type { HostName } from '../domain/host-name.js';
 import type { SweepReport } from '../domain/sweep-report.js';
 import { MemoryReportHistoryStore } from '../history/memory-report-history-store.js';
 import { afterSweep } from '../pipeline/after-sweep.js';
 import { EXIT_USAGE, exitCodeFor } from '../report/exit-code.js';
 import { startMatrixServer } from '../serve/matrix-server.js';
+import { runSweep } from '../sweep/run-sweep.js';
+import { assembleSweep } from '../sweep/sweep-dependencies.js';
 import { sweepSummary } from '../sweep/sweep-summary.js';
+import { loadCliConfig } from './cli-config.js';
+import { type CliIo, type SweepHooks, sweepOverrides } from './cli-io.js';
 import type { CliOptions } from './parse-cli-args.js';
-import type { CliExtensions, CliIo } from './run-cli.js';
+
+/** What tests plug into `serve`: the sweep's adapters, and a look at each step. */
+export interface ServeCommandHooks extends SweepHooks {
+  /** Called once the page is served. */
+  onServing?: (url: string) => void;
+  /** Called after each sweep has been stored. */
+  onServeSweep?: (url: string, sweep: number, report: SweepReport) => Promise<void> | void;
+}
 
 // Enough for a day of history strips at a 1-minute interval would be 1440; the page shows 12.
 const KEPT_REPORTS = 60;
@@ -15,12 +26,37 @@ const KEPT_REPORTS = 60;
  * `tunnelwatch serve`: sweep every `intervalSec` (start to start), keep the reports in memory and
  * serve the matrix page on 127.0.0.1 until `count` sweeps are done or the signal aborts.
  */
-export async function runServe(
+export async function runServeCommand(
   options: CliOptions,
-  config: TunnelwatchConfig,
-  sweep: () => Promise<SweepReport>,
   io: CliIo,
-  ext: CliExtensions,
+  hooks: ServeCommandHooks = {},
+): Promise<number> {
+  const config = await loadCliConfig(options, io);
+  if (!config) return EXIT_USAGE;
+  // Docker clients live for one sweep: an ssh host gets one connection per sweep, closed at its end.
+  const overrides = sweepOverrides(hooks);
+  return serve(
+    options,
+    io,
+    hooks,
+    config.hosts.map((h) => h.name),
+    async () => {
+      const sweep = assembleSweep(overrides);
+      try {
+        return await runSweep(config, sweep.deps);
+      } finally {
+        await sweep.close();
+      }
+    },
+  );
+}
+
+async function serve(
+  options: CliOptions,
+  io: CliIo,
+  hooks: ServeCommandHooks,
+  hosts: readonly HostName[],
+  sweep: () => Promise<SweepReport>,
 ): Promise<number> {
   const store = new MemoryReportHistoryStore(KEPT_REPORTS);
   let server: Awaited<ReturnType<typeof startMatrixServer>>;
@@ -40,8 +76,7 @@ export async function runServe(
     return EXIT_USAGE;
   }
   io.stdout.write(`${server.url}/api/matrix\n`);
-  ext.onServing?.(server.url);
-  const hosts = config.hosts.map((h) => h.name);
+  hooks.onServing?.(server.url);
   let last: SweepReport | null = null;
   try {
     for (let n = 1; options.count === undefined || n <= options.count; n++) {
@@ -52,7 +87,7 @@ export async function runServe(
       last = report;
       io.stderr.write(`tunnelwatch: ${sweepSummary(report)}\n`);
       for (const p of result.problems) io.stderr.write(`tunnelwatch: ${p.message}\n`);
-      await ext.onServeSweep?.(server.url, n, report);
+      await hooks.onServeSweep?.(server.url, n, report);
       if (n === options.count) break;
       await sleep(Math.max(0, options.intervalSec * 1000 - (Date.now() - started)), io.signal);
     }

@@ -5,7 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import type { HostName } from '../domain/host-name.js';
 import { type Ipv4, parseIpv4 } from '../domain/ipv4.js';
 import { APP_SETTINGS } from './app-settings.js';
-import { type ConfigIssue, type ConfigResult, formatIssues, fromZodIssue } from './config-issue.js';
+import { type ConfigIssue, type ConfigResult, fromZodIssue } from './config-issue.js';
 import { type ConfigFile, configFileSchema } from './config-schema.js';
 import { readPemSetting, TLS_SETTINGS } from './credential-settings.js';
 import { type DockerEndpoint, parseDockerEndpoint } from './docker-endpoint.js';
@@ -17,14 +17,6 @@ export interface ConfigSource {
   path?: string;
   /** Environment / app settings (TUNNELWATCH_CONFIG: a file path, or inline JSON starting with "{"). */
   env?: Readonly<Record<string, string | undefined>>;
-}
-
-/** Thrown only by `loadConfigOrThrow`; shells turn it into exit code 64. */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-  constructor(readonly issues: ConfigIssue[]) {
-    super(formatIssues(issues));
-  }
 }
 
 export async function loadConfig(source: ConfigSource): Promise<ConfigResult<TunnelwatchConfig>> {
@@ -65,12 +57,6 @@ export async function loadConfig(source: ConfigSource): Promise<ConfigResult<Tun
   return parseConfig(raw, dirname(path), source.env);
 }
 
-export async function loadConfigOrThrow(source: ConfigSource): Promise<TunnelwatchConfig> {
-  const result = await loadConfig(source);
-  if (!result.ok) throw new ConfigError(result.issues);
-  return result.config;
-}
-
 type Env = Readonly<Record<string, string | undefined>>;
 
 /**
@@ -98,7 +84,8 @@ export async function parseConfig(
   }
   if (issues.length > 0) return { ok: false, issues };
   const { agent, probes, sweep } = parsed.data;
-  return { ok: true, config: { hosts, agent, probes, sweep } };
+  const selector = { ...agent, selectorLabel: agent.selectorLabel ?? null };
+  return { ok: true, config: { hosts, agent: selector, probes, sweep } };
 }
 
 async function resolveConnection(

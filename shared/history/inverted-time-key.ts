@@ -12,7 +12,3 @@ export function invertedTimeKey(at: Date): string {
   }
   return String(FAR_FUTURE_MS - ms).padStart(WIDTH, '0');
 }
-
-export function timeOfInvertedKey(key: string): Date {
-  return new Date(FAR_FUTURE_MS - Number(key.slice(0, WIDTH)));
-}

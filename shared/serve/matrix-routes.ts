@@ -1,5 +1,6 @@
 import type { ReportHistoryStore } from '../history/report-history-store.js';
 import { escapeHtml } from '../report/html/html-escape.js';
+import { DEFAULT_HISTORY_LENGTH } from '../report/html/matrix-model.js';
 import { MATRIX_PAGE_CSP, type MatrixPageOptions, renderMatrixPage } from '../report/html/matrix-page.js';
 
 /**
@@ -41,7 +42,7 @@ export async function matrixRoute(
   source: ReportSource,
   options: MatrixRouteOptions = {},
 ): Promise<RouteResponse> {
-  const historyLength = options.page?.historyLength ?? 12;
+  const historyLength = options.page?.historyLength ?? DEFAULT_HISTORY_LENGTH;
   const recent = await source.recent({ limit: historyLength });
   const latest = recent[0] ?? (await source.latest());
   if (!latest) {

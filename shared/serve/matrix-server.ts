@@ -18,8 +18,6 @@ export interface MatrixServerOptions extends MatrixRouteOptions {
   host?: string;
   /** 0 (default) picks a free port; read it from the result. */
   port?: number;
-  /** Allow a non-loopback host, for people who put their own authenticating proxy in front. */
-  allowNonLoopback?: boolean;
   /** Where request failures are reported. Default: stderr. */
   log?: (message: string) => void;
 }
@@ -34,7 +32,7 @@ export interface MatrixServer {
 export async function startMatrixServer(options: MatrixServerOptions): Promise<MatrixServer> {
   const source = reportSource(options);
   const host = options.host ?? '127.0.0.1';
-  if (!isLoopback(host) && !options.allowNonLoopback) {
+  if (!isLoopback(host)) {
     throw new Error(
       `serve host "${host}" is not a loopback address: the matrix page has no authentication; use 127.0.0.1 (or ::1) and a proxy that authenticates`,
     );

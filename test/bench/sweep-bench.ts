@@ -11,7 +11,6 @@
 // Usage: tsx test/bench/sweep-bench.ts [lab-config.json]   (default: the lab's config file)
 import { cpus } from 'node:os';
 import { pathToFileURL } from 'node:url';
-import { loadConfigOrThrow } from '../../shared/config/load-config.js';
 import type { TunnelwatchConfig } from '../../shared/config/tunnelwatch-config.js';
 import { discoverHosts } from '../../shared/discovery/discover-hosts.js';
 import type { AgentProbe, ExecProbe } from '../../shared/probes/agent-probe.js';
@@ -23,6 +22,7 @@ import type { SweepDeps } from '../../shared/sweep/run-sweep.js';
 import { runSweep } from '../../shared/sweep/run-sweep.js';
 import { assembleSweep } from '../../shared/sweep/sweep-dependencies.js';
 import { DEFAULT_CONFIG_FILE } from '../lab/lab.js';
+import { loadConfigOrThrow } from '../support/load-config-or-throw.js';
 
 const SIZES = [2, 4, 8];
 const REPEATS = 3;

@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { loadConfigOrThrow } from '../../shared/config/load-config.js';
 import type { HostConfig } from '../../shared/config/tunnelwatch-config.js';
 import type { ContainerDetails } from '../../shared/transport/docker-host-client.js';
 import { DockerodeHostClient } from '../../shared/transport/dockerode-host-client.js';
 import { DEFAULT_CONFIG_FILE } from '../lab/lab.js';
+import { loadConfigOrThrow } from '../support/load-config-or-throw.js';
 
 // The dockerode adapter against a real lab dockerd (TCP+TLS). Read-only for the lab: execs inside the
 // agent and one short-lived sidecar that removes itself.
@@ -17,7 +17,9 @@ describe.skipIf(inject('labSkipReason') !== '')('DockerodeHostClient on a real d
     const config = await loadConfigOrThrow({ path: LAB_CONFIG });
     host = config.hosts[0]!;
     client = new DockerodeHostClient(host.docker);
-    const [summary] = await client.listContainers(config.agent.selectorLabel, { deadlineMs: 5000 });
+    const [summary] = await client.listContainers(config.agent.selectorLabel ?? 'io.rancher.container.ip', {
+      deadlineMs: 5000,
+    });
     agent = await client.inspectContainer(summary!.id, { deadlineMs: 5000 });
   });
 

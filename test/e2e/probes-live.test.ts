@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { loadConfigOrThrow } from '../../shared/config/load-config.js';
 import type { TunnelwatchConfig } from '../../shared/config/tunnelwatch-config.js';
 import { PROBE_KINDS } from '../../shared/domain/probe-kind.js';
 import type { SweepReport } from '../../shared/domain/sweep-report.js';
@@ -10,6 +9,7 @@ import { planHosts } from '../lab/address-plan.js';
 import { agentExec } from '../lab/agent-container.js';
 import { docker } from '../lab/docker-cli.js';
 import { heal } from '../lab/lab.js';
+import { loadConfigOrThrow } from '../support/load-config-or-throw.js';
 
 // The default probe registry (both shells sweep with it) against the healthy lab: all five probe
 // kinds for every ordered pair, the IKE sidecar imported on first use through the Docker API, run

@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryReportHistoryStore } from '../../shared/history/memory-report-history-store.js';
 import { type MatrixServer, startMatrixServer } from '../../shared/serve/matrix-server.js';
-import { labFaultReport } from '../fixtures/reports/sweep-report-fixtures.js';
+import { labFaultReport } from '../support/sweep-report-builder.js';
 
 let server: MatrixServer | undefined;
 afterEach(async () => {
@@ -72,7 +72,7 @@ describe('startMatrixServer', () => {
     expect(logged).toEqual(['tunnelwatch serve: /api/report: table unreachable']);
   });
 
-  it('refuses a non-loopback address unless told otherwise, naming the fix', async () => {
+  it('refuses a non-loopback address, naming the fix', async () => {
     await expect(startMatrixServer({ getReport: async () => null, host: '0.0.0.0' })).rejects.toThrow(
       /not a loopback address.*use 127\.0\.0\.1/,
     );

@@ -3,14 +3,18 @@
 // MODE CONFIG`. MODE `list` lists the agents of every configured host through the real transport;
 // MODE `sweep` runs the real runSweep with what the shells sweep with (assembleSweep). Prints one JSON
 // document on stdout, with the process's peak RSS.
-import { loadConfigOrThrow } from '../../shared/config/load-config.js';
+import { formatIssues } from '../../shared/config/config-issue.js';
+import { loadConfig } from '../../shared/config/load-config.js';
 import { runSweep } from '../../shared/sweep/run-sweep.js';
 import { assembleSweep } from '../../shared/sweep/sweep-dependencies.js';
 import { openDockerClients } from '../../shared/transport/docker-clients.js';
 import { isTransportError } from '../../shared/transport/docker-host-client.js';
 
 const [mode, configPath] = process.argv.slice(2);
-const config = await loadConfigOrThrow({ path: configPath! });
+const loaded = await loadConfig({ path: configPath! });
+if (!loaded.ok) throw new Error(formatIssues(loaded.issues));
+const config = loaded.config;
+const label = config.agent.selectorLabel ?? 'io.rancher.container.system=NetworkAgent';
 const clients = openDockerClients();
 const started = performance.now();
 let result: unknown;
@@ -21,7 +25,7 @@ try {
         try {
           const list = await clients
             .clientFor(host)
-            .listContainers(config.agent.selectorLabel, { deadlineMs: config.sweep.deadlineMs });
+            .listContainers(label, { deadlineMs: config.sweep.deadlineMs });
           return { host: host.name, ok: true, ids: list.map((c) => c.id) };
         } catch (e) {
           return isTransportError(e)

@@ -111,6 +111,144 @@ describe('parseBatchOutput', () => {
   });
 });
 
+describe('parseBatchOutput, line by line', () => {
+  it('keeps CRLF output, an output that ends without a newline, empty outputs and exit codes', () => {
+    const out = [
+      '@@tw-n1 job a 0',
+      'first',
+      '',
+      'third',
+      '',
+      '@@tw-n1 end a',
+      '@@tw-n1 job b 127',
+      '',
+      '@@tw-n1 end b',
+      'noise between blocks',
+      '@@tw-n1 job c 1',
+      'no newline before the marker',
+      '@@tw-n1 end c',
+    ].join('\r\n');
+    expect(Object.fromEntries(parseBatchOutput(out, 'n1'))).toEqual({
+      a: { exitCode: 0, output: 'first\n\nthird' },
+      b: { exitCode: 127, output: '' },
+      c: { exitCode: 1, output: 'no newline before the marker' },
+    });
+  });
+
+  it('ignores a head line with trailing junk, another nonce or a non-numeric exit code', () => {
+    const out = [
+      '@@tw-n1 job a 0 x',
+      '@@tw-n1 end a',
+      'x@@tw-n1 job b 0',
+      '@@tw-n1 end b',
+      '@@tw-n2 job c 0',
+      '@@tw-n2 end c',
+      '@@tw-n1 job d zero',
+      '@@tw-n1 end d',
+    ].join('\n');
+    expect(parseBatchOutput(out, 'n1').size).toBe(0);
+  });
+
+  it('stops at a block whose end marker never comes, keeping those before it', () => {
+    const out = ['@@tw-n1 job a 0', 'ok', '@@tw-n1 end a', '@@tw-n1 job b 0', 'cut'].join('\n');
+    expect([...parseBatchOutput(out, 'n1').keys()]).toEqual(['a']);
+  });
+});
+
+describe('runExecBatch, failures as reasons', () => {
+  /** An agent whose exec answers with a fixed result (and records the argv it got). */
+  const answering = (result: { exitCode: number; stdout: string; stderr: string }) => {
+    const client = new SilentClient();
+    const calls: string[][] = [];
+    client.exec = async (_id, argv) => {
+      calls.push(argv);
+      return result;
+    };
+    return { client, calls };
+  };
+  const job = ping('ov-0', '127.0.0.1');
+
+  it.each([
+    [127, 'sh: not found', 'the agent cannot run sh (exit 127: sh: not found)'],
+    [126, '', 'the agent cannot run sh (exit 126)'],
+    [125, 'mkdir: cannot create', 'the agent has no writable /tmp for the probe batch'],
+    [137, 'line 1\nKilled  ', 'probe batch ended early (exit 137: Killed)'],
+    [0, '', 'probe batch ended early (exit 0)'],
+  ])('exit %i with %j → %s', async (exitCode, stderr, reason) => {
+    const { client } = answering({ exitCode, stdout: '', stderr });
+    expect(await runExecBatch(client, 'c0ffee', [job], { deadlineMs: 3000 })).toEqual({
+      outputs: new Map(),
+      failure: reason,
+    });
+  });
+
+  it('quotes at most 200 characters of what the agent printed last', async () => {
+    const { client } = answering({ exitCode: 2, stdout: '', stderr: 'y'.repeat(5000) });
+    const { failure } = await runExecBatch(client, 'c0ffee', [job], { deadlineMs: 3000 });
+    expect(failure).toBe(`probe batch ended early (exit 2: ${'y'.repeat(200)})`);
+  });
+
+  it('reports no failure when every job came back, even if the exec exit code is not 0', async () => {
+    const { client, calls } = answering({ exitCode: 0, stdout: '', stderr: '' });
+    client.exec = async (_id, argv) => {
+      calls.push(argv);
+      const nonce = argv[4]!;
+      return { exitCode: 3, stdout: `@@tw-${nonce} job ov-0 0\nok\n@@tw-${nonce} end ov-0\n`, stderr: '' };
+    };
+    expect(await runExecBatch(client, 'c0ffee', [job], { deadlineMs: 3000 })).toEqual({
+      outputs: new Map([['ov-0', { exitCode: 0, output: 'ok' }]]),
+      failure: null,
+    });
+  });
+
+  it('gives the in-agent watchdog one second less than the deadline, and at least one second', async () => {
+    const budgets: string[] = [];
+    for (const deadlineMs of [8_999, 2_000, 1_500, 200]) {
+      const { client, calls } = answering({ exitCode: 0, stdout: '', stderr: '' });
+      await runExecBatch(client, 'c0ffee', [job], { deadlineMs });
+      budgets.push(calls[0]![5]!);
+    }
+    expect(budgets).toEqual(['7', '1', '1', '1']);
+  });
+
+  it('sends nothing when every job is refused, and says why', async () => {
+    const { client, calls } = answering({ exitCode: 0, stdout: '', stderr: '' });
+    const result = await runExecBatch(
+      client,
+      'c0ffee',
+      [{ id: 'x', op: 'ping', args: ['0', '0.2', '1', '127.0.0.1'] }],
+      {
+        deadlineMs: 3000,
+      },
+    );
+    expect(calls).toEqual([]);
+    expect(result).toEqual({ outputs: new Map(), failure: 'job x: argument 1 of ping is not valid' });
+    expect(await runExecBatch(client, 'c0ffee', [], { deadlineMs: 3000 })).toEqual({
+      outputs: new Map(),
+      failure: null,
+    });
+  });
+
+  it('turns an exec that throws something other than a transport error into a reason', async () => {
+    const client = new SilentClient();
+    client.exec = async () => {
+      throw new Error('socket hang up');
+    };
+    expect(await runExecBatch(client, 'c0ffee', [job], { deadlineMs: 3000 })).toEqual({
+      outputs: new Map(),
+      failure: 'exec failed: Error: socket hang up',
+    });
+  });
+
+  it("uses a fresh nonce per batch, so one batch cannot forge another's markers", async () => {
+    const { client, calls } = answering({ exitCode: 0, stdout: '', stderr: '' });
+    await runExecBatch(client, 'c0ffee', [job], { deadlineMs: 3000 });
+    await runExecBatch(client, 'c0ffee', [job], { deadlineMs: 3000 });
+    expect(calls[0]![4]).toMatch(/^[0-9a-f]{16}$/);
+    expect(calls[0]![4]).not.toBe(calls[1]![4]);
+  });
+});
+
 describe('the batch script, run for real by BusyBox sh on loopback', () => {
   const agent = () => new LocalShellClient({ id: 'c0ffee', labels: {} });
 

@@ -84,3 +84,102 @@ describe('parsePingOutput', () => {
     });
   });
 });
+
+describe('parsePingOutput, edge cases a host can print', () => {
+  const reply = (seq: number, ms: string, extra = '') =>
+    `64 bytes from 100.64.2.2: seq=${seq} ttl=64 time=${ms} ms${extra}`;
+  const summary = (sent: number, received: number) =>
+    `${sent} packets transmitted, ${received} packets received, ${Math.round((100 * (sent - received)) / sent)}% packet loss`;
+
+  it('takes the RTT from the replies when the summary has no round-trip line', () => {
+    const out = [reply(0, '1.5'), reply(1, '2.25'), reply(2, '0.5'), summary(3, 3)].join('\n');
+    expect(parsePingOutput(out)).toEqual({
+      ok: true,
+      sent: 3,
+      received: 3,
+      lossRatio: 0,
+      rttMs: { min: 0.5, avg: 1.417, max: 2.25 },
+      samplesMs: [1.5, 2.25, 0.5],
+      errors: [],
+    });
+  });
+
+  it('leaves duplicate replies out of the samples and the RTT', () => {
+    const out = [reply(0, '1'), reply(0, '9', ' (DUP!)'), reply(1, '3'), summary(2, 2)].join('\n');
+    expect(parsePingOutput(out)).toMatchObject({ samplesMs: [1, 3], rttMs: { min: 1, avg: 2, max: 3 } });
+  });
+
+  it('has no RTT at all when nothing came back and no summary line gives one', () => {
+    expect(parsePingOutput(summary(3, 0))).toMatchObject({
+      ok: true,
+      received: 0,
+      lossRatio: 1,
+      rttMs: null,
+    });
+  });
+
+  it('prefers the summary round-trip line over the replies', () => {
+    const out = [reply(0, '5'), summary(1, 1), 'round-trip min/avg/max = 0.1/0.2/0.3 ms'].join('\n');
+    expect(parsePingOutput(out)).toMatchObject({ rttMs: { min: 0.1, avg: 0.2, max: 0.3 } });
+  });
+
+  it('does not read a summary or RTT line with junk around it', () => {
+    expect(parsePingOutput(`x${summary(3, 3)}`).ok).toBe(false);
+    const out = [reply(0, '5'), summary(1, 1), 'round-trip min/avg/max = 0.1/0.2/0.3 ms junk'].join('\n');
+    expect(parsePingOutput(out)).toMatchObject({ rttMs: { min: 5, avg: 5, max: 5 } });
+  });
+
+  it('collects the error lines ping prints, from both tools', () => {
+    const out = [
+      'From 198.18.0.12 icmp_seq=1 Destination Host Unreachable',
+      'From 198.18.0.12 seq=2 Destination Net Prohibited',
+      'ping: sendmsg: Operation not permitted',
+      summary(3, 0),
+    ].join('\n');
+    expect(parsePingOutput(out)).toMatchObject({
+      errors: [
+        'Destination Host Unreachable',
+        'Destination Net Prohibited',
+        'sendmsg: Operation not permitted',
+      ],
+    });
+  });
+
+  it('names routing failures without the syscall, and other failures by their first error', () => {
+    expect(parsePingOutput('ping: sendto: No route to host\n')).toEqual({
+      ok: false,
+      reason: 'No route to host',
+      unreachable: true,
+    });
+    expect(parsePingOutput('ping: bad address "x"\n')).toEqual({
+      ok: false,
+      reason: 'no ping statistics in the output: bad address "x"',
+      unreachable: false,
+    });
+  });
+
+  it('quotes at most 200 characters of an unrecognised first line', () => {
+    const parsed = parsePingOutput(`  ${'z'.repeat(5000)}  \nmore`);
+    expect(parsed).toEqual({
+      ok: false,
+      reason: `no ping statistics in the output: ${'z'.repeat(200)}`,
+      unreachable: false,
+    });
+  });
+
+  it('refuses statistics claiming nothing was sent', () => {
+    expect(parsePingOutput('0 packets transmitted, 0 packets received\n')).toMatchObject({
+      ok: false,
+      reason: 'inconsistent ping statistics (0 sent, 0 received)',
+    });
+  });
+
+  it('reads Windows line endings like Unix ones', () => {
+    const out = [reply(0, '1'), summary(1, 1), 'round-trip min/avg/max = 1.0/1.0/1.0 ms'].join('\r\n');
+    expect(parsePingOutput(out)).toMatchObject({
+      ok: true,
+      rttMs: { min: 1, avg: 1, max: 1 },
+      samplesMs: [1],
+    });
+  });
+});
