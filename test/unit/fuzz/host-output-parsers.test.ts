@@ -320,9 +320,9 @@ describe('parseListSas / ipsecSaPaths', () => {
     check,
   );
 
-  // The issue's case: `(\S+) \{` scanning a long run of non-space text from every offset. h11 rewrites
-  // parse-list-sas.ts in linear time; until that merges this takes ~80 s on the old parser.
-  it.skip('a 200 KB child-sas run without spaces returns (quadratic before h11)', () => {
+  // The issue's case: `(\S+) \{` scanning a long run of non-space text from every offset took ~80 s
+  // on the old parser; the linear one returns at once.
+  it('a 200 KB child-sas run without spaces returns', () => {
     check(`list-sa event {x {state=ESTABLISHED child-sas {${'x'.repeat(200_000)}}}}\nlist-sas reply {}\n`);
   });
 
