@@ -93,6 +93,7 @@ export function parseBatchOutput(stdout: string, nonce: string): Map<string, Job
   const outputs = new Map<string, JobOutput>();
   const lines = stdout.replace(/\r\n/g, '\n').split('\n');
   const start = new RegExp(`^@@tw-${nonce} job ([a-z0-9-]+) (\\d+)$`);
+  // Stryker disable next-line EqualityOperator: equivalent, one step past the end reads no head line
   for (let i = 0; i < lines.length; i++) {
     const head = start.exec(lines[i]!);
     if (!head) continue;
@@ -145,7 +146,7 @@ export function isCommandMissing(exitCode: number): boolean {
 }
 
 function describeExit(exitCode: number, text: string): string {
-  const hint = text.trim().split('\n').at(-1)?.slice(0, 200) ?? '';
+  const hint = text.trim().split('\n').at(-1)!.slice(0, 200);
   if (isCommandMissing(exitCode))
     return `the agent cannot run sh (exit ${exitCode}${hint ? `: ${hint}` : ''})`;
   if (exitCode === 125) return 'the agent has no writable /tmp for the probe batch';
