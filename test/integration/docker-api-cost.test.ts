@@ -112,16 +112,19 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function sweepOnce(): Promise<SweepReport> {
+async function sweepOnce(over: Partial<TunnelwatchConfig> = {}): Promise<SweepReport> {
   for (const d of daemons) d.requests.length = 0;
   const clients = openDockerClients();
   try {
-    return await runSweep(config, {
-      clientFor: clients.clientFor,
-      execProbes: EXEC_PROBES,
-      agentProbes: AGENT_PROBES,
-      diagnose,
-    });
+    return await runSweep(
+      { ...config, ...over },
+      {
+        clientFor: clients.clientFor,
+        execProbes: EXEC_PROBES,
+        agentProbes: AGENT_PROBES,
+        diagnose,
+      },
+    );
   } finally {
     await clients.close();
   }
@@ -158,5 +161,10 @@ describe('Docker API requests per agent per sweep (docs/probes.md)', () => {
   it('is the same on the next sweep: nothing is cached that would hide a request, nothing leaks', async () => {
     await sweepOnce();
     expect(daemons.map((d) => d.requests.length)).toEqual([DOCUMENTED, DOCUMENTED, DOCUMENTED]);
+  });
+
+  it('does not grow with the mesh: an agent with one peer costs the same', async () => {
+    await sweepOnce({ hosts: config.hosts.slice(0, 2) });
+    expect(daemons.map((d) => d.requests.length)).toEqual([DOCUMENTED, DOCUMENTED, 0]);
   });
 });
