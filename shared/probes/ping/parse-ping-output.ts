@@ -31,9 +31,9 @@ const SUMMARY = /^(\d+) packets transmitted, (\d+) (?:packets )?received\b/m;
 const RTT_LINE =
   /^(?:round-trip|rtt) min\/avg\/max(?:\/mdev)? = ([\d.]+)\/([\d.]+)\/([\d.]+)(?:\/[\d.]+)? ms$/m;
 // "64 bytes from 1.2.3.4: seq=0 ttl=64 time=0.105 ms" / "... icmp_seq=1 ttl=64 time=0.032 ms"
-const REPLY = /^\d+ bytes from [^:]+: (?:icmp_)?seq=\d+ ttl=\d+ time=([\d.]+) ms(.*)$/;
+const REPLY = /^\d+ bytes from [^:]+: (?:icmp_)?seq=\d+ ttl=\d+ time=([\d.]+) ms(.*)/;
 const UNREACHABLE = /Network is unreachable|No route to host/;
-const ERROR_LINE = /^(?:From \S+ (?:icmp_)?seq=\d+ (.+)|ping: (.+))$/;
+const ERROR_LINE = /^(?:From \S+ (?:icmp_)?seq=\d+ (.+)|ping: (.+))/;
 
 /** Parses BusyBox or iputils ping output. Never throws: anything unrecognised is a PingFailure. */
 export function parsePingOutput(output: string): PingParse {
@@ -78,7 +78,7 @@ export function parsePingOutput(output: string): PingParse {
 }
 
 function firstLine(text: string): string {
-  return text.trim().split('\n')[0]?.trim().slice(0, 200) ?? '';
+  return text.trim().split('\n')[0]!.trim().slice(0, 200);
 }
 
 // Some builds print no summary RTT line (e.g. a ping killed right after its statistics): use the replies.
