@@ -115,4 +115,26 @@ describe('parseListSas, field by field', () => {
     });
     expect(parseListSas(REPLY)).toEqual({ ok: true, sas: [] });
   });
+
+  it("never takes a CHILD SA's state for its IKE SA's", () => {
+    expect(parseListSas([event('uniqueid=1', 'c {state=INSTALLED}'), REPLY].join('\n'))).toMatchObject({
+      ok: false,
+      reason: 'IKE SA peer has no state',
+    });
+  });
+
+  it('reads traffic selectors listed first, and events whose reply line was cut off', () => {
+    const parsed = parseListSas(event('state=ESTABLISHED', 'c {remote-ts=[100.64.2.0/24] state=INSTALLED}'));
+    expect(parsed.ok && parsed.sas[0]!.children[0]!.remoteTs).toEqual(['100.64.2.0/24']);
+  });
+
+  it('trims swanctl\'s reason, and says "failed" when it gives none', () => {
+    expect(parseListSas("connecting to 'unix:///x' failed:   refused  \n")).toMatchObject({
+      reason: "strongSwan's VICI socket does not answer (refused)",
+    });
+    expect(parseListSas("connecting to 'unix:///x' failed\n")).toMatchObject({
+      daemonUnreachable: true,
+      reason: "strongSwan's VICI socket does not answer (failed)",
+    });
+  });
 });
