@@ -134,6 +134,7 @@ export function parseBatchOutput(
   // Exit codes are 0..255: three digits at most, so a hostile one can never become a huge number.
   const start = new RegExp(`^@@tw-${nonce} job ([a-z0-9-]{1,64}) (\\d{1,3})$`);
   let open: { id: string; exitCode: number; endMarker: string; from: number } | null = null;
+  // Stryker disable next-line EqualityOperator: equivalent, one step past the end reads no head line
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
     if (open) {
@@ -194,7 +195,7 @@ export function isCommandMissing(exitCode: number): boolean {
 }
 
 function describeExit(exitCode: number, text: string): string {
-  const hint = text.trim().split('\n').at(-1)?.slice(0, 200) ?? '';
+  const hint = text.trim().split('\n').at(-1)!.slice(0, 200);
   if (isCommandMissing(exitCode))
     return `the agent cannot run sh (exit ${exitCode}${hint ? `: ${hint}` : ''})`;
   if (exitCode === 125) return 'the agent has no writable /tmp for the probe batch';

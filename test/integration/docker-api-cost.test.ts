@@ -16,7 +16,7 @@ import { assembleSweep } from '../../shared/sweep/sweep-dependencies.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tw-api-cost-'));
 const HOSTS = ['h1', 'h2', 'h3'] as const;
-// The figure docs/probes.md states ("**10 in all**"), so the doc and this count cannot drift apart.
+// The figure docs/probes.md states ("**N in all**"), so the doc and this count cannot drift apart.
 const DOCUMENTED = Number(
   /\*\*(\d+) in all\*\*/.exec(readFileSync(new URL('../../docs/probes.md', import.meta.url), 'utf8'))?.[1],
 );
@@ -111,12 +111,12 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function sweepOnce(): Promise<SweepReport> {
+async function sweepOnce(over: Partial<TunnelwatchConfig> = {}): Promise<SweepReport> {
   for (const d of daemons) d.requests.length = 0;
   // The product's own assembly: the count is what the CLI and the Function cost.
   const sweep = assembleSweep();
   try {
-    return await runSweep(config, sweep.deps);
+    return await runSweep({ ...config, ...over }, sweep.deps);
   } finally {
     await sweep.close();
   }
@@ -157,5 +157,10 @@ describe('Docker API requests per agent per sweep (docs/probes.md)', () => {
   it('is the same on the next sweep: nothing is cached that would hide a request, nothing leaks', async () => {
     await sweepOnce();
     expect(daemons.map((d) => d.requests.length)).toEqual([DOCUMENTED, DOCUMENTED, DOCUMENTED]);
+  });
+
+  it('does not grow with the mesh: an agent with one peer costs the same', async () => {
+    await sweepOnce({ hosts: config.hosts.slice(0, 2) });
+    expect(daemons.map((d) => d.requests.length)).toEqual([DOCUMENTED, DOCUMENTED, 0]);
   });
 });

@@ -37,9 +37,9 @@ const SUMMARY = /^(\d{1,7}) packets transmitted, (\d{1,7}) (?:packets )?received
 const RTT_LINE =
   /^(?:round-trip|rtt) min\/avg\/max(?:\/mdev)? = ([\d.]+)\/([\d.]+)\/([\d.]+)(?:\/[\d.]+)? ms$/m;
 // "64 bytes from 1.2.3.4: seq=0 ttl=64 time=0.105 ms" / "... icmp_seq=1 ttl=64 time=0.032 ms"
-const REPLY = /^\d+ bytes from [^:]+: (?:icmp_)?seq=\d+ ttl=\d+ time=([\d.]+) ms(.*)$/;
+const REPLY = /^\d+ bytes from [^:]+: (?:icmp_)?seq=\d+ ttl=\d+ time=([\d.]+) ms(.*)/;
 const UNREACHABLE = /Network is unreachable|No route to host/;
-const ERROR_LINE = /^(?:From \S+ (?:icmp_)?seq=\d+ (.+)|ping: (.+))$/;
+const ERROR_LINE = /^(?:From \S+ (?:icmp_)?seq=\d+ (.+)|ping: (.+))/;
 
 /**
  * Parses BusyBox or iputils ping output of a run asked to send `asked` packets. Never throws and
@@ -102,7 +102,7 @@ export function parsePingOutput(output: string, asked: number = PING_LIMITS.coun
 }
 
 function firstLine(text: string): string {
-  return text.trim().split('\n')[0]?.trim().slice(0, 200) ?? '';
+  return text.trim().split('\n')[0]!.trim().slice(0, 200);
 }
 
 function validRtt({ min, avg, max }: RttMs): boolean {

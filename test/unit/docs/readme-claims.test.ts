@@ -117,3 +117,12 @@ describe('README: alert hysteresis', () => {
     expect(sweepsUntil({ kind: 'healthy' }, 'resolved')).toBe(resolveAfter);
   });
 });
+
+describe('README: Docker API cost', () => {
+  it('states the per-agent request count docs/probes.md itemises (counted by test/integration/docker-api-cost.test.ts)', () => {
+    const probes = readFileSync(new URL('../../../docs/probes.md', import.meta.url), 'utf8');
+    const documented = /\*\*(\d+) in all\*\*/.exec(probes)?.[1];
+    expect(documented).toBeDefined();
+    expect(/(\d+) Docker API requests in all/.exec(README)?.[1]).toBe(documented);
+  });
+});

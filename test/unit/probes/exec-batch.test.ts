@@ -220,6 +220,19 @@ describe('runExecBatch, failures as reasons', () => {
     expect(budgets).toEqual(['7', '1', '1', '1']);
   });
 
+  it('still names a refused job when the jobs that ran all came back', async () => {
+    const { client } = answering({ exitCode: 0, stdout: '', stderr: '' });
+    client.exec = async (_id, argv) => {
+      const nonce = argv[4]!;
+      return { exitCode: 0, stdout: `@@tw-${nonce} job ov-0 0\nok\n@@tw-${nonce} end ov-0\n`, stderr: '' };
+    };
+    const refused: ExecJob = { id: 'x', op: 'ping', args: ['3', '0.2', '0', '127.0.0.1'] };
+    expect(await runExecBatch(client, 'c0ffee', [job, refused], { deadlineMs: 3000 })).toEqual({
+      outputs: new Map([['ov-0', { exitCode: 0, output: 'ok' }]]),
+      failure: 'job x: argument 3 of ping is not valid',
+    });
+  });
+
   it('sends nothing when every job is refused, and says why', async () => {
     const { client, calls } = answering({ exitCode: 0, stdout: '', stderr: '' });
     const result = await runExecBatch(

@@ -194,4 +194,45 @@ describe('parseIkeResponse, rule by rule', () => {
       response: 'COOKIE',
     });
   });
+
+  it('reads the exact edges: the bare marker, a header-only message, an empty last payload', () => {
+    expect(parseIkeResponse(new Uint8Array(4), OURS)).toEqual({ kind: 'malformed', reason: 'only 0 bytes' });
+    expect(parseIkeResponse(message([]), OURS)).toEqual({
+      kind: 'malformed',
+      reason: 'response carries neither SA/KE/Nonce nor a notify',
+    });
+    // A 4-byte payload (header only) that ends exactly at the declared length is well formed.
+    expect(parseIkeResponse(message([opaque(PAYLOAD.sa, 0)]), OURS)).toEqual({
+      kind: 'malformed',
+      reason: 'response carries neither SA/KE/Nonce nor a notify',
+    });
+    expect(parseIkeResponse(message([opaque(PAYLOAD.sa, 0), notify(NOTIFY.COOKIE)]), OURS)).toMatchObject({
+      response: 'COOKIE',
+    });
+  });
+
+  it('reads a requested group only from INVALID_KE_PAYLOAD', () => {
+    expect(parseIkeResponse(message([notify(NOTIFY.COOKIE, [0, 14, 0, 0])]), OURS)).not.toHaveProperty(
+      'requestedDhGroup',
+    );
+  });
+
+  it('counts 16384 and above as status, not error (RFC 7296 §3.10.1)', () => {
+    expect(
+      parseIkeResponse(message([notify(NOTIFY.NAT_DETECTION_SOURCE_IP), notify(16384)]), OURS),
+    ).toMatchObject({
+      response: 'NAT_DETECTION_SOURCE_IP',
+    });
+    expect(
+      parseIkeResponse(message([notify(NOTIFY.NAT_DETECTION_SOURCE_IP), notify(16383)]), OURS),
+    ).toMatchObject({
+      response: 'NOTIFY_16383',
+    });
+  });
+
+  it('needs exactly our SPI: longer is not ours either', () => {
+    expect(parseIkeResponse(message([notify(NOTIFY.COOKIE)]), Uint8Array.from([...OURS, 0])).kind).toBe(
+      'not-ours',
+    );
+  });
 });

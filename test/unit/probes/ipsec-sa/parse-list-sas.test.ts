@@ -82,13 +82,9 @@ describe('parseListSas, field by field', () => {
   });
 
   it('refuses an event it cannot read rather than guessing', () => {
-    expect(parseListSas(['list-sa event {peer {state=ESTABLISHED}}', REPLY].join('\n'))).toEqual({
+    expect(parseListSas(['list-sa event { child-sas {}}', REPLY].join('\n'))).toMatchObject({
       ok: false,
       daemonUnreachable: false,
-      reason: 'unexpected list-sa event',
-    });
-    expect(parseListSas(['list-sa event { child-sas {}}', REPLY].join('\n'))).toMatchObject({
-      reason: 'unexpected list-sa event',
     });
     expect(parseListSas([event('uniqueid=1', ''), REPLY].join('\n'))).toEqual({
       ok: false,
@@ -114,5 +110,27 @@ describe('parseListSas, field by field', () => {
       reason: `not swanctl --list-sas output: ${'q'.repeat(80)}`,
     });
     expect(parseListSas(REPLY)).toEqual({ ok: true, sas: [] });
+  });
+
+  it("never takes a CHILD SA's state for its IKE SA's", () => {
+    expect(parseListSas([event('uniqueid=1', 'c {state=INSTALLED}'), REPLY].join('\n'))).toMatchObject({
+      ok: false,
+      reason: 'IKE SA peer has no state',
+    });
+  });
+
+  it('reads traffic selectors listed first, and events whose reply line was cut off', () => {
+    const parsed = parseListSas(event('state=ESTABLISHED', 'c {remote-ts=[100.64.2.0/24] state=INSTALLED}'));
+    expect(parsed.ok && parsed.sas[0]!.children[0]!.remoteTs).toEqual(['100.64.2.0/24']);
+  });
+
+  it('trims swanctl\'s reason, and says "failed" when it gives none', () => {
+    expect(parseListSas("connecting to 'unix:///x' failed:   refused  \n")).toMatchObject({
+      reason: "strongSwan's VICI socket does not answer (refused)",
+    });
+    expect(parseListSas("connecting to 'unix:///x' failed\n")).toMatchObject({
+      daemonUnreachable: true,
+      reason: "strongSwan's VICI socket does not answer (failed)",
+    });
   });
 });

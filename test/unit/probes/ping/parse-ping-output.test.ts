@@ -78,9 +78,10 @@ describe('parsePingOutput', () => {
   it('refuses empty and self-contradicting output', () => {
     expect(parsePingOutput('')).toEqual({ ok: false, reason: 'ping printed nothing', unreachable: false });
     const impossible = parsePingOutput('3 packets transmitted, 5 packets received, 0% packet loss\n');
-    expect(impossible).toMatchObject({
+    expect(impossible).toEqual({
       ok: false,
       reason: 'inconsistent ping statistics (3 sent, 5 received)',
+      unreachable: false,
     });
   });
 });
@@ -180,6 +181,66 @@ describe('parsePingOutput, edge cases a host can print', () => {
       ok: true,
       rttMs: { min: 1, avg: 1, max: 1 },
       samplesMs: [1],
+    });
+  });
+
+  it('reads counts and sequence numbers of more than one digit', () => {
+    const out = [
+      reply(12, '1'),
+      'From 198.18.0.12 icmp_seq=13 Destination Host Unreachable',
+      summary(14, 12),
+    ].join('\n');
+    expect(parsePingOutput(out)).toMatchObject({
+      ok: true,
+      sent: 14,
+      received: 12,
+      samplesMs: [1],
+      errors: ['Destination Host Unreachable'],
+    });
+  });
+
+  it('reads the iputils round-trip line with its mdev, over the replies', () => {
+    const out = [
+      reply(0, '1'),
+      reply(1, '3'),
+      summary(2, 2),
+      'rtt min/avg/max/mdev = 0.5/0.6/0.7/0.100 ms',
+    ].join('\n');
+    expect(parsePingOutput(out)).toMatchObject({ rttMs: { min: 0.5, avg: 0.6, max: 0.7 } });
+  });
+
+  it('counts neither replies, errors nor RTT lines that do not start the line', () => {
+    const out = [
+      reply(0, '1'),
+      `junk ${reply(1, '9')}`,
+      'junk From 198.18.0.12 icmp_seq=2 Destination Host Unreachable',
+      'junk ping: sendmsg: x',
+      summary(3, 1),
+      'junk round-trip min/avg/max = 5/5/5 ms',
+    ].join('\n');
+    expect(parsePingOutput(out)).toMatchObject({
+      samplesMs: [1],
+      errors: [],
+      rttMs: { min: 1, avg: 1, max: 1 },
+    });
+  });
+
+  it('trims error lines and the first line it quotes', () => {
+    expect(parsePingOutput(`ping: sendmsg: x   \n${summary(1, 0)}`)).toMatchObject({
+      errors: ['sendmsg: x'],
+    });
+    expect(parsePingOutput('\n\n  short line  \nmore')).toEqual({
+      ok: false,
+      reason: 'no ping statistics in the output: short line',
+      unreachable: false,
+    });
+  });
+
+  it('strips only a leading syscall name from a routing failure', () => {
+    expect(parsePingOutput('ping: No route to host, sendto: 198.18.0.12\n')).toEqual({
+      ok: false,
+      reason: 'No route to host, sendto: 198.18.0.12',
+      unreachable: true,
     });
   });
 });
