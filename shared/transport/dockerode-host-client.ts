@@ -98,20 +98,25 @@ export class DockerodeHostClient implements DockerHostClient {
       return await this.#call(what, spec, async (abortSignal) => {
         abortSignal.addEventListener('abort', () => stream?.destroy(), { once: true });
         const hasStdin = spec.stdin !== undefined;
+        // docker-modem copies every option into the query string as well as the body unless they are
+        // split into _query and _body: the IKE sidecar's argv (~1.1 KB per peer) would otherwise ride
+        // in the URL, and dockerd refuses request heads over 1 MiB (about 900 peers).
         const container = await this.#docker.createContainer({
-          name,
-          Image: spec.image,
-          Cmd: spec.argv,
-          Labels: { 'io.tunnelwatch.sidecar': 'true' },
-          AttachStdin: hasStdin,
-          AttachStdout: true,
-          AttachStderr: true,
-          OpenStdin: hasStdin,
-          StdinOnce: hasStdin,
-          Tty: false,
-          HostConfig: { NetworkMode: `container:${spec.networkOfContainer}`, AutoRemove: true },
+          _query: { name },
+          _body: {
+            Image: spec.image,
+            Cmd: spec.argv,
+            Labels: { 'io.tunnelwatch.sidecar': 'true' },
+            AttachStdin: hasStdin,
+            AttachStdout: true,
+            AttachStderr: true,
+            OpenStdin: hasStdin,
+            StdinOnce: hasStdin,
+            Tty: false,
+            HostConfig: { NetworkMode: `container:${spec.networkOfContainer}`, AutoRemove: true },
+          },
           abortSignal,
-        } as Docker.ContainerCreateOptions);
+        } as unknown as Docker.ContainerCreateOptions);
         // The deadline may have passed while create was in flight; cleanup below may already have run.
         if (abortSignal.aborted) {
           await container.remove({ force: true }).catch(() => {});
