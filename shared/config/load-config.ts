@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { dirname, extname, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { homedir } from 'node:os';
+import { dirname, extname, join, resolve } from 'node:path';
 import type { HostName } from '../domain/host-name.js';
 import { type Ipv4, parseIpv4 } from '../domain/ipv4.js';
 import { APP_SETTINGS } from './app-settings.js';
@@ -8,6 +8,7 @@ import { type ConfigIssue, type ConfigResult, fromZodIssue } from './config-issu
 import { type ConfigFile, configFileSchema } from './config-schema.js';
 import { readPemSetting, TLS_SETTINGS } from './credential-settings.js';
 import { type DockerEndpoint, parseDockerEndpoint } from './docker-endpoint.js';
+import { parseJsonConfig, parseYamlConfig } from './parse-config-text.js';
 import { Secret } from './secret.js';
 import type { DockerConnection, HostConfig, TunnelwatchConfig } from './tunnelwatch-config.js';
 
@@ -27,14 +28,10 @@ export async function loadConfig(source: ConfigSource): Promise<ConfigResult<Tun
     );
   }
   if (source.path === undefined && setting?.startsWith('{')) {
-    let raw: unknown;
-    try {
-      raw = JSON.parse(setting);
-    } catch (e) {
-      return fail(APP_SETTINGS.config, `inline JSON does not parse (${(e as Error).message})`);
-    }
+    const parsed = parseJsonConfig(setting);
+    if (!parsed.ok) return fail(APP_SETTINGS.config, `inline ${parsed.message}`);
     // Relative key file paths in an app setting resolve against the working directory.
-    return parseConfig(raw, process.cwd(), source.env);
+    return parseConfig(parsed.raw, process.cwd(), source.env);
   }
   const path = resolve(source.path ?? setting!);
   const origin = source.path !== undefined ? '--config' : APP_SETTINGS.config;
@@ -44,16 +41,10 @@ export async function loadConfig(source: ConfigSource): Promise<ConfigResult<Tun
   } catch (e) {
     return fail(origin, `cannot read config file ${path} (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
   }
-  let raw: unknown;
-  try {
-    raw = extname(path).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text);
-  } catch (e) {
-    return fail(
-      path,
-      `not valid ${extname(path).toLowerCase() === '.json' ? 'JSON' : 'YAML'}: ${(e as Error).message.split('\n')[0]}`,
-    );
-  }
-  return parseConfig(raw, dirname(path), source.env);
+  const parsed = extname(path).toLowerCase() === '.json' ? parseJsonConfig(text) : parseYamlConfig(text);
+  if (!parsed.ok)
+    return fail(path, parsed.message.startsWith('JSON') ? `not valid ${parsed.message}` : parsed.message);
+  return parseConfig(parsed.raw, dirname(path), source.env);
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -144,10 +135,19 @@ async function resolveConnection(
         privateKey = await read(ssh.privateKeyFile, 'ssh.privateKeyFile');
         if (privateKey === null) return null;
       }
+      let knownHosts: string | null = null;
+      if (ssh?.knownHostsFile !== undefined) {
+        knownHosts = await read(ssh.knownHostsFile, 'ssh.knownHostsFile');
+        if (knownHosts === null) return null;
+      } else {
+        // The operator's own trust, as the docker CLI's ssh would use it; absent means none.
+        knownHosts = await readFile(join(homedir(), '.ssh', 'known_hosts'), 'utf8').catch(() => null);
+      }
       return {
         ...endpoint,
         privateKey: privateKey === null ? null : new Secret(privateKey),
         passphrase: ssh?.passphrase === undefined ? null : new Secret(ssh.passphrase),
+        hostKeys: { knownHosts, sha256: ssh?.hostKeySha256 ?? [] },
       };
     }
   }

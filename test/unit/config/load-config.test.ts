@@ -177,6 +177,20 @@ describe('refusing a bad config, naming the field and the fix', () => {
       'hosts[1].docker.ssh: "ssh" only applies to ssh:// endpoints',
     ],
     [
+      'malformed host key fingerprint',
+      { hosts: [{ name: 'a', docker: { endpoint: 'ssh://u@h', ssh: { hostKeySha256: ['MD5:ab:cd'] } } }] },
+      'hosts[0].docker.ssh.hostKeySha256[0]: expected a fingerprint like "SHA256:" followed by 43 base64 characters',
+    ],
+    [
+      'unreadable known_hosts file',
+      {
+        hosts: [
+          { name: 'a', docker: { endpoint: 'ssh://u@h', ssh: { knownHostsFile: 'no-such-known-hosts' } } },
+        ],
+      },
+      'hosts[0].docker.ssh.knownHostsFile: cannot read',
+    ],
+    [
       'password in endpoint',
       { hosts: [{ name: 'a', docker: { endpoint: 'ssh://u:pw@h:22' } }] },
       'hosts[0].docker.endpoint: passwords in the endpoint are not supported',
@@ -195,6 +209,17 @@ describe('refusing a bad config, naming the field and the fix', () => {
       'interval too short',
       { hosts: [unixHost('a')], probes: { pingIntervalSec: 0.01 } },
       'probes.pingIntervalSec: must be at least 0.2',
+    ],
+    [
+      // The batch passes milliseconds to ping: a fourth decimal used to pass here and be refused there.
+      'interval finer than a millisecond',
+      { hosts: [unixHost('a')], probes: { pingIntervalSec: 0.3333 } },
+      'probes.pingIntervalSec: must have at most 3 decimals',
+    ],
+    [
+      'interval finer than a millisecond above one second',
+      { hosts: [unixHost('a')], probes: { pingIntervalSec: 1.0001 } },
+      'probes.pingIntervalSec: must have at most 3 decimals',
     ],
     [
       'zero concurrency',
@@ -232,6 +257,54 @@ describe('refusing a bad config, naming the field and the fix', () => {
     await writeFile(join(dir, 'bad.yaml'), 'hosts: [unclosed\n');
     const badYaml = await loadConfig({ path: join(dir, 'bad.yaml') });
     expect(!badYaml.ok && formatIssues(badYaml.issues)).toContain('not valid YAML');
+    expect(!badYaml.ok && formatIssues(badYaml.issues)).toContain(' at line ');
+  });
+});
+
+describe('config text errors never quote the text (it holds key material)', () => {
+  const PASS = 'hunter2-PASSPHRASE';
+  it.each([
+    [
+      'a YAML tag on a passphrase line',
+      'bad.yaml',
+      `hosts:\n  - name: a\n    docker:\n      endpoint: ssh://u@h\n      ssh:\n        passphrase: !secret ${PASS}\n`,
+      'not valid YAML: TAG_RESOLVE_FAILED at line 6',
+    ],
+    [
+      'broken YAML around a key',
+      'bad.yaml',
+      `hosts: [{name: a, docker: {ssh: {passphrase: ${PASS}\n`,
+      'not valid YAML:',
+    ],
+    [
+      'broken JSON around a key',
+      'bad.json',
+      `{"hosts": [{"passphrase": ${PASS}}]}`,
+      'not valid JSON does not parse; check quotes',
+    ],
+  ])('%s', async (_what, file, text, expected) => {
+    const dir = await mkdtemp(join(tmpdir(), 'h12b-config-'));
+    await writeFile(join(dir, file), text);
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
+    process.on('warning', onWarning);
+    try {
+      const loaded = await loadConfig({ path: join(dir, file) });
+      await new Promise((resolve) => setImmediate(resolve));
+      const message = !loaded.ok ? formatIssues(loaded.issues) : '';
+      expect(message).toContain(expected);
+      expect(message + warnings.join('\n')).not.toContain(PASS);
+      expect(warnings).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
+  it('inline JSON in the app setting', async () => {
+    const loaded = await loadConfig({ env: { TUNNELWATCH_CONFIG: `{"hosts": [{"key": ${PASS}}]}` } });
+    const message = !loaded.ok ? formatIssues(loaded.issues) : '';
+    expect(message).toContain('TUNNELWATCH_CONFIG: inline JSON does not parse; check quotes');
+    expect(message).not.toContain(PASS);
   });
 });
 
