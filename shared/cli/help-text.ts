@@ -38,7 +38,8 @@ ${CONFIG_OPTION}
   --alert-state TABLE
                  run the alert state machine (open after 2 failing sweeps, resolve after 2
                  healthy ones) in Azure Table Storage: a storage connection string, or an
-                 https://<account>.table.core.windows.net URL (then Entra ID, as --entra)
+                 https://<account>.table.core.windows.net URL (then Entra ID, as --entra);
+                 plain http only to loopback (Azurite)
   --history TABLE
                  save the report to the report history the Function's matrix page reads
                  (same forms as --alert-state)

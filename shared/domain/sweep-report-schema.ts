@@ -4,12 +4,22 @@ import { type HostName, parseHostName } from './host-name.js';
 import { type Ipv4, parseIpv4 } from './ipv4.js';
 import { PROBE_KINDS } from './probe-kind.js';
 import {
+  type AgentInfo,
   HOST_FINDING_CODES,
   HOST_STATES,
+  type HostFinding,
+  type HostResult,
   IKE_OUTCOMES,
+  type IkeDetail,
+  type MtuDetail,
+  type MtuRung,
+  type PathResult,
+  type RegistrationAddresses,
+  type SaDetail,
   SCHEMA_VERSION,
   STATES,
   type SweepReport,
+  type Verdict,
 } from './sweep-report.js';
 
 /**
@@ -28,19 +38,60 @@ const ratio = z.number().min(0).max(1);
 
 const rttMs = z.object({ min: ms, avg: ms, max: ms });
 
+const registrationAddresses = z.object({
+  registered: ipv4.nullable(),
+  real: ipv4,
+  dialedByPeers: z.array(ipv4),
+});
+
+const agentInfo = z.object({
+  containerId: z.string(),
+  overlayIp: ipv4,
+  overlayIpSource: z.enum(['label', 'container']).optional(),
+  advertisedIp: ipv4.optional(),
+  layout: z.enum(['rancher-1.1', 'rancher-1.6', 'custom']).optional(),
+  registration: z.enum(['rancher-agent', 'agent-env', 'auto-detected']).optional(),
+});
+
+const hostFinding = z.object({
+  code: z.enum(HOST_FINDING_CODES),
+  message: z.string(),
+  addresses: registrationAddresses.optional(),
+});
+
+const ikeDetail = z.object({ outcome: z.enum(IKE_OUTCOMES), response: z.string().optional() });
+
+const saDetail = z.object({
+  ikeState: z.string().nullable(),
+  childState: z.string().nullable(),
+  daemon: z.literal('unreachable').optional(),
+  establishedSec: count.optional(),
+  rekeySec: count.optional(),
+  bytesIn: count.optional(),
+  bytesOut: count.optional(),
+  packetsIn: count.optional(),
+  packetsOut: count.optional(),
+  spiIn: z.string().optional(),
+  spiOut: z.string().optional(),
+  packetsInDelta: z.number().int().optional(),
+  packetsOutDelta: z.number().int().optional(),
+  remoteHost: ipv4.optional(),
+  dialed: z.array(ipv4).optional(),
+  configured: z.boolean().optional(),
+});
+
+const mtuDetail = z.object({
+  pmtu: count.nullable(),
+  ceiling: count,
+  ladder: z.array(z.object({ bytes: count, sent: count, received: count })),
+});
+
 const hostResult = z.object({
   name: hostName,
   state: z.enum(HOST_STATES),
-  agent: z
-    .object({
-      containerId: z.string(),
-      overlayIp: ipv4,
-      overlayIpSource: z.enum(['label', 'container']).optional(),
-      advertisedIp: ipv4.optional(),
-    })
-    .nullable(),
+  agent: agentInfo.nullable(),
   underlayIp: ipv4.optional(),
-  findings: z.array(z.object({ code: z.enum(HOST_FINDING_CODES), message: z.string() })).optional(),
+  findings: z.array(hostFinding).optional(),
   error: z.string().optional(),
 });
 
@@ -55,20 +106,9 @@ const pathResult = z.object({
   lossRatio: ratio,
   rttMs: rttMs.nullable(),
   samplesMs: z.array(ms).optional(),
-  ike: z.object({ outcome: z.enum(IKE_OUTCOMES), response: z.string().optional() }).optional(),
-  sa: z
-    .object({
-      ikeState: z.string().nullable(),
-      childState: z.string().nullable(),
-      daemon: z.literal('unreachable').optional(),
-      establishedSec: count.optional(),
-      rekeySec: count.optional(),
-      bytesIn: count.optional(),
-      bytesOut: count.optional(),
-      packetsIn: count.optional(),
-      packetsOut: count.optional(),
-    })
-    .optional(),
+  ike: ikeDetail.optional(),
+  sa: saDetail.optional(),
+  mtu: mtuDetail.optional(),
   error: z.string().optional(),
 });
 
@@ -80,6 +120,8 @@ const verdict = z.object({
   advice: z.string(),
   evidence: z.array(z.string()),
   latent: z.boolean().optional(),
+  direction: z.enum(['forward', 'reverse', 'both']).optional(),
+  pmtu: count.optional(),
 });
 
 export const sweepReportSchema = z.object({
@@ -95,8 +137,26 @@ export const sweepReportSchema = z.object({
 // Every SweepReport is valid input (the other direction differs only by exactOptionalPropertyTypes:
 // zod types an optional field `T | undefined`; parsed JSON never holds an undefined value).
 type AcceptsEveryReport = SweepReport extends z.input<typeof sweepReportSchema> ? true : never;
-const acceptsEveryReport: AcceptsEveryReport = true;
-void acceptsEveryReport;
+// …and names every field of the contract: a field added to an interface but not here would be
+// dropped from every stored report, so it fails to compile instead.
+type Missing<T, S extends z.ZodTypeAny> = Exclude<keyof T, keyof z.infer<S>>;
+type NamesEveryField = [
+  Missing<SweepReport, typeof sweepReportSchema>,
+  Missing<HostResult, typeof hostResult>,
+  Missing<AgentInfo, typeof agentInfo>,
+  Missing<HostFinding, typeof hostFinding>,
+  Missing<RegistrationAddresses, typeof registrationAddresses>,
+  Missing<PathResult, typeof pathResult>,
+  Missing<IkeDetail, typeof ikeDetail>,
+  Missing<SaDetail, typeof saDetail>,
+  Missing<MtuDetail, typeof mtuDetail>,
+  Missing<MtuRung, typeof mtuDetail.shape.ladder.element>,
+  Missing<Verdict, typeof verdict>,
+] extends never[]
+  ? true
+  : never;
+const checks: [AcceptsEveryReport, NamesEveryField] = [true, true];
+void checks;
 
 /**
  * Checks a value against the contract (`what` names it in the error). Throws naming where it first

@@ -20,6 +20,7 @@ import { sweepStatus } from '../../shared/sweep/run-sweep.js';
  */
 export type PathFault =
   | 'packet-loss'
+  | 'mtu-blackhole'
   | 'udp-4500-blocked'
   | 'udp-500-blocked'
   | 'tunnel-down'
@@ -157,7 +158,11 @@ function measuredPaths(
     };
   };
   const overlayLost =
-    fault === 'packet-loss' ? 1 : fault === undefined || fault === 'udp-500-blocked' ? 0 : 3;
+    fault === 'packet-loss'
+      ? 1
+      : fault === undefined || fault === 'udp-500-blocked' || fault === 'mtu-blackhole'
+        ? 0
+        : 3;
   const underlayDead = fault === 'underlay-unreachable';
   // The SA lags a blocked port by minutes (DPD): strongSwan still shows it ESTABLISHED.
   const sa =
@@ -173,6 +178,27 @@ function measuredPaths(
             bytesIn: Math.round(rand() * 1e6),
             bytesOut: Math.round(rand() * 1e6),
           };
+  // The MTU ladder: every rung passes on a healthy overlay, none on a dead one; a black hole
+  // swallows only the largest rung.
+  const ladder = [1400, 1300, 1200, 1000].map((bytes) => {
+    const passes = overlayLost < 3 && !(fault === 'mtu-blackhole' && bytes > 1300);
+    return { bytes, sent: 2, received: passes ? 2 : 0 };
+  });
+  const passed = ladder.filter((r) => r.received > 0).map((r) => r.bytes);
+  const mtuSent = ladder.reduce((n, r) => n + r.sent, 0);
+  const mtuReceived = ladder.reduce((n, r) => n + r.received, 0);
+  const mtu: PathResult = {
+    from: from.name,
+    to: to.name,
+    probe: 'overlay-mtu',
+    target: to.agent!.overlayIp,
+    state: mtuReceived === mtuSent ? 'up' : mtuReceived === 0 ? 'down' : 'degraded',
+    sent: mtuSent,
+    received: mtuReceived,
+    lossRatio: round3(1 - mtuReceived / mtuSent),
+    rttMs: null,
+    mtu: { pmtu: passed.length > 0 ? Math.max(...passed) : null, ceiling: 1400, ladder },
+  };
   return [
     ping('overlay-icmp', overlayLost, 0.35),
     ping('underlay-icmp', underlayDead ? 3 : 0, 0),
@@ -190,6 +216,7 @@ function measuredPaths(
       rttMs: null,
       sa,
     },
+    mtu,
   ];
 }
 
