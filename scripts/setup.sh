@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs everything tunnelwatch's demo and tests need on a fresh Debian 12 machine (run as root):
-# the lab's Debian packages, the npm dependencies, and the IKE probe image's root filesystem.
+# the lab's Debian packages and the npm dependencies. (Deploying needs neither: see docs/deploy.md.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -8,7 +8,8 @@ packages=(
   docker.io iptables nftables iproute2 openssl conntrack                     # the lab's hosts: dockerd per namespace
   strongswan-charon strongswan-libcharon strongswan-swanctl           # the lab's Network Agents
   libstrongswan libstrongswan-standard-plugins libstrongswan-extra-plugins libcharon-extra-plugins
-  busybox-static iputils-ping bash-static                             # agent and IKE probe images
+  busybox-static iputils-ping                                        # the lab's agent images
+  gcc                                                                # rebuilds the IKE probe program to check its committed bytes
   chromium                                                            # the matrix page's browser test
 )
 
@@ -34,6 +35,3 @@ fi
 if [ ! -L node_modules ] && { [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; }; then
   npm ci --no-audit --no-fund
 fi
-
-# The IKE probe sidecar's root filesystem (docs/probes.md); imported onto hosts on first use.
-bash scripts/build-probe-image.sh

@@ -82,6 +82,7 @@ function ikeFact(path: PathResult | undefined, port: number, phrases: string[]):
   const outcome = path.ike?.outcome;
   if (outcome === 'answered') {
     const rtt = path.rttMs ? `, ${path.rttMs.avg} ms` : '';
+    // Stryker disable next-line OptionalChaining: equivalent, an answered outcome implies path.ike
     phrases.push(`IKE UDP ${port} ${where}: answered (${path.ike?.response ?? 'IKE'}${rtt})`);
     return 'answered';
   }

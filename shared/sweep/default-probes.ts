@@ -1,6 +1,5 @@
 import type { AgentProbe, ExecProbe } from '../probes/agent-probe.js';
-import { IKE_PROBE_IMAGE, ikeAgentProbe } from '../probes/ike/ike-agent-probe.js';
-import { ikeProbeRootfsPath } from '../probes/ike/ike-probe-rootfs.js';
+import { DEFAULT_IKE_PROBE_IMAGE, ikeAgentProbe } from '../probes/ike/ike-agent-probe.js';
 import { ipsecSaExecProbe } from '../probes/ipsec-sa/ipsec-sa-exec-probe.js';
 import { mtuLadderProbe } from '../probes/ping/mtu-ladder-probe.js';
 import { overlayIcmpProbe, underlayIcmpProbe } from '../probes/ping/ping-exec-probe.js';
@@ -17,10 +16,7 @@ export const EXEC_PROBES: readonly ExecProbe[] = [
 ];
 
 /**
- * The IKE sidecar. Its rootfs tarball is located once, at load (TUNNELWATCH_IKE_PROBE_ROOTFS or
- * dist/probe-image/ under the package root); a missing tarball only matters on a host that lacks
- * the image, and then makes that agent's IKE paths `unknown` with the fix in the error.
+ * The IKE sidecar. Its image is one committed static program (shared/probes/ike/ike-probe.c); the
+ * rootfs tarball is built in memory and imported only onto a host that lacks the image.
  */
-export const AGENT_PROBES: readonly AgentProbe[] = [
-  ikeAgentProbe({ name: IKE_PROBE_IMAGE, rootfsTarPath: ikeProbeRootfsPath() }),
-];
+export const AGENT_PROBES: readonly AgentProbe[] = [ikeAgentProbe(DEFAULT_IKE_PROBE_IMAGE)];

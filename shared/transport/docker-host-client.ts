@@ -55,8 +55,8 @@ export interface DockerHostClient {
   exec(containerId: string, argv: string[], opts: CallOptions): Promise<ExecResult>;
   /** Short-lived container sharing another container's network namespace; removed afterwards. */
   runSidecar(spec: SidecarSpec): Promise<ExecResult>;
-  /** Makes sure `image` exists on the host, importing `rootfsTarPath` (a rootfs tarball) when missing. */
-  ensureImage(image: string, rootfsTarPath: string, opts: CallOptions): Promise<void>;
+  /** Makes sure `image` exists on the host, importing the rootfs tarball `rootfs()` returns when missing. */
+  ensureImage(image: string, rootfs: () => Uint8Array, opts: CallOptions): Promise<void>;
   /** Releases sockets / ssh sessions. Idempotent. */
   close(): Promise<void>;
 }

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { access } from 'node:fs/promises';
 import type { Duplex } from 'node:stream';
 import Docker from 'dockerode';
 import type { DockerConnection } from '../config/tunnelwatch-config.js';
@@ -99,20 +98,25 @@ export class DockerodeHostClient implements DockerHostClient {
       return await this.#call(what, spec, async (abortSignal) => {
         abortSignal.addEventListener('abort', () => stream?.destroy(), { once: true });
         const hasStdin = spec.stdin !== undefined;
+        // docker-modem copies every option into the query string as well as the body unless they are
+        // split into _query and _body: the IKE sidecar's argv (~1.1 KB per peer) would otherwise ride
+        // in the URL, and dockerd refuses request heads over 1 MiB (about 900 peers).
         const container = await this.#docker.createContainer({
-          name,
-          Image: spec.image,
-          Cmd: spec.argv,
-          Labels: { 'io.tunnelwatch.sidecar': 'true' },
-          AttachStdin: hasStdin,
-          AttachStdout: true,
-          AttachStderr: true,
-          OpenStdin: hasStdin,
-          StdinOnce: hasStdin,
-          Tty: false,
-          HostConfig: { NetworkMode: `container:${spec.networkOfContainer}`, AutoRemove: true },
+          _query: { name },
+          _body: {
+            Image: spec.image,
+            Cmd: spec.argv,
+            Labels: { 'io.tunnelwatch.sidecar': 'true' },
+            AttachStdin: hasStdin,
+            AttachStdout: true,
+            AttachStderr: true,
+            OpenStdin: hasStdin,
+            StdinOnce: hasStdin,
+            Tty: false,
+            HostConfig: { NetworkMode: `container:${spec.networkOfContainer}`, AutoRemove: true },
+          },
           abortSignal,
-        } as Docker.ContainerCreateOptions);
+        } as unknown as Docker.ContainerCreateOptions);
         // The deadline may have passed while create was in flight; cleanup below may already have run.
         if (abortSignal.aborted) {
           await container.remove({ force: true }).catch(() => {});
@@ -151,7 +155,7 @@ export class DockerodeHostClient implements DockerHostClient {
     }
   }
 
-  ensureImage(image: string, rootfsTarPath: string, opts: CallOptions): Promise<void> {
+  ensureImage(image: string, rootfs: () => Uint8Array, opts: CallOptions): Promise<void> {
     return this.#call(`ensure image ${image}`, opts, async (abortSignal) => {
       try {
         await this.#docker.getImage(image).inspect({ abortSignal } as object);
@@ -159,20 +163,13 @@ export class DockerodeHostClient implements DockerHostClient {
       } catch (e) {
         if ((e as { statusCode?: number }).statusCode !== 404) throw e;
       }
-      // Checked first, so the error names the file instead of an ENOENT from inside docker-modem.
-      if (
-        !(await access(rootfsTarPath).then(
-          () => true,
-          () => false,
-        ))
-      ) {
-        throw new TransportError(
-          'not-found',
-          `image ${image} is not on the host and its rootfs tarball ${rootfsTarPath} does not exist`,
-        );
-      }
       const [repo, tag = 'latest'] = splitImage(image);
-      const progress = await this.#docker.importImage(rootfsTarPath, { repo, tag, abortSignal } as object);
+      // A Buffer goes out with its Content-Length in one request body (docker-modem writes it whole).
+      const tarball = Buffer.from(rootfs());
+      const progress = await this.#docker.importImage(
+        tarball as unknown as NodeJS.ReadableStream,
+        { repo, tag, abortSignal } as object,
+      );
       await new Promise<void>((resolve, reject) => {
         this.#docker.modem.followProgress(progress, (err: Error | null, events: { error?: string }[]) => {
           const failed = events?.find((ev) => ev.error);

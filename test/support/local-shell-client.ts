@@ -85,7 +85,7 @@ export class SilentClient implements DockerHostClient {
   runSidecar(spec: SidecarSpec) {
     return this.wait<ExecResult>('sidecar', spec);
   }
-  ensureImage(_i: string, _p: string, opts: CallOptions) {
+  ensureImage(_i: string, _rootfs: () => Uint8Array, opts: CallOptions) {
     return this.wait<void>('ensure image', opts);
   }
   async close() {}

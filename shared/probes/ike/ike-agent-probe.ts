@@ -1,24 +1,25 @@
 import { randomBytes } from 'node:crypto';
 import type { PathResult } from '../../domain/sweep-report.js';
-import { type DockerHostClient, isTransportError } from '../../transport/docker-host-client.js';
+import type { DockerHostClient } from '../../transport/docker-host-client.js';
 import type { AgentProbe, AgentProbeContext } from '../agent-probe.js';
 import { unknownPath } from '../unknown-path.js';
 import { type IkePort, ikePathResult, ikeProbeKind, parseIkeProbeLines } from './ike-path-result.js';
-import { IKE_PROBE_ROOTFS_ENV } from './ike-probe-rootfs.js';
-import { IKE_PROBE_SCRIPT } from './ike-probe-script.js';
+import { IKE_PROBE_IMAGE, IKE_PROBE_PATH, ikeProbeRootfs } from './ike-probe-image.js';
 import { ikeSaInitRequestStamper, withNonEspMarker } from './ike-sa-init-request.js';
 
-/** Image name of the probe sidecar. Bump the tag whenever scripts/build-probe-image.sh changes its content. */
-export const IKE_PROBE_IMAGE = 'tunnelwatch/ike-probe:1';
+export { IKE_PROBE_IMAGE };
 
 export interface IkeProbeImage {
   name: string;
-  /** The rootfs tarball scripts/build-probe-image.sh writes; imported onto a host only when the image is missing. */
-  rootfsTarPath: string;
+  /** The image's rootfs tarball, asked for only when a host lacks the image. */
+  rootfs: () => Uint8Array;
 }
 
+/** The sidecar image every shell uses: one static program (ike-probe.c), its tarball built in memory. */
+export const DEFAULT_IKE_PROBE_IMAGE: IkeProbeImage = { name: IKE_PROBE_IMAGE, rootfs: ikeProbeRootfs };
+
 // Container create + start + wait + remove costs a few hundred ms on top of the probe wait itself;
-// importing the ~3 MB image happens once per host.
+// importing the ~10 KB image happens once per host.
 const SIDECAR_OVERHEAD_MS = 5_000;
 // What create + start + attach usually take; kept free of the reply wait when the budget is short.
 const SIDECAR_SETUP_MS = 1_000;
@@ -74,19 +75,10 @@ export function ikeAgentProbe(
         );
       if (targets.length === 0) return unaddressed;
 
-      try {
-        await client.ensureImage(image.name, image.rootfsTarPath, {
-          deadlineMs: Math.min(IMAGE_IMPORT_DEADLINE_MS, left()),
-          signal,
-        });
-      } catch (e) {
-        if (isTransportError(e) && e.kind === 'not-found') {
-          throw new Error(
-            `${e.message}; build it with \`npm run setup\` (or bash scripts/build-probe-image.sh), or set ${IKE_PROBE_ROOTFS_ENV} to its path`,
-          );
-        }
-        throw e;
-      }
+      await client.ensureImage(image.name, image.rootfs, {
+        deadlineMs: Math.min(IMAGE_IMPORT_DEADLINE_MS, left()),
+        signal,
+      });
       // The reply wait shrinks to what is left of the budget, so a late sidecar still reports.
       const sidecarMs = Math.min(ctx.timing.ikeTimeoutMs + SIDECAR_OVERHEAD_MS, Math.floor(left()));
       if (sidecarMs < MIN_SIDECAR_MS) {
@@ -95,12 +87,10 @@ export function ikeAgentProbe(
         );
       }
       const waitMs = Math.min(ctx.timing.ikeTimeoutMs, Math.max(100, sidecarMs - SIDECAR_SETUP_MS));
+      // ike-probe.c's usage: WAIT_MS, then ID IPV4 PORT HEX per target; it re-checks every field.
       const argv = [
-        '/bin/bash',
-        '-c',
-        IKE_PROBE_SCRIPT,
-        'ike-probe',
-        (waitMs / 1000).toFixed(3),
+        IKE_PROBE_PATH,
+        String(Math.round(waitMs)),
         ...targets.flatMap((j) => {
           const request = stampRequest(j.spi, j.nonce);
           const bytes = j.port === 4500 ? withNonEspMarker(request) : request;

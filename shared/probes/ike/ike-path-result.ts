@@ -52,7 +52,7 @@ export function ikePathResult(
         error: `ICMP port unreachable: nothing listens on UDP ${port} at ${target}`,
       };
     case 'answered': {
-      const reply = hex && /^([0-9a-f]{2})+$/.test(hex) ? Uint8Array.from(Buffer.from(hex, 'hex')) : null;
+      const reply = hex && /^([0-9a-f]{2})+$/.test(hex) ? new Uint8Array(Buffer.from(hex, 'hex')) : null;
       const parsed = reply
         ? parseIkeResponse(reply, spi)
         : { kind: 'malformed' as const, reason: 'no reply bytes' };

@@ -155,7 +155,7 @@ export type IkeProbeLine =
   | { id: string; outcome: 'error'; reason: string };
 
 /**
- * One line of the IKE sidecar's output (shared/probes/ike/ike-probe-script.ts): `<id> answered <µs>
+ * One line of the IKE sidecar's output (shared/probes/ike/ike-probe.c): `<id> answered <µs>
  * <hex>` | `<id> timeout` | `<id> refused <µs>` | `<id> error <reason>`. The one place that knows the
  * sidecar's line format.
  */

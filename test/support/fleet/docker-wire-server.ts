@@ -15,8 +15,10 @@ const FRAME_BYTES = 32 * 1024;
 const MAX_BODY_BYTES = 64 * 1024 * 1024;
 const GO_MAX_HEADER_BYTES = 1 << 20;
 // A started sidecar "runs" until the client's wait request has arrived, at most this long, as a real
-// process outlives the HTTP round trips that follow its start.
-const SIDECAR_MAX_WAIT_FOR_WAITER_MS = 500;
+// IKE probe (≥ one reply wait) outlives the HTTP round trips that follow its start. Without it a
+// loaded machine lets the container exit and auto-remove before the client's wait arrives: the wait
+// then gets 404 and the probe is lost, a race a real dockerd shows too with a very short sidecar.
+const SIDECAR_MAX_WAIT_FOR_WAITER_MS = 5_000;
 
 interface FakeContainer {
   id: string;
@@ -49,6 +51,8 @@ export interface DockerWireServerOptions {
   socketPath: string;
   /** Images already on the host (e.g. the IKE probe image); others must be imported first. */
   images?: readonly string[];
+  /** Idle keep-alive connections are closed after this long; default 0 = never, like dockerd. */
+  keepAliveTimeoutMs?: number;
 }
 
 /** One simulated host's Docker daemon. `requests` counts every API call by route, for assertions. */
@@ -94,6 +98,10 @@ export class DockerWireServer {
     this.#server = createServer({ maxHeaderSize: GO_MAX_HEADER_BYTES }, (req, res) => {
       void this.#handle(req, res);
     });
+    // dockerd sets no idle timeout on API connections (Go's default), so clients may keep them.
+    // Node's 5 s default would close sockets the client's keep-alive pool still reuses (EPIPE on the
+    // next sweep); a test of that race can ask for it.
+    this.#server.keepAliveTimeout = opts.keepAliveTimeoutMs ?? 0;
     this.#server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       this.#upgrade(req, socket, head);
     });

@@ -1,6 +1,8 @@
 // What a command run inside a fleet host's agent container (exec) or IKE sidecar prints, given the
 // fleet plan. Pure: argv in, exit code and output out. Only the command lines tunnelwatch really
 // sends are understood; anything else fails the way a missing binary does in a real container.
+
+import { IKE_PROBE_PATH } from '../../../shared/probes/ike/ike-probe-image.js';
 import {
   type BatchJobOutput,
   batchStdout,
@@ -139,9 +141,10 @@ function ipsecConns(plan: FleetPlan, self: FleetHost) {
 
 /** The IKE probe sidecar started in `self`'s agent network namespace. */
 export function ikeSidecar(plan: FleetPlan, self: FleetHost, argv: readonly string[]): CommandResult {
-  if (argv[0] !== '/bin/bash' || argv[1] !== '-c' || argv[3] !== 'ike-probe') return notFound(argv[0] ?? '');
+  // ike-probe.c's argv: WAIT_MS, then ID IPV4 PORT HEX per target.
+  if (argv[0] !== IKE_PROBE_PATH) return notFound(argv[0] ?? '');
   const lines: IkeProbeLine[] = [];
-  const targets = argv.slice(5);
+  const targets = argv.slice(2);
   for (let i = 0; i + 4 <= targets.length; i += 4) {
     const [id, ip, portText, hex] = targets.slice(i, i + 4) as [string, string, string, string];
     const port = portText === '500' ? 500 : portText === '4500' ? 4500 : null;

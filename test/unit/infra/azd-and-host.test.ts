@@ -20,7 +20,10 @@ import {
 interface AzureYaml {
   name: string;
   infra?: { provider?: string; path?: string; module?: string };
-  services: Record<string, { project: string; language: string; host: string }>;
+  services: Record<
+    string,
+    { project: string; language: string; host: string; dist?: string; remoteBuild?: boolean }
+  >;
 }
 
 const readJson = (rel: string): unknown => JSON.parse(readFileSync(join(REPO_ROOT, rel), 'utf8'));
@@ -37,7 +40,10 @@ beforeAll(async () => {
 
 describe('azure.yaml and the Bicep agree', () => {
   it('deploys one TypeScript function service from the project root', () => {
-    expect(Object.values(azure.services)).toEqual([{ project: '.', language: 'ts', host: 'function' }]);
+    // The package `npm run package` writes (scripts/function-app-package.ts), deployed as built.
+    expect(Object.values(azure.services)).toEqual([
+      { project: '.', language: 'ts', host: 'function', dist: 'dist/package', remoteBuild: false },
+    ]);
     expect(azure.infra).toEqual({ provider: 'bicep', path: 'infra', module: 'main' });
   });
 

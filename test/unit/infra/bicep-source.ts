@@ -262,3 +262,73 @@ export function azdServiceNameTags(file: BicepFile): Node[] {
   }
   return values;
 }
+
+export interface ResourceDeclaration {
+  symbol: string;
+  /** Full type, a nested child's prefixed with its parents' (`Microsoft.Web/sites/config`). */
+  type: string;
+  apiVersion: string;
+  /** `existing` references only name a resource; they write no body. */
+  existing: boolean;
+  /** The body object, looking through `if (...)` and `[for ...: {...}]`. */
+  body: Node | null;
+  line: number;
+}
+
+/** A nested `resource x 'child' = {...}` inside a body is an object_property holding the declaration. */
+export function isNestedResource(property: Node): boolean {
+  return named(property)[0]?.type === 'resource_declaration';
+}
+
+/** Every resource declaration in the file, nested children included. */
+export function resourceDeclarations(root: Node): ResourceDeclaration[] {
+  const out: ResourceDeclaration[] = [];
+  const visit = (declaration: Node, parent: { type: string; apiVersion: string } | null): void => {
+    const written = stringValue(named(declaration).find((c) => c.type === 'string')) ?? '';
+    const [typePart, version = ''] = written.split('@') as [string, string?];
+    const type = parent && !typePart.includes('/') ? `${parent.type}/${typePart}` : typePart;
+    const apiVersion = version || parent?.apiVersion || '';
+    const value = named(declaration).find((c) =>
+      ['object', 'if_statement', 'for_statement'].includes(c.type),
+    );
+    const body =
+      value?.type === 'object'
+        ? value
+        : ((value
+            ? named(value)
+                .filter((c) => c.type === 'object')
+                .at(-1)
+            : null) ?? null);
+    out.push({
+      symbol: declaredName(declaration),
+      type,
+      apiVersion,
+      existing: declaration.children.some((c) => c?.type === 'existing'),
+      body,
+      line: declaration.startPosition.row + 1,
+    });
+    for (const p of body ? named(body) : []) {
+      if (p.type === 'object_property' && isNestedResource(p)) visit(named(p)[0]!, { type, apiVersion });
+    }
+  };
+  for (const d of topLevel(root, 'resource_declaration')) visit(d, null);
+  return out;
+}
+
+/** Key and value of one object_property (null key for a nested resource or a computed key). */
+export function propertyEntry(property: Node): { key: string | null; value: Node | null } {
+  if (isNestedResource(property)) return { key: null, value: null };
+  return { key: propertyKey(property), value: propertyValue(property) };
+}
+
+/** The variables of a file by name (for following `properties: someVar`). */
+export function variablesOf(root: Node): Map<string, Node> {
+  const map = new Map<string, Node>();
+  for (const v of topLevel(root, 'variable_declaration')) {
+    const value = named(v)[1];
+    if (value) map.set(declaredName(v), value);
+  }
+  return map;
+}
+
+export { named as namedChildren };

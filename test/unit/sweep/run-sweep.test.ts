@@ -3,7 +3,7 @@ import type { HostConfig, TunnelwatchConfig } from '../../../shared/config/tunne
 import { diagnose } from '../../../shared/diagnosis/diagnose.js';
 import type { HostName } from '../../../shared/domain/host-name.js';
 import type { AgentProbe } from '../../../shared/probes/agent-probe.js';
-import { IKE_PROBE_IMAGE, ikeAgentProbe } from '../../../shared/probes/ike/ike-agent-probe.js';
+import { DEFAULT_IKE_PROBE_IMAGE, ikeAgentProbe } from '../../../shared/probes/ike/ike-agent-probe.js';
 import { overlayIcmpProbe, underlayIcmpProbe } from '../../../shared/probes/ping/ping-exec-probe.js';
 import { runSweep } from '../../../shared/sweep/run-sweep.js';
 import { withDeadline } from '../../../shared/transport/deadline.js';
@@ -160,7 +160,7 @@ describe('runSweep', () => {
     const report = await runSweep(cfg, {
       clientFor: (h) => clients.get(h.name)!,
       execProbes: [overlayIcmpProbe],
-      agentProbes: [ikeAgentProbe({ name: IKE_PROBE_IMAGE, rootfsTarPath: '/nonexistent.tar' })],
+      agentProbes: [ikeAgentProbe(DEFAULT_IKE_PROBE_IMAGE)],
       diagnose,
     });
     expect(sidecars).toHaveLength(2);
@@ -207,7 +207,7 @@ describe('runSweep', () => {
     await runSweep(cfg, {
       clientFor: (h) => clients.get(h.name)!,
       execProbes: [overlayIcmpProbe],
-      agentProbes: [ikeAgentProbe({ name: IKE_PROBE_IMAGE, rootfsTarPath: '/nonexistent.tar' })],
+      agentProbes: [ikeAgentProbe(DEFAULT_IKE_PROBE_IMAGE)],
       diagnose,
     });
     expect([...clients.values()].map((c) => c.sidecars())).toEqual([1, 1, 1]);

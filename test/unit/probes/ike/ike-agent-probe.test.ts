@@ -3,13 +3,13 @@ import { describe, expect, it } from 'vitest';
 import type { HostName } from '../../../../shared/domain/host-name.js';
 import type { Ipv4 } from '../../../../shared/domain/ipv4.js';
 import type { AgentProbeContext } from '../../../../shared/probes/agent-probe.js';
-import { IKE_PROBE_IMAGE, ikeAgentProbe } from '../../../../shared/probes/ike/ike-agent-probe.js';
-import { ikePathResult } from '../../../../shared/probes/ike/ike-path-result.js';
 import {
-  type DockerHostClient,
-  type SidecarSpec,
-  TransportError,
-} from '../../../../shared/transport/docker-host-client.js';
+  DEFAULT_IKE_PROBE_IMAGE,
+  IKE_PROBE_IMAGE,
+  ikeAgentProbe,
+} from '../../../../shared/probes/ike/ike-agent-probe.js';
+import { ikePathResult } from '../../../../shared/probes/ike/ike-path-result.js';
+import type { DockerHostClient, SidecarSpec } from '../../../../shared/transport/docker-host-client.js';
 
 const hex = (name: string) =>
   readFileSync(new URL(`../../../fixtures/ike/${name}.hex`, import.meta.url), 'utf8').trim();
@@ -38,7 +38,7 @@ function fakeClient() {
     async runSidecar(spec: SidecarSpec) {
       calls.sidecars.push(spec);
       const lines: string[] = [];
-      for (let i = 5; i + 3 < spec.argv.length; i += 4) {
+      for (let i = 2; i + 3 < spec.argv.length; i += 4) {
         const [id, target, port, request] = spec.argv.slice(i, i + 4) as [string, string, string, string];
         const body = port === '4500' ? request.slice(8) : request;
         const reply = (port === '4500' ? '00000000' : '') + body.slice(0, 16) + invalidKe.slice(16);
@@ -55,15 +55,14 @@ function fakeClient() {
 describe('ikeAgentProbe', () => {
   it('runs ONE sidecar in the agent’s network namespace probing every peer on both ports', async () => {
     const { client, calls } = fakeClient();
-    const probe = ikeAgentProbe({ name: IKE_PROBE_IMAGE, rootfsTarPath: '/x/rootfs.tar' });
+    const probe = ikeAgentProbe(DEFAULT_IKE_PROBE_IMAGE);
     await probe.run(ctx, client, new AbortController().signal);
     expect(calls.images).toEqual([IKE_PROBE_IMAGE]);
     expect(calls.sidecars).toHaveLength(1);
     const spec = calls.sidecars[0]!;
     expect(spec).toMatchObject({ image: IKE_PROBE_IMAGE, networkOfContainer: 'agent-h1' });
-    expect(spec.argv.slice(0, 2)).toEqual(['/bin/bash', '-c']);
-    expect(spec.argv[4]).toBe('0.750');
-    const targets = spec.argv.slice(5);
+    expect(spec.argv.slice(0, 2)).toEqual(['/ike-probe', '750']);
+    const targets = spec.argv.slice(2);
     expect(targets.length).toBe(4 * 4); // h2 and h3, two ports each; h4 has no address
     expect(targets.filter((_, i) => i % 4 === 2)).toEqual(['500', '4500', '500', '4500']);
     expect(targets.filter((_, i) => i % 4 === 3).every((h) => /^[0-9a-f]+$/.test(h))).toBe(true);
@@ -73,11 +72,7 @@ describe('ikeAgentProbe', () => {
 
   it('turns the sidecar’s lines into ike-udp500 / ike-udp4500 paths', async () => {
     const { client } = fakeClient();
-    const paths = await ikeAgentProbe({ name: IKE_PROBE_IMAGE, rootfsTarPath: '/x' }).run(
-      ctx,
-      client,
-      new AbortController().signal,
-    );
+    const paths = await ikeAgentProbe(DEFAULT_IKE_PROBE_IMAGE).run(ctx, client, new AbortController().signal);
     const brief = paths.map((p) => [
       p.to,
       p.probe,
@@ -101,7 +96,7 @@ describe('ikeAgentProbe', () => {
   it('starts no sidecar when no peer has an address', async () => {
     const { client, calls } = fakeClient();
     const lonely = { ...ctx, peers: [ctx.peers[2]!] };
-    const paths = await ikeAgentProbe({ name: IKE_PROBE_IMAGE, rootfsTarPath: '/x' }).run(
+    const paths = await ikeAgentProbe(DEFAULT_IKE_PROBE_IMAGE).run(
       lonely,
       client,
       new AbortController().signal,
@@ -114,7 +109,7 @@ describe('ikeAgentProbe', () => {
 describe('ikeAgentProbe within a sweep budget', () => {
   it('sizes the sidecar deadline and the reply wait to the budget left', async () => {
     const { client, calls } = fakeClient();
-    await ikeAgentProbe({ name: IKE_PROBE_IMAGE, rootfsTarPath: '/x' }).run(
+    await ikeAgentProbe(DEFAULT_IKE_PROBE_IMAGE).run(
       { ...ctx, timing: { ...ctx.timing, ikeTimeoutMs: 3000 }, budgetMs: 2500 },
       client,
       new AbortController().signal,
@@ -123,45 +118,29 @@ describe('ikeAgentProbe within a sweep budget', () => {
     expect(spec.deadlineMs).toBeLessThanOrEqual(2500);
     expect(spec.deadlineMs).toBeGreaterThan(2000);
     // The reply wait leaves the sidecar time to start and report instead of being cut off silent.
-    expect(Number(spec.argv[4]) * 1000).toBeLessThanOrEqual(spec.deadlineMs - 1000);
+    expect(Number(spec.argv[1])).toBeLessThanOrEqual(spec.deadlineMs - 1000);
   });
 
   it('keeps the configured wait when the budget is ample', async () => {
     const { client, calls } = fakeClient();
-    await ikeAgentProbe({ name: IKE_PROBE_IMAGE, rootfsTarPath: '/x' }).run(
+    await ikeAgentProbe(DEFAULT_IKE_PROBE_IMAGE).run(
       { ...ctx, budgetMs: 60_000 },
       client,
       new AbortController().signal,
     );
-    expect(calls.sidecars[0]!.argv[4]).toBe('0.750');
+    expect(calls.sidecars[0]!.argv[1]).toBe('750');
     expect(calls.sidecars[0]!.deadlineMs).toBe(750 + 5000);
   });
 
   it('starts no sidecar when the budget is spent', async () => {
     const { client, calls } = fakeClient();
-    const run = ikeAgentProbe({ name: IKE_PROBE_IMAGE, rootfsTarPath: '/x' }).run(
+    const run = ikeAgentProbe(DEFAULT_IKE_PROBE_IMAGE).run(
       { ...ctx, budgetMs: 100 },
       client,
       new AbortController().signal,
     );
     await expect(run).rejects.toThrow(/no time left in the sweep budget/);
     expect(calls.sidecars).toHaveLength(0);
-  });
-
-  it('tells the operator how to build a missing image tarball', async () => {
-    const { client } = fakeClient();
-    client.ensureImage = async () => {
-      throw new TransportError(
-        'not-found',
-        'image tunnelwatch/ike-probe:1 is not on the host and its rootfs tarball /x does not exist',
-      );
-    };
-    const run = ikeAgentProbe({ name: IKE_PROBE_IMAGE, rootfsTarPath: '/x' }).run(
-      ctx,
-      client,
-      new AbortController().signal,
-    );
-    await expect(run).rejects.toThrow(/npm run setup.*build-probe-image\.sh.*TUNNELWATCH_IKE_PROBE_ROOTFS/);
   });
 });
 

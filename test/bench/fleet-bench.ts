@@ -1,0 +1,215 @@
+// Figures only, no assertions: one full sweep of N = 50, 100, 200 simulated hosts (the fake Docker
+// daemons of test/support/fleet in their own process, reached over unix sockets by the real dockerode
+// clients) and what a shell does after it: alert state, telemetry records, the history row, the JSON
+// and text outputs. Each N runs in a fresh process, so peak RSS is that N's alone.
+// Run alone: npx tsx test/bench/fleet-bench.ts [N,N,…]        (also part of `npm run bench`)
+import { spawn, spawnSync } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { pathToFileURL } from 'node:url';
+import { encodeReportRow, ReportTooLargeError } from '../../shared/history/report-row-codec.js';
+import { afterSweep } from '../../shared/pipeline/after-sweep.js';
+import { renderMatrixPage } from '../../shared/report/html/matrix-page.js';
+import { renderReportJson } from '../../shared/report/report-json.js';
+import { renderTextMatrix } from '../../shared/report/text-matrix.js';
+import { toTelemetry } from '../../shared/telemetry/telemetry-records.js';
+import { loadConfigOrThrow } from '../support/load-config-or-throw.js';
+import { MemoryAlertStore } from '../support/memory-alert-store.js';
+
+const SIZES = [50, 100, 200];
+const CPU_TARGET_S = 5;
+const RSS_TARGET_MB = 300;
+const FAULTS = [
+  { kind: 'block-udp4500', from: 'h1', to: 'h2', oneWay: false },
+  { kind: 'loss', a: 'h3', b: 'h4', percent: 30 },
+];
+
+interface Figures {
+  hosts: number;
+  pairs: number;
+  wallS: number;
+  cpuS: number;
+  stages: Record<string, number>;
+  maxRssMb: number;
+  /** JS heap right after the sweep (after a GC when node runs with --expose-gc): mostly the report. */
+  heapWithReportMb: number;
+  requestsPerAgent: number;
+  longestUrlKb: number;
+  reportJsonMb: number;
+  historyRow: string;
+  /** Paths the sweep could not measure (should be 0: the fleet answers everything). */
+  unknownPaths: number;
+  firstUnknown: string | null;
+  /** Distinct host errors (should be none: every fleet host answers). */
+  hostErrors: string[];
+  /** Verdicts other than ok, by cause (the fleet's two faults make 4). */
+  notOk: Record<string, number>;
+}
+
+const cpuS = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
+
+/** One N, in this process: start the fleet process, sweep, after-sweep, render; print figures as JSON. */
+async function measureOne(hosts: number): Promise<void> {
+  const fleet = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      new URL('../support/fleet/fleet-process.ts', import.meta.url).pathname,
+      String(hosts),
+      JSON.stringify(FAULTS),
+    ],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
+  );
+  const lines = createInterface({ input: fleet.stdout })[Symbol.asyncIterator]();
+  const ready = JSON.parse((await lines.next()).value as string) as { config: string };
+  const { assembleSweep } = await import('../../shared/sweep/sweep-dependencies.js');
+  const { runSweep } = await import('../../shared/sweep/run-sweep.js');
+  const config = await loadConfigOrThrow({ path: ready.config });
+  // The same dependencies the CLI and the Timer Function sweep with.
+  const assembled = assembleSweep();
+
+  // One sweep first, unmeasured: modules load and code warms up once per process (a Function
+  // instance or `serve` sweeps warm), and the alert store then holds the first sweep's state.
+  const alertStore = new MemoryAlertStore();
+  const sweep = () => runSweep(config, assembled.deps);
+  // Not kept: the measured sweep's peak RSS should not hold the warm-up's report too.
+  await afterSweep(
+    await sweep(),
+    config.hosts.map((h) => h.name),
+    { alertStore },
+  );
+
+  const stages: Record<string, number> = {};
+  const stage = async <T>(name: string, work: () => Promise<T> | T): Promise<T> => {
+    const c0 = cpuS();
+    const result = await work();
+    stages[name] = cpuS() - c0;
+    return result;
+  };
+  const wall0 = performance.now();
+  const cpu0 = cpuS();
+  const report = await stage('sweep', sweep);
+  // Not counted as CPU of any stage: only there to read the heap the report itself holds.
+  const gcCpu0 = cpuS();
+  global.gc?.();
+  const heapWithReportMb = process.memoryUsage().heapUsed / 1e6;
+  const gcCpu = cpuS() - gcCpu0;
+  await stage('alerts+telemetry', () =>
+    afterSweep(
+      report,
+      config.hosts.map((h) => h.name),
+      {
+        alertStore,
+        telemetry: { record: (r, o) => toTelemetry(r, o), flush: async () => {}, shutdown: async () => {} },
+      },
+    ),
+  );
+  let historyRow = '';
+  await stage('history row', () => {
+    try {
+      const row = encodeReportRow(report);
+      historyRow = `${row.chunks} chunk(s)`;
+    } catch (e) {
+      if (!(e instanceof ReportTooLargeError)) throw e;
+      historyRow = 'too large for one row';
+    }
+  });
+  const json = await stage('json', () => renderReportJson(report));
+  await stage('text', () => renderTextMatrix(report));
+  const cpu = cpuS() - cpu0 - gcCpu;
+  const wall = (performance.now() - wall0) / 1000;
+  // The page is rendered on request (GET /api/matrix, --html), not by every sweep: measured apart.
+  await stage('page (apart)', () => renderMatrixPage(report, [report], new Date()));
+  await assembled.close();
+
+  fleet.stdin.end();
+  const after = JSON.parse((await lines.next()).value as string) as {
+    requests: Record<string, number>;
+    longestUrl: number;
+  };
+  // Both sweeps were counted by the fleet.
+  const agents = 2 * report.hosts.filter((h) => h.agent !== null).length;
+  const requests = Object.values(after.requests).reduce((a, b) => a + b, 0);
+  const figures: Figures = {
+    hosts,
+    pairs: report.verdicts.length,
+    wallS: wall,
+    cpuS: cpu,
+    stages,
+    maxRssMb: process.resourceUsage().maxRSS / 1024,
+    heapWithReportMb,
+    requestsPerAgent: requests / Math.max(1, agents),
+    longestUrlKb: after.longestUrl / 1024,
+    reportJsonMb: json.length / 1e6,
+    historyRow,
+    unknownPaths: report.paths.filter((p) => p.state === 'unknown').length,
+    hostErrors: [
+      ...new Set(report.hosts.flatMap((h) => (h.error ? [h.error.replace(/h\d+\.sock/, 'hN.sock')] : []))),
+    ],
+    notOk: Object.fromEntries(
+      Object.entries(
+        report.verdicts.reduce<Record<string, number>>((acc, v) => {
+          if (v.cause !== 'ok') acc[v.cause] = (acc[v.cause] ?? 0) + 1;
+          return acc;
+        }, {}),
+      ),
+    ),
+    firstUnknown: report.paths.find((p) => p.state === 'unknown')?.error ?? null,
+  };
+  process.stdout.write(`FIGURES ${JSON.stringify(figures)}\n`);
+}
+
+export function runFleetBench(sizes = SIZES, log: (line: string) => void = console.log): void {
+  const results: Figures[] = [];
+  for (const n of sizes) {
+    const r = spawnSync(
+      process.execPath,
+      ['--expose-gc', '--import', 'tsx', new URL(import.meta.url).pathname, '--one', String(n)],
+      {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'inherit'],
+        maxBuffer: 16 * 1024 * 1024,
+      },
+    );
+    const line = r.stdout.split('\n').find((l) => l.startsWith('FIGURES '));
+    if (!line) {
+      log(`N=${n}: no figures (exit ${r.status ?? r.signal})`);
+      continue;
+    }
+    const f = JSON.parse(line.slice('FIGURES '.length)) as Figures;
+    results.push(f);
+    const stages = Object.entries(f.stages)
+      .map(([k, v]) => `${k} ${v.toFixed(2)}`)
+      .join(', ');
+    log(
+      `N=${f.hosts} (${f.pairs} pairs): wall ${f.wallS.toFixed(2)} s, monitor CPU ${f.cpuS.toFixed(2)} s, ` +
+        `peak RSS ${f.maxRssMb.toFixed(0)} MB (heap holding the report ${f.heapWithReportMb.toFixed(0)} MB); ${f.requestsPerAgent.toFixed(1)} Docker API requests per agent; ` +
+        `report JSON ${f.reportJsonMb.toFixed(1)} MB, history: ${f.historyRow}; longest request URL ${f.longestUrlKb.toFixed(0)} KiB` +
+        (f.unknownPaths > 0 ? `; ${f.unknownPaths} paths unknown (${f.firstUnknown})` : '') +
+        `; not ok: ${JSON.stringify(f.notOk)}` +
+        (f.hostErrors.length > 0 ? `; host errors: ${f.hostErrors.join(' | ')}` : ''),
+    );
+    log(`        CPU s by stage: ${stages}`);
+  }
+  const at = (n: number) => results.find((f) => f.hosts === n);
+  const big = at(200);
+  const small = at(50);
+  if (big && small) {
+    log(
+      `t(200)/t(50): monitor CPU ${(big.cpuS / small.cpuS).toFixed(1)}×, wall ${(big.wallS / small.wallS).toFixed(1)}× ` +
+        `— pairs ${(big.pairs / small.pairs).toFixed(1)}× (linear in pairs = 16.2×)`,
+    );
+    log(
+      `N=200 targets: monitor CPU ${big.cpuS.toFixed(2)} s (target ≤ ${CPU_TARGET_S} s), ` +
+        `peak RSS ${big.maxRssMb.toFixed(0)} MB (target ≤ ${RSS_TARGET_MB} MB)`,
+    );
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  if (process.argv[2] === '--one') await measureOne(Number(process.argv[3]));
+  else runFleetBench(process.argv[2] ? process.argv[2].split(',').map(Number) : SIZES);
+}
