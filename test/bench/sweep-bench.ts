@@ -146,7 +146,7 @@ async function mtuLadderCost(
   const requests = MTU_LADDER.length * MTU_PINGS_PER_RUNG;
   log(
     `MTU ladder (${MTU_LADDER.join('/')} bytes × ${MTU_PINGS_PER_RUNG}): +${requests} echo requests and ${requests} replies per ordered pair ` +
-      `(${2 * requests} requests per host pair, ${MTU_LADDER.reduce((n, b) => n + b, 0) * MTU_PINGS_PER_RUNG * 2} bytes each way); ` +
+      `(${MTU_LADDER.reduce((n, b) => n + b, 0) * MTU_PINGS_PER_RUNG} bytes of requests and as many of replies; ${2 * requests} requests per host pair); ` +
       `one agent's batch to ${ctx.peers.length} peers ${without.ms.toFixed(0)} ms → ${withLadder.ms.toFixed(0)} ms ` +
       `(${ratio(without.ms)} → ${ratio(withLadder.ms)} one burst, +${(withLadder.ms - without.ms).toFixed(0)} ms on the critical path); ` +
       `docker execs per agent ${without.execsPerRun} → ${withLadder.execsPerRun}`,
