@@ -53,9 +53,9 @@ export function adviceFor(cause: Cause, s: AdviceSubject): string {
     case 'agent-ip-misconfigured': {
       const r = s.registration;
       if (!r)
-        return `Re-register ${host} with Rancher using the host's internal (underlay) IP address in CATTLE_AGENT_IP instead of the address it is registered with now.`;
+        return `Re-register the Rancher agent on ${host} with the host's internal (underlay) IP address in CATTLE_AGENT_IP instead of the address it is registered with now.`;
       const now = r.registered ? `registered as ${r.registered}` : 'registered with an auto-detected address';
-      return `Re-register ${host} with Rancher as ${r.real} (run rancher/agent with -e CATTLE_AGENT_IP=${r.real}; it is ${now}, which its peers dial).`;
+      return `Re-register the Rancher agent on ${host} as ${r.real} (run rancher/agent with -e CATTLE_AGENT_IP=${r.real}; it is ${now}, which its peers dial).`;
     }
     case 'docker-unreachable':
       return `Check that tunnelwatch can reach the Docker API of ${host} (endpoint, TLS certificates, firewall, daemon running).`;

@@ -52,9 +52,9 @@ function mtuFact(path: PathResult | undefined, phrases: string[]): MtuFact | nul
     pmtu !== null &&
     lost.length > 0 &&
     ladder.every((r) => (r.bytes <= pmtu ? r.received === r.sent && r.sent > 0 : r.received === 0));
-  // Only a finding is worth a phrase: a clean ladder says nothing the overlay ping did not.
-  if (lost.length > 0) {
-    const where = `${path.from}→${path.to}`;
+  const where = `${path.from}→${path.to}`;
+  if (lost.length === 0) phrases.push(`pmtu ${where}: at least ${ceiling} bytes (every sized ping answered)`);
+  else {
     phrases.push(
       pmtu === null
         ? `sized overlay pings ${where}: none of ${ladder.map((r) => r.bytes).join('/')} bytes answered`

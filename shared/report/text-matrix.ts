@@ -18,6 +18,10 @@ export function renderTextMatrix(report: SweepReport): string {
     lines.push('');
     lines.push(...matrix(report, byPair, 'underlay-icmp'));
   }
+  if (report.paths.some((p) => p.probe === 'overlay-mtu')) {
+    lines.push('');
+    lines.push(...matrix(report, byPair, 'overlay-mtu'));
+  }
   lines.push('');
   lines.push('hosts');
   lines.push(...table(report.hosts.map(hostRow)).map((l) => `  ${l}`));
@@ -29,7 +33,7 @@ export function renderTextMatrix(report: SweepReport): string {
         report.verdicts.map((v) => [
           `${v.from} -> ${v.to}`,
           v.state,
-          v.latent ? `${v.cause} (latent)` : v.cause,
+          `${v.cause}${v.latent ? ' (latent)' : ''}${v.direction ? ` (${v.direction})` : ''}${v.pmtu !== undefined ? ` (pmtu ${v.pmtu})` : ''}`,
           v.advice,
         ]),
       ).map((l) => `  ${l}`),
@@ -51,6 +55,11 @@ function matrix(report: SweepReport, byPair: PathsByPair, probe: PathResult['pro
 
 function pathCell(path: PathResult): string {
   if (path.state === 'unknown') return 'unknown';
+  // The MTU ladder's cell is the largest overlay packet that passed (≥ at the ladder's ceiling).
+  if (path.mtu) {
+    const { pmtu, ceiling } = path.mtu;
+    return pmtu === null ? 'none passed' : pmtu >= ceiling ? `pmtu >=${pmtu}` : `pmtu ${pmtu}`;
+  }
   const loss = `${Math.round(path.lossRatio * 100)}%`;
   return path.rttMs ? `${path.rttMs.avg.toFixed(2)} ms ${loss}` : `${path.state} ${loss}`;
 }

@@ -14,6 +14,7 @@ import { pathToFileURL } from 'node:url';
 import type { TunnelwatchConfig } from '../../shared/config/tunnelwatch-config.js';
 import { discoverHosts } from '../../shared/discovery/discover-hosts.js';
 import type { AgentProbe, ExecProbe } from '../../shared/probes/agent-probe.js';
+import { MTU_LADDER, MTU_PINGS_PER_RUNG, mtuLadderProbe } from '../../shared/probes/ping/mtu-ladder-probe.js';
 import { overlayIcmpProbe, underlayIcmpProbe } from '../../shared/probes/ping/ping-exec-probe.js';
 import { AGENT_PROBES, EXEC_PROBES } from '../../shared/sweep/default-probes.js';
 import { peerTargets } from '../../shared/sweep/peer-targets.js';
@@ -21,6 +22,7 @@ import { probeAgent } from '../../shared/sweep/probe-agent.js';
 import type { SweepDeps } from '../../shared/sweep/run-sweep.js';
 import { runSweep } from '../../shared/sweep/run-sweep.js';
 import { assembleSweep } from '../../shared/sweep/sweep-dependencies.js';
+import type { DockerHostClient } from '../../shared/transport/docker-host-client.js';
 import { DEFAULT_CONFIG_FILE } from '../lab/lab.js';
 import { loadConfigOrThrow } from '../support/load-config-or-throw.js';
 
@@ -93,9 +95,62 @@ export async function runSweepBench(
         );
       }
     }
+    await mtuLadderCost(config, clientFor, ratio, log);
   } finally {
     await sweep.close();
   }
+}
+
+/**
+ * What the MTU ladder adds: packets per ordered pair (echo requests and replies), time on one
+ * agent's critical path (the batch with and without the ladder, that agent alone), and Docker execs
+ * per agent (the ladder rides in the same batch, so the count must not change).
+ */
+async function mtuLadderCost(
+  config: TunnelwatchConfig,
+  clientFor: SweepDeps['clientFor'],
+  ratio: (ms: number) => string,
+  log: (line: string) => void,
+) {
+  const hosts = await discoverHosts(config, clientFor, { deadlineMs: 5000 });
+  const first = hosts[0]!;
+  if (!first.agent) throw new Error(`${first.name} has no agent`);
+  const ctx = {
+    self: first.name,
+    agent: first.agent,
+    peers: peerTargets(first, hosts),
+    timing: config.probes,
+  };
+  const base = EXEC_PROBES.filter((p) => p !== mtuLadderProbe);
+  const client = clientFor(config.hosts[0]!);
+  let execs = 0;
+  // The adapter is a class: wrap its methods (a spread would drop them), counting execs.
+  const counting: DockerHostClient = {
+    listContainers: (label, opts) => client.listContainers(label, opts),
+    inspectContainer: (id, opts) => client.inspectContainer(id, opts),
+    exec: (id, argv, opts) => {
+      execs++;
+      return client.exec(id, argv, opts);
+    },
+    runSidecar: (spec) => client.runSidecar(spec),
+    ensureImage: (image, path, opts) => client.ensureImage(image, path, opts),
+    close: () => client.close(),
+  };
+  const run = async (probes: readonly ExecProbe[]) => {
+    execs = 0;
+    const ms = await timesOf(() => probeAgent(ctx, counting, probes, [], config.sweep.deadlineMs));
+    return { ms, execsPerRun: execs / REPEATS };
+  };
+  const without = await run(base);
+  const withLadder = await run(EXEC_PROBES);
+  const requests = MTU_LADDER.length * MTU_PINGS_PER_RUNG;
+  log(
+    `MTU ladder (${MTU_LADDER.join('/')} bytes × ${MTU_PINGS_PER_RUNG}): +${requests} echo requests and ${requests} replies per ordered pair ` +
+      `(${MTU_LADDER.reduce((n, b) => n + b, 0) * MTU_PINGS_PER_RUNG} bytes of requests and as many of replies; ${2 * requests} requests per host pair); ` +
+      `one agent's batch to ${ctx.peers.length} peers ${without.ms.toFixed(0)} ms → ${withLadder.ms.toFixed(0)} ms ` +
+      `(${ratio(without.ms)} → ${ratio(withLadder.ms)} one burst, +${(withLadder.ms - without.ms).toFixed(0)} ms on the critical path); ` +
+      `docker execs per agent ${without.execsPerRun} → ${withLadder.execsPerRun}`,
+  );
 }
 
 async function pingBurstMs(config: TunnelwatchConfig, clientFor: SweepDeps['clientFor']): Promise<number> {

@@ -137,7 +137,7 @@ async function inspect(host: HostPlan, name: string) {
   const [info] = JSON.parse(res.stdout) as {
     Id: string;
     State: { Running: boolean };
-    Config: { Env: string[] };
+    Config: { Env: string[] | null };
   }[];
   return info ?? null;
 }
@@ -148,7 +148,7 @@ export async function inspectAgent(host: HostPlan): Promise<AgentInspect | null>
     inspect(host, RANCHER_AGENT_CONTAINER_NAME),
   ]);
   if (!info) return null;
-  const env = registrar?.Config.Env.find((e) => e.startsWith(`${ADVERTISED_IP_ENV}=`));
+  const env = (registrar?.Config.Env ?? []).find((e) => e.startsWith(`${ADVERTISED_IP_ENV}=`));
   return {
     id: info.Id,
     running: info.State.Running,

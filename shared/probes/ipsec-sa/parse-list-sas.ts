@@ -61,18 +61,22 @@ export function parseListSas(output: string): ListSasResult {
       return { ok: false, daemonUnreachable: false, reason: `more than ${MAX_SAS} IKE SAs` };
     const parsed = parseViciLine(line);
     const entry = parsed.ok ? parsed.section.sections[0] : undefined;
-    if (!entry) return { ok: false, daemonUnreachable: false, reason: 'unexpected list-sa event' };
+    // The SA's name follows the brace directly; a missing one would make the next key look like a name.
+    if (!entry || line.charCodeAt(EVENT.length) === 32)
+      return { ok: false, daemonUnreachable: false, reason: 'unexpected list-sa event' };
     const [name, ike] = entry;
     const state = ike.values.get('state');
     if (!state)
       return { ok: false, daemonUnreachable: false, reason: `IKE SA ${name.slice(0, 64)} has no state` };
+    // charon always prints child-sas, even empty: without it this is not an SA event it knows.
     const childSas = ike.sections.find(([n]) => n === 'child-sas')?.[1];
+    if (!childSas) return { ok: false, daemonUnreachable: false, reason: 'unexpected list-sa event' };
     sas.push({
       name,
       state,
       remoteHost: ike.values.get('remote-host') ?? null,
       ...defined({ establishedSec: counter(ike, 'established'), rekeySec: counter(ike, 'rekey-time') }),
-      children: (childSas?.sections ?? []).map(([childName, c]) => childEntry(childName, c)),
+      children: childSas.sections.map(([childName, c]) => childEntry(childName, c)),
     });
   }
   if (!sawReply && sas.length === 0) {

@@ -307,6 +307,8 @@ describe('diagnose: the evidence it cites', () => {
       ike500: 'unknown',
       ike4500: 'unknown',
       sa: 'unknown',
+      saDetail: null,
+      mtu: null,
       phrases: [],
     });
     const facts = directionFacts([
