@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The demo: a real 3-host Rancher-style IPsec overlay (test/lab/), a healthy sweep, UDP 4500 blocked
-# between h1 and h2, a sweep that names the broken paths and why, heal, a last sweep, teardown.
+# The demo: a real 3-host IPsec overlay laid out like Rancher 1.6 (test/lab/), a healthy sweep, then the
+# two failures the Rancher-on-Azure guides warn about: UDP 4500 blocked between h1 and h2, and h2
+# registered with a NAT'd address instead of its internal one; each swept, named and healed.
 # Run as root on a fresh Debian 12 machine: it installs what it needs first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,8 +20,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-say "1. bringing up 3 hosts: network namespaces, a dockerd each (TLS on :2376), strongSwan Network Agents"
-lab up --hosts 3
+say "1. bringing up 3 hosts in Rancher 1.6's layout: a dockerd each (TLS on :2376), rancher-agent, ipsec router"
+lab up --hosts 3 --rancher 1.6
 lab config --out "$config" >/dev/null
 lab status
 
@@ -33,7 +34,14 @@ lab fault block-udp4500 h1 h2
 tunnelwatch sweep --config "$config" && rc=0 || rc=$?
 echo "exit code: $rc (2 = down)"
 
-say "4. heal, and sweep again"
+say "4. heal, then: h2 re-registered with Rancher under a NAT'd address (CATTLE_AGENT_IP=198.18.0.250)"
+lab heal --wait 90 --reconnect
+lab fault wrong-agent-ip h2
+tunnelwatch discover --config "$config" || true
+tunnelwatch sweep --config "$config" && rc=0 || rc=$?
+echo "exit code: $rc (2 = down)"
+
+say "5. heal, and sweep again"
 lab heal --wait 90 --reconnect
 tunnelwatch sweep --config "$config" && rc=0 || rc=$?
 echo "exit code: $rc"

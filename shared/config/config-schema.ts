@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { HOST_NAME_RULE, parseHostName } from '../domain/host-name.js';
 import { parseIpv4 } from '../domain/ipv4.js';
 import { parseDockerEndpoint } from './docker-endpoint.js';
+import { AGENT_PRESETS } from './tunnelwatch-config.js';
 
 /**
  * The config file as written by an operator (see README). Strict: unknown fields are errors, so a
@@ -62,7 +63,7 @@ const labelKey = z.string().regex(/^[A-Za-z0-9._/-]+$/, 'expected a Docker label
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name');
 
 export const DEFAULT_AGENT = {
-  selectorLabel: 'io.rancher.container.system=NetworkAgent',
+  preset: 'auto',
   overlayIpLabel: 'io.rancher.container.ip',
   advertisedIpEnv: 'CATTLE_AGENT_IP',
 } as const;
@@ -81,7 +82,12 @@ export const configFileSchema = z
       .min(1, 'list at least one host'),
     agent: z
       .object({
-        selectorLabel: labelSelector.default(DEFAULT_AGENT.selectorLabel),
+        preset: z
+          .enum(AGENT_PRESETS, {
+            errorMap: () => ({ message: `expected one of ${AGENT_PRESETS.join(', ')}` }),
+          })
+          .default(DEFAULT_AGENT.preset),
+        selectorLabel: labelSelector.optional(),
         overlayIpLabel: labelKey.default(DEFAULT_AGENT.overlayIpLabel),
         advertisedIpEnv: envName.default(DEFAULT_AGENT.advertisedIpEnv),
       })

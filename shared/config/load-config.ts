@@ -83,7 +83,8 @@ export async function parseConfig(
   }
   if (issues.length > 0) return { ok: false, issues };
   const { agent, probes, sweep } = parsed.data;
-  return { ok: true, config: { hosts, agent, probes, sweep } };
+  const selector = { ...agent, selectorLabel: agent.selectorLabel ?? null };
+  return { ok: true, config: { hosts, agent: selector, probes, sweep } };
 }
 
 async function resolveConnection(

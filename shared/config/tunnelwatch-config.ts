@@ -27,10 +27,17 @@ export interface HostConfig {
   docker: DockerConnection;
 }
 
+/** Which Rancher generation's layout discovery looks for (config `agent.preset`). */
+export const AGENT_PRESETS = ['auto', 'rancher-1.1', 'rancher-1.6'] as const;
+export type AgentPreset = (typeof AGENT_PRESETS)[number];
+
 export interface AgentSelector {
-  /** Docker label filter, `key=value` or `key`. */
-  selectorLabel: string;
+  /** `auto` recognises either Rancher layout on each host; an explicit `selectorLabel` overrides it. */
+  preset: AgentPreset;
+  /** Docker label filter, `key=value` or `key`, when the operator names the agent explicitly. */
+  selectorLabel: string | null;
   overlayIpLabel: string;
+  /** The variable holding the registered address, read from the host's `rancher-agent` container. */
   advertisedIpEnv: string;
 }
 

@@ -1,5 +1,5 @@
 import type { ProbeKind } from '../domain/probe-kind.js';
-import type { PathResult } from '../domain/sweep-report.js';
+import type { PathResult, SaDetail } from '../domain/sweep-report.js';
 import { IKE_DAEMON_UNREACHABLE } from '../probes/ipsec-sa/ipsec-sa-exec-probe.js';
 
 /** What the ping probes say about one direction. */
@@ -16,7 +16,18 @@ export interface DirectionFacts {
   ike500: IkeFact;
   ike4500: IkeFact;
   sa: SaFact;
+  /** The source agent's SA to the peer as read (SPIs, counters, configured connection), when read. */
+  saDetail: SaDetail | null;
+  /** The MTU ladder, when measured. */
+  mtu: MtuFact | null;
   phrases: string[];
+}
+
+/** What the MTU ladder says about one direction. */
+export interface MtuFact {
+  pmtu: number | null;
+  /** Every rung up to pmtu answered in full and every larger rung lost in full: a size threshold, not loss. */
+  cut: boolean;
 }
 
 export function directionFacts(paths: readonly PathResult[]): DirectionFacts {
@@ -26,8 +37,31 @@ export function directionFacts(paths: readonly PathResult[]): DirectionFacts {
   const underlay = pingFact(byKind('underlay-icmp'), 'underlay ping', phrases);
   const ike500 = ikeFact(byKind('ike-udp500'), 500, phrases);
   const ike4500 = ikeFact(byKind('ike-udp4500'), 4500, phrases);
-  const sa = saFact(byKind('ipsec-sa'), phrases);
-  return { overlay, underlay, ike500, ike4500, sa, phrases };
+  const saPath = byKind('ipsec-sa');
+  const sa = saFact(saPath, phrases);
+  const mtu = mtuFact(byKind('overlay-mtu'), phrases);
+  const saDetail = saPath?.state !== 'unknown' && saPath?.sa ? saPath.sa : null;
+  return { overlay, underlay, ike500, ike4500, sa, saDetail, mtu, phrases };
+}
+
+function mtuFact(path: PathResult | undefined, phrases: string[]): MtuFact | null {
+  if (!path?.mtu || path.state === 'unknown') return null;
+  const { pmtu, ladder, ceiling } = path.mtu;
+  const lost = ladder.filter((r) => r.received === 0);
+  const cut =
+    pmtu !== null &&
+    lost.length > 0 &&
+    ladder.every((r) => (r.bytes <= pmtu ? r.received === r.sent && r.sent > 0 : r.received === 0));
+  // Only a finding is worth a phrase: a clean ladder says nothing the overlay ping did not.
+  if (lost.length > 0) {
+    const where = `${path.from}→${path.to}`;
+    phrases.push(
+      pmtu === null
+        ? `sized overlay pings ${where}: none of ${ladder.map((r) => r.bytes).join('/')} bytes answered`
+        : `sized overlay pings ${where}: up to ${pmtu} bytes answered, ${lost.map((r) => r.bytes).join('/')} lost (ladder up to ${ceiling})`,
+    );
+  }
+  return { pmtu, cut };
 }
 
 function pingFact(path: PathResult | undefined, label: string, phrases: string[]): PingFact {
@@ -48,6 +82,7 @@ function ikeFact(path: PathResult | undefined, port: number, phrases: string[]):
   const outcome = path.ike?.outcome;
   if (outcome === 'answered') {
     const rtt = path.rttMs ? `, ${path.rttMs.avg} ms` : '';
+    // Stryker disable next-line OptionalChaining: equivalent, an answered outcome implies path.ike
     phrases.push(`IKE UDP ${port} ${where}: answered (${path.ike?.response ?? 'IKE'}${rtt})`);
     return 'answered';
   }

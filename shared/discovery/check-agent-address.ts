@@ -36,10 +36,33 @@ export function expectedAgentAddress(
 export function checkAgentAddress(input: AgentAddressInput): HostFinding | null {
   const expected = expectedAgentAddress(input);
   if (!input.advertisedIp || !expected || input.advertisedIp === expected.ip) return null;
+  return misregistrationFinding(input.host, {
+    registered: input.advertisedIp,
+    real: expected.ip,
+    realBasis: expected.basis,
+    dialedByPeers: [],
+  });
+}
+
+export interface Misregistration {
+  registered: Ipv4 | null;
+  real: Ipv4;
+  realBasis: string;
+  dialedByPeers: Ipv4[];
+}
+
+/** The finding names the registered address, the host's real one, what peers dial, and the fix. */
+export function misregistrationFinding(host: HostName, m: Misregistration): HostFinding {
+  const registered = m.registered
+    ? `registered with Rancher as ${m.registered} (CATTLE_AGENT_IP)`
+    : 'registered with an address Rancher auto-detected (no CATTLE_AGENT_IP)';
+  const dialed =
+    m.dialedByPeers.length > 0 ? `; its peers' strongSwan dials ${m.dialedByPeers.join(', ')}` : '';
   return {
     code: 'agent-ip-misconfigured',
     message:
-      `the Network Agent on ${input.host} advertises ${input.advertisedIp} but the host's underlay address is ` +
-      `${expected.ip} (from the ${expected.basis}); register the agent with the host's internal IP`,
+      `${host} is ${registered} but its address is ${m.real} (from the ${m.realBasis})${dialed}; ` +
+      `re-register the host with CATTLE_AGENT_IP=${m.real}`,
+    addresses: { registered: m.registered, real: m.real, dialedByPeers: m.dialedByPeers },
   };
 }

@@ -4,6 +4,7 @@ import type { AgentInfo, HostFinding, HostResult, HostState } from '../domain/sw
 import { type DockerHostClient, isTransportError } from '../transport/docker-host-client.js';
 import { checkAgentAddress } from './check-agent-address.js';
 import { pickOverlayIp } from './pick-overlay-ip.js';
+import { layoutQueries, pickRancherAgent, RANCHER_AGENT_LABEL } from './rancher-layout.js';
 
 export interface DiscoveryOptions {
   /** Upper bound for each Docker API call of this host's discovery. */
@@ -12,7 +13,8 @@ export interface DiscoveryOptions {
 }
 
 /**
- * Finds the host's one Network Agent and its addresses. Never throws: every problem becomes a
+ * Finds the host's one IPsec agent (Rancher 1.1 Network Agent or 1.6 ipsec router, see
+ * rancher-layout.ts), its overlay IP, and the address the host is registered with. Never throws: every problem becomes a
  * HostFinding and a host state (`down` when the agent is missing or stopped, `unknown` when the
  * host could not be asked or the answer is ambiguous).
  */
@@ -30,17 +32,30 @@ export async function discoverHost(
     ...(findings.length > 0 ? { findings, error: findings.map((f) => f.message).join('; ') } : {}),
   });
   try {
-    const containers = await client.listContainers(selector.selectorLabel, opts);
+    const queries = layoutQueries(selector);
+    const [lists, rancherAgents] = await Promise.all([
+      Promise.all(queries.map((q) => client.listContainers(q.label, opts))),
+      client.listContainers(RANCHER_AGENT_LABEL, opts),
+    ]);
+    // The first layout with a running agent wins; else the first with any agent (stopped).
+    const found = queries.map((q, i) => ({ q, containers: lists[i]!.filter(q.accepts) }));
+    const pick =
+      found.find((f) => f.containers.some((c) => c.state === 'running')) ??
+      found.find((f) => f.containers.length > 0);
+    if (!pick) {
+      return result('down', null, [
+        {
+          code: 'agent-missing',
+          message: `no agent container on this host: looked for ${queries.map((q) => q.describes).join(' or ')}`,
+        },
+      ]);
+    }
+    const { q: layout, containers } = pick;
     const running = containers.filter((c) => c.state === 'running');
     if (running.length === 0) {
-      if (containers.length > 0) {
-        const names = containers.map((c) => `${c.names[0] ?? c.id.slice(0, 12)} (${c.state})`).join(', ');
-        return result('down', null, [
-          { code: 'agent-down', message: `the Network Agent container is not running: ${names}` },
-        ]);
-      }
+      const names = containers.map((c) => `${c.names[0] ?? c.id.slice(0, 12)} (${c.state})`).join(', ');
       return result('down', null, [
-        { code: 'agent-missing', message: `no container labelled ${selector.selectorLabel} on this host` },
+        { code: 'agent-down', message: `${layout.describes} is not running: ${names}` },
       ]);
     }
     if (running.length > 1) {
@@ -48,11 +63,15 @@ export async function discoverHost(
       return result('unknown', null, [
         {
           code: 'agent-multiple',
-          message: `${running.length} running containers match ${selector.selectorLabel}: ${names}`,
+          message: `${running.length} running containers match ${layout.describes}: ${names}`,
         },
       ]);
     }
-    const details = await client.inspectContainer(running[0]!.id, opts);
+    const rancherAgent = pickRancherAgent(rancherAgents);
+    const [details, registrar] = await Promise.all([
+      client.inspectContainer(running[0]!.id, opts),
+      rancherAgent ? client.inspectContainer(rancherAgent.id, opts).catch(() => null) : null,
+    ]);
     const findings: HostFinding[] = [];
     const overlay = await overlayIp(
       client,
@@ -64,7 +83,20 @@ export async function discoverHost(
       findings,
     );
     if (!overlay) return result('unknown', null, findings);
-    const advertised = advertisedIp(details.env, selector.advertisedIpEnv, findings);
+    // Rancher keeps the registered address on the rancher-agent container; older setups put it on the agent.
+    const registered =
+      registrar && hasEnv(registrar.env, selector.advertisedIpEnv)
+        ? {
+            ip: advertisedIp(registrar.env, selector.advertisedIpEnv, 'rancher-agent', findings),
+            source: 'rancher-agent' as const,
+          }
+        : hasEnv(details.env, selector.advertisedIpEnv)
+          ? {
+              ip: advertisedIp(details.env, selector.advertisedIpEnv, 'agent', findings),
+              source: 'agent-env' as const,
+            }
+          : { ip: null, source: 'auto-detected' as const };
+    const advertised = registered.ip;
     // A wrong registration keeps the host `up` (the agent runs and is probed); diagnosis names it.
     const misregistered = checkAgentAddress({
       host: host.name,
@@ -81,6 +113,8 @@ export async function discoverHost(
       overlayIp: overlay.ip,
       overlayIpSource: overlay.source,
       ...(advertised ? { advertisedIp: advertised } : {}),
+      layout: layout.layout,
+      registration: advertised ? registered.source : 'auto-detected',
     };
     return result(details.running ? 'up' : 'down', agent, findings);
   } catch (e) {
@@ -130,14 +164,23 @@ async function overlayIp(
   return null;
 }
 
-function advertisedIp(env: string[], name: string, findings: HostFinding[]): Ipv4 | null {
+function hasEnv(env: readonly string[], name: string): boolean {
+  return env.some((e) => e.startsWith(`${name}=`) && e.length > name.length + 1);
+}
+
+function advertisedIp(
+  env: readonly string[],
+  name: string,
+  where: 'rancher-agent' | 'agent',
+  findings: HostFinding[],
+): Ipv4 | null {
   const entry = env.find((e) => e.startsWith(`${name}=`));
   if (entry === undefined) return null;
   const ip = parseIpv4(entry.slice(name.length + 1).trim());
   if (!ip)
     findings.push({
       code: 'agent-ip-invalid',
-      message: `${name} in the agent's environment is not an IPv4 address`,
+      message: `${name} in the ${where === 'rancher-agent' ? 'rancher-agent container' : "agent's"} environment is not an IPv4 address`,
     });
   return ip;
 }

@@ -17,5 +17,9 @@ export const CAUSES = [
   'agent-ip-misconfigured',
   'docker-unreachable',
   'unknown',
+  'mtu-blackhole',
+  'esp-blocked',
+  'tunnel-stale',
+  'tunnel-missing',
 ] as const;
 export type Cause = (typeof CAUSES)[number];

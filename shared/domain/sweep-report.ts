@@ -33,15 +33,36 @@ export type HostFindingCode = (typeof HOST_FINDING_CODES)[number];
 export interface HostFinding {
   code: HostFindingCode;
   message: string;
+  /** agent-ip-misconfigured: what Rancher registered, what the host's address really is, what peers dial. */
+  addresses?: RegistrationAddresses;
 }
+
+export interface RegistrationAddresses {
+  /** CATTLE_AGENT_IP as registered; null when Rancher auto-detected the address. */
+  registered: Ipv4 | null;
+  /** The host's own underlay address (config underlayIp, Docker endpoint, or where peers' SAs see it). */
+  real: Ipv4;
+  /** What the peers' strongSwan dials for this host (remote_addrs), when they were read. */
+  dialedByPeers: Ipv4[];
+}
+
+/** Which agent layout discovery recognised on a host. */
+export type AgentLayout = 'rancher-1.1' | 'rancher-1.6' | 'custom';
+
+/** Where the registered agent address was read. */
+export type RegistrationSource = 'rancher-agent' | 'agent-env' | 'auto-detected';
 
 export interface AgentInfo {
   containerId: string;
   overlayIp: OverlayIp;
   /** Where the overlay IP came from: the label, or read inside the container. */
   overlayIpSource?: 'label' | 'container';
-  /** The address the agent advertises to its peers (CATTLE_AGENT_IP-style), when known. */
+  /** The address the host is registered with (CATTLE_AGENT_IP), when set; peers dial it. */
   advertisedIp?: Ipv4;
+  /** Which Rancher layout the agent was found in. */
+  layout?: AgentLayout;
+  /** Where `advertisedIp` came from; `auto-detected` when no CATTLE_AGENT_IP is set anywhere. */
+  registration?: RegistrationSource;
 }
 
 export interface HostResult {
@@ -75,6 +96,34 @@ export interface SaDetail {
   bytesOut?: number;
   packetsIn?: number;
   packetsOut?: number;
+  /** SPIs (hex) of the installed child SA; the peer's spiOut equals this spiIn when both hold the same SA. */
+  spiIn?: string;
+  spiOut?: string;
+  /** Packets counted in / out on the same child SA while this sweep's probes ran (a second read). */
+  packetsInDelta?: number;
+  packetsOutDelta?: number;
+  /** Where the SA to the peer actually goes (charon's remote-host). */
+  remoteHost?: Ipv4;
+  /** remote_addrs of the configured connection to the peer: the address this agent dials for it. */
+  dialed?: Ipv4[];
+  /** Whether a connection to the peer is configured at all; absent when the connections were not read. */
+  configured?: boolean;
+}
+
+/** One rung of the MTU ladder: overlay packets of `bytes` (IP total length) and how many came back. */
+export interface MtuRung {
+  bytes: number;
+  sent: number;
+  received: number;
+}
+
+/** What the sized overlay probes found on one path (overlay-mtu). */
+export interface MtuDetail {
+  /** The largest overlay packet (bytes, IP total length) that passed; null when none did. */
+  pmtu: number | null;
+  /** The ladder's largest size: a pmtu equal to it means "at least this much". */
+  ceiling: number;
+  ladder: MtuRung[];
 }
 
 export interface PathResult {
@@ -93,6 +142,7 @@ export interface PathResult {
   samplesMs?: number[];
   ike?: IkeDetail;
   sa?: SaDetail;
+  mtu?: MtuDetail;
   /** Why the probe could not measure, when state is unknown. */
   error?: string;
 }
@@ -108,7 +158,13 @@ export interface Verdict {
   evidence: string[];
   /** True when traffic flows now but will stop (e.g. UDP 500 blocked under a live SA). */
   latent?: boolean;
+  /** Which way traffic is dropped, when the evidence tells: forward = from→to, reverse = to→from. */
+  direction?: Direction;
+  /** mtu-blackhole: the largest overlay packet (bytes) that passes both ways. */
+  pmtu?: number;
 }
+
+export type Direction = 'forward' | 'reverse' | 'both';
 
 export interface SweepReport {
   schemaVersion: typeof SCHEMA_VERSION;

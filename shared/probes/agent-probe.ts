@@ -37,7 +37,7 @@ export interface ExecJob {
   op: ExecOp;
   args: string[];
 }
-export type ExecOp = 'ping' | 'ipsec-sas';
+export type ExecOp = 'ping' | 'ping-sized' | 'ipsec-sas' | 'ipsec-sas-after' | 'ipsec-conns';
 
 export interface JobOutput {
   exitCode: number;

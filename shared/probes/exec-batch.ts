@@ -10,7 +10,9 @@ import type { ExecJob, ExecOp, JobOutput } from './agent-probe.js';
  * data is ever parsed as shell. Written for BusyBox sh (also dash/bash). Every job starts in the
  * background at once, so the batch lasts as long as its slowest job, not the sum. A watchdog kills
  * jobs still running after BUDGET seconds: `docker exec` cannot be cancelled from the API side, so
- * without it a timed-out batch would leave processes behind in the agent.
+ * without it a timed-out batch would leave processes behind in the agent. The SAs are read twice,
+ * at the start and as the last ping leaves, so the packet counters' change over this sweep's own
+ * probes is known (lost ESP shows as a gap between both ends, diagnosis/sa-pairing.ts).
  */
 export const BATCH_SCRIPT = `set -u
 nonce=$1; budget=$2; shift 2
@@ -24,8 +26,18 @@ while [ $# -gt 0 ]; do
       [ $# -ge 4 ] || exit 124
       ping -c "$1" -i "$2" -W "$3" "$4" >"$dir/$id.out" 2>&1 &
       shift 4 ;;
+    ping-sized)
+      [ $# -ge 5 ] || exit 124
+      ping -c "$1" -i "$2" -W "$3" -s "$4" "$5" >"$dir/$id.out" 2>&1 &
+      shift 5 ;;
     ipsec-sas)
       swanctl --list-sas --raw >"$dir/$id.out" 2>&1 & ;;
+    ipsec-sas-after)
+      [ $# -ge 1 ] || exit 124
+      { sleep "$1"; swanctl --list-sas --raw; } >"$dir/$id.out" 2>&1 &
+      shift 1 ;;
+    ipsec-conns)
+      swanctl --list-conns --raw >"$dir/$id.out" 2>&1 & ;;
     *) exit 124 ;;
   esac
   ids="$ids $id"; pids="$pids $!"
@@ -55,7 +67,17 @@ const OP_ARGS: Record<ExecOp, ((arg: string) => boolean)[]> = {
     (timeout) => /^[1-9]\d?$/.test(timeout),
     (ip) => parseIpv4(ip) === ip,
   ],
+  // ICMP payload bytes of a sized overlay probe (the MTU ladder): 16..9000.
+  'ping-sized': [
+    (count) => /^[1-9]\d{0,2}$/.test(count),
+    (interval) => /^\d{1,2}(\.\d{1,3})?$/.test(interval),
+    (timeout) => /^[1-9]\d?$/.test(timeout),
+    (size) => /^\d{2,4}$/.test(size) && Number(size) >= 16 && Number(size) <= 9000,
+    (ip) => parseIpv4(ip) === ip,
+  ],
   'ipsec-sas': [],
+  'ipsec-sas-after': [(delay) => /^\d(\.\d{1,2})?$/.test(delay)],
+  'ipsec-conns': [],
 };
 
 const JOB_ID = /^[a-z0-9-]{1,64}$/;

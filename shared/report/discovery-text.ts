@@ -1,5 +1,15 @@
 import type { HostResult } from '../domain/sweep-report.js';
 
+/** Where the host's registered address came from, as an operator reads it. */
+function registration(h: HostResult): string {
+  const agent = h.agent!;
+  if (agent.advertisedIp) {
+    const where = agent.registration === 'agent-env' ? "agent's env" : 'rancher-agent';
+    return `${agent.advertisedIp} (${where})`;
+  }
+  return 'auto-detected by Rancher';
+}
+
 /** `tunnelwatch discover` without --json: one line per host. */
 export function renderDiscoveryText(hosts: readonly HostResult[]): string {
   const rows = hosts.map((h) => [
@@ -7,10 +17,11 @@ export function renderDiscoveryText(hosts: readonly HostResult[]): string {
     h.state,
     h.agent ? h.agent.containerId.slice(0, 12) : '-',
     h.agent ? `${h.agent.overlayIp} (${h.agent.overlayIpSource ?? 'label'})` : '-',
-    h.agent?.advertisedIp ?? h.underlayIp ?? '-',
+    h.agent?.layout ?? '-',
+    h.agent ? registration(h) : '-',
     h.error ?? '',
   ]);
-  const all = [['HOST', 'STATE', 'AGENT', 'OVERLAY IP', 'UNDERLAY IP', 'PROBLEM'], ...rows];
+  const all = [['HOST', 'STATE', 'AGENT', 'OVERLAY IP', 'LAYOUT', 'REGISTERED AS', 'PROBLEM'], ...rows];
   const widths = all[0]!.map((_, i) => Math.max(...all.map((r) => r[i]!.length)));
   return `${all
     .map((r) =>

@@ -15,6 +15,7 @@ import {
 import type { AgentProbe, AgentProbeContext, ExecProbe } from '../probes/agent-probe.js';
 import type { DockerHostClient } from '../transport/docker-host-client.js';
 import { boundedMap } from './bounded-map.js';
+import { checkRegistrations } from './check-registrations.js';
 import { peerTargets } from './peer-targets.js';
 import { probeAgent } from './probe-agent.js';
 import type { SweepProgress } from './sweep-progress.js';
@@ -48,14 +49,14 @@ export async function runSweep(config: TunnelwatchConfig, deps: SweepDeps): Prom
   const t0 = performance.now();
   const remaining = () => config.sweep.deadlineMs - (performance.now() - t0);
 
-  const hosts = await discoverHosts(config, deps.clientFor, {
+  const discovered = await discoverHosts(config, deps.clientFor, {
     deadlineMs: Math.max(500, Math.floor(config.sweep.deadlineMs * DISCOVERY_SHARE)),
     ...(deps.signal ? { signal: deps.signal } : {}),
   });
-  const probing = hosts.filter(
+  const probing = discovered.filter(
     (h): h is HostResult & { agent: NonNullable<HostResult['agent']> } => h.agent !== null,
   );
-  deps.onProgress?.({ phase: 'discovered', hosts: hosts.length, agents: probing.length });
+  deps.onProgress?.({ phase: 'discovered', hosts: discovered.length, agents: probing.length });
 
   const configByName = new Map(config.hosts.map((h) => [h.name, h]));
   let done = 0;
@@ -63,7 +64,7 @@ export async function runSweep(config: TunnelwatchConfig, deps: SweepDeps): Prom
     const ctx: AgentProbeContext = {
       self: host.name,
       agent: host.agent,
-      peers: peerTargets(host, hosts),
+      peers: peerTargets(host, discovered),
       timing: config.probes,
     };
     const budget = Math.floor(remaining() - ASSEMBLY_MARGIN_MS);
@@ -81,7 +82,9 @@ export async function runSweep(config: TunnelwatchConfig, deps: SweepDeps): Prom
     deps.onProgress?.({ phase: 'agent-probed', host: host.name, done: ++done, total: probing.length });
     return paths;
   });
-  const paths = sortPaths(perAgent.flat(), hosts);
+  const paths = sortPaths(perAgent.flat(), discovered);
+  // What the peers dial for each host can prove a misregistration discovery could not see.
+  const hosts = checkRegistrations(discovered, paths, configByName);
 
   const byPair = new PathsByPair(paths);
   const verdicts: Verdict[] = [];

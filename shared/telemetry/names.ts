@@ -73,6 +73,12 @@ export const METRICS = {
     '1',
     '1 when the source agent has an ESTABLISHED IKE SA with an INSTALLED child SA to the peer.',
   ),
+  pathPmtu: metric(
+    'tunnelwatch.path.pmtu',
+    'histogram',
+    'By',
+    'Largest overlay packet (IP total length) that passed the MTU ladder on a path; absent when none did.',
+  ),
   sweepDuration: metric('tunnelwatch.sweep.duration', 'histogram', 'ms', 'Wall time of one sweep.'),
   hostsConfigured: metric('tunnelwatch.hosts.configured', 'gauge', '{host}', 'Hosts in the config.'),
   hostsSeen: metric('tunnelwatch.hosts.seen', 'gauge', '{host}', 'Hosts whose Docker API answered.'),

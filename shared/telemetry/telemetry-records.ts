@@ -71,6 +71,9 @@ function pathValues(path: PathResult): Array<[MetricKey, number | null]> {
         : path.state === 'up';
       return [['ipsecSaEstablished', established ? 1 : 0]];
     }
+    case 'overlay-mtu':
+      if (path.state === 'unknown' || !path.mtu) return [];
+      return [['pathPmtu', path.mtu.pmtu]];
   }
 }
 

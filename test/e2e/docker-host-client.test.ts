@@ -17,7 +17,9 @@ describe.skipIf(inject('labSkipReason') !== '')('DockerodeHostClient on a real d
     const config = await loadConfigOrThrow({ path: LAB_CONFIG });
     host = config.hosts[0]!;
     client = new DockerodeHostClient(host.docker);
-    const [summary] = await client.listContainers(config.agent.selectorLabel, { deadlineMs: 5000 });
+    const [summary] = await client.listContainers(config.agent.selectorLabel ?? 'io.rancher.container.ip', {
+      deadlineMs: 5000,
+    });
     agent = await client.inspectContainer(summary!.id, { deadlineMs: 5000 });
   });
 

@@ -2,6 +2,7 @@
 // the affected ordered pairs and `ok` for all others; after heal, every pair is `ok` again.
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Cause } from '../../shared/domain/cause.js';
+import type { Direction } from '../../shared/domain/sweep-report.js';
 import { fault, heal } from '../lab/lab.js';
 import { labConfigWith, orderedPairs, sweepLab, verdictOf } from './support/lab-sweep.js';
 
@@ -22,7 +23,12 @@ interface FaultCase {
   /** Random loss can, by chance, look clean in one burst: such cases may take a few sweeps. */
   sweeps?: number;
   latent?: boolean;
+  /** The direction the verdict must name, per affected ordered pair. */
+  direction?: (from: string, to: string) => Direction;
+  pmtu?: number;
 }
+/** A one-way fault from a to b: forward on a→b's verdict, reverse on b→a's. */
+const droppedFrom = (a: string) => (from: string) => (from === a ? 'forward' : 'reverse');
 
 const CASES: FaultCase[] = [
   {
@@ -74,6 +80,47 @@ const CASES: FaultCase[] = [
     affected: touching('h2'),
     cause: 'agent-ip-misconfigured',
   },
+  {
+    name: 'wrong-agent-ip h2 --auto-detected: no CATTLE_AGENT_IP, caught through what the peers dial',
+    faults: [['wrong-agent-ip', ['h2', '--auto-detected']]],
+    affected: touching('h2'),
+    cause: 'agent-ip-misconfigured',
+  },
+  {
+    name: 'block-udp4500 h1 h2 --one-way: the dropped direction is named',
+    faults: [['block-udp4500', ['h1', 'h2', '--one-way']]],
+    affected: between('h1', 'h2'),
+    cause: 'udp-4500-blocked',
+    direction: droppedFrom('h1'),
+  },
+  {
+    name: 'mtu-blackhole h1 h2 1400: small pings pass, large ones vanish',
+    faults: [['mtu-blackhole', ['h1', 'h2', '1400']]],
+    affected: between('h1', 'h2'),
+    cause: 'mtu-blackhole',
+    pmtu: 1300,
+  },
+  {
+    name: 'mtu-blackhole h1 h2 1400 --one-way',
+    faults: [['mtu-blackhole', ['h1', 'h2', '1400', '--one-way']]],
+    affected: between('h1', 'h2'),
+    cause: 'mtu-blackhole',
+    pmtu: 1300,
+    direction: droppedFrom('h1'),
+  },
+  {
+    name: 'esp-drop h1 h2: IKE passes, ESP-in-UDP dropped',
+    faults: [['esp-drop', ['h1', 'h2']]],
+    affected: between('h1', 'h2'),
+    cause: 'esp-blocked',
+    direction: () => 'both',
+  },
+  {
+    name: 'tunnel-missing h2 h3: a partial mesh',
+    faults: [['tunnel-missing', ['h2', 'h3']]],
+    affected: between('h2', 'h3'),
+    cause: 'tunnel-missing',
+  },
 ];
 
 describe.skipIf(skipReason !== '')('a sweep names the cause of each lab fault', () => {
@@ -121,6 +168,8 @@ describe.skipIf(skipReason !== '')('a sweep names the cause of each lab fault', 
         expect(v.state, label).not.toBe('up');
         expect(v.advice.length, label).toBeGreaterThan(20);
         if (c.latent) expect(v.latent, label).toBe(true);
+        if (c.direction) expect(v.direction, label).toBe(c.direction(from, to));
+        if (c.pmtu !== undefined) expect(v.pmtu, label).toBe(c.pmtu);
       } else {
         expect(v.cause, label).toBe('ok');
       }

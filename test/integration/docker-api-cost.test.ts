@@ -11,6 +11,7 @@ import { parseConfig } from '../../shared/config/load-config.js';
 import type { TunnelwatchConfig } from '../../shared/config/tunnelwatch-config.js';
 import { diagnose } from '../../shared/diagnosis/diagnose.js';
 import type { SweepReport } from '../../shared/domain/sweep-report.js';
+import { IKE_PROBE_IMAGE } from '../../shared/probes/ike/ike-probe-image.js';
 import { AGENT_PROBES, EXEC_PROBES } from '../../shared/sweep/default-probes.js';
 import { runSweep } from '../../shared/sweep/run-sweep.js';
 import { openDockerClients } from '../../shared/transport/docker-clients.js';
@@ -144,7 +145,7 @@ describe('Docker API requests per agent per sweep (docs/probes.md)', () => {
           `POST /exec/exec${n}/start`,
           `GET /exec/exec${n}/json`,
           // the IKE sidecar (the daemon removes it: AutoRemove)
-          'GET /images/tunnelwatch/ike-probe:1/json',
+          `GET /images/${IKE_PROBE_IMAGE}/json`,
           'POST /containers/create',
           `POST /containers/side${n}/attach`,
           `POST /containers/side${n}/wait`,

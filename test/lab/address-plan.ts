@@ -13,6 +13,9 @@ export const DOCKER_TLS_PORT = 2376;
 export const LAB_RUN_DIR = '/run/tunnelwatch-lab';
 export const LAB_CACHE_DIR = '/var/cache/tunnelwatch-lab';
 export const AGENT_CONTAINER_NAME = 'tw-agent';
+/** Rancher's own name for the long-running host agent that holds the registration (CATTLE_AGENT_IP). */
+export const RANCHER_AGENT_CONTAINER_NAME = 'rancher-agent';
+export const SIDEKICK_CONTAINER_NAME = 'tw-ipsec-connectivity-check';
 /** The interface name of a host's underlay inside its namespace. */
 export const UPLINK_IF = 'uplink';
 

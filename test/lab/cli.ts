@@ -2,11 +2,15 @@
 import { parseArgs } from 'node:util';
 import { FAULT_USAGE } from './fault-kind.js';
 import { DEFAULT_CONFIG_FILE, down, fault, heal, status, up, writeConfig } from './lab.js';
+import { DEFAULT_RANCHER, RANCHER_VERSIONS, type RancherVersion } from './lab-state.js';
 
 const HELP = `usage: npm run lab -- <command> [options]
 
 commands:
-  up [--hosts N]            bring up N hosts (default 3, 2..8); idempotent
+  up [--hosts N] [--rancher 1.1|1.6]
+                            bring up N hosts (default 3, 2..8) in Rancher 1.6's layout (ipsec stack router
+                            + connectivity-check sidekick) or 1.1's (Network Agent); each host also runs a
+                            rancher-agent container holding CATTLE_AGENT_IP; idempotent
   down                      remove every namespace, daemon, mount and file of the lab
   status [--json]           hosts, namespaces, underlay/overlay IPs, Docker endpoints, agent ids, faults
   config [--out PATH] [--unix]
@@ -33,9 +37,19 @@ async function main(argv: string[]): Promise<number> {
   }
   switch (command) {
     case 'up': {
-      const { values } = parseArgs({ args: rest, options: { hosts: { type: 'string' } } });
+      const { values } = parseArgs({
+        args: rest,
+        options: { hosts: { type: 'string' }, rancher: { type: 'string' } },
+      });
+      const rancher = values.rancher ?? DEFAULT_RANCHER;
+      if (!(RANCHER_VERSIONS as readonly string[]).includes(rancher))
+        throw new Error(`--rancher must be one of ${RANCHER_VERSIONS.join(', ')} (got "${rancher}")`);
       const started = Date.now();
-      const s = await up({ hosts: values.hosts === undefined ? 3 : Number(values.hosts), log });
+      const s = await up({
+        hosts: values.hosts === undefined ? 3 : Number(values.hosts),
+        rancher: rancher as RancherVersion,
+        log,
+      });
       log(
         `lab: up, ${s.hosts.length} hosts in ${((Date.now() - started) / 1000).toFixed(1)} s; config ${s.configFile}`,
       );
@@ -59,7 +73,9 @@ async function main(argv: string[]): Promise<number> {
         process.stdout.write(`lab is ${s.phase}\n`);
         return s.phase === 'down' ? 0 : 1;
       }
-      process.stdout.write(`monitor ${s.monitorIp}; config ${s.configFile ?? '(none)'}\n`);
+      process.stdout.write(
+        `Rancher ${s.rancher} layout; monitor ${s.monitorIp}; config ${s.configFile ?? '(none)'}\n`,
+      );
       for (const h of s.hosts) {
         process.stdout.write(
           `${h.name}  netns ${h.netns}  underlay ${h.underlayIp}  overlay ${h.overlayIp}  advertised ${h.advertisedIp}  ` +

@@ -11,6 +11,9 @@ export const FAULT_KINDS = [
   'kill-ike',
   'docker-down',
   'wrong-agent-ip',
+  'mtu-blackhole',
+  'esp-drop',
+  'tunnel-missing',
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
@@ -18,7 +21,12 @@ export type Fault =
   | { kind: 'block-udp500' | 'block-udp4500'; from: string; to: string; oneWay: boolean }
   | { kind: 'partition'; a: string; b: string }
   | { kind: 'loss'; a: string; b: string; percent: number }
-  | { kind: 'stop-agent' | 'kill-ike' | 'docker-down' | 'wrong-agent-ip'; host: string };
+  | { kind: 'mtu-blackhole'; from: string; to: string; bytes: number; oneWay: boolean }
+  | { kind: 'esp-drop'; a: string; b: string }
+  /** `from` forgets its connection to `to` (SA terminated, connection unloaded): a partial mesh. */
+  | { kind: 'tunnel-missing'; from: string; to: string }
+  | { kind: 'wrong-agent-ip'; host: string; autoDetected?: boolean }
+  | { kind: 'stop-agent' | 'kill-ike' | 'docker-down'; host: string };
 
 export const FAULT_USAGE = [
   'block-udp500 A B [--one-way]   drop UDP 500 between A and B (only A→B with --one-way)',
@@ -28,7 +36,12 @@ export const FAULT_USAGE = [
   'stop-agent A                   stop the agent container on A',
   'kill-ike A                     kill charon inside the running agent on A',
   "docker-down A                  make A's Docker API unreachable (TLS port dropped, unix socket hidden)",
-  "wrong-agent-ip A               re-create A's agent advertising 198.18.0.250; peers point at it",
+  "wrong-agent-ip A [--auto-detected]  re-register A as 198.18.0.250 (its rancher-agent's CATTLE_AGENT_IP; with",
+  '                               --auto-detected no CATTLE_AGENT_IP at all); peers dial that address',
+  'mtu-blackhole A B BYTES [--one-way]  drop UDP 4500 datagrams longer than BYTES (IP length) between A and B',
+  '                               (only A→B with --one-way): small overlay packets pass, large ones vanish',
+  'esp-drop A B                   drop ESP-in-UDP between A and B (UDP 4500 without the non-ESP marker); IKE passes',
+  'tunnel-missing A B             A forgets its tunnel to B (connection unloaded, SA terminated): a partial mesh',
 ];
 
 function distinct(a: HostPlan, b: HostPlan): void {
@@ -77,10 +90,48 @@ export function parseFault(kind: string, args: readonly string[], hosts: readonl
       }
       return { kind, a: a.name, b: b.name, percent };
     }
+    case 'mtu-blackhole': {
+      allowFlags(['--one-way']);
+      need(3, 'mtu-blackhole A B BYTES [--one-way]');
+      const from = resolveHost(positional[0]!, hosts);
+      const to = resolveHost(positional[1]!, hosts);
+      distinct(from, to);
+      const bytes = Number(positional[2]);
+      if (!/^\d{3,4}$/.test(positional[2]!) || bytes < 576 || bytes > 1500) {
+        throw new Error(
+          `fault mtu-blackhole: BYTES must be an integer from 576 to 1500 (got "${positional[2]}")`,
+        );
+      }
+      return { kind, from: from.name, to: to.name, bytes, oneWay: flags.includes('--one-way') };
+    }
+    case 'esp-drop': {
+      allowFlags([]);
+      need(2, 'esp-drop A B');
+      const a = resolveHost(positional[0]!, hosts);
+      const b = resolveHost(positional[1]!, hosts);
+      distinct(a, b);
+      return { kind, a: a.name, b: b.name };
+    }
+    case 'tunnel-missing': {
+      allowFlags([]);
+      need(2, 'tunnel-missing A B');
+      const from = resolveHost(positional[0]!, hosts);
+      const to = resolveHost(positional[1]!, hosts);
+      distinct(from, to);
+      return { kind, from: from.name, to: to.name };
+    }
+    case 'wrong-agent-ip': {
+      allowFlags(['--auto-detected']);
+      need(1, `${kind} A [--auto-detected]`);
+      return {
+        kind,
+        host: resolveHost(positional[0]!, hosts).name,
+        autoDetected: flags.includes('--auto-detected'),
+      };
+    }
     case 'stop-agent':
     case 'kill-ike':
-    case 'docker-down':
-    case 'wrong-agent-ip': {
+    case 'docker-down': {
       allowFlags([]);
       need(1, `${kind} A`);
       return { kind, host: resolveHost(positional[0]!, hosts).name };
@@ -99,6 +150,14 @@ export function describeFault(f: Fault): string {
       return `partition ${f.a} <-> ${f.b}`;
     case 'loss':
       return `loss ${f.percent}% ${f.a} <-> ${f.b}`;
+    case 'mtu-blackhole':
+      return `mtu-blackhole ${f.bytes} bytes ${f.from} ${f.oneWay ? '->' : '<->'} ${f.to}`;
+    case 'esp-drop':
+      return `esp-drop ${f.a} <-> ${f.b}`;
+    case 'tunnel-missing':
+      return `tunnel-missing ${f.from} -/-> ${f.to}`;
+    case 'wrong-agent-ip':
+      return `wrong-agent-ip ${f.host}${f.autoDetected ? ' (auto-detected)' : ''}`;
     default:
       return `${f.kind} ${f.host}`;
   }

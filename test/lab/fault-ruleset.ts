@@ -38,6 +38,27 @@ function egressRules(host: HostPlan, fault: Fault, byName: Map<string, HostPlan>
       const total = fault.kind === 'partition' || fault.percent >= 100;
       return [total ? `${match} drop` : `${match} numgen random mod 100 < ${fault.percent} drop`];
     }
+    case 'mtu-blackhole': {
+      const targets: HostPlan[] = [];
+      if (fault.from === host.name) targets.push(peer(fault.to));
+      if (!fault.oneWay && fault.to === host.name) targets.push(peer(fault.from));
+      // ESP-in-UDP datagrams above the size vanish without an ICMP "fragmentation needed": a black hole.
+      return targets.flatMap((t) => [
+        `ip daddr ${t.underlayIp} udp dport 4500 ip length > ${fault.bytes} drop`,
+        `ip daddr ${t.underlayIp} udp sport 4500 ip length > ${fault.bytes} drop`,
+      ]);
+    }
+    case 'esp-drop': {
+      const other = fault.a === host.name ? fault.b : fault.b === host.name ? fault.a : null;
+      if (!other) return [];
+      const t = peer(other);
+      // IKE on 4500 starts with the 4-byte non-ESP marker (zeros); everything else there is ESP.
+      // NAT keepalives (1 byte) are too short to load 32 bits, so the rule does not match them.
+      return [
+        `ip daddr ${t.underlayIp} udp dport 4500 @th,64,32 != 0 drop`,
+        `ip daddr ${t.underlayIp} udp sport 4500 @th,64,32 != 0 drop`,
+      ];
+    }
     default:
       return [];
   }

@@ -9,8 +9,15 @@ export const STATE_FILE = `${LAB_RUN_DIR}/state.json`;
 export const PSK_FILE = `${LAB_RUN_DIR}/psk`;
 export const DEFAULT_CONFIG_FILE = `${LAB_RUN_DIR}/tunnelwatch.json`;
 
+/** Which Rancher generation's layout the lab builds (`lab up --rancher`). */
+export const RANCHER_VERSIONS = ['1.1', '1.6'] as const;
+export type RancherVersion = (typeof RANCHER_VERSIONS)[number];
+export const DEFAULT_RANCHER: RancherVersion = '1.6';
+
 export interface LabState {
   phase: 'starting' | 'up';
+  /** Absent in a state written before layouts existed: that lab was 1.1-style. */
+  rancher?: RancherVersion;
   hostCount: number;
   imageTag: string;
   startedAt: string;

@@ -15,9 +15,10 @@ import {
 } from './address-plan.js';
 import {
   ADVERTISED_IP_ENV,
-  AGENT_SELECTOR_LABEL,
   agentExec,
   createAgent,
+  createRancherAgent,
+  createSidekick,
   inspectAgent,
   installedChildren,
   OVERLAY_IP_LABEL,
@@ -38,13 +39,23 @@ import {
 } from './host-daemon.js';
 import { clientTls, ensureCerts } from './lab-certs.js';
 import { withLabLock } from './lab-lock.js';
-import { DEFAULT_CONFIG_FILE, type LabState, PSK_FILE, readState, writeState } from './lab-state.js';
+import {
+  DEFAULT_CONFIG_FILE,
+  DEFAULT_RANCHER,
+  type LabState,
+  PSK_FILE,
+  type RancherVersion,
+  readState,
+  writeState,
+} from './lab-state.js';
 import { teardownLab } from './lab-teardown.js';
 
 export { DEFAULT_CONFIG_FILE } from './lab-state.js';
 
 export interface UpOptions {
   hosts?: number;
+  /** Rancher's layout to build: 1.1 Network Agents or the 1.6 ipsec stack (default). */
+  rancher?: RancherVersion;
   log?: (line: string) => void;
   /** Bound on waiting for every CHILD_SA to be installed. */
   tunnelTimeoutMs?: number;
@@ -62,6 +73,8 @@ export interface HostStatus {
 
 export interface LabStatus {
   up: boolean;
+  /** The Rancher layout the lab was built in; null when it is down. */
+  rancher: RancherVersion | null;
   phase: LabState['phase'] | 'down';
   monitorIp: string;
   hosts: HostStatus[];
@@ -71,8 +84,14 @@ export interface LabStatus {
 
 const hidden = (host: HostPlan) => `${host.dir}/.docker.sock.down`;
 
-function peersOf(hosts: readonly HostPlan[], state: LabState) {
-  return hosts.map((h) => ({ host: h, advertisedIp: (state.advertised[h.name] ?? h.underlayIp) as Ipv4 }));
+/** The peers `self` has connections to: all but those a tunnel-missing fault made it forget. */
+function peersOf(hosts: readonly HostPlan[], state: LabState, self: HostPlan) {
+  const forgotten = new Set(
+    state.faults.flatMap((f) => (f.kind === 'tunnel-missing' && f.from === self.name ? [f.to] : [])),
+  );
+  return hosts
+    .filter((h) => !forgotten.has(h.name))
+    .map((h) => ({ host: h, advertisedIp: (state.advertised[h.name] ?? h.underlayIp) as Ipv4 }));
 }
 
 async function psk(): Promise<string> {
@@ -122,8 +141,10 @@ export async function waitForOverlay(hosts: readonly HostPlan[], timeoutMs: numb
   }
 }
 
-async function healthy(state: LabState | null, count: number): Promise<boolean> {
-  if (state?.phase !== 'up' || state.hostCount !== count) return false;
+const rancherOf = (state: LabState): RancherVersion => state.rancher ?? '1.1';
+
+async function healthy(state: LabState | null, count: number, rancher: RancherVersion): Promise<boolean> {
+  if (state?.phase !== 'up' || state.hostCount !== count || rancherOf(state) !== rancher) return false;
   const hosts = planHosts(count);
   for (const h of hosts) {
     if (!existsSync(h.netnsPath)) return false;
@@ -135,18 +156,20 @@ async function healthy(state: LabState | null, count: number): Promise<boolean> 
 
 async function upUnlocked(
   count: number,
+  rancher: RancherVersion,
   log: (line: string) => void,
   tunnelTimeoutMs: number,
 ): Promise<void> {
   const hosts = planHosts(count);
   const t0 = Date.now();
   const step = (what: string) => log(`lab: ${what} (+${((Date.now() - t0) / 1000).toFixed(1)} s)`);
-  step(`bringing up ${count} hosts`);
+  step(`bringing up ${count} hosts, Rancher ${rancher} layout`);
   await mkdir(LAB_RUN_DIR, { recursive: true, mode: 0o755 });
   const imagePromise = ensureAgentImageTarball();
   imagePromise.catch(() => undefined);
   const state: LabState = {
     phase: 'starting',
+    rancher,
     hostCount: count,
     imageTag: '',
     startedAt: new Date().toISOString(),
@@ -169,8 +192,10 @@ async function upUnlocked(
     hosts.map(async (h) => {
       await allowCrossHostTraffic(h);
       await docker(h, ['import', image.tarball, image.tag], { timeoutMs: 120_000 });
-      await writeAgentSwanctl(h, peersOf(hosts, state), key);
-      await createAgent(h, image.tag, h.underlayIp);
+      await writeAgentSwanctl(h, peersOf(hosts, state, h), key, rancher);
+      await createRancherAgent(h, image.tag, h.underlayIp);
+      if (rancher === '1.6') await createSidekick(h, image.tag);
+      await createAgent(h, image.tag, rancher);
     }),
   );
   step('agents created');
@@ -190,16 +215,17 @@ async function upUnlocked(
  *  anything else (another size, a half-finished `up`) is torn down and rebuilt. */
 export async function up(options: UpOptions = {}): Promise<LabStatus> {
   const count = options.hosts ?? 3;
+  const rancher = options.rancher ?? DEFAULT_RANCHER;
   assertHostCount(count);
   const log = options.log ?? (() => undefined);
   return withLabLock(async () => {
-    if (await healthy(await readState().catch(() => null), count)) {
+    if (await healthy(await readState().catch(() => null), count, rancher)) {
       log('lab: already up');
       return statusUnlocked();
     }
     await teardownLab(log);
     try {
-      await upUnlocked(count, log, options.tunnelTimeoutMs ?? 60_000);
+      await upUnlocked(count, rancher, log, options.tunnelTimeoutMs ?? 60_000);
     } catch (e) {
       if (process.env.TUNNELWATCH_LAB_KEEP_FAILED !== '1') {
         log('lab: up failed, tearing down (set TUNNELWATCH_LAB_KEEP_FAILED=1 to keep it for debugging)');
@@ -219,7 +245,15 @@ export async function down(log: (line: string) => void = () => undefined): Promi
 async function statusUnlocked(): Promise<LabStatus> {
   const state = await readState().catch(() => null);
   if (!state)
-    return { up: false, phase: 'down', monitorIp: MONITOR_IP, hosts: [], faults: [], configFile: null };
+    return {
+      up: false,
+      rancher: null,
+      phase: 'down',
+      monitorIp: MONITOR_IP,
+      hosts: [],
+      faults: [],
+      configFile: null,
+    };
   const hosts = await Promise.all(
     planHosts(state.hostCount).map(async (h): Promise<HostStatus> => {
       const agent = existsSync(h.adminSocket) ? await inspectAgent(h).catch(() => null) : null;
@@ -236,6 +270,7 @@ async function statusUnlocked(): Promise<LabStatus> {
   );
   return {
     up: state.phase === 'up',
+    rancher: rancherOf(state),
     phase: state.phase,
     monitorIp: MONITOR_IP,
     hosts,
@@ -257,11 +292,8 @@ export function renderLabConfig(hosts: readonly HostPlan[], unix: boolean): obje
       underlayIp: h.underlayIp,
       docker: unix ? { endpoint: `unix://${h.unixSocket}` } : { endpoint: h.tlsEndpoint, tls },
     })),
-    agent: {
-      selectorLabel: AGENT_SELECTOR_LABEL,
-      overlayIpLabel: OVERLAY_IP_LABEL,
-      advertisedIpEnv: ADVERTISED_IP_ENV,
-    },
+    // Discovery recognises either Rancher layout by itself.
+    agent: { preset: 'auto', overlayIpLabel: OVERLAY_IP_LABEL, advertisedIpEnv: ADVERTISED_IP_ENV },
   };
 }
 
@@ -306,7 +338,7 @@ async function syncSwanctl(
   const key = await psk();
   const changed = new Set<string>();
   for (const h of hosts) {
-    if (!(await writeAgentSwanctl(h, peersOf(hosts, state), key))) continue;
+    if (!(await writeAgentSwanctl(h, peersOf(hosts, state, h), key, rancherOf(state)))) continue;
     changed.add(h.name);
     if (reload) await reloadSwanctl(h);
   }
@@ -336,12 +368,31 @@ export function fault(kind: string, args: readonly string[]): Promise<Fault> {
         if (existsSync(host!.unixSocket)) await rename(host!.unixSocket, hidden(host!));
         break;
       case 'wrong-agent-ip':
+        // The Rancher way: the host is re-registered with another address (its rancher-agent gets it),
+        // Rancher redeploys the host's IPsec agent and re-points every peer's connection at it.
         state.advertised[host!.name] = WRONG_AGENT_IP;
         await writeState(state);
-        await createAgent(host!, state.imageTag, WRONG_AGENT_IP);
+        // --auto-detected: no CATTLE_AGENT_IP at all; Rancher "detected" the wrong address itself.
+        await createRancherAgent(host!, state.imageTag, f.autoDetected ? null : WRONG_AGENT_IP);
+        await createAgent(host!, state.imageTag, rancherOf(state));
         await syncSwanctl(hosts, state, true);
         await startAgent(host!);
         break;
+      case 'tunnel-missing': {
+        const from = hosts.find((h) => h.name === f.from)!;
+        // Its config loses the connection (swanctl --load-all unloads it), then the live SA goes.
+        await syncSwanctl(hosts, state, true);
+        await agentExec(from, [
+          'swanctl',
+          '--terminate',
+          '--ike',
+          `${f.from}-${f.to}`,
+          '--force',
+          '--timeout',
+          '2',
+        ]);
+        break;
+      }
       default:
         await applyNetworkFaults(hosts, state.faults);
     }
@@ -400,7 +451,8 @@ export function heal(options: HealOptions = {}): Promise<{ tunnelsMissing: strin
     for (const h of [...hosts].reverse()) {
       const agent = await inspectAgent(h);
       if (!agent || agent.advertisedIp !== h.underlayIp) {
-        await createAgent(h, state.imageTag, h.underlayIp);
+        await createRancherAgent(h, state.imageTag, h.underlayIp);
+        await createAgent(h, state.imageTag, rancherOf(state));
         await startAgent(h);
       } else if (!agent.running) {
         await startAgent(h);

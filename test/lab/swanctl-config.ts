@@ -3,6 +3,7 @@
 // ends up with duplicate SAs. keyingtries=0 because the default (1) gives up forever after one failure.
 import type { Ipv4 } from '../../shared/domain/ipv4.js';
 import type { HostPlan } from './address-plan.js';
+import type { RancherVersion } from './lab-state.js';
 
 export interface PeerEndpoint {
   host: HostPlan;
@@ -10,7 +11,18 @@ export interface PeerEndpoint {
   advertisedIp: Ipv4;
 }
 
-export function renderSwanctlConf(self: HostPlan, peers: readonly PeerEndpoint[], psk: string): string {
+/**
+ * Both layouts follow Rancher's ipsec template (rancher/ipsec backend/ipsec/templates.go): ESP always
+ * UDP-encapsulated, DPD every 10 s, unlimited keying tries, remote_addrs = the peer's registered agent IP.
+ * In 1.6 DPD restarts the tunnel on both sides, as Rancher's template says; in the 1.1 layout only the
+ * initiator restarts (the lab's historic setting).
+ */
+export function renderSwanctlConf(
+  self: HostPlan,
+  peers: readonly PeerEndpoint[],
+  psk: string,
+  rancher: RancherVersion = '1.6',
+): string {
   if (!/^[A-Za-z0-9]{16,128}$/.test(psk)) throw new Error('internal: PSK must be 16..128 alphanumerics');
   const conns = peers
     .filter((p) => p.host.index !== self.index)
@@ -40,7 +52,7 @@ export function renderSwanctlConf(self: HostPlan, peers: readonly PeerEndpoint[]
         `        remote_ts = ${peer.overlaySubnet}`,
         '        esp_proposals = aes128-sha256',
         `        start_action = ${initiator ? 'start' : 'none'}`,
-        `        dpd_action = ${initiator ? 'restart' : 'clear'}`,
+        `        dpd_action = ${initiator || rancher === '1.6' ? 'restart' : 'clear'}`,
         `        close_action = ${initiator ? 'restart' : 'none'}`,
         '      }',
         '    }',

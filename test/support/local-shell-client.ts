@@ -22,13 +22,22 @@ export class LocalShellClient implements DockerHostClient {
     private readonly agent: { id: string; labels: Record<string, string>; env?: string[]; state?: string },
   ) {}
 
-  async listContainers(_label: string, _opts: CallOptions): Promise<ContainerSummary[]> {
-    const { id, labels, state = 'running' } = this.agent;
+  /** Filters like the Docker API's `label` filter. The agent is a Rancher 1.1 Network Agent unless its labels say otherwise. */
+  async listContainers(label: string, _opts: CallOptions): Promise<ContainerSummary[]> {
+    const { id, state = 'running' } = this.agent;
+    const labels = this.labels();
+    const [key, value] = label.split('=', 2) as [string, string | undefined];
+    if (value === undefined ? !(key in labels) : labels[key] !== value) return [];
     return [{ id, names: [`agent-${id.slice(0, 4)}`], image: 'agent', state, labels }];
   }
 
+  private labels(): Record<string, string> {
+    return { 'io.rancher.container.system': 'NetworkAgent', ...this.agent.labels };
+  }
+
   async inspectContainer(id: string): Promise<ContainerDetails> {
-    const { labels, env = [], state = 'running' } = this.agent;
+    const { env = [], state = 'running' } = this.agent;
+    const labels = this.labels();
     return { id, name: 'agent', running: state === 'running', labels, env, dockerIps: [] };
   }
 

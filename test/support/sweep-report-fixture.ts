@@ -64,6 +64,19 @@ function healthyPath(from: number, to: number, probe: ProbeKind): PathResult {
         rttMs: null,
         sa: { ikeState: 'ESTABLISHED', childState: 'INSTALLED', establishedSec: 300 },
       };
+    case 'overlay-mtu':
+      return {
+        ...base,
+        target: `100.64.${to}.2` as Ipv4,
+        sent: 8,
+        received: 8,
+        rttMs: null,
+        mtu: {
+          pmtu: 1400,
+          ceiling: 1400,
+          ladder: [1400, 1300, 1200, 1000].map((bytes) => ({ bytes, sent: 2, received: 2 })),
+        },
+      };
   }
 }
 

@@ -1,11 +1,14 @@
-import type { Ipv4 } from '../../domain/ipv4.js';
+import { type Ipv4, parseIpv4 } from '../../domain/ipv4.js';
 import type { PathResult, SaDetail, State } from '../../domain/sweep-report.js';
 import type { AgentProbeContext, ExecProbe, JobOutput, PeerTarget } from '../agent-probe.js';
 import { isCommandMissing } from '../exec-batch.js';
 import { unknownPath } from '../unknown-path.js';
-import { type IkeSaEntry, parseListSas } from './parse-list-sas.js';
+import { type ConnEntry, parseListConns } from './parse-list-conns.js';
+import { type ChildSaEntry, type IkeSaEntry, parseListSas } from './parse-list-sas.js';
 
 const JOB_ID = 'ipsec-sas';
+const CONNS_JOB_ID = 'ipsec-conns';
+const AFTER_JOB_ID = 'ipsec-sas-after';
 
 /** Prefix of a path's `error` when charon itself does not answer inside the agent (`sa.daemon` says so as data). */
 export const IKE_DAEMON_UNREACHABLE = 'the IKE daemon does not answer in the agent';
@@ -16,22 +19,89 @@ export const IKE_DAEMON_UNREACHABLE = 'the IKE daemon does not answer in the age
  */
 export const ipsecSaExecProbe: ExecProbe = {
   kinds: ['ipsec-sa'],
-  jobs: () => [{ id: JOB_ID, op: 'ipsec-sas', args: [] }],
+  jobs: (ctx) => [
+    { id: JOB_ID, op: 'ipsec-sas', args: [] },
+    { id: CONNS_JOB_ID, op: 'ipsec-conns', args: [] },
+    // Again as the last ping of the burst leaves: inside the burst, so the batch is no longer.
+    { id: AFTER_JOB_ID, op: 'ipsec-sas-after', args: [secondReadDelay(ctx)] },
+  ],
   parse(
     ctx: AgentProbeContext,
     outputs: ReadonlyMap<string, JobOutput>,
     failure: string | null,
   ): PathResult[] {
-    return ipsecSaPaths(ctx, outputs.get(JOB_ID), failure);
+    return ipsecSaPaths(
+      ctx,
+      outputs.get(JOB_ID),
+      failure,
+      outputs.get(CONNS_JOB_ID),
+      outputs.get(AFTER_JOB_ID),
+    );
   },
 };
+
+function secondReadDelay(ctx: AgentProbeContext): string {
+  const { pingCount, pingIntervalSec } = ctx.timing;
+  return Math.min(9.9, Math.max(0.2, (pingCount - 1) * pingIntervalSec)).toFixed(2);
+}
+
+/** Children by SPI pair from the second read, to compute how the counters moved during the probes. */
+function childrenBySpi(job: JobOutput | undefined): Map<string, ChildSaEntry> {
+  const bySpi = new Map<string, ChildSaEntry>();
+  if (job?.exitCode !== 0) return bySpi;
+  const parsed = parseListSas(job.output);
+  if (!parsed.ok) return bySpi;
+  for (const sa of parsed.sas)
+    for (const c of sa.children) if (c.spiIn && c.spiOut) bySpi.set(`${c.spiIn}/${c.spiOut}`, c);
+  return bySpi;
+}
+
+function deltas(before: ChildSaEntry | undefined, after: ChildSaEntry | undefined) {
+  if (!before || !after) return {};
+  const d = (a: number | undefined, b: number | undefined) =>
+    a !== undefined && b !== undefined && b >= a ? b - a : undefined;
+  const inDelta = d(before.packetsIn, after.packetsIn);
+  const outDelta = d(before.packetsOut, after.packetsOut);
+  return {
+    ...(inDelta === undefined ? {} : { packetsInDelta: inDelta }),
+    ...(outDelta === undefined ? {} : { packetsOutDelta: outDelta }),
+  };
+}
+
+/** The configured connections, or null when they could not be read (then nothing is said about them). */
+function connectionsOf(job: JobOutput | undefined): ConnEntry[] | null {
+  if (job?.exitCode !== 0) return null;
+  const parsed = parseListConns(job.output);
+  return parsed.ok ? parsed.conns : null;
+}
+
+/** The connection for a peer: its remote traffic selector covers the peer's overlay IP, else it dials the peer's address. */
+export function connectionFor(conns: readonly ConnEntry[], peer: PeerTarget): ConnEntry | null {
+  const { overlayIp, underlayIp } = peer;
+  return (
+    (overlayIp ? conns.find((c) => c.remoteTs.some((ts) => cidrContains(ts, overlayIp))) : undefined) ??
+    (underlayIp ? conns.find((c) => c.remoteAddrs.includes(underlayIp)) : undefined) ??
+    null
+  );
+}
 
 /** `failure`: why the batch lost the job, when it did (see ExecProbe.parse). */
 export function ipsecSaPaths(
   ctx: AgentProbeContext,
   job: JobOutput | undefined,
   failure: string | null,
+  connsJob?: JobOutput,
+  afterJob?: JobOutput,
 ): PathResult[] {
+  const conns = connectionsOf(connsJob);
+  const later = childrenBySpi(afterJob);
+  const connFacts = (peer: PeerTarget): Pick<SaDetail, 'dialed' | 'configured'> => {
+    if (!conns) return {};
+    const conn = connectionFor(conns, peer);
+    if (!conn) return { configured: false };
+    const dialed = conn.remoteAddrs.map(parseIpv4).filter((a): a is Ipv4 => a !== null);
+    return { configured: true, dialed };
+  };
   const unknownAll = (reason: string) =>
     ctx.peers.map((peer) => unknownPath(ctx.self, peer.name, 'ipsec-sa', peer.underlayIp, reason));
   if (!job) return unknownAll(failure ?? 'the probe batch did not finish swanctl --list-sas');
@@ -47,7 +117,8 @@ export function ipsecSaPaths(
   const sas = new SasByRemote(parsed.sas);
   return ctx.peers.map((peer) => {
     const sa = sas.bestFor(peer.underlayIp, peer.overlayIp);
-    if (!sa) return result(ctx, peer, 'down', { ikeState: null, childState: null });
+    if (!sa) return result(ctx, peer, 'down', { ikeState: null, childState: null, ...connFacts(peer) });
+    const remoteHost = sa.remoteHost ? parseIpv4(sa.remoteHost) : null;
     const child = bestChild(sa);
     const state: State =
       sa.state !== 'ESTABLISHED' ? 'down' : child?.state === 'INSTALLED' ? 'up' : 'degraded';
@@ -60,6 +131,11 @@ export function ipsecSaPaths(
       ...(child?.bytesOut === undefined ? {} : { bytesOut: child.bytesOut }),
       ...(child?.packetsIn === undefined ? {} : { packetsIn: child.packetsIn }),
       ...(child?.packetsOut === undefined ? {} : { packetsOut: child.packetsOut }),
+      ...(child?.spiIn === undefined ? {} : { spiIn: child.spiIn }),
+      ...(child?.spiOut === undefined ? {} : { spiOut: child.spiOut }),
+      ...(child?.spiIn && child.spiOut ? deltas(child, later.get(`${child.spiIn}/${child.spiOut}`)) : {}),
+      ...(remoteHost ? { remoteHost } : {}),
+      ...connFacts(peer),
     };
     return result(ctx, peer, state, detail);
   });

@@ -89,7 +89,8 @@ export function swanctlSaLine(sa: SaSimulation): string {
     `encr-alg=AES_CBC encr-keysize=128 integ-alg=HMAC_SHA2_256_128 prf-alg=PRF_HMAC_SHA2_256 dh-group=MODP_2048 ` +
     `established=${600 + (pair % 300)} rekey-time=${12000 + (pair % 900)} child-sas {${name}-${sa.uniqueId} {name=${name} ` +
     `uniqueid=${sa.uniqueId} reqid=${sa.uniqueId} state=INSTALLED mode=TUNNEL protocol=ESP encap=yes ` +
-    `spi-in=${spi(pair + 1).slice(-8)} spi-out=${spi(pair + 2).slice(-8)} encr-alg=AES_CBC encr-keysize=128 ` +
+    // One child SA seen from both ends: the initiator's spi-in is the responder's spi-out.
+    `spi-in=${spi(pair + (initiator ? 1 : 2)).slice(-8)} spi-out=${spi(pair + (initiator ? 2 : 1)).slice(-8)} encr-alg=AES_CBC encr-keysize=128 ` +
     `integ-alg=HMAC_SHA2_256_128 bytes-in=${packets * 84} packets-in=${packets} use-in=6 bytes-out=${packets * 84} ` +
     `packets-out=${packets} use-out=6 rekey-time=3275 life-time=3951 install-time=600 ` +
     `local-ts=[${self.overlayIp.replace(/\.\d+$/, '.0')}/24] remote-ts=[${peer.overlayIp.replace(/\.\d+$/, '.0')}/24]}}}}`

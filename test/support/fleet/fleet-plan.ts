@@ -84,7 +84,11 @@ function faultHosts(fault: Fault): string[] {
       return [fault.from, fault.to];
     case 'partition':
     case 'loss':
+    case 'esp-drop':
       return [fault.a, fault.b];
+    case 'mtu-blackhole':
+    case 'tunnel-missing':
+      return [fault.from, fault.to];
     default:
       return [fault.host];
   }

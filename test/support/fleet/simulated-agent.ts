@@ -54,7 +54,13 @@ export function agentExec(plan: FleetPlan, self: FleetHost, argv: readonly strin
 }
 
 // The batch script's ops and their arity (shared/probes/exec-batch.ts); an unknown op ends it with 124.
-const OP_ARITY: Record<string, number> = { ping: 4, 'ipsec-sas': 0 };
+const OP_ARITY: Record<string, number> = {
+  ping: 4,
+  'ping-sized': 5,
+  'ipsec-sas': 0,
+  'ipsec-sas-after': 1,
+  'ipsec-conns': 0,
+};
 
 function batch(plan: FleetPlan, self: FleetHost, args: readonly string[]): CommandResult {
   const [nonce, , ...rest] = args;
@@ -67,7 +73,15 @@ function batch(plan: FleetPlan, self: FleetHost, args: readonly string[]): Comma
     if (arity === undefined || i + 2 + arity > rest.length) return { exitCode: 124, stdout: '', stderr: '' };
     const opArgs = rest.slice(i + 2, i + 2 + arity);
     i += 2 + arity;
-    const result = op === 'ping' ? ping(plan, self, opArgs) : ipsecSas(plan, self);
+    // The fleet simulates no size-dependent faults: a sized ping fares as a plain one.
+    const result =
+      op === 'ping'
+        ? ping(plan, self, opArgs)
+        : op === 'ping-sized'
+          ? ping(plan, self, [opArgs[0]!, opArgs[1]!, opArgs[2]!, opArgs[4]!])
+          : op === 'ipsec-conns'
+            ? ipsecConns(plan, self)
+            : ipsecSas(plan, self);
     jobs.push({ id, ...result });
   }
   return { exitCode: 0, stdout: batchStdout(nonce, jobs), stderr: '' };
@@ -107,6 +121,22 @@ function ipsecSas(plan: FleetPlan, self: FleetHost) {
     });
   }
   return swanctlOutput(sas);
+}
+
+/** `swanctl --list-conns --raw`: one connection per peer, dialling its advertised address. */
+function ipsecConns(plan: FleetPlan, self: FleetHost) {
+  if (ikeKilled(plan, self)) return swanctlOutput('daemon-down');
+  const subnet = (ip: string) => `${ip.replace(/\.\d+$/, '.0')}/24`;
+  const lines = plan.hosts
+    .filter((peer) => peer !== self)
+    .map(
+      (peer) =>
+        `list-conn event {${self.name}-${peer.name} {local_addrs=[%any] remote_addrs=[${peer.advertisedIp}] version=IKEv2 ` +
+        `reauth_time=0 rekey_time=14400 unique=UNIQUE_REPLACE dpd_delay=10 local-1 {id=${self.name} class=pre-shared key} ` +
+        `remote-1 {id=${peer.name} class=pre-shared key} children {${self.name}-${peer.name} {mode=TUNNEL ` +
+        `rekey_time=3600 dpd_action=start close_action=start local-ts=[${subnet(self.overlayIp)}] remote-ts=[${subnet(peer.overlayIp)}]}}}}`,
+    );
+  return { exitCode: 0, output: `${[...lines, 'list-conns reply {}'].join('\n')}\n` };
 }
 
 /** The IKE probe sidecar started in `self`'s agent network namespace. */

@@ -51,7 +51,8 @@ describe('loading a good config', () => {
   it('fills every default when only hosts are given', async () => {
     const config = await configOf({ hosts: [unixHost('a')] });
     expect(config.agent).toEqual({
-      selectorLabel: 'io.rancher.container.system=NetworkAgent',
+      preset: 'auto',
+      selectorLabel: null,
       overlayIpLabel: 'io.rancher.container.ip',
       advertisedIpEnv: 'CATTLE_AGENT_IP',
     });

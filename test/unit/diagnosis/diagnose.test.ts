@@ -15,7 +15,22 @@ interface Dir {
   i5?: 'a' | 't' | 'r';
   i45?: 'a' | 't' | 'r';
   sa?: 'est' | 'connecting' | 'none' | 'daemon-down' | 'partial';
+  /** SPIs of the installed child: one end of SA pair A (f), the other end (r), or SPIs of another pair (s). */
+  spi?: 'f' | 'r' | 's';
+  /** SA packet counters [in, out] counted during this sweep's probes (between the two reads). */
+  pk?: [number, number];
+  /** Is a connection to the peer configured (list-conns)? */
+  conf?: boolean;
+  /** Sized overlay pings: replies (of 2) at 1400, 1300, 1200, 1000 bytes. */
+  mtu?: [number, number, number, number];
+  /** IKE SA age in seconds. */
+  age?: number;
 }
+const SPIS = {
+  f: { spiIn: 'aa01', spiOut: 'bb02' },
+  r: { spiIn: 'bb02', spiOut: 'aa01' },
+  s: { spiIn: 'cc03', spiOut: 'dd04' },
+};
 
 const H1 = 'h1' as HostName;
 const H2 = 'h2' as HostName;
@@ -86,8 +101,28 @@ function paths(from: HostName, to: HostName, d: Dir): PathResult[] {
       sent: 0,
       received: 0,
       lossRatio: 0,
-      sa,
+      sa: {
+        ...sa,
+        ...(d.spi ? SPIS[d.spi] : {}),
+        ...(d.pk ? { packetsInDelta: d.pk[0], packetsOutDelta: d.pk[1] } : {}),
+        ...(d.conf !== undefined ? { configured: d.conf } : {}),
+        ...(d.age !== undefined ? { establishedSec: d.age } : {}),
+      },
       ...(d.sa === 'daemon-down' ? { error: `${IKE_DAEMON_UNREACHABLE}: refused` } : {}),
+    });
+  }
+  if (d.mtu) {
+    const ladder = [1400, 1300, 1200, 1000].map((bytes, i) => ({ bytes, sent: 2, received: d.mtu![i]! }));
+    const passing = ladder.filter((r) => r.received > 0).map((r) => r.bytes);
+    const received = ladder.reduce((n, r) => n + r.received, 0);
+    out.push({
+      ...base,
+      probe: 'overlay-mtu',
+      state: received === 8 ? 'up' : received === 0 ? 'down' : 'degraded',
+      sent: 8,
+      received,
+      lossRatio: 1 - received / 8,
+      mtu: { pmtu: passing.length ? Math.max(...passing) : null, ceiling: 1400, ladder },
     });
   }
   return out;
@@ -395,6 +430,87 @@ const table: Array<
     'degraded',
     true,
   ],
+  [
+    'overlay dead, SA established both ways, nothing else measured: overlay-unreachable',
+    { o: 0, sa: 'est' },
+    { o: 0, sa: 'est' },
+    undefined,
+    undefined,
+    'overlay-unreachable',
+    'down',
+  ],
+  [
+    "overlay dead, only one direction's UDP 500 answered: the tunnel is down",
+    { o: 0, i5: 'a' },
+    { o: 0 },
+    undefined,
+    undefined,
+    'tunnel-down',
+    'down',
+  ],
+  [
+    "overlay dead, only one direction's UDP 4500 answered: the tunnel is down",
+    { o: 0 },
+    { o: 0, i45: 'a' },
+    undefined,
+    undefined,
+    'tunnel-down',
+    'down',
+  ],
+  [
+    'overlay dead, IKE answers, only the reverse SA negotiating: negotiation failed',
+    { o: 0, i5: 'a', i45: 'a' },
+    { o: 0, sa: 'connecting' },
+    undefined,
+    undefined,
+    'ike-negotiation-failed',
+    'down',
+  ],
+  [
+    'overlay not measured, IKE answers, SA established: unknown, not tunnel-down',
+    { o: 'x', i5: 'a', i45: 'a', sa: 'est' },
+    { o: 'x' },
+    undefined,
+    undefined,
+    'unknown',
+    'unknown',
+  ],
+  [
+    'overlay lossy while one direction looks silent on the host network: loss, not unreachable',
+    { o: 2, u: 0, i5: 't', i45: 't' },
+    healthy,
+    undefined,
+    undefined,
+    'packet-loss',
+    'degraded',
+  ],
+  [
+    'underlay ICMP filtered, UDP 500 answers, UDP 4500 silent: the 4500 block, not unreachable',
+    { o: 0, u: 0, i5: 'a', i45: 't' },
+    { o: 0, u: 0, i5: 'a', i45: 'a' },
+    undefined,
+    undefined,
+    'udp-4500-blocked',
+    'down',
+  ],
+  [
+    'underlay ICMP filtered, UDP 4500 answers, UDP 500 silent: the 500 block, not unreachable',
+    { o: 0, u: 0, i5: 't', i45: 'a' },
+    { o: 0, u: 0, i5: 'a', i45: 'a' },
+    undefined,
+    undefined,
+    'udp-500-blocked',
+    'down',
+  ],
+  [
+    'the reverse underlay loses packets: a lost UDP 500 probe is that loss, not a latent block',
+    healthy,
+    { ...healthy, u: 2, i5: 't' },
+    undefined,
+    undefined,
+    'packet-loss',
+    'degraded',
+  ],
   ['source agent stopped', {}, {}, 'agent-down', undefined, 'agent-down', 'down'],
   ['peer agent missing', {}, {}, undefined, 'agent-missing', 'agent-missing', 'down'],
   ['peer agent IP invalid', {}, {}, undefined, 'agent-ip-invalid', 'unknown', 'unknown'],
@@ -417,6 +533,69 @@ const table: Array<
     undefined,
     'agent-ip-misconfigured',
     'degraded',
+  ],
+  [
+    'MTU black hole: small pings pass, everything above 1300 bytes lost both ways',
+    { ...healthy, mtu: [0, 2, 2, 2] },
+    { ...healthy, mtu: [0, 2, 2, 2] },
+    undefined,
+    undefined,
+    'mtu-blackhole',
+    'down',
+  ],
+  [
+    'random loss ate one sized rung in one direction: not an MTU black hole',
+    { ...healthy, mtu: [0, 2, 2, 2] },
+    { ...healthy, mtu: [2, 2, 2, 2] },
+    undefined,
+    undefined,
+    'ok',
+    'up',
+  ],
+  [
+    'random loss ate a rung below a passing one: not a size threshold',
+    { ...healthy, mtu: [2, 0, 2, 2] },
+    { ...healthy, mtu: [2, 0, 2, 2] },
+    undefined,
+    undefined,
+    'ok',
+    'up',
+  ],
+  [
+    'a half-answered rung is loss, not a threshold',
+    { ...healthy, mtu: [0, 1, 2, 2] },
+    { ...healthy, mtu: [0, 1, 2, 2] },
+    undefined,
+    undefined,
+    'ok',
+    'up',
+  ],
+  [
+    'ESP dropped, IKE answers both ports, same SAs both sides, receiver counts nothing',
+    { o: 0, u: 3, i5: 'a', i45: 'a', sa: 'est', spi: 'f', pk: [10, 40] },
+    { o: 0, u: 3, i5: 'a', i45: 'a', sa: 'est', spi: 'r', pk: [10, 40] },
+    undefined,
+    undefined,
+    'esp-blocked',
+    'down',
+  ],
+  [
+    'SAs installed on both sides but neither knows the other’s SPIs (one-sided restart)',
+    { o: 0, u: 3, i5: 'a', i45: 'a', sa: 'est', spi: 'f', age: 900 },
+    { o: 0, u: 3, i5: 'a', i45: 'a', sa: 'est', spi: 's', age: 20 },
+    undefined,
+    undefined,
+    'tunnel-stale',
+    'down',
+  ],
+  [
+    'one side has neither an SA nor a connection for the peer (partial mesh)',
+    { o: 0, u: 3, i5: 'a', i45: 'a', sa: 'none', conf: false },
+    { o: 0, u: 3, i5: 'a', i45: 'a', sa: 'connecting', conf: true },
+    undefined,
+    undefined,
+    'tunnel-missing',
+    'down',
   ],
   ['peer Docker API unreachable', {}, {}, undefined, 'docker-unreachable', 'docker-unreachable', 'unknown'],
   [
@@ -464,6 +643,83 @@ describe('diagnose', () => {
     expect(v.cause).toBe('agent-down');
     expect(v.advice).toContain('on h1');
     expect(v.evidence[0]).toBe("the IKE daemon in h1's Network Agent does not answer");
+  });
+
+  it('says which way ESP is dropped and names that direction in the advice', () => {
+    // h1's outbound SA: 40 sent, h2 received 10 of them; h2→h1 loses nothing.
+    const v = diagnose(
+      evidence(
+        { o: 0, u: 3, i5: 'a', i45: 'a', sa: 'est', spi: 'f', pk: [12, 40] },
+        { o: 0, u: 3, i5: 'a', i45: 'a', sa: 'est', spi: 'r', pk: [10, 12] },
+      ),
+    );
+    expect(v).toMatchObject({ cause: 'esp-blocked', direction: 'forward' });
+    expect(v.advice).toContain('from h1 to h2');
+    expect(v.advice).not.toMatch(/restart/i);
+    const both = diagnose(
+      evidence(
+        { o: 0, u: 3, i5: 'a', i45: 'a', sa: 'est', spi: 'f', pk: [2, 40] },
+        { o: 0, u: 3, i5: 'a', i45: 'a', sa: 'est', spi: 'r', pk: [3, 30] },
+      ),
+    );
+    expect(both.direction).toBe('both');
+    expect(both.advice).toContain('in both directions');
+  });
+
+  it('old losses in the lifetime counters do not count: only the change during the sweep does', () => {
+    const withHistory = (spi: 'f' | 'r'): Dir => ({ o: 0, u: 3, i5: 'a', i45: 'a', sa: 'est', spi });
+    const e = evidence(withHistory('f'), withHistory('r'));
+    for (const p of [...e.forward, ...e.reverse])
+      if (p.sa)
+        Object.assign(p.sa, { packetsIn: 10, packetsOut: 400, packetsInDelta: 6, packetsOutDelta: 6 });
+    expect(diagnose(e).cause).toBe('tunnel-down');
+  });
+
+  it('without counter evidence of ESP loss, installed SAs and a dead overlay stay tunnel-down', () => {
+    const v = diagnose(
+      evidence(
+        { o: 0, u: 3, i5: 'a', i45: 'a', sa: 'est', spi: 'f', pk: [10, 11] },
+        { o: 0, u: 3, i5: 'a', i45: 'a', sa: 'est', spi: 'r', pk: [11, 10] },
+      ),
+    );
+    expect(v.cause).toBe('tunnel-down');
+    expect(v.direction).toBeUndefined();
+  });
+
+  it('a one-way UDP 4500 block names the dropped direction', () => {
+    const v = diagnose(
+      evidence(
+        // h2 sent 20 on its outbound SA, h1 received 14 of them; h1→h2 loses nothing.
+        { o: 0, u: 3, i5: 'a', i45: 't', sa: 'est', spi: 'f', pk: [14, 20] },
+        { o: 0, u: 3, i5: 'a', i45: 't', sa: 'est', spi: 'r', pk: [20, 20] },
+      ),
+    );
+    expect(v).toMatchObject({ cause: 'udp-4500-blocked', direction: 'reverse' });
+    expect(v.advice).toContain('Allow UDP 4500 from h2 to h1');
+  });
+
+  it('an MTU black hole carries the pmtu and the advice names the MTU to set', () => {
+    const v = diagnose(evidence({ ...healthy, mtu: [0, 0, 2, 2] }, { ...healthy, mtu: [0, 0, 2, 2] }));
+    expect(v).toMatchObject({ cause: 'mtu-blackhole', pmtu: 1200 });
+    expect(v.advice).toContain('set the overlay (container) MTU to 1200');
+  });
+
+  it('names the stale side and the side without a connection', () => {
+    const stale = diagnose(
+      evidence(
+        { o: 0, u: 3, i5: 'a', i45: 'a', sa: 'est', spi: 'f', age: 20 },
+        { o: 0, u: 3, i5: 'a', i45: 'a', sa: 'est', spi: 's', age: 900 },
+      ),
+    );
+    expect(stale.advice).toContain('restart the IPsec agent on h2');
+    const missing = diagnose(
+      evidence(
+        { o: 0, i5: 'a', i45: 'a', sa: 'connecting', conf: true },
+        { o: 0, i5: 'a', i45: 'a', sa: 'none', conf: false },
+      ),
+    );
+    expect(missing).toMatchObject({ cause: 'tunnel-missing' });
+    expect(missing.advice).toMatch(/^h2 has neither an IPsec SA nor a configured connection for h1/);
   });
 
   it('gives the same cause for both ordered pairs of a symmetric fault', () => {

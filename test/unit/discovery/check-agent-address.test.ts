@@ -34,8 +34,9 @@ describe('checkAgentAddress', () => {
     expect(finding).toEqual({
       code: 'agent-ip-misconfigured',
       message:
-        "the Network Agent on h1 advertises 203.0.113.7 but the host's underlay address is 198.18.0.11 " +
-        "(from the config underlayIp); register the agent with the host's internal IP",
+        'h1 is registered with Rancher as 203.0.113.7 (CATTLE_AGENT_IP) but its address is 198.18.0.11 ' +
+        '(from the config underlayIp); re-register the host with CATTLE_AGENT_IP=198.18.0.11',
+      addresses: { registered: '203.0.113.7', real: '198.18.0.11', dialedByPeers: [] },
     });
   });
 

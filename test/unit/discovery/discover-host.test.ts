@@ -15,7 +15,8 @@ import {
 import { SilentClient } from '../../support/local-shell-client.js';
 
 const SELECTOR: AgentSelector = {
-  selectorLabel: 'io.rancher.container.system=NetworkAgent',
+  preset: 'auto',
+  selectorLabel: null,
   overlayIpLabel: 'io.rancher.container.ip',
   advertisedIpEnv: 'CATTLE_AGENT_IP',
 };
@@ -28,6 +29,7 @@ const OPTS = { deadlineMs: 500 };
 
 interface FakeContainer {
   id: string;
+  name?: string;
   state?: string;
   labels?: Record<string, string>;
   env?: string[];
@@ -41,23 +43,29 @@ class FakeDockerHost implements DockerHostClient {
     private readonly containers: FakeContainer[],
     private readonly ipAddr: ExecResult | TransportError = { exitCode: 0, stdout: '', stderr: '' },
   ) {}
-  async listContainers(): Promise<ContainerSummary[]> {
-    return this.containers.map((c) => ({
-      id: c.id,
-      names: [`agent-${c.id}`],
-      image: 'agent',
-      state: c.state ?? 'running',
-      labels: c.labels ?? {},
-    }));
+  lists: string[] = [];
+  /** Filters like the Docker API's `label` filter (`key` or `key=value`). */
+  async listContainers(label: string): Promise<ContainerSummary[]> {
+    this.lists.push(label);
+    const [key, value] = label.split('=', 2) as [string, string | undefined];
+    return this.containers
+      .map((c) => ({
+        id: c.id,
+        names: [`/${c.name ?? `agent-${c.id}`}`],
+        image: 'agent',
+        state: c.state ?? 'running',
+        labels: c.labels ?? agentLabels(),
+      }))
+      .filter((c) => (value === undefined ? key in c.labels : c.labels[key] === value));
   }
   async inspectContainer(id: string): Promise<ContainerDetails> {
     const c = this.containers.find((x) => x.id === id);
     if (!c) throw new TransportError('not-found', `no such container ${id}`, 404);
     return {
       id,
-      name: `agent-${id}`,
+      name: `/${c.name ?? `agent-${id}`}`,
       running: (c.state ?? 'running') === 'running',
-      labels: c.labels ?? {},
+      labels: c.labels ?? agentLabels(),
       env: c.env ?? [],
       dockerIps: c.dockerIps ?? [],
     };
@@ -74,9 +82,17 @@ class FakeDockerHost implements DockerHostClient {
   async close() {}
 }
 
-const agentLabels = (ip?: string) => ({
+const agentLabels = (ip?: string): Record<string, string> => ({
   'io.rancher.container.system': 'NetworkAgent',
   ...(ip !== undefined ? { 'io.rancher.container.ip': ip } : {}),
+});
+
+const RANCHER_AGENT = { 'io.rancher.container.system': 'rancher-agent' };
+const ipsecLabels = (ip: string, launchConfig: string) => ({
+  'io.rancher.stack.name': 'ipsec',
+  'io.rancher.stack_service.name': 'ipsec/ipsec',
+  'io.rancher.service.launch.config': launchConfig,
+  'io.rancher.container.ip': ip,
 });
 
 describe('discoverHost', () => {
@@ -93,9 +109,77 @@ describe('discoverHost', () => {
         overlayIp: '10.42.7.3',
         overlayIpSource: 'label',
         advertisedIp: '198.18.0.11',
+        layout: 'rancher-1.1',
+        registration: 'agent-env',
       },
     });
     expect(fake.execs).toEqual([]);
+  });
+
+  it('finds a Rancher 1.6 ipsec router, ignores its connectivity-check sidekick, and reads the registered IP from rancher-agent', async () => {
+    const fake = new FakeDockerHost([
+      {
+        id: 'ck',
+        name: 'r-ipsec-ipsec-connectivity-check-1',
+        labels: ipsecLabels('100.64.1.3/16', 'connectivity-check'),
+      },
+      { id: 'rt', name: 'r-ipsec-ipsec-router-1', labels: ipsecLabels('100.64.1.2/16', 'router') },
+      { id: 'ra', name: 'rancher-agent', labels: RANCHER_AGENT, env: ['CATTLE_AGENT_IP=198.18.0.11'] },
+    ]);
+    expect((await discoverHost(HOST, fake, SELECTOR, OPTS)).agent).toEqual({
+      containerId: 'rt',
+      overlayIp: '100.64.1.2',
+      overlayIpSource: 'label',
+      advertisedIp: '198.18.0.11',
+      layout: 'rancher-1.6',
+      registration: 'rancher-agent',
+    });
+  });
+
+  it('says the address was auto-detected by Rancher when no CATTLE_AGENT_IP is set anywhere', async () => {
+    const fake = new FakeDockerHost([
+      { id: 'rt', labels: ipsecLabels('100.64.1.2/16', 'router') },
+      { id: 'ra', name: 'rancher-agent', labels: RANCHER_AGENT, env: ['PATH=/bin'] },
+    ]);
+    const host = await discoverHost(HOST, fake, SELECTOR, OPTS);
+    expect(host.agent).toMatchObject({ layout: 'rancher-1.6', registration: 'auto-detected' });
+    expect(host.agent?.advertisedIp).toBeUndefined();
+    expect(host.findings).toBeUndefined();
+  });
+
+  it('flags a rancher-agent registered with another address, naming both and the fix', async () => {
+    const fake = new FakeDockerHost([
+      { id: 'rt', labels: ipsecLabels('100.64.1.2/16', 'router') },
+      { id: 'ra', name: 'rancher-agent', labels: RANCHER_AGENT, env: ['CATTLE_AGENT_IP=198.18.0.250'] },
+    ]);
+    const host = await discoverHost(HOST, fake, SELECTOR, OPTS);
+    expect(host.findings).toEqual([
+      expect.objectContaining({
+        code: 'agent-ip-misconfigured',
+        addresses: { registered: '198.18.0.250', real: '198.18.0.11', dialedByPeers: [] },
+      }),
+    ]);
+    expect(host.error).toContain('registered with Rancher as 198.18.0.250');
+    expect(host.error).toContain('re-register the host with CATTLE_AGENT_IP=198.18.0.11');
+  });
+
+  it('a preset looks only for its own layout, and an explicit selector overrides the preset', async () => {
+    const fake = new FakeDockerHost([{ id: 'rt', labels: ipsecLabels('100.64.1.2/16', 'router') }]);
+    expect((await discoverHost(HOST, fake, { ...SELECTOR, preset: 'rancher-1.1' }, OPTS)).findings).toEqual([
+      expect.objectContaining({ code: 'agent-missing' }),
+    ]);
+    expect((await discoverHost(HOST, fake, { ...SELECTOR, preset: 'rancher-1.6' }, OPTS)).agent?.layout).toBe(
+      'rancher-1.6',
+    );
+    const custom = {
+      ...SELECTOR,
+      preset: 'rancher-1.1' as const,
+      selectorLabel: 'io.rancher.stack.name=ipsec',
+    };
+    expect((await discoverHost(HOST, fake, custom, OPTS)).agent).toMatchObject({
+      containerId: 'rt',
+      layout: 'custom',
+    });
   });
 
   it('ignores stopped agents next to the running one', async () => {
@@ -128,14 +212,14 @@ describe('discoverHost', () => {
       [],
       'down',
       'agent-missing',
-      'no container labelled io.rancher.container.system=NetworkAgent on this host',
+      'no agent container on this host: looked for a Rancher 1.6 ipsec router',
     ],
     [
       'only a stopped agent',
       [{ id: 'a1', state: 'exited' }],
       'down',
       'agent-down',
-      'the Network Agent container is not running: agent-a1 (exited)',
+      'a Rancher 1.1 Network Agent (io.rancher.container.system=NetworkAgent) is not running: /agent-a1 (exited)',
     ],
     [
       'two running agents',
@@ -213,8 +297,8 @@ describe('discoverHost', () => {
       agent: { containerId: 'a1', advertisedIp: '198.18.0.250' },
       findings: [{ code: 'agent-ip-misconfigured' }],
     });
-    expect(host.error).toContain('advertises 198.18.0.250');
-    expect(host.error).toContain("register the agent with the host's internal IP");
+    expect(host.error).toContain('registered with Rancher as 198.18.0.250');
+    expect(host.error).toContain('re-register the host with CATTLE_AGENT_IP=198.18.0.11');
   });
 
   it('checks against the tcp endpoint address when the config gives no underlay IP', async () => {

@@ -23,7 +23,8 @@ const host = (n: number): HostConfig => ({
 const config = (hosts: HostConfig[], deadlineMs = 6000): TunnelwatchConfig => ({
   hosts,
   agent: {
-    selectorLabel: 'io.rancher.container.system=NetworkAgent',
+    preset: 'auto',
+    selectorLabel: null,
     overlayIpLabel: 'io.rancher.container.ip',
     advertisedIpEnv: 'CATTLE_AGENT_IP',
   },

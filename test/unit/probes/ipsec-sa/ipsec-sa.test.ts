@@ -8,6 +8,7 @@ import {
   ipsecSaExecProbe,
   ipsecSaPaths,
 } from '../../../../shared/probes/ipsec-sa/ipsec-sa-exec-probe.js';
+import { parseListConns } from '../../../../shared/probes/ipsec-sa/parse-list-conns.js';
 import { parseListSas } from '../../../../shared/probes/ipsec-sa/parse-list-sas.js';
 
 const fixture = (name: string) =>
@@ -81,8 +82,37 @@ describe('parseListSas on output captured from charon', () => {
 });
 
 describe('ipsec-sa paths', () => {
-  it('is one job, op ipsec-sas, no arguments', () => {
-    expect(ipsecSaExecProbe.jobs(ctxOf('a', []))).toEqual([{ id: 'ipsec-sas', op: 'ipsec-sas', args: [] }]);
+  it('is three jobs: the SAs, the configured connections, and the SAs again as the last ping leaves', () => {
+    expect(ipsecSaExecProbe.jobs(ctxOf('a', []))).toEqual([
+      { id: 'ipsec-sas', op: 'ipsec-sas', args: [] },
+      { id: 'ipsec-conns', op: 'ipsec-conns', args: [] },
+      { id: 'ipsec-sas-after', op: 'ipsec-sas-after', args: ['0.40'] },
+    ]);
+  });
+
+  it('reports how the packet counters moved between the two reads of the same child SA', () => {
+    const before = fixture('established-initiator');
+    const after = before.replace('packets-in=3', 'packets-in=5').replace('packets-out=3', 'packets-out=9');
+    const [path] = ipsecSaExecProbe.parse(
+      ctxOf('a', [['b', '198.18.0.202', null]]),
+      new Map([
+        ['ipsec-sas', { exitCode: 0, output: before }],
+        ['ipsec-sas-after', { exitCode: 0, output: after }],
+      ]),
+      null,
+    );
+    expect(path!.sa).toMatchObject({ packetsInDelta: 2, packetsOutDelta: 6 });
+    // A rekey between the reads (other SPIs): no delta rather than a wrong one.
+    const rekeyed = after.replace('spi-in=6d4459ce', 'spi-in=0000beef');
+    const [other] = ipsecSaExecProbe.parse(
+      ctxOf('a', [['b', '198.18.0.202', null]]),
+      new Map([
+        ['ipsec-sas', { exitCode: 0, output: before }],
+        ['ipsec-sas-after', { exitCode: 0, output: rekeyed }],
+      ]),
+      null,
+    );
+    expect(other!.sa?.packetsInDelta).toBeUndefined();
   });
 
   it('reports an established tunnel up with its state and counters, matched by remote address', () => {
@@ -151,5 +181,100 @@ describe('ipsec-sa paths', () => {
   it('reports a job the batch lost with the batch’s reason', () => {
     const [path] = ipsecSaPaths(ctxOf('a', [['b', '198.18.0.202', null]]), undefined, 'exec timed out');
     expect(path).toMatchObject({ state: 'unknown', error: 'exec timed out' });
+  });
+});
+
+describe('the lab agent h1 (captured): SPIs, where the SA goes, what the connection dials', () => {
+  const LAB_SAS = fixture('established-initiator')
+    .replace(/peer/g, 'h1-h2')
+    .replace(/198\.18\.0\.202/g, '198.18.0.12')
+    .replace(/100\.64\.202\./g, '100.64.2.');
+  const conns = fixture('list-conns-initiator');
+  const h1 = ctxOf('h1', [
+    ['h2', '198.18.0.12', '100.64.2.2'],
+    ['h3', '198.18.0.13', '100.64.3.2'],
+    ['h4', '198.18.0.14', '100.64.4.2'],
+  ]);
+
+  it('reads each connection’s remote_addrs and remote traffic selectors', () => {
+    expect(parseListConns(conns)).toEqual({
+      ok: true,
+      conns: [
+        { name: 'h1-h2', remoteAddrs: ['198.18.0.12'], remoteTs: ['100.64.2.0/24'] },
+        { name: 'h1-h3', remoteAddrs: ['198.18.0.13'], remoteTs: ['100.64.3.0/24'] },
+      ],
+    });
+  });
+
+  it('puts SPIs, remote host, the dialled address and whether a connection exists on each peer’s path', () => {
+    const outputs = new Map([
+      ['ipsec-sas', { exitCode: 0, output: LAB_SAS }],
+      ['ipsec-conns', { exitCode: 0, output: conns }],
+    ]);
+    const paths = ipsecSaExecProbe.parse(h1, outputs, null);
+    expect(paths.map((p) => p.sa)).toEqual([
+      expect.objectContaining({
+        spiIn: '6d4459ce',
+        spiOut: '8fa45abd',
+        remoteHost: '198.18.0.12',
+        dialed: ['198.18.0.12'],
+        configured: true,
+      }),
+      { ikeState: null, childState: null, configured: true, dialed: ['198.18.0.13'] },
+      { ikeState: null, childState: null, configured: false },
+    ]);
+    // Connections unread: nothing is claimed about them.
+    const [, noConns] = ipsecSaExecProbe.parse(
+      h1,
+      new Map([['ipsec-sas', { exitCode: 0, output: LAB_SAS }]]),
+      null,
+    );
+    expect(noConns!.sa).toEqual({ ikeState: null, childState: null });
+  });
+});
+
+describe('hostile swanctl output', () => {
+  const event = (body: string) => `list-sa event {x {state=ESTABLISHED ${body}}}`;
+
+  it('parses about 1 MB of crafted output in one linear pass, or refuses it, never hanging', () => {
+    // The pattern that made the old `(\S+) \{` regex quadratic: long runs of non-space without a brace.
+    const run = 'a'.repeat(500_000);
+    const hostile = `list-sa event {${run} ${'b{'.repeat(100)}\n${'list-sa event {'.repeat(30_000)}\n`;
+    const parsed = parseListSas(hostile);
+    expect(parsed.ok).toBe(false);
+    // Many well-formed SAs near the cap still parse, each one read.
+    const many = `${Array.from({ length: 3000 }, (_, i) => event(`remote-host=198.18.0.${i % 250} child-sas {c {state=INSTALLED packets-in=${i}}}`)).join('\n')}\nlist-sas reply {}`;
+    const ok = parseListSas(many);
+    expect(ok.ok && ok.sas.length).toBe(3000);
+    expect(ok.ok && ok.sas[2999]!.children[0]!.packetsIn).toBe(2999);
+  });
+
+  it('refuses output beyond the cap instead of parsing it', () => {
+    expect(parseListSas('x'.repeat(3 * 1024 * 1024))).toMatchObject({ ok: false, daemonUnreachable: false });
+    expect(parseListConns('x'.repeat(3 * 1024 * 1024))).toMatchObject({ ok: false });
+  });
+
+  it('a child SA without a state is not installed, and absurd counters are absent rather than NaN', () => {
+    const parsed = parseListSas(
+      `${event('child-sas {c {packets-in=99999999999999999999 bytes-in=-3 packets-out=1e9 bytes-out=12}}')}\nlist-sas reply {}`,
+    );
+    expect(parsed.ok).toBe(true);
+    const child = parsed.ok ? parsed.sas[0]!.children[0]! : null;
+    expect(child).toEqual({ name: 'c', state: 'UNKNOWN', bytesOut: 12, remoteTs: [] });
+    const [path] = ipsecSaPaths(
+      ctxOf('a', [['b', null, '100.64.202.2']]),
+      {
+        exitCode: 0,
+        output: `list-sa event {x {state=ESTABLISHED remote-host=198.18.0.202 child-sas {c {remote-ts=[100.64.202.0/24]}}}}\nlist-sas reply {}`,
+      },
+      null,
+    );
+    expect(path!.state).toBe('degraded');
+    expect(path!.sa?.childState).toBe('UNKNOWN');
+  });
+
+  it('deep nesting and unclosed sections are refused, not recursed into', () => {
+    expect(parseListSas(`list-sa event {x {state=UP ${'a {'.repeat(10_000)}`)).toMatchObject({ ok: false });
+    expect(parseListSas('list-sa event {x {state=UP remote-ts=[never closed')).toMatchObject({ ok: false });
   });
 });

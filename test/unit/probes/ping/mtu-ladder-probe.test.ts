@@ -1,0 +1,57 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { HostName } from '../../../../shared/domain/host-name.js';
+import type { Ipv4 } from '../../../../shared/domain/ipv4.js';
+import type { AgentProbeContext, JobOutput } from '../../../../shared/probes/agent-probe.js';
+import { rejectJob } from '../../../../shared/probes/exec-batch.js';
+import { MTU_LADDER, mtuLadderProbe } from '../../../../shared/probes/ping/mtu-ladder-probe.js';
+
+const fixture = (name: string) =>
+  readFileSync(new URL(`../../../fixtures/ping/${name}.txt`, import.meta.url), 'utf8');
+const ctx: AgentProbeContext = {
+  self: 'h1' as HostName,
+  agent: { containerId: 'c1', overlayIp: '100.64.1.2' as Ipv4 },
+  peers: [
+    { name: 'h2' as HostName, overlayIp: '100.64.2.2' as Ipv4, underlayIp: '198.18.0.12' as Ipv4 },
+    { name: 'h3' as HostName, overlayIp: null, underlayIp: '198.18.0.13' as Ipv4 },
+  ],
+  timing: { pingCount: 3, pingIntervalSec: 0.2, pingTimeoutSec: 1, ikeTimeoutMs: 1000 },
+};
+
+describe('the MTU ladder', () => {
+  it('asks for a few sized pings per peer with an overlay IP, payload = packet size − 28, all valid batch jobs', () => {
+    const jobs = mtuLadderProbe.jobs(ctx);
+    expect(jobs.map((j) => j.args[3])).toEqual(MTU_LADDER.map((b) => String(b - 28)));
+    expect(jobs.every((j) => j.op === 'ping-sized' && j.args[4] === '100.64.2.2')).toBe(true);
+    expect(jobs.map(rejectJob)).toEqual(jobs.map(() => null));
+    expect(rejectJob({ id: 'x', op: 'ping-sized', args: ['2', '0.2', '1', '99999', '100.64.2.2'] })).toMatch(
+      /argument 4/,
+    );
+  });
+
+  it('reports the largest size that passed as pmtu, the ladder, and the path state', () => {
+    const ok = fixture('busybox-ok');
+    const lost = fixture('busybox-total-loss');
+    const outputs = new Map<string, JobOutput>(
+      mtuLadderProbe
+        .jobs(ctx)
+        .map((j) => [j.id, { exitCode: 0, output: Number(j.args[3]) > 1250 ? lost : ok }]),
+    );
+    const [path] = mtuLadderProbe.parse(ctx, outputs, null);
+    expect(path).toMatchObject({
+      probe: 'overlay-mtu',
+      to: 'h2',
+      state: 'degraded',
+      mtu: { pmtu: 1200, ceiling: 1400 },
+    });
+    expect(path!.mtu!.ladder.map((r) => [r.bytes, r.received > 0])).toEqual([
+      [1400, false],
+      [1300, false],
+      [1200, true],
+      [1000, true],
+    ]);
+    // A rung the batch did not finish makes the whole ladder unknown, not a black hole.
+    outputs.delete(mtuLadderProbe.jobs(ctx)[0]!.id);
+    expect(mtuLadderProbe.parse(ctx, outputs, null)[0]).toMatchObject({ state: 'unknown' });
+  });
+});
