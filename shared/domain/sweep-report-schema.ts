@@ -99,15 +99,15 @@ const acceptsEveryReport: AcceptsEveryReport = true;
 void acceptsEveryReport;
 
 /**
- * Checks a value read back from outside against the contract. Throws naming where it first fails
- * (the path into the report and what was expected), never quoting the stored value.
+ * Checks a value against the contract (`what` names it in the error). Throws naming where it first
+ * fails (the path into the report and the kind of problem), never quoting the value.
  */
-export function parseSweepReport(value: unknown): SweepReport {
+export function parseSweepReport(value: unknown, what = 'the stored report'): SweepReport {
   const result = sweepReportSchema.safeParse(value);
   if (result.success) return result.data as SweepReport;
   const issue = result.error.issues[0]!;
   const where = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('') || '(top)';
   throw new Error(
-    `the stored report does not match the report contract at ${where.replace(/^\./, '')} (${issue.code})`,
+    `${what} does not match the report contract at ${where.replace(/^\./, '')} (${issue.code})`,
   );
 }

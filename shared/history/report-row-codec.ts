@@ -47,6 +47,9 @@ export class ReportTooLargeError extends Error {
 }
 
 export function encodeReportRow(report: SweepReport): ReportRow {
+  // Only what the decoder accepts is written, so one odd value (a host's absurd byte count) fails
+  // this save with its place named instead of making every later read of the history fail.
+  parseSweepReport(report, 'the sweep report');
   const json = Buffer.from(JSON.stringify(report), 'utf8');
   // What is written must read back: the decoder refuses more than this.
   if (json.length > MAX_REPORT_JSON_BYTES) throw new ReportTooLargeError(json.length, 'of JSON');

@@ -26,9 +26,10 @@ export function stateStoresFromSettings(env: Env, credential: () => TokenCredent
   if (!value) return null;
   let stores = storesBySetting.get(value);
   if (!stores) {
-    // History first: its check of the value gives the clearer message.
-    const history = historyStoreFrom(value, credential, name);
-    stores = { history, alerts: alertStoreFrom(value, credential, name) };
+    stores = {
+      history: historyStoreFrom(value, credential, name),
+      alerts: alertStoreFrom(value, credential, name),
+    };
     storesBySetting.set(value, stores);
   }
   return stores;

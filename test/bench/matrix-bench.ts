@@ -5,8 +5,8 @@ import { gzipSync } from 'node:zlib';
 import { MemoryReportHistoryStore } from '../../shared/history/memory-report-history-store.js';
 import { renderMatrixPage } from '../../shared/report/html/matrix-page.js';
 import { startMatrixServer } from '../../shared/serve/matrix-server.js';
-import { historyBefore, largeMeshReport, meshReport } from '../fixtures/reports/sweep-report-fixtures.js';
 import { chromiumMissingReason, launchChromium } from '../support/headless-chromium.js';
+import { buildReport, historyBefore, largeMeshReport } from '../support/sweep-report-builder.js';
 
 const hosts = Number(process.argv[2] ?? 50);
 const loads = Math.min(Math.max(Number(process.argv[3] ?? 5), 1), 20);
@@ -18,7 +18,7 @@ const ms = (x: number) => `${x.toFixed(1)} ms`;
 const now = new Date();
 const latest = largeMeshReport(new Date(now.getTime() - 5_000), hosts);
 const history = historyBefore(latest, HISTORY, 60_000, (startedAt, i) =>
-  meshReport({ hostCount: hosts, startedAt, seed: i, pairs: i % 2 ? { 'h8>h9': 'packet-loss' } : {} }),
+  buildReport({ hosts: hosts, startedAt, seed: i, faults: i % 2 ? { 'h8>h9': 'packet-loss' } : {} }),
 );
 
 const renderTimes: number[] = [];

@@ -7,7 +7,7 @@ import { type AlertOutcome, applyAlerts } from '../../shared/alerts/apply-alerts
 import { TableAlertStore } from '../../shared/alerts/table-alert-store.js';
 import type { SweepReport } from '../../shared/domain/sweep-report.js';
 import { type Azurite, startAzuriteTable } from '../support/azurite.js';
-import { buildReport, type FixtureFault, hostName } from '../support/sweep-report-fixture.js';
+import { bothWays, buildReport, hostName, type PathFault } from '../support/sweep-report-builder.js';
 
 let azurite: Azurite;
 let tableCount = 0;
@@ -29,10 +29,14 @@ function freshStore(
 
 const HOSTS = [1, 2, 3].map(hostName);
 let minute = 0;
-function sweep(fault?: FixtureFault, pair: [number, number] = [1, 3]): SweepReport {
+function sweep(fault?: PathFault, pair: [number, number] = [1, 3]): SweepReport {
   minute++;
   const startedAt = new Date(Date.UTC(2025, 0, 1, 12, minute)).toISOString();
-  return buildReport({ hosts: 3, startedAt, faults: fault ? [{ pair, fault }] : [] });
+  return buildReport({
+    hosts: 3,
+    startedAt,
+    faults: fault ? bothWays(hostName(pair[0]), hostName(pair[1]), fault) : {},
+  });
 }
 const at = (report: SweepReport) => new Date(Date.parse(report.startedAt) + 5_000);
 const actions = (outcome: AlertOutcome) =>

@@ -9,12 +9,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../shared/config/load-config.js';
 import type { TunnelwatchConfig } from '../../shared/config/tunnelwatch-config.js';
-import { diagnose } from '../../shared/diagnosis/diagnose.js';
 import type { SweepReport } from '../../shared/domain/sweep-report.js';
 import { IKE_PROBE_IMAGE } from '../../shared/probes/ike/ike-probe-image.js';
-import { AGENT_PROBES, EXEC_PROBES } from '../../shared/sweep/default-probes.js';
 import { runSweep } from '../../shared/sweep/run-sweep.js';
-import { openDockerClients } from '../../shared/transport/docker-clients.js';
+import { assembleSweep } from '../../shared/sweep/sweep-dependencies.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tw-api-cost-'));
 const HOSTS = ['h1', 'h2', 'h3'] as const;
@@ -115,21 +113,17 @@ afterAll(async () => {
 
 async function sweepOnce(): Promise<SweepReport> {
   for (const d of daemons) d.requests.length = 0;
-  const clients = openDockerClients();
+  // The product's own assembly: the count is what the CLI and the Function cost.
+  const sweep = assembleSweep();
   try {
-    return await runSweep(config, {
-      clientFor: clients.clientFor,
-      execProbes: EXEC_PROBES,
-      agentProbes: AGENT_PROBES,
-      diagnose,
-    });
+    return await runSweep(config, sweep.deps);
   } finally {
-    await clients.close();
+    await sweep.close();
   }
 }
 
 describe('Docker API requests per agent per sweep (docs/probes.md)', () => {
-  it('is 10 for an agent with its overlay label and the probe image present (here with 2 peers)', async () => {
+  it('is 13 for an agent (preset auto) with its overlay label and the probe image present (here with 2 peers)', async () => {
     const report = await sweepOnce();
     // Every agent was found and probed (the stand-ins return no probe output, so the paths are unknown).
     expect(report.hosts.map((h) => h.agent?.overlayIp)).toEqual(['100.64.1.2', '100.64.2.2', '100.64.3.2']);
@@ -137,8 +131,12 @@ describe('Docker API requests per agent per sweep (docs/probes.md)', () => {
       const n = i + 1;
       expect([...d.requests].sort()).toEqual(
         [
-          // discovery
+          // discovery: the 1.6 router, the 1.1 Network Agent and the rancher-agent listed; the agent
+          // and the rancher-agent inspected (these stand-ins answer every list with the agent)
           'GET /containers/json',
+          'GET /containers/json',
+          'GET /containers/json',
+          'GET /containers/{id}/json',
           'GET /containers/{id}/json',
           // the exec batch: every ping and the SA read in one exec
           'POST /containers/{id}/exec',

@@ -8,8 +8,8 @@ import {
   TableReportHistoryStore,
 } from '../../shared/history/table-report-history-store.js';
 import { type TableTarget, tableClient } from '../../shared/storage/table-storage.js';
-import { labFaultReport, largeMeshReport } from '../fixtures/reports/sweep-report-fixtures.js';
 import { type Azurite, startAzuriteTable } from '../support/azurite.js';
+import { labFaultReport, largeMeshReport } from '../support/sweep-report-builder.js';
 
 const T0 = Date.parse('2026-03-02T10:00:00.000Z');
 const at = (minutes: number) => new Date(T0 + minutes * 60_000);

@@ -4,15 +4,16 @@
 import { mkdirSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { adviceFor } from '../../shared/diagnosis/advice.js';
 import type { SweepReport } from '../../shared/domain/sweep-report.js';
 import { MemoryReportHistoryStore } from '../../shared/history/memory-report-history-store.js';
 import { type MatrixServer, startMatrixServer } from '../../shared/serve/matrix-server.js';
-import { historyBefore, labFaultReport, meshReport } from '../fixtures/reports/sweep-report-fixtures.js';
 import {
   chromiumMissingReason,
   type HeadlessChromium,
   launchChromium,
 } from '../support/headless-chromium.js';
+import { buildReport, historyBefore, hostName, labFaultReport } from '../support/sweep-report-builder.js';
 
 const SCREENSHOT = 'test-results/matrix.png';
 // Runs inside the page (evaluate); the project's tsconfig has no DOM library.
@@ -24,7 +25,7 @@ if (missing) console.warn(`matrix-browser: skipped: ${missing}`);
 function faultedSweeps(): { latest: SweepReport; history: SweepReport[] } {
   const latest = labFaultReport(new Date(Date.now() - 15_000));
   const history = historyBefore(latest, 11, 60_000, (startedAt, i) =>
-    meshReport({ hostCount: 4, startedAt, seed: i, pairs: i % 3 === 1 ? { 'h2>h4': 'packet-loss' } : {} }),
+    buildReport({ hosts: 4, startedAt, seed: i, faults: i % 3 === 1 ? { 'h2>h4': 'packet-loss' } : {} }),
   );
   return { latest, history };
 }
@@ -80,7 +81,9 @@ describe.skipIf(missing !== null)('matrix page in headless Chromium', () => {
     // Healthy cells get their title from the script on first hover.
     await expect.poll(() => healthy.getAttribute('title')).toMatch(/^h1 → h2: up, ok\nNo action needed\.$/);
     const broken = page.locator('button.cell.s-down').first();
-    expect(await broken.getAttribute('title')).toMatch(/down, udp-4500-blocked\nUDP 4500 .* allow UDP 4500/);
+    expect(await broken.getAttribute('title')).toBe(
+      `h1 → h3: down, udp-4500-blocked\n${adviceFor('udp-4500-blocked', { from: hostName(1), to: hostName(3) })}`,
+    );
   });
 
   it('opens the details panel with advice, evidence, probes and history on click', async () => {
@@ -90,8 +93,9 @@ describe.skipIf(missing !== null)('matrix page in headless Chromium', () => {
     await expect.poll(() => panel.locator('h2').textContent()).toBe('h1 → h3');
     const text = await panel.textContent();
     expect(text).toContain('udp-4500-blocked');
-    expect(text).toContain('allow UDP 4500 between the hosts');
-    expect(text).toContain('UDP 4500 timeout');
+    expect(text).toContain(adviceFor('udp-4500-blocked', { from: hostName(1), to: hostName(3) }));
+    expect(text).toContain('IKE UDP 4500 h1→h3: no answer (timeout)');
+    expect(text).toContain('IKE timeout');
     expect(text).toContain('IKE SA ESTABLISHED, child SA INSTALLED');
     expect(await panel.locator('table.history tr').count()).toBe(13); // header + 12 sweeps
     expect(await broken.getAttribute('aria-pressed')).toBe('true');

@@ -9,8 +9,8 @@ import { APP_SETTINGS } from '../../shared/config/app-settings.js';
 import type { ReportHistoryStore } from '../../shared/history/report-history-store.js';
 import { TableReportHistoryStore } from '../../shared/history/table-report-history-store.js';
 import { MATRIX_PAGE_CSP } from '../../shared/report/html/matrix-page.js';
-import { labFaultReport } from '../fixtures/reports/sweep-report-fixtures.js';
 import { type Azurite, startAzuriteTable } from '../support/azurite.js';
+import { labFaultReport } from '../support/sweep-report-builder.js';
 
 let azurite: Azurite;
 const logged: string[] = [];

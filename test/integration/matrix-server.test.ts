@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryReportHistoryStore } from '../../shared/history/memory-report-history-store.js';
 import { type MatrixServer, startMatrixServer } from '../../shared/serve/matrix-server.js';
-import { labFaultReport } from '../fixtures/reports/sweep-report-fixtures.js';
+import { labFaultReport } from '../support/sweep-report-builder.js';
 
 let server: MatrixServer | undefined;
 afterEach(async () => {

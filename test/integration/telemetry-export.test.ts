@@ -17,7 +17,7 @@ import {
 } from '../support/capture-endpoint.js';
 import { fixedTokenCredential } from '../support/fixed-token-credential.js';
 import { guardLoopbackOnly } from '../support/loopback-only-network.js';
-import { buildReport, hostName } from '../support/sweep-report-fixture.js';
+import { bothWays, buildReport, hostName } from '../support/sweep-report-builder.js';
 
 const TOKEN = 'test-token-not-a-secret';
 const scopesAsked: string[] = [];
@@ -54,8 +54,9 @@ const eventEnvelopes = (all: Envelope[], name: string) =>
   all.filter((e) => e.data.baseType === 'EventData' && e.data.baseData.name === name);
 
 describe('telemetry through the real Azure Monitor exporter to a local ingestion endpoint', () => {
-  const faulty = buildReport({ hosts: 3, faults: [{ pair: [1, 3], fault: 'udp-4500-blocked' }] });
+  const faulty = buildReport({ hosts: 3, faults: bothWays('h1', 'h3', 'udp-4500-blocked') });
   const pair = hostPair(hostName(1), hostName(3));
+  const broken = faulty.verdicts.find((v) => v.from === 'h1' && v.to === 'h3')!;
   const outcome: AlertOutcome = {
     transitions: [
       {
@@ -63,8 +64,8 @@ describe('telemetry through the real Azure Monitor exporter to a local ingestion
         alertId: 'h1~h3~20250101T120000000Z',
         pair,
         cause: 'udp-4500-blocked',
-        advice: 'Allow UDP 4500 between the hosts (NSG / firewall); IKE on UDP 500 still answers.',
-        evidence: ['UDP 4500: no answer'],
+        advice: broken.advice,
+        evidence: broken.evidence,
         openedAt: '2025-01-01T12:00:00.000Z',
       },
     ],
@@ -74,7 +75,7 @@ describe('telemetry through the real Azure Monitor exporter to a local ingestion
         alertId: 'h1~h3~20250101T120000000Z',
         pair,
         cause: 'udp-4500-blocked',
-        advice: 'Allow UDP 4500 between the hosts (NSG / firewall); IKE on UDP 500 still answers.',
+        advice: broken.advice,
         openedAt: '2025-01-01T12:00:00.000Z',
       },
     ],
@@ -137,7 +138,7 @@ describe('telemetry through the real Azure Monitor exporter to a local ingestion
       value: 1,
     });
     expect(metricEnvelopes(all, METRICS.sweepDuration.name)[0]?.data.baseData.metrics?.[0]).toMatchObject({
-      value: 1234,
+      value: faulty.durationMs,
       count: 1,
     });
     expect(metricEnvelopes(all, METRICS.agentsSeen.name)[0]?.data.baseData.metrics?.[0]).toMatchObject({
@@ -184,7 +185,7 @@ describe('telemetry through the real Azure Monitor exporter to a local ingestion
     const report = buildReport({
       hosts: 3,
       startedAt: '2025-01-01T12:02:00.000Z',
-      faults: [{ pair: [2, 3], fault: 'tunnel-down' }],
+      faults: bothWays('h2', 'h3', 'tunnel-down'),
     });
     sink.record(report);
     await sink.flush();
@@ -197,12 +198,15 @@ describe('telemetry through the real Azure Monitor exporter to a local ingestion
         )
         .sort(),
     ).toEqual(['h2>h3', 'h3>h2']);
+    const source = changes[0]?.data.baseData.properties?.[DIMENSIONS.source];
+    const verdict = report.verdicts.find((v) => v.from === source && v.cause === 'tunnel-down')!;
     expect(changes[0]?.data.baseData.properties).toMatchObject({
       [EVENT_ATTRIBUTES.cause]: 'tunnel-down',
       [EVENT_ATTRIBUTES.state]: 'down',
-      [EVENT_ATTRIBUTES.advice]: expect.stringContaining('Network Agent'),
-      [EVENT_ATTRIBUTES.evidence]: JSON.stringify(['overlay ping: 3/3 lost', 'no IKE SA to the peer']),
+      [EVENT_ATTRIBUTES.advice]: verdict.advice,
+      [EVENT_ATTRIBUTES.evidence]: JSON.stringify(verdict.evidence),
     });
+    expect(verdict.advice).toContain('restart the Network Agent');
   });
 
   it('never sent anything but to loopback, and never logged the token or connection string', () => {

@@ -16,7 +16,7 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CHILD = `
 import { guardLoopbackOnly } from ${JSON.stringify(join(ROOT, 'test/support/loopback-only-network.ts'))};
 import { createTelemetrySink } from ${JSON.stringify(join(ROOT, 'shared/telemetry/telemetry-sink.ts'))};
-import { buildReport } from ${JSON.stringify(join(ROOT, 'test/support/sweep-report-fixture.ts'))};
+import { buildReport } from ${JSON.stringify(join(ROOT, 'test/support/sweep-report-builder.ts'))};
 guardLoopbackOnly();
 const problems = [];
 const sink = createTelemetrySink({ connectionString: process.env.TW_CONNECTION_STRING, offlineStorage: false, onError: (m) => problems.push(m) });

@@ -4,7 +4,7 @@ import type { SweepReport } from '../../shared/domain/sweep-report.js';
 import { createTelemetrySink, type TelemetrySink } from '../../shared/telemetry/telemetry-sink.js';
 import { type CaptureEndpoint, plainHttpClient, startCaptureEndpoint } from '../support/capture-endpoint.js';
 import { guardLoopbackOnly } from '../support/loopback-only-network.js';
-import { buildReport } from '../support/sweep-report-fixture.js';
+import { bothWays, buildReport } from '../support/sweep-report-builder.js';
 
 // Measures what one sweep costs in envelopes and bytes through the real exporter; the figures
 // printed here are the ones in docs/telemetry.md.
@@ -55,10 +55,10 @@ const oneHostBroken = (hosts: number) =>
   buildReport({
     hosts,
     startedAt: startedAt(),
-    faults: Array.from({ length: hosts - 1 }, (_, i) => ({
-      pair: [1, i + 2] as [number, number],
-      fault: 'udp-4500-blocked' as const,
-    })),
+    faults: Object.assign(
+      {},
+      ...Array.from({ length: hosts - 1 }, (_, i) => bothWays('h1', `h${i + 2}`, 'udp-4500-blocked')),
+    ),
   });
 
 describe('telemetry volume per sweep', () => {

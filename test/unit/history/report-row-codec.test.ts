@@ -5,11 +5,7 @@ import {
   encodeReportRow,
   MAX_REPORT_JSON_BYTES,
 } from '../../../shared/history/report-row-codec.js';
-import {
-  hostProblemsReport,
-  labFaultReport,
-  largeMeshReport,
-} from '../../fixtures/reports/sweep-report-fixtures.js';
+import { hostProblemsReport, labFaultReport, largeMeshReport } from '../../support/sweep-report-builder.js';
 
 const AT = new Date('2026-03-02T10:00:00.000Z');
 
@@ -66,5 +62,17 @@ describe('report rows: validated once, at the storage boundary', () => {
     expect(() => decodeReportRow(rowOf(bomb))).toThrow(`inflates past ${MAX_REPORT_JSON_BYTES} bytes`);
     // It stopped at the bound: nowhere near the 400 MB the row would have become.
     expect(process.memoryUsage().rss - before).toBeLessThan(200 * 1024 * 1024);
+  });
+});
+
+describe('report rows: only what reads back is written', () => {
+  it('refuses to store a report the decoder would refuse, naming the field', () => {
+    const report = labFaultReport(AT);
+    const sa = report.paths.find((p) => p.sa)!.sa!;
+    sa.bytesIn = Number.POSITIVE_INFINITY; // JSON would store null, which no reader accepts
+    const at = report.paths.findIndex((p) => p.sa === sa);
+    expect(() => encodeReportRow(report)).toThrow(
+      `the sweep report does not match the report contract at paths[${at}].sa.bytesIn`,
+    );
   });
 });

@@ -8,7 +8,7 @@ import { afterSweep, alertSummary } from '../../../shared/pipeline/after-sweep.j
 import { secretRedactor } from '../../../shared/secrets/secret-redactor.js';
 import type { TelemetrySink } from '../../../shared/telemetry/telemetry-sink.js';
 import { MemoryAlertStore } from '../../support/memory-alert-store.js';
-import { buildReport } from '../../support/sweep-report-fixture.js';
+import { bothWays, buildReport } from '../../support/sweep-report-builder.js';
 
 class FailingAlertStore extends MemoryAlertStore {
   override async list(): Promise<StoredAlertState[]> {
@@ -36,7 +36,7 @@ const HOSTS = ['h1', 'h2', 'h3'] as HostName[];
 const sweepAt = (minute: number, faulty: boolean) => {
   const report = buildReport({
     hosts: 3,
-    faults: faulty ? [{ pair: [1, 3], fault: 'udp-4500-blocked' }] : [],
+    faults: faulty ? bothWays('h1', 'h3', 'udp-4500-blocked') : {},
   });
   return { ...report, startedAt: new Date(Date.UTC(2025, 0, 1, 12, minute)).toISOString() };
 };

@@ -3,7 +3,25 @@ import { describe, expect, it } from 'vitest';
 import { EXIT_CODES, EXIT_USAGE, exitCodeFor } from '../../../shared/report/exit-code.js';
 import { renderReportJson } from '../../../shared/report/report-json.js';
 import { renderTextMatrix } from '../../../shared/report/text-matrix.js';
-import { SAMPLE_REPORT } from './sample-report.js';
+import { buildReport } from '../../support/sweep-report-builder.js';
+
+/** Three hosts: h1→h2 lossy, h3's Docker endpoint dead; verdicts and advice are diagnose's own. */
+const SAMPLE_REPORT = buildReport({
+  hosts: 3,
+  startedAt: '2026-01-02T03:04:05.000Z',
+  durationMs: 812,
+  faults: { 'h1>h2': 'packet-loss' },
+  hostFindings: {
+    h3: [
+      {
+        code: 'docker-unreachable',
+        message: 'tcp://198.18.0.99:2376: list containers: Docker endpoint unreachable (ECONNREFUSED)',
+      },
+    ],
+  },
+});
+// Docker reports full 64-hex container ids; the matrix shows the short form.
+SAMPLE_REPORT.hosts[0]!.agent!.containerId = 'a'.repeat(64);
 
 const GOLDEN = new URL('../../fixtures/golden/text-matrix.txt', import.meta.url);
 

@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import type { HostName } from '../../../shared/domain/host-name.js';
+import type { Ipv4 } from '../../../shared/domain/ipv4.js';
+import type { AgentProbeContext } from '../../../shared/probes/agent-probe.js';
+import { ipsecSaExecProbe } from '../../../shared/probes/ipsec-sa/ipsec-sa-exec-probe.js';
+import { overlayIcmpProbe } from '../../../shared/probes/ping/ping-exec-probe.js';
+import { probeAgent } from '../../../shared/sweep/probe-agent.js';
+import type { DockerHostClient, ExecResult } from '../../../shared/transport/docker-host-client.js';
+
+const ctx: AgentProbeContext = {
+  self: 'h1' as HostName,
+  agent: { containerId: 'c1', overlayIp: '100.64.1.2' as Ipv4 },
+  peers: [{ name: 'h2' as HostName, overlayIp: '100.64.2.2' as Ipv4, underlayIp: '198.18.0.12' as Ipv4 }],
+  timing: { pingCount: 3, pingIntervalSec: 0.2, pingTimeoutSec: 1, ikeTimeoutMs: 1000 },
+};
+
+/** An agent whose exec answers `result` (only exec is ever called by a batch). */
+const agentAnswering = (result: ExecResult) => ({ exec: async () => result }) as unknown as DockerHostClient;
+
+describe('probeAgent', () => {
+  it('hands the batch’s failure to every probe, so each lost path says why (as data, not by rewriting)', async () => {
+    const client = agentAnswering({ exitCode: 127, stdout: '', stderr: 'sh: not found' });
+    const paths = await probeAgent(ctx, client, [overlayIcmpProbe, ipsecSaExecProbe], [], 5000);
+    expect(paths.map((p) => [p.probe, p.state, p.error])).toEqual([
+      ['overlay-icmp', 'unknown', 'the agent cannot run sh (exit 127: sh: not found)'],
+      ['ipsec-sa', 'unknown', 'the agent cannot run sh (exit 127: sh: not found)'],
+    ]);
+  });
+
+  it('keeps a probe’s own reason when its job ran (swanctl missing), whatever the batch says', async () => {
+    const nonceEcho = {
+      exec: async (_id: string, argv: string[]) => {
+        const nonce = argv[4]!;
+        return {
+          exitCode: 0,
+          stdout: `@@tw-${nonce} job ipsec-sas 127\nsh: swanctl: not found\n\n@@tw-${nonce} end ipsec-sas\n`,
+          stderr: '',
+        };
+      },
+    } as unknown as DockerHostClient;
+    const paths = await probeAgent(ctx, nonceEcho, [ipsecSaExecProbe], [], 5000);
+    expect(paths).toMatchObject([
+      { probe: 'ipsec-sa', state: 'unknown', error: 'swanctl is not installed in the agent container' },
+    ]);
+  });
+});
