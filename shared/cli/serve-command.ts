@@ -33,18 +33,22 @@ export async function runServeCommand(
 ): Promise<number> {
   const config = await loadCliConfig(options, io);
   if (!config) return EXIT_USAGE;
-  const sweep = assembleSweep(sweepOverrides(hooks));
-  try {
-    return await serve(
-      options,
-      io,
-      hooks,
-      config.hosts.map((h) => h.name),
-      () => runSweep(config, sweep.deps),
-    );
-  } finally {
-    await sweep.close();
-  }
+  // Docker clients live for one sweep: an ssh host gets one connection per sweep, closed at its end.
+  const overrides = sweepOverrides(hooks);
+  return serve(
+    options,
+    io,
+    hooks,
+    config.hosts.map((h) => h.name),
+    async () => {
+      const sweep = assembleSweep(overrides);
+      try {
+        return await runSweep(config, sweep.deps);
+      } finally {
+        await sweep.close();
+      }
+    },
+  );
 }
 
 async function serve(

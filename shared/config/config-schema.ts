@@ -27,6 +27,8 @@ const tlsSchema = z
   })
   .strict();
 
+const SHA256_FINGERPRINT = /^SHA256:[A-Za-z0-9+/]{43}$/;
+
 const sshSchema = z
   .object({
     privateKeyFile: filePath.optional(),
@@ -34,6 +36,19 @@ const sshSchema = z
     passphrase: z.string().optional(),
     /** Take the private key from the TUNNELWATCH_DOCKER_SSH_KEY app setting. */
     fromAppSettings: z.boolean().optional(),
+    /** Host keys accepted for this host, OpenSSH format (default ~/.ssh/known_hosts when it exists). */
+    knownHostsFile: filePath.optional(),
+    /** Host key fingerprints accepted for this host, as `ssh-keygen -lf` prints them. */
+    hostKeySha256: z
+      .array(
+        z
+          .string()
+          .regex(
+            SHA256_FINGERPRINT,
+            'expected a fingerprint like "SHA256:" followed by 43 base64 characters, as `ssh-keygen -lf` prints it',
+          ),
+      )
+      .optional(),
   })
   .strict();
 

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { dirname, extname, resolve } from 'node:path';
+import { homedir } from 'node:os';
+import { dirname, extname, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { HostName } from '../domain/host-name.js';
 import { type Ipv4, parseIpv4 } from '../domain/ipv4.js';
@@ -144,10 +145,19 @@ async function resolveConnection(
         privateKey = await read(ssh.privateKeyFile, 'ssh.privateKeyFile');
         if (privateKey === null) return null;
       }
+      let knownHosts: string | null = null;
+      if (ssh?.knownHostsFile !== undefined) {
+        knownHosts = await read(ssh.knownHostsFile, 'ssh.knownHostsFile');
+        if (knownHosts === null) return null;
+      } else {
+        // The operator's own trust, as the docker CLI's ssh would use it; absent means none.
+        knownHosts = await readFile(join(homedir(), '.ssh', 'known_hosts'), 'utf8').catch(() => null);
+      }
       return {
         ...endpoint,
         privateKey: privateKey === null ? null : new Secret(privateKey),
         passphrase: ssh?.passphrase === undefined ? null : new Secret(ssh.passphrase),
+        hostKeys: { knownHosts, sha256: ssh?.hostKeySha256 ?? [] },
       };
     }
   }

@@ -13,7 +13,16 @@ export type DockerConnection =
       username: string | null;
       privateKey: Secret | null;
       passphrase: Secret | null;
+      hostKeys: SshHostKeys;
     };
+
+/** Which ssh host keys are accepted for a host; any other key is refused. */
+export interface SshHostKeys {
+  /** known_hosts text (OpenSSH format), or null when none was read. */
+  knownHosts: string | null;
+  /** Pinned `SHA256:…` fingerprints. */
+  sha256: string[];
+}
 
 export interface TlsMaterial {
   ca: string;

@@ -71,6 +71,10 @@ export const TRANSPORT_ERROR_KINDS = [
   'tls',
   'auth',
   'protocol',
+  /** The daemon sent more than the transport accepts for one answer. */
+  'response-too-large',
+  /** The ssh server's host key is neither in known_hosts nor pinned. */
+  'host-key',
 ] as const;
 export type TransportErrorKind = (typeof TRANSPORT_ERROR_KINDS)[number];
 

@@ -1,8 +1,12 @@
 import { randomBytes } from 'node:crypto';
+import type { Agent } from 'node:http';
 import type { Duplex } from 'node:stream';
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import type { DockerConnection } from '../config/tunnelwatch-config.js';
 import { withDeadline } from './deadline.js';
+import { describeConnection } from './describe-connection.js';
+import { dockerApi } from './docker-api.js';
+import { closeIdleConnections, dockerConnectionAgent } from './docker-connection-agent.js';
 import {
   type CallOptions,
   type ContainerDetails,
@@ -12,11 +16,16 @@ import {
   type SidecarSpec,
   TransportError,
 } from './docker-host-client.js';
-import { describeConnection, dockerodeOptions } from './dockerode-options.js';
+import { MultiplexedStreamDecoder } from './multiplexed-stream.js';
+import { SshSession } from './ssh-session.js';
 import { transportErrorFrom } from './transport-error-from.js';
 
-// Output beyond this is cut: a runaway command must not exhaust the monitor's memory.
-const MAX_OUTPUT_BYTES = 4 * 1024 * 1024;
+// A host's answers are untrusted: exec output (stdout + stderr) beyond this, and any one
+// connection's bytes beyond the second bound, fail the call with `response-too-large` instead of
+// growing the monitor's memory. Far above what a sweep of hundreds of peers prints.
+export const MAX_EXEC_OUTPUT_BYTES = 4 * 1024 * 1024;
+export const MAX_CONNECTION_BYTES = 8 * 1024 * 1024;
+const MAX_PROGRESS_LINE = 64 * 1024;
 // How long a failed sidecar's forced removal may hold up the caller; it carries on in the background.
 const SIDECAR_CLEANUP_MS = 2_000;
 
@@ -24,10 +33,23 @@ const SIDECAR_CLEANUP_MS = 2_000;
 export class DockerodeHostClient implements DockerHostClient {
   readonly #docker: Docker;
   readonly #where: string;
+  readonly #agent: Agent;
+  readonly #ssh: SshSession | null;
 
   constructor(connection: DockerConnection) {
-    this.#docker = new Docker(dockerodeOptions(connection));
     this.#where = describeConnection(connection);
+    this.#ssh = connection.scheme === 'ssh' ? new SshSession(connection, this.#where) : null;
+    const ssh = this.#ssh;
+    this.#agent = dockerConnectionAgent(
+      connection,
+      this.#where,
+      MAX_CONNECTION_BYTES,
+      ssh ? () => ssh.dialStdio() : null,
+    );
+    this.#docker =
+      connection.scheme === 'unix'
+        ? dockerApi(this.#agent, 'docker', null)
+        : dockerApi(this.#agent, connection.host, connection.port);
   }
 
   listContainers(label: string, opts: CallOptions): Promise<ContainerSummary[]> {
@@ -166,25 +188,20 @@ export class DockerodeHostClient implements DockerHostClient {
       const [repo, tag = 'latest'] = splitImage(image);
       // A Buffer goes out with its Content-Length in one request body (docker-modem writes it whole).
       const tarball = Buffer.from(rootfs());
-      const progress = await this.#docker.importImage(
+      const progress = (await this.#docker.importImage(
         tarball as unknown as NodeJS.ReadableStream,
         { repo, tag, abortSignal } as object,
-      );
-      await new Promise<void>((resolve, reject) => {
-        this.#docker.modem.followProgress(progress, (err: Error | null, events: { error?: string }[]) => {
-          const failed = events?.find((ev) => ev.error);
-          if (err) reject(err);
-          else if (failed)
-            reject(new TransportError('protocol', `import of ${image} failed: ${failed.error}`));
-          else resolve();
-        });
-      });
+      )) as NodeJS.ReadableStream;
+      const failed = await importFailure(progress);
+      if (failed !== null) throw new TransportError('protocol', `import of ${image} failed: ${failed}`);
       await this.#docker.getImage(image).inspect({ abortSignal } as object);
     });
   }
 
   async close(): Promise<void> {
-    // dockerode opens a connection per request and keeps no pool of its own for unix/tcp; nothing to release.
+    // Connections in use end with their request (or its deadline); idle ones and the ssh session close now.
+    closeIdleConnections(this.#agent);
+    await this.#ssh?.close();
   }
 
   #call<T>(what: string, opts: CallOptions, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
@@ -200,29 +217,68 @@ export class DockerodeHostClient implements DockerHostClient {
   }
 
   #collect(stream: Duplex): Promise<{ stdout: string; stderr: string }> {
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    let size = 0;
-    // demuxStream only calls write(); a synchronous sink keeps every byte that arrived before 'end'.
-    const sink = (into: Buffer[]) =>
-      ({
-        write(chunk: Buffer) {
-          size += chunk.length;
-          if (size <= MAX_OUTPUT_BYTES) into.push(chunk);
-          return true;
-        },
-      }) as unknown as NodeJS.WritableStream;
-    this.#docker.modem.demuxStream(stream, sink(out), sink(err));
+    const decoder = new MultiplexedStreamDecoder(MAX_EXEC_OUTPUT_BYTES);
     return new Promise((resolve, reject) => {
-      stream.on('end', () =>
-        resolve({ stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }),
-      );
-      stream.on('close', () =>
-        resolve({ stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }),
-      );
+      const fail = (failure: 'too-large' | 'not-multiplexed' | 'truncated') => {
+        stream.destroy();
+        reject(
+          failure === 'too-large'
+            ? new TransportError(
+                'response-too-large',
+                `${this.#where}: command output exceeds ${MAX_EXEC_OUTPUT_BYTES / 1024 / 1024} MiB; refused`,
+              )
+            : new TransportError(
+                'protocol',
+                `${this.#where}: ${failure === 'truncated' ? 'output stream ended inside a frame' : 'output is not a multiplexed Docker stream'}`,
+              ),
+        );
+      };
+      const finish = () => {
+        const out = decoder.end();
+        if (typeof out === 'string') fail(out);
+        else resolve({ stdout: out.stdout.toString('utf8'), stderr: out.stderr.toString('utf8') });
+      };
+      stream.on('data', (chunk: Buffer) => {
+        const failure = decoder.push(chunk);
+        if (failure) fail(failure);
+      });
+      stream.on('end', finish);
+      stream.on('close', finish);
       stream.on('error', reject);
     });
   }
+}
+
+/**
+ * Reads an image import's progress stream (one JSON object per line) to its end and returns the
+ * daemon's error text, if it reported one. Lines that are not JSON are ignored: docker-modem's
+ * followProgress throws out of its data handler on them, which would take the process down.
+ */
+function importFailure(progress: NodeJS.ReadableStream): Promise<string | null> {
+  return new Promise((resolve, reject) => {
+    let pending = '';
+    let error: string | null = null;
+    const line = (text: string) => {
+      if (error !== null || !text.includes('"error"')) return;
+      try {
+        const event = JSON.parse(text) as { error?: unknown };
+        if (typeof event.error === 'string') error = event.error.slice(0, 300);
+      } catch {
+        // not an event; the connection's byte cap bounds how much of this there can be
+      }
+    };
+    progress.on('data', (chunk: Buffer | string) => {
+      const lines = (pending + chunk.toString()).split('\n');
+      // A "line" longer than any progress event is dropped, so a newline-free stream stays linear.
+      pending = (lines.pop() ?? '').slice(-MAX_PROGRESS_LINE);
+      for (const l of lines) line(l);
+    });
+    progress.on('end', () => {
+      line(pending);
+      resolve(error);
+    });
+    progress.on('error', reject);
+  });
 }
 
 function short(id: string): string {

@@ -66,6 +66,14 @@ export function transportErrorFrom(e: unknown, what: string): TransportError {
   return new TransportError('protocol', `${what}: Docker API call failed${code ? ` (${code})` : ''}`);
 }
 
+/** Daemon text is untrusted: one line, bounded, control characters (terminal escapes) shown as \uXXXX. */
 function oneLine(text: string): string {
-  return text.replace(/\s+/g, ' ').trim().slice(0, 300);
+  return (
+    text
+      .slice(0, 300)
+      .replace(/\s+/g, ' ')
+      .trim()
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: matching them is the point
+      .replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+  );
 }

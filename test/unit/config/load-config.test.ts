@@ -177,6 +177,20 @@ describe('refusing a bad config, naming the field and the fix', () => {
       'hosts[1].docker.ssh: "ssh" only applies to ssh:// endpoints',
     ],
     [
+      'malformed host key fingerprint',
+      { hosts: [{ name: 'a', docker: { endpoint: 'ssh://u@h', ssh: { hostKeySha256: ['MD5:ab:cd'] } } }] },
+      'hosts[0].docker.ssh.hostKeySha256[0]: expected a fingerprint like "SHA256:" followed by 43 base64 characters',
+    ],
+    [
+      'unreadable known_hosts file',
+      {
+        hosts: [
+          { name: 'a', docker: { endpoint: 'ssh://u@h', ssh: { knownHostsFile: 'no-such-known-hosts' } } },
+        ],
+      },
+      'hosts[0].docker.ssh.knownHostsFile: cannot read',
+    ],
+    [
       'password in endpoint',
       { hosts: [{ name: 'a', docker: { endpoint: 'ssh://u:pw@h:22' } }] },
       'hosts[0].docker.endpoint: passwords in the endpoint are not supported',

@@ -10,6 +10,7 @@ const dir = mkdtempSync(join(tmpdir(), 'tw-ensure-image-'));
 const socketPath = join(dir, 'docker.sock');
 const requests: { method: string; url: string; bytes: number; contentType: string }[] = [];
 let imported = false;
+let importFails = false;
 let server: Server;
 
 beforeAll(async () => {
@@ -29,6 +30,8 @@ beforeAll(async () => {
       if (req.method === 'GET' && req.url?.includes('/images/')) {
         res.statusCode = imported ? 200 : 404;
         res.end(imported ? '{"Id":"sha256:1"}' : '{"message":"No such image"}');
+      } else if (req.method === 'POST' && req.url?.includes('/images/create') && importFails) {
+        res.end('not json at all\n{"error":"no space left on device"}\n');
       } else if (req.method === 'POST' && req.url?.includes('/images/create')) {
         imported = true;
         res.end('{"status":"sha256:1"}\n');
@@ -47,6 +50,21 @@ afterAll(async () => {
 
 describe('DockerodeHostClient.ensureImage', () => {
   const client = new DockerodeHostClient({ scheme: 'unix', socketPath });
+
+  it('reports a failed import from its progress stream, lines that are not JSON included', async () => {
+    // docker-modem's followProgress threw out of its data handler on the first non-JSON line.
+    importFails = true;
+    try {
+      await expect(
+        client.ensureImage('tunnelwatch/ike-probe:1', () => new Uint8Array(16).fill(1), { deadlineMs: 2000 }),
+      ).rejects.toMatchObject({
+        kind: 'protocol',
+        message: expect.stringContaining('no space left on device'),
+      });
+    } finally {
+      importFails = false;
+    }
+  });
 
   it('imports the tarball when the image is missing, and only then', async () => {
     requests.length = 0;
