@@ -1,5 +1,6 @@
 import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { azureCredential } from '../shared/azure/azure-credential.js';
+import { printableText } from '../shared/domain/printable-text.js';
 import { historyStoreFromSettings } from '../shared/pipeline/state-stores.js';
 import { type ReportSource, storeFailureResponse } from '../shared/serve/matrix-routes.js';
 
@@ -22,7 +23,9 @@ export function historyRouteHandler(
       return await respond();
     } catch (error) {
       context.error(
-        `${name}: reading the report history failed: ${error instanceof Error ? error.message : error}`,
+        printableText(
+          `${name}: reading the report history failed: ${error instanceof Error ? error.message : error}`,
+        ),
       );
       return storeFailureResponse(error, json);
     }

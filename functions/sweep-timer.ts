@@ -5,6 +5,7 @@ import { APP_SETTINGS } from '../shared/config/app-settings.js';
 import { formatIssues } from '../shared/config/config-issue.js';
 import { loadConfig } from '../shared/config/load-config.js';
 import type { HostConfig } from '../shared/config/tunnelwatch-config.js';
+import { printableText } from '../shared/domain/printable-text.js';
 import type { SweepReport } from '../shared/domain/sweep-report.js';
 import { afterSweep, alertSummary } from '../shared/pipeline/after-sweep.js';
 import { type StateStores, stateStoresFromSettings } from '../shared/pipeline/state-stores.js';
@@ -46,7 +47,7 @@ export async function sweepTimerHandler(
   const loaded = await loadConfig({ env: deps.env });
   if (!loaded.ok) {
     const message = `tunnelwatch config error in ${APP_SETTINGS.config}:\n${formatIssues(loaded.issues)}`;
-    context.error(message);
+    context.error(printableText(message));
     throw new Error(message);
   }
   const config = loaded.config;
@@ -56,7 +57,7 @@ export async function sweepTimerHandler(
     stores = stateStoresFromSettings(deps.env, credential);
   } catch (error) {
     // The message names the setting and never quotes its value.
-    context.error((error as Error).message);
+    context.error(printableText((error as Error).message));
     throw error;
   }
   const telemetry = deps.telemetry !== undefined ? deps.telemetry : functionTelemetry.sink;
@@ -86,8 +87,10 @@ export async function sweepTimerHandler(
       redact: secretRedactor([deps.env[APP_SETTINGS.stateTableEndpoint]]),
     },
   );
-  context.log(`${sweepSummary(report)}${alertSummary(result.outcome)}`);
-  for (const problem of result.problems) context.error(`sweep ${problem.step}: ${problem.message}`);
+  // Log lines may quote host or store text: printed escaped, never as terminal controls.
+  context.log(printableText(`${sweepSummary(report)}${alertSummary(result.outcome)}`));
+  for (const problem of result.problems)
+    context.error(printableText(`sweep ${problem.step}: ${problem.message}`));
   if (result.problems.length > 0) {
     throw new Error(
       `sweep finished, but ${result.problems.map((p) => p.step).join(' and ')} failed (see log)`,

@@ -37,6 +37,20 @@ export interface PairAlertState {
 
 export type AlertTransitionKind = 'opened' | 'resolved';
 
+/**
+ * Sweeps count in the order they started: a report that started no later than the newest one
+ * already applied (overlapping sweeps, a retried or delayed invocation) is late and changes nothing,
+ * so it can neither open nor resolve an alert. `newestApplied` null: nothing applied yet.
+ */
+export function isLateSweep(newestApplied: string | null, startedAt: string): boolean {
+  if (newestApplied === null) return false;
+  const newest = Date.parse(newestApplied);
+  const started = Date.parse(startedAt);
+  // An unreadable time cannot be placed in the order: treat it as late rather than let it count.
+  if (!Number.isFinite(started)) return true;
+  return Number.isFinite(newest) && started <= newest;
+}
+
 export function initialAlertState(pair: HostPair): PairAlertState {
   return {
     pair,

@@ -1,5 +1,11 @@
 import type { PairAlertState } from './alert-state.js';
 
+/** The startedAt of the newest sweep applied to the store, with the row's version. */
+export interface StoredSweepMark {
+  sweepAt: string;
+  etag: string;
+}
+
 export interface StoredAlertState {
   state: PairAlertState;
   /** Opaque version; a write with a stale one fails with AlertStoreConflict. */
@@ -22,4 +28,11 @@ export interface AlertStore {
   /** etag null: create, failing with AlertStoreConflict when the row exists. */
   put(state: PairAlertState, etag: string | null): Promise<void>;
   remove(pairKey: string, etag: string): Promise<void>;
+  /**
+   * The order of sweeps, kept apart from the pair rows so that deleting a pristine pair row forgets
+   * nothing: a report older than the mark is late, whichever pairs have rows.
+   */
+  readSweepMark(): Promise<StoredSweepMark | null>;
+  /** etag null: create. AlertStoreConflict when another sweep moved the mark since it was read. */
+  writeSweepMark(sweepAt: string, etag: string | null): Promise<void>;
 }

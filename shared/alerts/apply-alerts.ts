@@ -5,6 +5,7 @@ import {
   type AlertPolicy,
   DEFAULT_ALERT_POLICY,
   initialAlertState,
+  isLateSweep,
   nextAlertState,
   observePair,
   type PairAlertState,
@@ -89,7 +90,7 @@ function decide(
   }
   if (!verdicts) return 'skip'; // not measured this sweep: nothing to learn
   // An older or repeated report (overlapping sweeps, a retried invocation) must not count twice.
-  if (current.lastSweepAt !== null && report.startedAt <= current.lastSweepAt) return 'skip';
+  if (isLateSweep(current.lastSweepAt, report.startedAt)) return 'skip';
 
   const { state, transition } = nextAlertState(current, observePair(verdicts), now, policy);
   const verdictChanges: VerdictChange[] = [];
@@ -162,9 +163,16 @@ export async function applyAlerts(
     verdictsByPair.set(key, entry);
   }
 
+  const late = !(await claimSweep(store, report.startedAt, maxAttempts));
   const listed = new Map((await store.list()).map((row) => [pairKey(row.state.pair), row]));
-  const keys = new Set([...verdictsByPair.keys(), ...listed.keys()]);
   const outcome: AlertOutcome = { transitions: [], verdictChanges: [], open: [] };
+  if (late) {
+    // A newer sweep has been applied: this report is history, the stored state stands as it is.
+    for (const row of listed.values()) addOpen(outcome, row.state);
+    outcome.open.sort((x, y) => pairKey(x.pair).localeCompare(pairKey(y.pair)));
+    return outcome;
+  }
+  const keys = new Set([...verdictsByPair.keys(), ...listed.keys()]);
 
   for (const key of [...keys].sort()) {
     const fromReport = verdictsByPair.get(key);
@@ -200,6 +208,29 @@ export async function applyAlerts(
     }
   }
   return outcome;
+}
+
+/**
+ * Moves the store's sweep mark to `startedAt`; false when the report is late (the mark is already
+ * there or past it). Claimed before any pair is decided, so of two overlapping sweeps the older one
+ * that comes second changes nothing.
+ */
+async function claimSweep(store: AlertStore, startedAt: string, maxAttempts: number): Promise<boolean> {
+  for (let attempt = 1; ; attempt++) {
+    const mark = await store.readSweepMark();
+    if (isLateSweep(mark?.sweepAt ?? null, startedAt)) return false;
+    try {
+      await store.writeSweepMark(startedAt, mark?.etag ?? null);
+      return true;
+    } catch (error) {
+      if (!(error instanceof AlertStoreConflict)) throw error;
+      if (attempt >= maxAttempts) {
+        throw new Error(
+          `alert state: the sweep mark kept changing under ${maxAttempts} attempts; is another sweep stuck in a loop?`,
+        );
+      }
+    }
+  }
 }
 
 function addOpen(outcome: AlertOutcome, state: PairAlertState): void {

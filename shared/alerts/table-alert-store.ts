@@ -9,11 +9,25 @@ import {
   tableCreator,
 } from '../storage/table-storage.js';
 import type { PairAlertState } from './alert-state.js';
-import { type AlertStore, AlertStoreConflict, type StoredAlertState } from './alert-store.js';
+import {
+  type AlertStore,
+  AlertStoreConflict,
+  type StoredAlertState,
+  type StoredSweepMark,
+} from './alert-store.js';
 import { pairKey } from './pair-key.js';
 
 export const DEFAULT_ALERT_TABLE = 'tunnelwatchalerts';
 const PARTITION = 'pair';
+// The sweep mark: one row beside the pair rows, outside their partition so list() never sees it.
+const MARK_PARTITION = 'sweep';
+const MARK_ROW = 'newest';
+
+interface SweepMarkEntity {
+  partitionKey: string;
+  rowKey: string;
+  sweepAt: string;
+}
 
 interface AlertEntity {
   partitionKey: string;
@@ -122,6 +136,30 @@ export class TableAlertStore implements AlertStore {
       // 409: created meanwhile; 412: changed meanwhile; 404: deleted meanwhile.
       if (isStorageStatus(error, 409, 412, 404))
         throw new AlertStoreConflict(`alert state of ${pairKey(state.pair)} changed concurrently`);
+      throw error;
+    }
+  }
+
+  async readSweepMark(): Promise<StoredSweepMark | null> {
+    await this.ensureTable();
+    try {
+      const entity = await this.client.getEntity<SweepMarkEntity>(MARK_PARTITION, MARK_ROW);
+      return { sweepAt: String(entity.sweepAt ?? ''), etag: entity.etag };
+    } catch (error) {
+      if (isStorageStatus(error, 404)) return null;
+      throw error;
+    }
+  }
+
+  async writeSweepMark(sweepAt: string, etag: string | null): Promise<void> {
+    await this.ensureTable();
+    const entity: SweepMarkEntity = { partitionKey: MARK_PARTITION, rowKey: MARK_ROW, sweepAt };
+    try {
+      if (etag === null) await this.client.createEntity(entity);
+      else await this.client.updateEntity(entity, 'Replace', { etag });
+    } catch (error) {
+      if (isStorageStatus(error, 409, 412, 404))
+        throw new AlertStoreConflict('the sweep mark changed concurrently');
       throw error;
     }
   }

@@ -71,7 +71,8 @@ export const SERVE_HELP = `Usage: tunnelwatch serve [--config PATH] [--port N] [
 
 Sweeps on an interval, keeps the recent reports in memory and serves the path matrix page
 on 127.0.0.1 (no authentication, so loopback only): GET /api/matrix (the page) and
-GET /api/report (the latest report JSON). Prints the page URL on stdout, one summary line
+GET /api/report (the latest report JSON). Requests whose Host is not 127.0.0.1:PORT or
+localhost:PORT get 421 (a DNS-rebinding page cannot read them). Prints the page URL on stdout, one summary line
 per sweep on stderr. Stops on Ctrl-C / SIGTERM, or after --count sweeps.
 
 Options:

@@ -63,7 +63,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     return { ok: false, help: 'main', error: command === undefined ? 'missing command' : null };
   }
   if (!isCommand(command)) {
-    return { ok: false, help: 'main', error: `unknown command "${command.slice(0, 40)}"` };
+    return { ok: false, help: 'main', error: `unknown command ${quotedIfWord(command)}` };
   }
   let values: Record<string, string | boolean | undefined>;
   try {
@@ -74,8 +74,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
       options: COMMAND_FLAGS[command],
     }).values as Record<string, string | boolean | undefined>;
   } catch (e) {
-    // node:util's message names the flag, never a value.
-    return { ok: false, help: command, error: (e as Error).message };
+    return { ok: false, help: command, error: argumentError(e) };
   }
   const text = (name: string) => (typeof values[name] === 'string' ? (values[name] as string) : undefined);
   const usage = (error: string): CliArgs => ({ ok: false, help: command, error });
@@ -134,4 +133,32 @@ function wholeNumber(
   if (!/^\d+$/.test(value) || n < min || n > max)
     return `${flag} must be a whole number from ${min} to ${max}`;
   return n;
+}
+
+/**
+ * A mistyped command line often carries a connection string or a token where a flag belongs, and
+ * node:util's messages quote the whole unexpected argument: ours name the problem and the fix, and
+ * quote only what looks like a command or flag name.
+ */
+function argumentError(e: unknown): string {
+  const code = (e as { code?: string }).code;
+  const message = e instanceof Error ? e.message : '';
+  if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
+    return 'unexpected argument: every value follows its flag (e.g. --alert-state VALUE), and values starting with "-" need --flag=VALUE';
+  }
+  const flag = /^(?:Unknown option|Option) '([^']*)'/.exec(message)?.[1] ?? '';
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return `unknown option ${quotedIfWord(flag)}; see --help`;
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    const name = /--[a-z][a-z-]*/.exec(flag)?.[0];
+    return name
+      ? `${name} ${message.includes('does not take') ? 'takes no value' : 'needs a value'}`
+      : 'an option has a missing or unexpected value; see --help';
+  }
+  return 'the arguments do not parse; see --help';
+}
+
+function quotedIfWord(text: string): string {
+  return /^-{0,2}[A-Za-z][A-Za-z0-9-]{0,30}$/.test(text)
+    ? `"${text}"`
+    : '(not shown: it does not look like a name)';
 }

@@ -1,3 +1,4 @@
+import { printableWriter } from '../domain/printable-text.js';
 import { EXIT_USAGE } from '../report/exit-code.js';
 import type { CliIo } from './cli-io.js';
 import { runDiscoverCommand } from './discover-command.js';
@@ -14,7 +15,17 @@ export type CliExtensions = SweepCommandHooks & ServeCommandHooks;
 const HELP: Record<CliCommand, string> = { sweep: SWEEP_HELP, discover: DISCOVER_HELP, serve: SERVE_HELP };
 
 /** The whole `tunnelwatch` command: parses argv and hands over to the command; returns the exit code. */
-export async function runCli(argv: readonly string[], io: CliIo, ext: CliExtensions = {}): Promise<number> {
+export async function runCli(
+  argv: readonly string[],
+  rawIo: CliIo,
+  ext: CliExtensions = {},
+): Promise<number> {
+  // Everything printed may carry host text (daemon errors, labels, swanctl output): sanitised once here.
+  const io: CliIo = {
+    ...rawIo,
+    stdout: printableWriter(rawIo.stdout),
+    stderr: printableWriter(rawIo.stderr),
+  };
   const args = parseCliArgs(argv);
   if (!args.ok) {
     const help = args.help === null || args.help === 'main' ? MAIN_HELP : HELP[args.help];

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { HOST_NAME_RULE, parseHostName } from '../domain/host-name.js';
 import { parseIpv4 } from '../domain/ipv4.js';
+import { type PingSetting, pingSettingIssue } from '../probes/ping/ping-limits.js';
 import { parseDockerEndpoint } from './docker-endpoint.js';
 import { AGENT_PRESETS } from './tunnelwatch-config.js';
 
@@ -77,6 +78,13 @@ const labelSelector = z
 const labelKey = z.string().regex(/^[A-Za-z0-9._/-]+$/, 'expected a Docker label key');
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name');
 
+function pingSetting(setting: PingSetting) {
+  return z.number().superRefine((value, ctx) => {
+    const issue = pingSettingIssue(setting, value);
+    if (issue) ctx.addIssue({ code: z.ZodIssueCode.custom, message: issue });
+  });
+}
+
 export const DEFAULT_AGENT = {
   preset: 'auto',
   overlayIpLabel: 'io.rancher.container.ip',
@@ -110,16 +118,10 @@ export const configFileSchema = z
       .default({}),
     probes: z
       .object({
-        pingCount: z.number().int('must be a whole number').min(1).max(100).default(DEFAULT_PROBES.pingCount),
-        // iputils refuses intervals below 0.2 s for unprivileged users; BusyBox accepts fractions.
-        pingIntervalSec: z.number().min(0.2).max(10).default(DEFAULT_PROBES.pingIntervalSec),
-        // BusyBox -W takes whole seconds.
-        pingTimeoutSec: z
-          .number()
-          .int('must be a whole number of seconds')
-          .min(1)
-          .max(30)
-          .default(DEFAULT_PROBES.pingTimeoutSec),
+        // The same rules the exec batch applies to the argv it runs (shared/probes/ping/ping-limits.ts).
+        pingCount: pingSetting('count').default(DEFAULT_PROBES.pingCount),
+        pingIntervalSec: pingSetting('intervalSec').default(DEFAULT_PROBES.pingIntervalSec),
+        pingTimeoutSec: pingSetting('timeoutSec').default(DEFAULT_PROBES.pingTimeoutSec),
         ikeTimeoutMs: z.number().int().min(50).max(30_000).default(DEFAULT_PROBES.ikeTimeoutMs),
       })
       .strict()

@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, extname, join, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import type { HostName } from '../domain/host-name.js';
 import { type Ipv4, parseIpv4 } from '../domain/ipv4.js';
 import { APP_SETTINGS } from './app-settings.js';
@@ -9,6 +8,7 @@ import { type ConfigIssue, type ConfigResult, fromZodIssue } from './config-issu
 import { type ConfigFile, configFileSchema } from './config-schema.js';
 import { readPemSetting, TLS_SETTINGS } from './credential-settings.js';
 import { type DockerEndpoint, parseDockerEndpoint } from './docker-endpoint.js';
+import { parseJsonConfig, parseYamlConfig } from './parse-config-text.js';
 import { Secret } from './secret.js';
 import type { DockerConnection, HostConfig, TunnelwatchConfig } from './tunnelwatch-config.js';
 
@@ -28,14 +28,10 @@ export async function loadConfig(source: ConfigSource): Promise<ConfigResult<Tun
     );
   }
   if (source.path === undefined && setting?.startsWith('{')) {
-    let raw: unknown;
-    try {
-      raw = JSON.parse(setting);
-    } catch (e) {
-      return fail(APP_SETTINGS.config, `inline JSON does not parse (${(e as Error).message})`);
-    }
+    const parsed = parseJsonConfig(setting);
+    if (!parsed.ok) return fail(APP_SETTINGS.config, `inline ${parsed.message}`);
     // Relative key file paths in an app setting resolve against the working directory.
-    return parseConfig(raw, process.cwd(), source.env);
+    return parseConfig(parsed.raw, process.cwd(), source.env);
   }
   const path = resolve(source.path ?? setting!);
   const origin = source.path !== undefined ? '--config' : APP_SETTINGS.config;
@@ -45,16 +41,10 @@ export async function loadConfig(source: ConfigSource): Promise<ConfigResult<Tun
   } catch (e) {
     return fail(origin, `cannot read config file ${path} (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
   }
-  let raw: unknown;
-  try {
-    raw = extname(path).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text);
-  } catch (e) {
-    return fail(
-      path,
-      `not valid ${extname(path).toLowerCase() === '.json' ? 'JSON' : 'YAML'}: ${(e as Error).message.split('\n')[0]}`,
-    );
-  }
-  return parseConfig(raw, dirname(path), source.env);
+  const parsed = extname(path).toLowerCase() === '.json' ? parseJsonConfig(text) : parseYamlConfig(text);
+  if (!parsed.ok)
+    return fail(path, parsed.message.startsWith('JSON') ? `not valid ${parsed.message}` : parsed.message);
+  return parseConfig(parsed.raw, dirname(path), source.env);
 }
 
 type Env = Readonly<Record<string, string | undefined>>;

@@ -165,7 +165,7 @@ async function overlayIp(
 }
 
 function hasEnv(env: readonly string[], name: string): boolean {
-  return env.some((e) => e.startsWith(`${name}=`) && e.length > name.length + 1);
+  return env.some((e) => typeof e === 'string' && e.startsWith(`${name}=`) && e.length > name.length + 1);
 }
 
 function advertisedIp(
@@ -174,9 +174,11 @@ function advertisedIp(
   where: 'rancher-agent' | 'agent',
   findings: HostFinding[],
 ): Ipv4 | null {
-  const entry = env.find((e) => e.startsWith(`${name}=`));
+  const entry = env.find((e) => typeof e === 'string' && e.startsWith(`${name}=`));
   if (entry === undefined) return null;
-  const ip = parseIpv4(entry.slice(name.length + 1).trim());
+  const value = entry.slice(name.length + 1);
+  // Host text: a value longer than an address with some padding is refused before any parsing.
+  const ip = value.length > 64 ? null : parseIpv4(value.trim());
   if (!ip)
     findings.push({
       code: 'agent-ip-invalid',

@@ -12,6 +12,7 @@ const DOTTED_QUAD = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 
 /** Returns the canonical dotted-quad form, or null when `text` is not exactly an IPv4 address. */
 export function parseIpv4(text: string): Ipv4 | null {
+  if (text.length > 15) return null;
   const m = DOTTED_QUAD.exec(text);
   if (!m) return null;
   const octets = m.slice(1).map((o) => Number(o));
@@ -21,6 +22,8 @@ export function parseIpv4(text: string): Ipv4 | null {
 
 /** Parses Rancher's `io.rancher.container.ip` label value: `10.42.7.3/16` (the prefix is optional). */
 export function parseOverlayLabel(value: string): { ip: OverlayIp; prefix: number } | null {
+  // Host text: anything longer than padding around "255.255.255.255/32" is not a label we accept.
+  if (value.length > 64) return null;
   const [addr, prefixText, ...rest] = value.trim().split('/');
   if (rest.length > 0 || addr === undefined) return null;
   const ip = parseIpv4(addr);

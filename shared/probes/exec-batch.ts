@@ -3,6 +3,7 @@ import { parseIpv4 } from '../domain/ipv4.js';
 import type { DockerHostClient } from '../transport/docker-host-client.js';
 import { isTransportError } from '../transport/docker-host-client.js';
 import type { ExecJob, ExecOp, JobOutput } from './agent-probe.js';
+import { isPingArg } from './ping/ping-limits.js';
 
 /**
  * The one `docker exec` a sweep runs per agent. The script text is a constant: jobs arrive as
@@ -62,9 +63,9 @@ rm -rf "$dir"
 /** Positional arguments per op, validated before they reach argv. */
 const OP_ARGS: Record<ExecOp, ((arg: string) => boolean)[]> = {
   ping: [
-    (count) => /^[1-9]\d{0,2}$/.test(count),
-    (interval) => /^\d{1,2}(\.\d{1,3})?$/.test(interval),
-    (timeout) => /^[1-9]\d?$/.test(timeout),
+    (count) => isPingArg('count', count),
+    (interval) => isPingArg('intervalSec', interval),
+    (timeout) => isPingArg('timeoutSec', timeout),
     (ip) => parseIpv4(ip) === ip,
   ],
   // ICMP payload bytes of a sized overlay probe (the MTU ladder): 16..9000.
@@ -110,22 +111,45 @@ export function batchArgv(jobs: readonly ExecJob[], budgetSec: number, nonce: st
   ];
 }
 
-/** Splits the script's stdout into job outputs; a job whose block is absent or cut off is left out. */
-export function parseBatchOutput(stdout: string, nonce: string): Map<string, JobOutput> {
+/**
+ * The batch's stdout is host text: beyond this it is cut off, and the jobs whose blocks lie past the
+ * cut are missing (their paths `unknown`). Generous for real output: a few KB per ping, about 1 KB
+ * of swanctl output per SA.
+ */
+export const MAX_BATCH_OUTPUT_CHARS = 4 * 1024 * 1024;
+
+/**
+ * Splits the script's stdout into job outputs; a job whose block is absent or cut off is left out,
+ * and so is any block whose id was not asked for (`ids`, when given). One pass over the lines.
+ */
+export function parseBatchOutput(
+  stdout: string,
+  nonce: string,
+  ids?: ReadonlySet<string>,
+): Map<string, JobOutput> {
   const outputs = new Map<string, JobOutput>();
-  const lines = stdout.replace(/\r\n/g, '\n').split('\n');
-  const start = new RegExp(`^@@tw-${nonce} job ([a-z0-9-]+) (\\d+)$`);
+  // The nonce goes into a RegExp: plain letters and digits only (ours is hex).
+  if (!/^[A-Za-z0-9]{1,64}$/.test(nonce)) return outputs;
+  const lines = stdout.slice(0, MAX_BATCH_OUTPUT_CHARS).replace(/\r\n/g, '\n').split('\n');
+  // Exit codes are 0..255: three digits at most, so a hostile one can never become a huge number.
+  const start = new RegExp(`^@@tw-${nonce} job ([a-z0-9-]{1,64}) (\\d{1,3})$`);
+  let open: { id: string; exitCode: number; endMarker: string; from: number } | null = null;
   for (let i = 0; i < lines.length; i++) {
-    const head = start.exec(lines[i]!);
+    const line = lines[i]!;
+    if (open) {
+      if (line !== open.endMarker) continue;
+      // The script adds one newline after each job's output so the end marker starts a line.
+      const body = lines.slice(open.from, i);
+      if (body.at(-1) === '') body.pop();
+      if (!ids || ids.has(open.id))
+        outputs.set(open.id, { exitCode: open.exitCode, output: body.join('\n') });
+      open = null;
+      continue;
+    }
+    const head = start.exec(line);
     if (!head) continue;
     const id = head[1]!;
-    const end = lines.indexOf(`@@tw-${nonce} end ${id}`, i + 1);
-    if (end === -1) break;
-    // The script adds one newline after each job's output so the end marker starts a line.
-    const body = lines.slice(i + 1, end);
-    if (body.at(-1) === '') body.pop();
-    outputs.set(id, { exitCode: Number(head[2]), output: body.join('\n') });
-    i = end;
+    open = { id, exitCode: Number(head[2]), endMarker: `@@tw-${nonce} end ${id}`, from: i + 1 };
   }
   return outputs;
 }
@@ -150,10 +174,13 @@ export async function runExecBatch(
   const budgetSec = Math.max(1, Math.floor(opts.deadlineMs / 1000) - 1);
   try {
     const result = await client.exec(containerId, batchArgv(runnable, budgetSec, nonce), opts);
-    const outputs = parseBatchOutput(result.stdout, nonce);
+    const outputs = parseBatchOutput(result.stdout, nonce, new Set(runnable.map((j) => j.id)));
     let failure: string | null = refused[0] ?? null;
     if (outputs.size < runnable.length) {
-      failure = describeExit(result.exitCode, result.stdout + result.stderr);
+      failure =
+        result.stdout.length > MAX_BATCH_OUTPUT_CHARS
+          ? `the probe batch printed more than ${MAX_BATCH_OUTPUT_CHARS} characters; the rest was ignored`
+          : describeExit(result.exitCode, result.stdout + result.stderr);
     }
     return { outputs, failure };
   } catch (e) {

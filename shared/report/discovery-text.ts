@@ -1,3 +1,4 @@
+import { printableLine } from '../domain/printable-text.js';
 import type { HostResult } from '../domain/sweep-report.js';
 
 /** Where the host's registered address came from, as an operator reads it. */
@@ -21,7 +22,11 @@ export function renderDiscoveryText(hosts: readonly HostResult[]): string {
     h.agent ? registration(h) : '-',
     h.error ?? '',
   ]);
-  const all = [['HOST', 'STATE', 'AGENT', 'OVERLAY IP', 'LAYOUT', 'REGISTERED AS', 'PROBLEM'], ...rows];
+  // Container ids and finding messages come from the host: one cell each, never a terminal escape.
+  const all = [
+    ['HOST', 'STATE', 'AGENT', 'OVERLAY IP', 'LAYOUT', 'REGISTERED AS', 'PROBLEM'],
+    ...rows.map((r) => r.map(printableLine)),
+  ];
   const widths = all[0]!.map((_, i) => Math.max(...all.map((r) => r[i]!.length)));
   return `${all
     .map((r) =>

@@ -1,4 +1,5 @@
 import { PathsByPair } from '../domain/paths-by-pair.js';
+import { printableLine } from '../domain/printable-text.js';
 import type { HostResult, PathResult, SweepReport } from '../domain/sweep-report.js';
 
 /**
@@ -8,7 +9,7 @@ import type { HostResult, PathResult, SweepReport } from '../domain/sweep-report
 export function renderTextMatrix(report: SweepReport): string {
   const lines: string[] = [];
   lines.push(
-    `tunnelwatch sweep at ${report.startedAt}: ${report.status.toUpperCase()} (${report.durationMs} ms)`,
+    `tunnelwatch sweep at ${printableLine(String(report.startedAt))}: ${report.status.toUpperCase()} (${report.durationMs} ms)`,
   );
   lines.push('');
   const byPair = new PathsByPair(report.paths);
@@ -61,8 +62,9 @@ function hostRow(host: HostResult): string[] {
   return [host.name, host.state, agent, host.error ?? ''];
 }
 
-/** Left-aligned columns separated by two spaces, trailing blanks trimmed. */
-function table(rows: string[][]): string[] {
+/** Left-aligned columns separated by two spaces, trailing blanks trimmed. Cells may hold host text. */
+function table(cells: string[][]): string[] {
+  const rows = cells.map((row) => row.map(printableLine));
   const widths: number[] = [];
   for (const row of rows) {
     for (const [i, c] of row.entries()) widths[i] = Math.max(widths[i] ?? 0, c.length);

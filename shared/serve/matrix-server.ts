@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { isIP } from 'node:net';
+import { printableText } from '../domain/printable-text.js';
 import type { SweepReport } from '../domain/sweep-report.js';
 import {
   type MatrixRouteOptions,
@@ -37,9 +38,16 @@ export async function startMatrixServer(options: MatrixServerOptions): Promise<M
       `serve host "${host}" is not a loopback address: the matrix page has no authentication; use 127.0.0.1 (or ::1) and a proxy that authenticates`,
     );
   }
-  const log = options.log ?? ((message: string) => process.stderr.write(`${message}\n`));
+  // The request URL is the client's text and errors may quote a store's: printed escaped.
+  const log = options.log ?? ((message: string) => process.stderr.write(`${printableText(message)}\n`));
 
+  // Known once listening (port 0 picks one); requests cannot arrive before.
+  let ownHosts = new Set<string>();
   const server = createServer((req, res) => {
+    if (ownHosts.size > 0 && !ownHosts.has((req.headers.host ?? '').toLowerCase())) {
+      send(res, req, misdirected());
+      return;
+    }
     handle(req, source, options)
       .then((response) => send(res, req, response))
       .catch((error: unknown) => {
@@ -54,6 +62,11 @@ export async function startMatrixServer(options: MatrixServerOptions): Promise<M
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : (options.port ?? 0);
   const urlHost = host.includes(':') ? `[${host}]` : host;
+  // DNS rebinding: a page from evil.example whose name now resolves to 127.0.0.1 can reach this
+  // port from the user's browser, but its requests carry Host: evil.example. On loopback only the
+  // address itself (and localhost, which no outside DNS answer can rebind) names this server.
+  if (isLoopback(host))
+    ownHosts = new Set([`${urlHost}:${port}`, `localhost:${port}`].map((h) => h.toLowerCase()));
   return {
     url: `http://${urlHost}:${port}`,
     port,
@@ -85,6 +98,14 @@ async function handle(
     status: 404,
     headers: { 'content-type': 'text/plain; charset=utf-8' },
     body: 'Not found: try /api/matrix or /api/report.\n',
+  };
+}
+
+function misdirected(): RouteResponse {
+  return {
+    status: 421,
+    headers: { 'content-type': 'text/plain; charset=utf-8' },
+    body: 'Misdirected request: this server answers only to its own loopback address and port.\n',
   };
 }
 

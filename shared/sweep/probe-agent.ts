@@ -1,3 +1,4 @@
+import type { ProbeKind } from '../domain/probe-kind.js';
 import type { PathResult } from '../domain/sweep-report.js';
 import type { AgentProbe, AgentProbeContext, ExecProbe } from '../probes/agent-probe.js';
 import { runExecBatch } from '../probes/exec-batch.js';
@@ -24,13 +25,25 @@ export async function probeAgent(
     ? AbortSignal.any([outer, AbortSignal.timeout(deadlineMs)])
     : AbortSignal.timeout(deadlineMs);
   const batch = async (): Promise<PathResult[]> => {
-    const jobs = execProbes.flatMap((p) => p.jobs(ctx));
-    if (jobs.length === 0) return [];
-    const { outputs, failure } = await runExecBatch(client, ctx.agent.containerId, jobs, {
-      deadlineMs,
-      signal,
-    });
-    return execProbes.flatMap((p) => p.parse(ctx, outputs, failure));
+    // A probe that throws while planning or parsing costs only its own paths (see isolated()).
+    const planned = execProbes.map((p) => ({
+      probe: p,
+      jobs: isolated(ctx, p.kinds, 'planning', () => p.jobs(ctx)),
+    }));
+    const jobs = planned.flatMap(({ jobs }) => (jobs.ok ? jobs.value : []));
+    const refusedPaths = planned.flatMap(({ jobs }) => (jobs.ok ? [] : jobs.paths));
+    const runnable = planned.filter(({ jobs }) => jobs.ok).map(({ probe }) => probe);
+    if (jobs.length === 0 && refusedPaths.length === 0) return [];
+    const { outputs, failure } =
+      jobs.length === 0
+        ? { outputs: new Map(), failure: null }
+        : await runExecBatch(client, ctx.agent.containerId, jobs, { deadlineMs, signal });
+    return runnable
+      .flatMap((p) => {
+        const parsed = isolated(ctx, p.kinds, 'parsing', () => p.parse(ctx, outputs, failure));
+        return parsed.ok ? parsed.value : parsed.paths;
+      })
+      .concat(refusedPaths);
   };
   const started = performance.now();
   const batchPaths = await batch();
@@ -41,12 +54,44 @@ export async function probeAgent(
     try {
       return await probe.run(probeCtx, client, signal);
     } catch (e) {
-      const reason = `${probe.kinds.join('/')} probe failed: ${e instanceof Error ? e.message : String(e)}`;
-      return probe.kinds.flatMap((kind) =>
-        ctx.peers.map((peer) => unknownPath(ctx.self, peer.name, kind, null, reason)),
-      );
+      return unknownPaths(ctx, probe.kinds, `${probe.kinds.join('/')} probe failed: ${describe(e)}`);
     }
   });
   const results = await Promise.all(agentProbeRuns);
   return [...batchPaths, ...results.flat()];
+}
+
+type Isolated<T> = { ok: true; value: T } | { ok: false; paths: PathResult[] };
+
+/** Runs one probe's synchronous step; an exception becomes that probe's `unknown` paths, with the reason. */
+function isolated<T>(
+  ctx: AgentProbeContext,
+  kinds: readonly ProbeKind[],
+  step: 'planning' | 'parsing',
+  run: () => T,
+): Isolated<T> {
+  try {
+    return { ok: true, value: run() };
+  } catch (e) {
+    return {
+      ok: false,
+      paths: unknownPaths(ctx, kinds, `${kinds.join('/')} probe failed while ${step}: ${describe(e)}`),
+    };
+  }
+}
+
+/** One `unknown` path per peer and kind: what an agent reports when it could not measure at all. */
+export function unknownPaths(
+  ctx: AgentProbeContext,
+  kinds: readonly ProbeKind[],
+  reason: string,
+): PathResult[] {
+  return kinds.flatMap((kind) =>
+    ctx.peers.map((peer) => unknownPath(ctx.self, peer.name, kind, null, reason)),
+  );
+}
+
+// Exception text may quote host output: keep what reaches the report short.
+function describe(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).slice(0, 300);
 }

@@ -17,7 +17,7 @@ import type { DockerHostClient } from '../transport/docker-host-client.js';
 import { boundedMap } from './bounded-map.js';
 import { checkRegistrations } from './check-registrations.js';
 import { peerTargets } from './peer-targets.js';
-import { probeAgent } from './probe-agent.js';
+import { probeAgent, unknownPaths } from './probe-agent.js';
 import type { SweepProgress } from './sweep-progress.js';
 
 /** The adapters a sweep runs on; assembleSweep (sweep-dependencies.ts) builds the real ones, tests fake them. */
@@ -71,14 +71,7 @@ export async function runSweep(config: TunnelwatchConfig, deps: SweepDeps): Prom
     const paths =
       budget <= 0
         ? []
-        : await probeAgent(
-            ctx,
-            deps.clientFor(configByName.get(host.name)!),
-            deps.execProbes,
-            deps.agentProbes ?? [],
-            budget,
-            deps.signal,
-          );
+        : await probeAgentSafely(ctx, () => deps.clientFor(configByName.get(host.name)!), deps, budget);
     deps.onProgress?.({ phase: 'agent-probed', host: host.name, done: ++done, total: probing.length });
     return paths;
   });
@@ -93,7 +86,7 @@ export async function runSweep(config: TunnelwatchConfig, deps: SweepDeps): Prom
       if (from.name === to.name) continue;
       const forward = byPair.get(from.name, to.name);
       const reverse = byPair.get(to.name, from.name);
-      verdicts.push(deps.diagnose({ from, to, forward, reverse }));
+      verdicts.push(diagnoseSafely(deps.diagnose, { from, to, forward, reverse }));
     }
   }
   deps.onProgress?.({ phase: 'diagnosed', pairs: verdicts.length });
@@ -107,6 +100,41 @@ export async function runSweep(config: TunnelwatchConfig, deps: SweepDeps): Prom
     paths,
     verdicts,
   };
+}
+
+/**
+ * probeAgent handles each probe's failures itself; this is the last line for everything else (a
+ * client factory or a bug that throws): that agent's paths become `unknown`, the others' stand.
+ */
+async function probeAgentSafely(
+  ctx: AgentProbeContext,
+  client: () => DockerHostClient,
+  deps: SweepDeps,
+  budgetMs: number,
+): Promise<PathResult[]> {
+  try {
+    return await probeAgent(ctx, client(), deps.execProbes, deps.agentProbes ?? [], budgetMs, deps.signal);
+  } catch (e) {
+    const kinds = [...deps.execProbes, ...(deps.agentProbes ?? [])].flatMap((p) => p.kinds);
+    const reason = `probing from ${ctx.self} failed: ${(e instanceof Error ? e.message : String(e)).slice(0, 300)}`;
+    return unknownPaths(ctx, [...new Set(kinds)], reason);
+  }
+}
+
+/** diagnose is pure and total by contract; should it throw anyway, only that pair says so. */
+function diagnoseSafely(diagnose: SweepDeps['diagnose'], evidence: PairEvidence): Verdict {
+  try {
+    return diagnose(evidence);
+  } catch (e) {
+    return {
+      from: evidence.from.name,
+      to: evidence.to.name,
+      state: 'unknown',
+      cause: 'unknown',
+      advice: 'tunnelwatch could not diagnose this pair; report this as a bug with the JSON report',
+      evidence: [`diagnosis failed: ${(e instanceof Error ? e.message : String(e)).slice(0, 300)}`],
+    };
+  }
 }
 
 /** Worst verdict; with fewer than two hosts there are no pairs and the hosts speak for themselves. */

@@ -4,6 +4,7 @@ import { shutdownAzureMonitor, useAzureMonitor } from '@azure/monitor-openteleme
 import { metrics } from '@opentelemetry/api';
 import { logs } from '@opentelemetry/api-logs';
 import { azureVmDetector } from '@opentelemetry/resource-detector-azure';
+import { printableText } from '../domain/printable-text.js';
 import { errorText, secretRedactor } from '../secrets/secret-redactor.js';
 
 export interface AzureMonitorOptions {
@@ -71,7 +72,8 @@ const NOT_STARTED: AzureMonitorHandle = {
  * and live metrics are off, because each Docker API call would otherwise become a billed dependency.
  */
 export function startAzureMonitor(options: AzureMonitorOptions): AzureMonitorHandle {
-  const report = options.onError ?? ((message: string) => console.warn(`telemetry: ${message}`));
+  const report =
+    options.onError ?? ((message: string) => console.warn(printableText(`telemetry: ${message}`)));
   const problem = checkConnectionString(options.connectionString);
   if (problem) {
     report(`${problem}; telemetry is off for this run`);

@@ -1,5 +1,6 @@
 import { type Attributes, metrics } from '@opentelemetry/api';
 import { logs, SeverityNumber } from '@opentelemetry/api-logs';
+import { printableText } from '../domain/printable-text.js';
 import { INSTRUMENTATION_SCOPE, METRICS, type MetricKey } from './names.js';
 import type { EventRecord, TelemetryRecord } from './telemetry-records.js';
 
@@ -50,7 +51,7 @@ export class OtelRecorder {
         logger.emit({
           severityNumber: SEVERITY[record.severity],
           severityText: record.severity.toUpperCase(),
-          body: record.message,
+          body: printableText(record.message),
           attributes: { ...record.attributes, [CUSTOM_EVENT_NAME]: record.name },
         });
       }

@@ -1,5 +1,6 @@
 import type { AlertOutcome } from '../alerts/apply-alerts.js';
 import { statelessOutcome } from '../alerts/apply-alerts.js';
+import { printableText } from '../domain/printable-text.js';
 import type { SweepReport } from '../domain/sweep-report.js';
 import { type AzureMonitorOptions, startAzureMonitor } from './azure-monitor.js';
 import { OtelRecorder } from './otel-recorder.js';
@@ -21,7 +22,8 @@ export type TelemetrySinkOptions = AzureMonitorOptions & TelemetryOptions;
  * computed statelessly (every non-ok verdict is reported).
  */
 export function createTelemetrySink(options: TelemetrySinkOptions): TelemetrySink {
-  const report = options.onError ?? ((message: string) => console.warn(`telemetry: ${message}`));
+  const report =
+    options.onError ?? ((message: string) => console.warn(printableText(`telemetry: ${message}`)));
   const monitor = startAzureMonitor({ ...options, onError: report });
   const recorder = new OtelRecorder();
   return {

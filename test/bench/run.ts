@@ -1,6 +1,7 @@
 // `npm run bench`: every benchmark in turn, each in its own process, printing figures (no assertions).
 //   1. matrix page: render + load of a 50-host report in headless Chromium
 //   1b. simulated fleet: monitor wall, CPU and RSS for N = 50, 100, 200 fake Docker hosts (no root)
+//   1c. host-output parsers: time at n and 8n on crafted input (ratio 8 = linear)
 //   2. lab: up/down wall times (3 and 8 hosts) and memory per host        (root only)
 //   3. sweep: full-mesh sweep wall time for N = 2, 4, 8 agents vs one ping burst (root only; 8-host lab)
 import { spawnSync } from 'node:child_process';
@@ -20,6 +21,7 @@ const bench = (file: string, args: string[] = []) => {
 
 bench('./matrix-bench.ts');
 bench('./fleet-bench.ts');
+bench('./parser-bench.ts');
 if (process.getuid?.() === 0) {
   bench('./lab-bench.ts');
   const lab = await up({ hosts: 8, log: () => undefined });

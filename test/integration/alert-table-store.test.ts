@@ -118,6 +118,36 @@ describe('alert state in Table Storage (Azurite)', () => {
     expect(actions(await run(store, sweep('tunnel-down')))).toEqual(['opened h1~h3 tunnel-down']);
   });
 
+  it('late reports after a pristine row was deleted can neither open nor resolve (the sweep mark)', async () => {
+    const { tableName, store } = freshStore();
+    const base = ++minute;
+    minute += 20;
+    const at = (m: number, failing: boolean) =>
+      buildReport({
+        hosts: 3,
+        startedAt: new Date(Date.UTC(2025, 0, 1, 12, base + m)).toISOString(),
+        faults: failing ? bothWays('h1', 'h3', 'tunnel-down') : {},
+      });
+    // Minutes 3 (fail) and 4 (ok) first: h1~h3 is pristine again and its row is deleted.
+    expect((await run(store, at(3, true))).transitions).toEqual([]);
+    expect((await run(store, at(4, false))).transitions).toEqual([]);
+    expect(await store.list()).toEqual([]);
+    // The delayed reports of minutes 1 and 2 (both failing) must not open an alert.
+    expect((await run(store, at(1, true))).transitions).toEqual([]);
+    expect((await run(store, at(2, true))).transitions).toEqual([]);
+    expect(await store.list()).toEqual([]);
+    // Opened by two real consecutive failures; a late healthy pair of reports does not resolve it.
+    expect((await run(store, at(5, true))).transitions).toEqual([]);
+    expect(actions(await run(store, at(6, true)))).toEqual(['opened h1~h3 tunnel-down']);
+    expect((await run(store, at(0, false))).transitions).toEqual([]);
+    const stillOpen = await run(store, at(2, false));
+    expect(stillOpen.transitions).toEqual([]);
+    expect(stillOpen.open.map((o) => o.cause)).toEqual(['tunnel-down']);
+    // The mark lives in the same table, read by a fresh client too.
+    const again = TableAlertStore.create({ connectionString: azurite.connectionString, tableName });
+    expect((await again.readSweepMark())?.sweepAt).toBe(at(6, true).startedAt);
+  });
+
   it('two overlapping sweeps never open the same alert twice (ETag conflict forced)', async () => {
     for (let round = 0; round < 3; round++) {
       const { tableName, store } = freshStore();
@@ -209,6 +239,8 @@ function racingStores(tableName: string, conflicts: { count: number }): [AlertSt
         return rows;
       },
       get: (key) => inner.get(key),
+      readSweepMark: () => inner.readSweepMark(),
+      writeSweepMark: (sweepAt, etag) => inner.writeSweepMark(sweepAt, etag),
       async put(state, etag) {
         await bothListed;
         try {

@@ -1,4 +1,5 @@
 // `tunnelwatch serve`'s HTTP server on loopback, requested over real HTTP.
+import { request } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryReportHistoryStore } from '../../shared/history/memory-report-history-store.js';
 import { type MatrixServer, startMatrixServer } from '../../shared/serve/matrix-server.js';
@@ -10,7 +11,57 @@ afterEach(async () => {
   server = undefined;
 });
 
+/** A real HTTP GET to the server's address with the Host header a browser would send for `hostHeader`. */
+function getWithHost(
+  url: string,
+  path: string,
+  hostHeader: string | null,
+): Promise<{ status: number; body: string }> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: hostname,
+        port,
+        path,
+        method: 'GET',
+        setHost: hostHeader !== null,
+        headers: hostHeader ? { host: hostHeader } : {},
+      },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (body += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+}
+
 describe('startMatrixServer', () => {
+  it('answers only requests naming its own loopback address and port (DNS rebinding)', async () => {
+    const report = labFaultReport(new Date());
+    server = await startMatrixServer({ getReport: async () => report });
+    const own = new URL(server.url).host;
+    const ok = await getWithHost(server.url, '/api/report', own);
+    expect(ok.status).toBe(200);
+    expect(JSON.parse(ok.body)).toEqual(report);
+    expect((await getWithHost(server.url, '/api/matrix', `localhost:${server.port}`)).status).toBe(200);
+    for (const foreign of [
+      `evil.example:${server.port}`,
+      'evil.example',
+      `127.0.0.1:${server.port + 1}`,
+      null,
+    ]) {
+      const refused = await getWithHost(server.url, '/api/report', foreign);
+      // Without any Host, Node's HTTP/1.1 parser answers 400 before the handler runs.
+      expect(refused.status, `Host: ${foreign}`).toBe(foreign === null ? 400 : 421);
+      expect(refused.body).not.toContain(report.startedAt);
+    }
+  });
+
   it('serves the page and the latest report JSON from a store, on 127.0.0.1', async () => {
     const store = new MemoryReportHistoryStore();
     const latest = labFaultReport(new Date(Date.now() - 10_000));

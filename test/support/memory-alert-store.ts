@@ -3,12 +3,14 @@ import {
   type AlertStore,
   AlertStoreConflict,
   type StoredAlertState,
+  type StoredSweepMark,
 } from '../../shared/alerts/alert-store.js';
 import { pairKey } from '../../shared/alerts/pair-key.js';
 
 /** Alert state in memory with the Table store's ETag rule; the Table store itself is tested against Azurite. */
 export class MemoryAlertStore implements AlertStore {
   rows = new Map<string, StoredAlertState>();
+  mark: StoredSweepMark | null = null;
   private version = 0;
   async list() {
     return [...this.rows.values()];
@@ -23,5 +25,12 @@ export class MemoryAlertStore implements AlertStore {
   }
   async remove(key: string) {
     this.rows.delete(key);
+  }
+  async readSweepMark() {
+    return this.mark;
+  }
+  async writeSweepMark(sweepAt: string, etag: string | null) {
+    if ((this.mark?.etag ?? null) !== etag) throw new AlertStoreConflict('sweep mark');
+    this.mark = { sweepAt, etag: String(++this.version) };
   }
 }

@@ -34,11 +34,17 @@ export type IkeResponse =
   | { kind: 'not-ours'; reason: string }
   | { kind: 'malformed'; reason: string };
 
+export const MAX_IKE_DATAGRAM_BYTES = 65_535;
+
 /**
  * Parses a datagram received in answer to our IKE_SA_INIT. Accepts the UDP 4500 form (non-ESP
  * marker first) too. Never throws: hostile or truncated input becomes `malformed`.
  */
 export function parseIkeResponse(datagram: Uint8Array, ourSpi: Uint8Array): IkeResponse {
+  // No UDP datagram is larger; anything bigger did not come off the wire as one reply.
+  if (datagram.length > MAX_IKE_DATAGRAM_BYTES) {
+    return { kind: 'malformed', reason: `${datagram.length} bytes is larger than any UDP datagram` };
+  }
   let bytes = datagram;
   if (bytes.length >= 4 && bytes[0] === 0 && bytes[1] === 0 && bytes[2] === 0 && bytes[3] === 0) {
     bytes = bytes.subarray(4);

@@ -40,6 +40,9 @@ export const ipsecSaExecProbe: ExecProbe = {
   },
 };
 
+// The parser's reason may quote host text: keep what reaches the report short.
+const MAX_REASON_CHARS = 200;
+
 function secondReadDelay(ctx: AgentProbeContext): string {
   const { pingCount, pingIntervalSec } = ctx.timing;
   return Math.min(9.9, Math.max(0.2, (pingCount - 1) * pingIntervalSec)).toFixed(2);
@@ -110,10 +113,11 @@ export function ipsecSaPaths(
   if (!parsed.ok && parsed.daemonUnreachable) {
     return ctx.peers.map((peer) => ({
       ...result(ctx, peer, 'down', { ikeState: null, childState: null, daemon: 'unreachable' }),
-      error: `${IKE_DAEMON_UNREACHABLE}: ${parsed.reason}`,
+      error: `${IKE_DAEMON_UNREACHABLE}: ${parsed.reason.slice(0, MAX_REASON_CHARS)}`,
     }));
   }
-  if (!parsed.ok) return unknownAll(`could not read swanctl --list-sas: ${parsed.reason}`);
+  if (!parsed.ok)
+    return unknownAll(`could not read swanctl --list-sas: ${parsed.reason.slice(0, MAX_REASON_CHARS)}`);
   const sas = new SasByRemote(parsed.sas);
   return ctx.peers.map((peer) => {
     const sa = sas.bestFor(peer.underlayIp, peer.overlayIp);

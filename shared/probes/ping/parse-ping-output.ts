@@ -1,4 +1,5 @@
 import type { RttMs } from '../../domain/sweep-report.js';
+import { PING_LIMITS } from './ping-limits.js';
 
 /** What one ping run measured. `received` excludes duplicates. */
 export interface PingMeasurement {
@@ -24,9 +25,14 @@ export interface PingFailure {
 
 export type PingParse = PingMeasurement | PingFailure;
 
+/** Ping output is host text: longer than any real run of PING_LIMITS.count.max packets is cut off here. */
+export const MAX_PING_OUTPUT_CHARS = 64 * 1024;
+const MAX_ERRORS = 10;
+
 // BusyBox: "3 packets transmitted, 3 packets received, 1 duplicates, 0% packet loss"
 // iputils: "3 packets transmitted, 0 received, +3 errors, 100% packet loss, time 2043ms"
-const SUMMARY = /^(\d+) packets transmitted, (\d+) (?:packets )?received\b/m;
+// Counts have at most 7 digits so they stay exact numbers; the bound by what was asked comes after.
+const SUMMARY = /^(\d{1,7}) packets transmitted, (\d{1,7}) (?:packets )?received\b/m;
 // BusyBox: "round-trip min/avg/max = a/b/c ms"; iputils: "rtt min/avg/max/mdev = a/b/c/d ms"
 const RTT_LINE =
   /^(?:round-trip|rtt) min\/avg\/max(?:\/mdev)? = ([\d.]+)\/([\d.]+)\/([\d.]+)(?:\/[\d.]+)? ms$/m;
@@ -35,19 +41,27 @@ const REPLY = /^\d+ bytes from [^:]+: (?:icmp_)?seq=\d+ ttl=\d+ time=([\d.]+) ms
 const UNREACHABLE = /Network is unreachable|No route to host/;
 const ERROR_LINE = /^(?:From \S+ (?:icmp_)?seq=\d+ (.+)|ping: (.+))$/;
 
-/** Parses BusyBox or iputils ping output. Never throws: anything unrecognised is a PingFailure. */
-export function parsePingOutput(output: string): PingParse {
-  const text = output.replace(/\r\n/g, '\n');
+/**
+ * Parses BusyBox or iputils ping output of a run asked to send `asked` packets. Never throws and
+ * runs in linear time on capped input: anything unrecognised or impossible (more sent than asked,
+ * more received than sent, an RTT that is not a finite number) is a PingFailure.
+ */
+export function parsePingOutput(output: string, asked: number = PING_LIMITS.count.max): PingParse {
+  const text = output.slice(0, MAX_PING_OUTPUT_CHARS).replace(/\r\n/g, '\n');
   const samplesMs: number[] = [];
   const errors: string[] = [];
+  let badSample = false;
   for (const line of text.split('\n')) {
     const reply = REPLY.exec(line);
     if (reply) {
-      if (!reply[2]!.includes('DUP!')) samplesMs.push(Number(reply[1]));
+      if (reply[2]!.includes('DUP!')) continue;
+      const rtt = Number(reply[1]);
+      if (!Number.isFinite(rtt)) badSample = true;
+      else if (samplesMs.length < asked) samplesMs.push(rtt);
       continue;
     }
     const error = ERROR_LINE.exec(line);
-    if (error) errors.push((error[1] ?? error[2]!).trim());
+    if (error && errors.length < MAX_ERRORS) errors.push((error[1] ?? error[2]!).trim().slice(0, 200));
   }
 
   const summary = SUMMARY.exec(text);
@@ -70,10 +84,20 @@ export function parsePingOutput(output: string): PingParse {
       unreachable: false,
     };
   }
+  if (sent > asked) {
+    return {
+      ok: false,
+      reason: `ping statistics claim ${sent} packets sent, but ${asked} were asked for`,
+      unreachable: false,
+    };
+  }
   const rtt = RTT_LINE.exec(text);
   const rttMs = rtt
     ? { min: Number(rtt[1]), avg: Number(rtt[2]), max: Number(rtt[3]) }
     : rttFromSamples(samplesMs);
+  if (badSample || (rttMs && !validRtt(rttMs))) {
+    return { ok: false, reason: 'ping printed a round-trip time that is not a number', unreachable: false };
+  }
   return { ok: true, sent, received, lossRatio: (sent - received) / sent, rttMs, samplesMs, errors };
 }
 
@@ -81,9 +105,22 @@ function firstLine(text: string): string {
   return text.trim().split('\n')[0]?.trim().slice(0, 200) ?? '';
 }
 
+function validRtt({ min, avg, max }: RttMs): boolean {
+  return [min, avg, max].every((v) => Number.isFinite(v) && v >= 0) && min <= max;
+}
+
 // Some builds print no summary RTT line (e.g. a ping killed right after its statistics): use the replies.
+// A loop, not Math.min(...samples): spreading a host-sized array overflows the stack.
 function rttFromSamples(samples: number[]): RttMs | null {
   if (samples.length === 0) return null;
-  const avg = samples.reduce((a, b) => a + b, 0) / samples.length;
-  return { min: Math.min(...samples), avg: Math.round(avg * 1000) / 1000, max: Math.max(...samples) };
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  let sum = 0;
+  for (const s of samples) {
+    min = Math.min(min, s);
+    max = Math.max(max, s);
+    sum += s;
+  }
+  const avg = Math.round((sum / samples.length) * 1000) / 1000;
+  return { min, avg: Math.min(max, Math.max(min, avg)), max };
 }

@@ -20,7 +20,7 @@ export function pingPathResult(
   if (isCommandMissing(job.exitCode)) {
     return unknownPath(from, to, probe, target, 'ping is not installed in the agent container');
   }
-  const parsed = parsePingOutput(job.output);
+  const parsed = parsePingOutput(job.output, sent);
   if (!parsed.ok) {
     if (parsed.unreachable) {
       return { ...base, state: 'down', sent, received: 0, lossRatio: 1, rttMs: null, error: parsed.reason };

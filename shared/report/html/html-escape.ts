@@ -1,3 +1,5 @@
+import { printableText } from '../../domain/printable-text.js';
+
 // Every value that reaches the matrix page from a report (host names, labels, errors, advice) passes
 // through one of these. Attributes are always written double-quoted, so one escape covers both contexts.
 
@@ -10,9 +12,9 @@ const HTML_ESCAPES: Record<string, string> = {
   '`': '&#96;',
 };
 
-/** Escapes text for an HTML text node or a double-quoted attribute value. */
+/** Escapes text for an HTML text node or a double-quoted attribute value; control characters show as escapes. */
 export function escapeHtml(value: unknown): string {
-  return String(value ?? '').replace(/[&<>"'`]/g, (ch) => HTML_ESCAPES[ch]!);
+  return printableText(String(value ?? '')).replace(/[&<>"'`]/g, (ch) => HTML_ESCAPES[ch]!);
 }
 
 /**

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { printableStrings } from '../../domain/printable-text.js';
 import type { State, SweepReport } from '../../domain/sweep-report.js';
 import { escapeHtml as esc, jsonForScript } from './html-escape.js';
 import { MATRIX_CLIENT_SCRIPT } from './matrix-client-script.js';
@@ -91,7 +92,7 @@ ${rows.join('\n')}
 <p>Select a cell or a host name for the cause, advice, evidence and history.</p>
 </aside>
 </div>
-<script type="application/json" id="tw-data">${jsonForScript(encodePageData(model))}</script>
+<script type="application/json" id="tw-data">${jsonForScript(printableStrings(encodePageData(model)))}</script>
 <script>${MATRIX_CLIENT_SCRIPT}</script>
 </body>
 </html>

@@ -211,6 +211,17 @@ describe('refusing a bad config, naming the field and the fix', () => {
       'probes.pingIntervalSec: must be at least 0.2',
     ],
     [
+      // The batch passes milliseconds to ping: a fourth decimal used to pass here and be refused there.
+      'interval finer than a millisecond',
+      { hosts: [unixHost('a')], probes: { pingIntervalSec: 0.3333 } },
+      'probes.pingIntervalSec: must have at most 3 decimals',
+    ],
+    [
+      'interval finer than a millisecond above one second',
+      { hosts: [unixHost('a')], probes: { pingIntervalSec: 1.0001 } },
+      'probes.pingIntervalSec: must have at most 3 decimals',
+    ],
+    [
       'zero concurrency',
       { hosts: [unixHost('a')], sweep: { concurrency: 0 } },
       'sweep.concurrency: must be at least 1',
@@ -246,6 +257,54 @@ describe('refusing a bad config, naming the field and the fix', () => {
     await writeFile(join(dir, 'bad.yaml'), 'hosts: [unclosed\n');
     const badYaml = await loadConfig({ path: join(dir, 'bad.yaml') });
     expect(!badYaml.ok && formatIssues(badYaml.issues)).toContain('not valid YAML');
+    expect(!badYaml.ok && formatIssues(badYaml.issues)).toContain(' at line ');
+  });
+});
+
+describe('config text errors never quote the text (it holds key material)', () => {
+  const PASS = 'hunter2-PASSPHRASE';
+  it.each([
+    [
+      'a YAML tag on a passphrase line',
+      'bad.yaml',
+      `hosts:\n  - name: a\n    docker:\n      endpoint: ssh://u@h\n      ssh:\n        passphrase: !secret ${PASS}\n`,
+      'not valid YAML: TAG_RESOLVE_FAILED at line 6',
+    ],
+    [
+      'broken YAML around a key',
+      'bad.yaml',
+      `hosts: [{name: a, docker: {ssh: {passphrase: ${PASS}\n`,
+      'not valid YAML:',
+    ],
+    [
+      'broken JSON around a key',
+      'bad.json',
+      `{"hosts": [{"passphrase": ${PASS}}]}`,
+      'not valid JSON does not parse; check quotes',
+    ],
+  ])('%s', async (_what, file, text, expected) => {
+    const dir = await mkdtemp(join(tmpdir(), 'h12b-config-'));
+    await writeFile(join(dir, file), text);
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
+    process.on('warning', onWarning);
+    try {
+      const loaded = await loadConfig({ path: join(dir, file) });
+      await new Promise((resolve) => setImmediate(resolve));
+      const message = !loaded.ok ? formatIssues(loaded.issues) : '';
+      expect(message).toContain(expected);
+      expect(message + warnings.join('\n')).not.toContain(PASS);
+      expect(warnings).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
+  it('inline JSON in the app setting', async () => {
+    const loaded = await loadConfig({ env: { TUNNELWATCH_CONFIG: `{"hosts": [{"key": ${PASS}}]}` } });
+    const message = !loaded.ok ? formatIssues(loaded.issues) : '';
+    expect(message).toContain('TUNNELWATCH_CONFIG: inline JSON does not parse; check quotes');
+    expect(message).not.toContain(PASS);
   });
 });
 

@@ -44,15 +44,22 @@ describe('job validation', () => {
     [{ id: 'x', op: 'ping', args: ['x3', '0.2', '1', '127.0.0.1'] }, 'argument 1 of ping is not valid'],
     [{ id: 'x', op: 'ping', args: ['0', '0.2', '1', '127.0.0.1'] }, 'argument 1 of ping is not valid'],
     [{ id: 'x', op: 'ping', args: ['1000', '0.2', '1', '127.0.0.1'] }, 'argument 1 of ping is not valid'],
-    [{ id: 'x', op: 'ping', args: ['999', '0.2', '1', '127.0.0.1'] }, null],
+    // The batch applies the config's own limits (shared/probes/ping/ping-limits.ts): count 1..100.
+    [{ id: 'x', op: 'ping', args: ['100', '0.2', '1', '127.0.0.1'] }, null],
+    [{ id: 'x', op: 'ping', args: ['101', '0.2', '1', '127.0.0.1'] }, 'argument 1 of ping is not valid'],
+    [{ id: 'x', op: 'ping', args: ['999', '0.2', '1', '127.0.0.1'] }, 'argument 1 of ping is not valid'],
     [{ id: 'x', op: 'ping', args: ['3', '0.2 -f', '1', '127.0.0.1'] }, 'argument 2 of ping is not valid'],
     [{ id: 'x', op: 'ping', args: ['3', '-0.2', '1', '127.0.0.1'] }, 'argument 2 of ping is not valid'],
     [{ id: 'x', op: 'ping', args: ['3', '0.', '1', '127.0.0.1'] }, 'argument 2 of ping is not valid'],
     [{ id: 'x', op: 'ping', args: ['3', '0.2345', '1', '127.0.0.1'] }, 'argument 2 of ping is not valid'],
     [{ id: 'x', op: 'ping', args: ['3', '100', '1', '127.0.0.1'] }, 'argument 2 of ping is not valid'],
     [{ id: 'x', op: 'ping', args: ['3', '10', '1', '127.0.0.1'] }, null],
-    [{ id: 'x', op: 'ping', args: ['3', '0.005', '1', '127.0.0.1'] }, null],
-    // Timeout: 1..99 s, never 0 (ping would wait forever) nor three digits.
+    // Interval 0.2..10 s with at most 3 decimals, as the config accepts.
+    [{ id: 'x', op: 'ping', args: ['3', '0.2', '1', '127.0.0.1'] }, null],
+    [{ id: 'x', op: 'ping', args: ['3', '0.333', '1', '127.0.0.1'] }, null],
+    [{ id: 'x', op: 'ping', args: ['3', '0.005', '1', '127.0.0.1'] }, 'argument 2 of ping is not valid'],
+    [{ id: 'x', op: 'ping', args: ['3', '10.5', '1', '127.0.0.1'] }, 'argument 2 of ping is not valid'],
+    // Timeout: 1..30 s as in the config, never 0 (ping would wait forever).
     [{ id: 'x', op: 'ping', args: ['3', '0.2', '0', '127.0.0.1'] }, 'argument 3 of ping is not valid'],
     [{ id: 'x', op: 'ping', args: ['3', '0.2', '999', '127.0.0.1'] }, 'argument 3 of ping is not valid'],
     [
@@ -60,7 +67,9 @@ describe('job validation', () => {
       'argument 3 of ping is not valid',
     ],
     [{ id: 'x', op: 'ping', args: ['3', '0.2', 'x1', '127.0.0.1'] }, 'argument 3 of ping is not valid'],
-    [{ id: 'x', op: 'ping', args: ['3', '0.2', '99', '127.0.0.1'] }, null],
+    [{ id: 'x', op: 'ping', args: ['3', '0.2', '30', '127.0.0.1'] }, null],
+    [{ id: 'x', op: 'ping', args: ['3', '0.2', '31', '127.0.0.1'] }, 'argument 3 of ping is not valid'],
+    [{ id: 'x', op: 'ping', args: ['3', '0.2', '99', '127.0.0.1'] }, 'argument 3 of ping is not valid'],
     [{ id: 'x', op: 'ping', args: ['3', '0.2', '1', '127.000.0.1'] }, 'argument 4 of ping is not valid'],
     [{ id: 'ov-0; reboot', op: 'ping', args: ['3', '0.2', '1', '127.0.0.1'] }, 'is not [a-z0-9-]+'],
     [{ id: 'a'.repeat(64), op: 'ipsec-sas', args: [] }, null],

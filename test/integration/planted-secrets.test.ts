@@ -1,0 +1,207 @@
+// One sweep with every kind of secret planted (a TLS private key, an ssh passphrase, a storage
+// connection string, a bearer token) and every output scanned for them: stdout, stderr with every
+// debug namespace on (DEBUG=*), the telemetry envelopes, the JSON report, the page and the history rows.
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TableClient } from '@azure/data-tables';
+import debug from 'debug';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CliExtensions, runCli } from '../../shared/cli/run-cli.js';
+import { overlayIcmpProbe, underlayIcmpProbe } from '../../shared/probes/ping/ping-exec-probe.js';
+import { openDockerClients } from '../../shared/transport/docker-clients.js';
+import { type Azurite, startAzuriteTable } from '../support/azurite.js';
+import { type CaptureEndpoint, plainHttpClient, startCaptureEndpoint } from '../support/capture-endpoint.js';
+import { fixedTokenCredential } from '../support/fixed-token-credential.js';
+import { loopbackFleet } from '../support/local-shell-client.js';
+import { guardLoopbackOnly } from '../support/loopback-only-network.js';
+
+// A real key and certificate (openssl, well under a second): with a fake PEM the TLS context fails
+// before any request is built, and the code that could leak the key would never run.
+let tlsKey = '';
+let tlsCert = '';
+/** Each base64 line of the key: a debug dump or an error could quote any one of them. */
+const keyLines = () => tlsKey.split('\n').filter((l) => l.length > 16 && !l.startsWith('-----'));
+const SSH_PASSPHRASE = 'h12b-planted-ssh-passphrase';
+const BEARER = 'h12b-planted-bearer-token';
+
+let guard: ReturnType<typeof guardLoopbackOnly>;
+let azurite: Azurite;
+let endpoint: CaptureEndpoint;
+let dir: string;
+/** The Azurite account key: public for Azurite, but it stands for any storage account key here. */
+let accountKey: string;
+
+const outputs = { stdout: '', stderr: '', page: '', historyRows: '', envelopes: '', debugLines: 0 };
+
+beforeAll(async () => {
+  guard = guardLoopbackOnly();
+  [azurite, endpoint] = await Promise.all([startAzuriteTable(), startCaptureEndpoint()]);
+  accountKey = /AccountKey=([^;]+)/.exec(azurite.connectionString)![1]!;
+  dir = await mkdtemp(join(tmpdir(), 'h12b-secrets-'));
+  const [keyFile, certFile] = [join(dir, 'key.pem'), join(dir, 'cert.pem')];
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      keyFile,
+      '-out',
+      certFile,
+      '-subj',
+      '/CN=h12b',
+      '-days',
+      '1',
+    ],
+    { stdio: 'ignore' },
+  );
+  tlsKey = await readFile(keyFile, 'utf8');
+  tlsCert = await readFile(certFile, 'utf8');
+  const configPath = join(dir, 'tunnelwatch.json');
+  // h1, h2: loopback agents. h3: TLS with an inline key, h4: ssh with a passphrase, both on a closed
+  // loopback port, through the real dockerode clients (that is where key material is handled).
+  await writeFile(
+    configPath,
+    JSON.stringify({
+      hosts: [
+        { name: 'h1', docker: { endpoint: 'unix:///run/h12b-secrets-h1.sock' } },
+        { name: 'h2', docker: { endpoint: 'unix:///run/h12b-secrets-h2.sock' } },
+        {
+          name: 'h3',
+          docker: { endpoint: 'tcp://127.0.0.1:9', tls: { ca: tlsCert, cert: tlsCert, key: tlsKey } },
+        },
+        {
+          name: 'h4',
+          docker: {
+            endpoint: 'ssh://tw@127.0.0.1:9',
+            ssh: {
+              privateKey: tlsKey,
+              passphrase: SSH_PASSPHRASE,
+            },
+          },
+        },
+      ],
+      probes: { pingCount: 1, ikeTimeoutMs: 50 },
+      sweep: { deadlineMs: 3000 },
+    }),
+  );
+  const real = openDockerClients();
+  const loopback = loopbackFleet();
+  const ext: CliExtensions = {
+    execProbes: [overlayIcmpProbe, underlayIcmpProbe],
+    agentProbes: [],
+    credential: fixedTokenCredential(BEARER),
+    telemetryHttpClient: plainHttpClient(),
+    clientFor: (h) => (h.name === 'h1' || h.name === 'h2' ? loopback(h) : real.clientFor(h)),
+  };
+
+  // DEBUG=*: every `debug` namespace (docker-modem's among them) writes to process.stderr.
+  debug.enable('*');
+  const write = process.stderr.write.bind(process.stderr);
+  process.stderr.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    outputs.stderr += String(chunk);
+    outputs.debugLines++;
+    return (write as (c: string | Uint8Array, ...r: unknown[]) => boolean)(chunk, ...rest);
+  }) as typeof process.stderr.write;
+  const htmlPath = join(dir, 'matrix.html');
+  try {
+    for (let i = 0; i < 2; i++) {
+      await runCli(
+        [
+          'sweep',
+          '--json',
+          '--config',
+          configPath,
+          '--alert-state',
+          'env:TW_TABLES',
+          '--history',
+          'env:TW_TABLES',
+          '--export',
+          'env:TW_EXPORT',
+          '--entra',
+          '--html',
+          htmlPath,
+        ],
+        {
+          stdout: { write: (t: string) => (outputs.stdout += t) },
+          stderr: { write: (t: string) => (outputs.stderr += t) },
+          env: { TW_TABLES: azurite.connectionString, TW_EXPORT: endpoint.connectionString },
+        },
+        ext,
+      );
+    }
+  } finally {
+    process.stderr.write = write;
+    debug.disable();
+    await real.close();
+  }
+  outputs.page = await readFile(htmlPath, 'utf8');
+  outputs.envelopes = JSON.stringify(endpoint.envelopes());
+  // The stored rows as Table Storage holds them (every table the sweep wrote), not as a store decodes them.
+  const service = (await import('@azure/data-tables')).TableServiceClient.fromConnectionString(
+    azurite.connectionString,
+    { allowInsecureConnection: true },
+  );
+  for await (const table of service.listTables()) {
+    const client = TableClient.fromConnectionString(azurite.connectionString, table.name!, {
+      allowInsecureConnection: true,
+    });
+    for await (const row of client.listEntities()) outputs.historyRows += `${JSON.stringify(row)}\n`;
+  }
+}, 120_000);
+
+afterAll(async () => {
+  await endpoint?.close();
+  await azurite?.stop();
+  guard?.restore();
+});
+
+describe('no planted secret reaches any output', () => {
+  it('the run really produced every output (so the scans below can fail)', () => {
+    // Two sweeps printed two reports; the first one parses and names every host.
+    expect(JSON.parse(`${outputs.stdout.split('\n}\n')[0]!}\n}`).hosts).toHaveLength(4);
+    expect(outputs.page).toContain('<html');
+    expect(outputs.historyRows.length).toBeGreaterThan(0);
+    expect(endpoint.envelopes().length).toBeGreaterThan(0);
+    expect(keyLines().length).toBeGreaterThan(0);
+    // The TLS and ssh hosts were really dialled with their key material (refused on the closed port),
+    // so anything that dumps connection options had its chance to print it.
+    const hosts = JSON.parse(`${outputs.stdout.split('\n}\n')[0]!}\n}`).hosts as {
+      name: string;
+      error?: string;
+    }[];
+    for (const name of ['h3', 'h4'])
+      expect(hosts.find((h) => h.name === name)?.error).toMatch(/127\.0\.0\.1:9|refused|ECONNREFUSED/i);
+    // The token did travel where it belongs: in the Authorization header, nowhere else.
+    expect(endpoint.requests.some((r) => r.headers.authorization === `Bearer ${BEARER}`)).toBe(true);
+  });
+
+  const scans: [string, () => string][] = [
+    ['stdout (the JSON report)', () => outputs.stdout],
+    ['the page', () => outputs.page],
+    ['the stored rows (alerts and history)', () => outputs.historyRows],
+    ['the telemetry envelopes', () => outputs.envelopes],
+  ];
+  for (const [where, text] of scans) {
+    it(`${where}: none of the TLS key, ssh passphrase, account key, bearer token`, () => {
+      for (const secret of [...keyLines(), SSH_PASSPHRASE, accountKey, BEARER])
+        expect(text()).not.toContain(secret);
+    });
+  }
+
+  it('stderr with DEBUG=*: no ssh passphrase, account key or bearer token', () => {
+    for (const secret of [SSH_PASSPHRASE, accountKey, BEARER]) expect(outputs.stderr).not.toContain(secret);
+  });
+
+  it('stderr with DEBUG=*: no line of the TLS private key', () => {
+    // docker-modem's debug output dumps its request options; the key must not be among them.
+    for (const line of keyLines()) expect(outputs.stderr).not.toContain(line);
+  });
+});

@@ -1,0 +1,439 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { AgentSelector, HostConfig } from '../../../shared/config/tunnelwatch-config.js';
+import { discoverHost } from '../../../shared/discovery/discover-host.js';
+import { pickOverlayIp } from '../../../shared/discovery/pick-overlay-ip.js';
+import type { HostName } from '../../../shared/domain/host-name.js';
+import { type Ipv4, parseIpv4, parseOverlayLabel } from '../../../shared/domain/ipv4.js';
+import { PROBE_KINDS } from '../../../shared/domain/probe-kind.js';
+import { type HostResult, type PathResult, STATES } from '../../../shared/domain/sweep-report.js';
+import type { AgentProbeContext } from '../../../shared/probes/agent-probe.js';
+import { MAX_BATCH_OUTPUT_CHARS, parseBatchOutput } from '../../../shared/probes/exec-batch.js';
+import { ikePathResult, parseIkeProbeLines } from '../../../shared/probes/ike/ike-path-result.js';
+import { parseIkeResponse } from '../../../shared/probes/ike/ike-response.js';
+import { ipsecSaPaths } from '../../../shared/probes/ipsec-sa/ipsec-sa-exec-probe.js';
+import { parseListSas } from '../../../shared/probes/ipsec-sa/parse-list-sas.js';
+import { parsePingOutput } from '../../../shared/probes/ping/parse-ping-output.js';
+import { pingPathResult } from '../../../shared/probes/ping/ping-path-result.js';
+import type {
+  ContainerDetails,
+  ContainerSummary,
+  DockerHostClient,
+  ExecResult,
+} from '../../../shared/transport/docker-host-client.js';
+import { FUZZ_ITERATIONS, FUZZ_SEED, type Fuzz, fuzz } from './fuzz-input.js';
+
+/**
+ * Every parser of host-supplied text or bytes, fed random, token-soup, mutated-real and crafted
+ * input. Each must return (never throw), stay within its bounds, and give only valid values:
+ * finite numbers, states from the enum. Pathological inputs are sized so a quadratic parser would
+ * take minutes: the unit project's 10 s test timeout is the hang guard (no time is asserted).
+ */
+
+const fixtures = (dir: string): string[] => {
+  const base = new URL(`../../fixtures/${dir}/`, import.meta.url);
+  return readdirSync(base)
+    .filter((f) => f.endsWith('.txt'))
+    .map((f) => readFileSync(new URL(f, base), 'utf8'));
+};
+const PING_SAMPLES = fixtures('ping');
+const SWANCTL_SAMPLES = fixtures('swanctl');
+const ip = (s: string) => s as Ipv4;
+const host = (s: string) => s as HostName;
+
+const CTX: AgentProbeContext = {
+  self: host('h1'),
+  agent: { containerId: 'c1', overlayIp: ip('100.64.1.2') },
+  peers: [
+    { name: host('h2'), underlayIp: ip('198.18.0.202'), overlayIp: ip('100.64.202.2') },
+    { name: host('h3'), underlayIp: ip('198.18.0.13'), overlayIp: null },
+  ],
+  timing: { pingCount: 3, pingIntervalSec: 0.2, pingTimeoutSec: 1, ikeTimeoutMs: 1000 },
+};
+
+function expectFiniteNonNegative(value: unknown, what: string): void {
+  expect(typeof value, what).toBe('number');
+  expect(Number.isFinite(value as number) && (value as number) >= 0, `${what} = ${String(value)}`).toBe(true);
+}
+
+/** What every consumer of a PathResult (diagnosis, telemetry, the page) relies on. */
+function expectValidPath(path: PathResult): void {
+  expect(STATES).toContain(path.state);
+  expect(PROBE_KINDS).toContain(path.probe);
+  expectFiniteNonNegative(path.sent, 'sent');
+  expectFiniteNonNegative(path.received, 'received');
+  expect(Number.isInteger(path.sent) && Number.isInteger(path.received)).toBe(true);
+  expect(path.received).toBeLessThanOrEqual(path.sent);
+  expectFiniteNonNegative(path.lossRatio, 'lossRatio');
+  expect(path.lossRatio).toBeLessThanOrEqual(1);
+  if (path.rttMs) for (const v of Object.values(path.rttMs)) expectFiniteNonNegative(v, 'rtt');
+  for (const v of path.samplesMs ?? []) expectFiniteNonNegative(v, 'sample');
+  for (const [key, v] of Object.entries(path.sa ?? {}))
+    if (typeof v === 'number') expectFiniteNonNegative(v, `sa.${key}`);
+  if (path.state === 'unknown') expect(path.error, 'an unknown path says why').toBeTruthy();
+  if (path.error !== undefined) expect(path.error.length).toBeLessThanOrEqual(2000);
+}
+
+/** Runs `check` on FUZZ_ITERATIONS inputs from each generator, naming the seed and input on failure. */
+function forEachInput(
+  name: string,
+  generators: Record<string, (f: Fuzz) => string>,
+  check: (input: string) => void,
+): void {
+  for (const [kind, generate] of Object.entries(generators)) {
+    it(`${name}: ${kind} input (seed ${FUZZ_SEED})`, () => {
+      const f = fuzz(FUZZ_SEED ^ hash(name + kind));
+      for (let i = 0; i < FUZZ_ITERATIONS; i++) {
+        const input = generate(f);
+        try {
+          check(input);
+        } catch (e) {
+          throw new Error(`iteration ${i}, input ${JSON.stringify(input.slice(0, 300))}: ${String(e)}`);
+        }
+      }
+    });
+  }
+}
+
+function hash(text: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
+  return h >>> 0;
+}
+
+const PING_TOKENS = [
+  '64 bytes from 100.64.2.2: seq=1 ttl=64 time=0.105 ms',
+  '64 bytes from 1.2.3.4: icmp_seq=1 ttl=64 time=9.1.2 ms',
+  ' (DUP!)',
+  '3 packets transmitted, 3 packets received, 0% packet loss',
+  '3 packets transmitted, 0 received, +3 errors, 100% packet loss, time 2043ms',
+  `${'9'.repeat(30)} packets transmitted, ${'9'.repeat(30)} received`,
+  'round-trip min/avg/max = 0.063/0.078/0.105 ms',
+  'rtt min/avg/max/mdev = 0.032/0.046/0.055/0.009 ms',
+  'rtt min/avg/max/mdev = ..../1e9/./. ms',
+  'From 100.64.2.2 icmp_seq=1 Destination Host Unreachable',
+  'ping: sendto: Network is unreachable',
+  'PING 100.64.2.2 (100.64.2.2): 56 data bytes',
+];
+
+describe('parsePingOutput / pingPathResult', () => {
+  const check = (output: string) => {
+    for (const asked of [1, 3, 100]) {
+      const parsed = parsePingOutput(output, asked);
+      if (parsed.ok) {
+        expect(parsed.sent).toBeGreaterThan(0);
+        expect(parsed.sent).toBeLessThanOrEqual(asked);
+        expect(parsed.received).toBeLessThanOrEqual(parsed.sent);
+        expect(parsed.samplesMs.length).toBeLessThanOrEqual(asked);
+        expect(parsed.errors.length).toBeLessThanOrEqual(10);
+        expect(Number.isFinite(parsed.lossRatio)).toBe(true);
+      } else {
+        expect(parsed.reason.length).toBeGreaterThan(0);
+      }
+      expectValidPath(
+        pingPathResult(host('a'), host('b'), 'overlay-icmp', ip('100.64.2.2'), asked, {
+          exitCode: 0,
+          output,
+        }),
+      );
+    }
+  };
+  forEachInput(
+    'ping',
+    {
+      random: (f) => f.junk(400),
+      soup: (f) => f.soup(PING_TOKENS, 40),
+      mutated: (f) => f.mutate(f.pick(PING_SAMPLES)),
+    },
+    check,
+  );
+
+  it('absurd counts are an unknown path with a reason, never up with Infinity/NaN', () => {
+    const huge = '9'.repeat(400);
+    const path = pingPathResult(host('a'), host('b'), 'overlay-icmp', ip('100.64.2.2'), 3, {
+      exitCode: 0,
+      output: `${huge} packets transmitted, ${huge} packets received, 0% packet loss\n`,
+    });
+    expect(path).toMatchObject({ state: 'unknown', sent: 0, received: 0 });
+    expect(path.error).toMatch(/ping statistics/);
+    const moreThanAsked = pingPathResult(host('a'), host('b'), 'overlay-icmp', ip('100.64.2.2'), 3, {
+      exitCode: 0,
+      output: '5000 packets transmitted, 5000 packets received, 0% packet loss\n',
+    });
+    expect(moreThanAsked).toMatchObject({ state: 'unknown' });
+    expect(moreThanAsked.error).toBe('ping statistics claim 5000 packets sent, but 3 were asked for');
+  });
+
+  it('an RTT that is not a number is unknown, not a NaN measurement', () => {
+    const parsed = parsePingOutput(
+      '3 packets transmitted, 3 packets received, 0% packet loss\nround-trip min/avg/max = 1.2.3/./9 ms\n',
+      3,
+    );
+    expect(parsed).toEqual({
+      ok: false,
+      reason: 'ping printed a round-trip time that is not a number',
+      unreachable: false,
+    });
+  });
+
+  it('200,000 reply lines do not overflow the stack: output past the cap is cut, the path unknown', () => {
+    const reply = '64 bytes from 1.2.3.4: seq=1 ttl=64 time=1.5 ms\n';
+    const flood = reply.repeat(200_000);
+    const parsed = parsePingOutput(`${flood}3 packets transmitted, 3 received\n`, 3);
+    expect(parsed).toMatchObject({ ok: false, unreachable: false });
+    // Within the cap, replies beyond what was asked for are not kept either.
+    const within = parsePingOutput(`${reply.repeat(1000)}3 packets transmitted, 3 received\n`, 3);
+    expect(within).toMatchObject({ ok: true, sent: 3, received: 3, rttMs: { min: 1.5, max: 1.5 } });
+    expect(within.ok && within.samplesMs.length).toBe(3);
+  });
+});
+
+const NONCE = '0123456789abcdef';
+const BATCH_TOKENS = [
+  `@@tw-${NONCE} job ov-0 0`,
+  `@@tw-${NONCE} job ov-1 1`,
+  `@@tw-${NONCE} job sa ${'9'.repeat(40)}`,
+  `@@tw-${NONCE} end ov-0`,
+  `@@tw-${NONCE} end ov-1`,
+  `@@tw-${NONCE} end sa`,
+  '@@tw-ffff job ov-0 0',
+  '3 packets transmitted, 3 packets received',
+];
+
+describe('parseBatchOutput', () => {
+  const ids = new Set(['ov-0', 'ov-1', 'sa']);
+  const check = (stdout: string) => {
+    const outputs = parseBatchOutput(stdout, NONCE, ids);
+    expect(outputs.size).toBeLessThanOrEqual(ids.size);
+    for (const [id, job] of outputs) {
+      expect(ids.has(id)).toBe(true);
+      expect(Number.isInteger(job.exitCode) && job.exitCode >= 0 && job.exitCode <= 999).toBe(true);
+      expect(job.output.length).toBeLessThanOrEqual(stdout.length);
+    }
+  };
+  forEachInput(
+    'batch',
+    {
+      random: (f) => f.junk(300),
+      soup: (f) => f.soup(BATCH_TOKENS, 30),
+      mutated: (f) => f.mutate(f.soup(BATCH_TOKENS, 12)),
+    },
+    check,
+  );
+
+  it('an exit code of 400 digits is not a job result (it would be Infinity)', () => {
+    const out = `@@tw-${NONCE} job ov-0 ${'9'.repeat(400)}\nx\n@@tw-${NONCE} end ov-0\n`;
+    expect(parseBatchOutput(out, NONCE).has('ov-0')).toBe(false);
+  });
+
+  it('blocks for jobs that were not asked for are dropped', () => {
+    const block = (id: string) => `@@tw-${NONCE} job ${id} 0\nout\n@@tw-${NONCE} end ${id}\n`;
+    const out = Array.from({ length: 5000 }, (_, i) => block(`x-${i}`)).join('') + block('ov-0');
+    expect([...parseBatchOutput(out, NONCE, ids).keys()]).toEqual(['ov-0']);
+  });
+
+  it('stops reading past its cap: jobs beyond it are missing, the map stays bounded', () => {
+    const filler = 'a'.repeat(MAX_BATCH_OUTPUT_CHARS);
+    const out = `@@tw-${NONCE} job ov-0 0\nok\n@@tw-${NONCE} end ov-0\n${filler}\n@@tw-${NONCE} job ov-1 0\nlate\n@@tw-${NONCE} end ov-1\n`;
+    const outputs = parseBatchOutput(out, NONCE, ids);
+    expect(outputs.get('ov-0')).toEqual({ exitCode: 0, output: 'ok' });
+    expect(outputs.has('ov-1')).toBe(false);
+  });
+});
+
+describe('parseIkeResponse and the sidecar lines', () => {
+  const spi = Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8]);
+  const ikeHeader = (f: Fuzz) => {
+    const body = f.bytes(120);
+    const msg = new Uint8Array(28 + body.length);
+    msg.set(spi, 0);
+    msg[16] = f.pick([0, 33, 34, 40, 41]);
+    msg[17] = 0x20;
+    msg[18] = 34;
+    msg[19] = 0x20;
+    new DataView(msg.buffer).setUint32(24, f.int(4) === 0 ? f.int(0xffffffff) : msg.length);
+    msg.set(body, 28);
+    return msg;
+  };
+  it(`random and header-shaped datagrams (seed ${FUZZ_SEED})`, () => {
+    const f = fuzz(FUZZ_SEED ^ hash('ike'));
+    for (let i = 0; i < FUZZ_ITERATIONS * 4; i++) {
+      const datagram = f.int(2) === 0 ? f.bytes(200) : ikeHeader(f);
+      const parsed = parseIkeResponse(datagram, spi);
+      expect(['answered', 'not-ours', 'malformed']).toContain(parsed.kind);
+      if (parsed.kind === 'answered') {
+        expect(parsed.notifies.length).toBeLessThanOrEqual(datagram.length / 8);
+        for (const n of parsed.notifies) expect(Number.isInteger(n)).toBe(true);
+      }
+      const line = `p1 answered ${f.int(2e9)} ${Buffer.from(datagram).toString('hex')}`;
+      const fields = parseIkeProbeLines(line).get('p1');
+      expectValidPath(ikePathResult(host('a'), host('b'), 500, ip('198.18.0.12'), spi, fields));
+    }
+  });
+  forEachInput(
+    'ike sidecar lines',
+    {
+      random: (f) => f.junk(300),
+      soup: (f) => f.soup(['p1', 'answered', 'timeout', 'refused', '812', 'deadbeef', '00', '-'], 20),
+    },
+    (output) => {
+      for (const fields of parseIkeProbeLines(output).values())
+        expectValidPath(ikePathResult(host('a'), host('b'), 4500, ip('198.18.0.12'), spi, fields));
+    },
+  );
+
+  it('a datagram larger than UDP allows is malformed', () => {
+    expect(parseIkeResponse(new Uint8Array(70_000), spi)).toMatchObject({ kind: 'malformed' });
+  });
+});
+
+const SWANCTL_TOKENS = [
+  'list-sa event {',
+  'list-sas reply {}',
+  'tw-h2 {',
+  ' child-sas {',
+  'state=ESTABLISHED',
+  'state=INSTALLED',
+  'remote-host=198.18.0.202',
+  `bytes-in=${'9'.repeat(400)}`,
+  'established=12',
+  'remote-ts=[100.64.202.0/24]',
+  '}',
+  '{',
+  "connecting to 'unix:///var/run/charon.vici' failed: No such file",
+];
+
+// parse-list-sas.ts is treated as a black box here: its owner rewrites it for linear time.
+describe('parseListSas / ipsecSaPaths', () => {
+  const check = (output: string) => {
+    const parsed = parseListSas(output);
+    if (parsed.ok) for (const sa of parsed.sas) expect(typeof sa.state).toBe('string');
+    for (const path of ipsecSaPaths(CTX, { exitCode: 0, output }, null)) expectValidPath(path);
+  };
+  forEachInput(
+    'swanctl',
+    {
+      random: (f) => f.junk(400),
+      soup: (f) => f.soup(SWANCTL_TOKENS, 60),
+      mutated: (f) => f.mutate(f.pick(SWANCTL_SAMPLES)),
+    },
+    check,
+  );
+
+  // The issue's case: `(\S+) \{` scanning a long run of non-space text from every offset took ~80 s
+  // on the old parser; the linear one returns at once.
+  it('a 200 KB child-sas run without spaces returns', () => {
+    check(`list-sa event {x {state=ESTABLISHED child-sas {${'x'.repeat(200_000)}}}}\nlist-sas reply {}\n`);
+  });
+
+  it('crafted 200 KB lines return (a quadratic parser takes minutes here)', () => {
+    for (const output of [
+      `list-sa event {${'a {'.repeat(70_000)}`,
+      `list-sa event {x {state=ESTABLISHED child-sas {${'c {'.repeat(70_000)}}}}\nlist-sas reply {}\n`,
+      `list-sa event {${'x'.repeat(200_000)}`,
+    ])
+      check(output);
+  });
+});
+
+describe('discovery: labels, environment and `ip addr` from the host', () => {
+  forEachInput(
+    'overlay label',
+    {
+      random: (f) => f.junk(40),
+      soup: (f) => f.soup(['10', '42', '.', '/', '16', '255', '256', '007', ' '], 12),
+    },
+    (label) => {
+      const parsed = parseOverlayLabel(label);
+      if (parsed) {
+        expect(parseIpv4(parsed.ip)).toBe(parsed.ip);
+        expect(Number.isInteger(parsed.prefix) && parsed.prefix >= 1 && parsed.prefix <= 32).toBe(true);
+      }
+    },
+  );
+  forEachInput(
+    'ip addr',
+    {
+      random: (f) => f.junk(400),
+      soup: (f) =>
+        f.soup(['2:', 'eth0', '@if9', 'inet', '100.64.2.2/16', 'lo', 'brd', 'scope global', '\\', '@'], 40),
+    },
+    (out) => {
+      const picked = pickOverlayIp(out, ['172.17.0.2']);
+      if (picked !== null) expect(parseIpv4(picked)).toBe(picked);
+    },
+  );
+
+  it('a 200 KB `ip addr` line of "@" returns (the old pattern backtracked quadratically)', () => {
+    expect(pickOverlayIp(`1: ${'@'.repeat(200_000)}`, [])).toBeNull();
+    expect(pickOverlayIp(`2: eth0${'@x'.repeat(100_000)}`, [])).toBeNull();
+  });
+
+  it(`random container labels and environments become findings, never throws (seed ${FUZZ_SEED})`, async () => {
+    const f = fuzz(FUZZ_SEED ^ hash('discovery'));
+    const selector: AgentSelector = {
+      selectorLabel: 'io.rancher.container.system=NetworkAgent',
+      overlayIpLabel: 'io.rancher.container.ip',
+      advertisedIpEnv: 'CATTLE_AGENT_IP',
+      preset: 'auto',
+    };
+    const hostConfig: HostConfig = {
+      name: host('h1'),
+      underlayIp: ip('198.18.0.11'),
+      docker: { scheme: 'unix', socketPath: '/run/h1.sock' },
+    };
+    for (let i = 0; i < FUZZ_ITERATIONS; i++) {
+      const label = f.pick([
+        f.junk(30),
+        `100.64.${f.int(300)}.${f.int(300)}/${f.int(40)}`,
+        'x'.repeat(100_000),
+      ]);
+      const env = [
+        'PATH=/bin',
+        `CATTLE_AGENT_IP=${f.pick([f.junk(20), `198.18.0.${f.int(300)}`, ` ${'1'.repeat(100_000)}`])}`,
+      ];
+      const ipAddr: ExecResult = {
+        exitCode: 0,
+        stdout: f.soup(['2: eth0', 'inet', '100.64.9.2/16', '@'], 20),
+        stderr: '',
+      };
+      const withLabel = f.int(2) === 0;
+      const client = fakeHost({
+        labels: withLabel ? { 'io.rancher.container.ip': label } : {},
+        env,
+        ipAddr,
+        names: [f.junk(40)],
+      });
+      const result: HostResult = await discoverHost(hostConfig, client, selector, { deadlineMs: 500 });
+      expect(['up', 'down', 'unknown']).toContain(result.state);
+      if (result.agent) expect(parseIpv4(result.agent.overlayIp)).toBe(result.agent.overlayIp);
+      if (result.agent?.advertisedIp)
+        expect(parseIpv4(result.agent.advertisedIp)).toBe(result.agent.advertisedIp);
+      if (result.state === 'unknown') expect(result.error).toBeTruthy();
+    }
+  });
+});
+
+function fakeHost(c: {
+  labels: Record<string, string>;
+  env: string[];
+  ipAddr: ExecResult;
+  names: string[];
+}): DockerHostClient {
+  return {
+    async listContainers(): Promise<ContainerSummary[]> {
+      return [{ id: 'a1', names: c.names, image: 'agent', state: 'running', labels: c.labels }];
+    },
+    async inspectContainer(id: string): Promise<ContainerDetails> {
+      return { id, name: 'agent', running: true, labels: c.labels, env: c.env, dockerIps: [] };
+    },
+    async exec(): Promise<ExecResult> {
+      return c.ipAddr;
+    },
+    async runSidecar(): Promise<ExecResult> {
+      throw new Error('not used');
+    },
+    async ensureImage() {},
+    async close() {},
+  } as DockerHostClient;
+}
