@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { frameHeader } from '../hostile-docker-daemon.js';
 import type { FleetHost, FleetPlan } from './fleet-plan.js';
 import { agentStopped, FLEET_OVERLAY_LABEL } from './fleet-plan.js';
 import { agentExec, type CommandResult, ikeSidecar } from './simulated-agent.js';
@@ -548,10 +549,7 @@ function writeFrames(out: { write(chunk: Buffer): unknown }, result: CommandResu
     const bytes = Buffer.from(text, 'utf8');
     for (let at = 0; at < bytes.length; at += FRAME_BYTES) {
       const payload = bytes.subarray(at, at + FRAME_BYTES);
-      const header = Buffer.alloc(8);
-      header[0] = stream;
-      header.writeUInt32BE(payload.length, 4);
-      out.write(Buffer.concat([header, payload]));
+      out.write(Buffer.concat([frameHeader(stream, payload.length), payload]));
     }
   }
 }

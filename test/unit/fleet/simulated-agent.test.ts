@@ -89,7 +89,10 @@ describe('simulated agent outputs, read by the real parsers', () => {
     expect(lines.get('c')?.[0]).toBe('refused');
   });
 
-  it('refuses a fault naming a host the fleet does not have', () => {
+  it('refuses a fault naming a host the fleet does not have, or one it does not simulate', () => {
     expect(() => planFleet(2, [{ kind: 'stop-agent', host: 'h3' }])).toThrow(/h3/);
+    expect(() => planFleet(2, [{ kind: 'esp-drop', a: 'h1', b: 'h2' }])).toThrow(
+      /does not simulate esp-drop/,
+    );
   });
 });
