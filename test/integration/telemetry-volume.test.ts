@@ -79,7 +79,7 @@ describe('telemetry volume per sweep', () => {
         expect(v.envelopes).toBe(v.records);
         rows.push(`| ${hosts} | ${state} | ${v.records} | ${v.envelopes} | ${v.bytes} | ${v.gzipBytes} |`);
       }
-      expect(ok.records).toBe(11 * hosts + 5);
+      expect(ok.records).toBe(12 * hosts + 5);
       // Broken paths: 2(N-1) directions x 4 detail series (+ events: 2(N-1) verdict changes).
       expect(broken.records).toBeLessThanOrEqual(ok.records + 2 * (hosts - 1) * 5);
     }

@@ -23,10 +23,10 @@ describe('names', () => {
 });
 
 describe('toTelemetry', () => {
-  it('aggregates a healthy mesh per source host: 11 series per host plus 5 (the builder measures no MTU ladder) per sweep, whatever N', () => {
+  it('aggregates a healthy mesh per source host: 12 series per host (the MTU ladder’s path MTU among them) plus 5 per sweep, whatever N', () => {
     for (const hosts of [2, 5, 20]) {
       const records = toTelemetry(buildReport({ hosts }));
-      expect(records).toHaveLength(11 * hosts + 5);
+      expect(records).toHaveLength(12 * hosts + 5);
       const rtt = metricRecords(records).filter(
         (r) => r.metric === 'pathRtt' && r.dimensions[DIMENSIONS.probe] === 'overlay-icmp',
       );
@@ -63,7 +63,7 @@ describe('toTelemetry', () => {
 
   it('with pathDetail "all" gives every path its own series (the N² option)', () => {
     const records = toTelemetry(buildReport({ hosts: 4 }), undefined, { pathDetail: 'all' });
-    expect(records).toHaveLength(4 * 3 * 11 + 5);
+    expect(records).toHaveLength(4 * 3 * 12 + 5);
   });
 
   it('skips measurements that did not happen instead of inventing numbers', () => {
