@@ -3,6 +3,7 @@ import type { PathResult, SaDetail, State } from '../../domain/sweep-report.js';
 import type { AgentProbeContext, ExecProbe, JobOutput, PeerTarget } from '../agent-probe.js';
 import { isCommandMissing } from '../exec-batch.js';
 import { unknownPath } from '../unknown-path.js';
+import { CidrIndex } from './cidr-index.js';
 import { type ConnEntry, parseListConns } from './parse-list-conns.js';
 import { type ChildSaEntry, type IkeSaEntry, parseListSas } from './parse-list-sas.js';
 
@@ -78,14 +79,29 @@ function connectionsOf(job: JobOutput | undefined): ConnEntry[] | null {
   return parsed.ok ? parsed.conns : null;
 }
 
-/** The connection for a peer: its remote traffic selector covers the peer's overlay IP, else it dials the peer's address. */
-export function connectionFor(conns: readonly ConnEntry[], peer: PeerTarget): ConnEntry | null {
-  const { overlayIp, underlayIp } = peer;
-  return (
-    (overlayIp ? conns.find((c) => c.remoteTs.some((ts) => cidrContains(ts, overlayIp))) : undefined) ??
-    (underlayIp ? conns.find((c) => c.remoteAddrs.includes(underlayIp)) : undefined) ??
-    null
-  );
+/**
+ * The configured connections indexed for peer lookups, so matching every peer costs one pass over
+ * the connections (not one per peer: N² per agent, N³ per sweep). A peer's connection is the first
+ * whose remote traffic selector covers its overlay IP, else the first that dials its address.
+ */
+class ConnsByPeer {
+  readonly #byTs = new CidrIndex<ConnEntry>();
+  readonly #byRemoteAddr = new Map<string, ConnEntry>();
+  constructor(conns: readonly ConnEntry[]) {
+    for (const conn of conns) {
+      for (const ts of conn.remoteTs) this.#byTs.add(ts, conn);
+      for (const addr of conn.remoteAddrs)
+        if (!this.#byRemoteAddr.has(addr)) this.#byRemoteAddr.set(addr, conn);
+    }
+  }
+
+  for({ overlayIp, underlayIp }: PeerTarget): ConnEntry | null {
+    return (
+      (overlayIp ? this.#byTs.find(overlayIp) : undefined) ??
+      (underlayIp ? this.#byRemoteAddr.get(underlayIp) : undefined) ??
+      null
+    );
+  }
 }
 
 /** `failure`: why the batch lost the job, when it did (see ExecProbe.parse). */
@@ -96,11 +112,12 @@ export function ipsecSaPaths(
   connsJob?: JobOutput,
   afterJob?: JobOutput,
 ): PathResult[] {
-  const conns = connectionsOf(connsJob);
+  const connsList = connectionsOf(connsJob);
+  const conns = connsList ? new ConnsByPeer(connsList) : null;
   const later = childrenBySpi(afterJob);
   const connFacts = (peer: PeerTarget): Pick<SaDetail, 'dialed' | 'configured'> => {
     if (!conns) return {};
-    const conn = connectionFor(conns, peer);
+    const conn = conns.for(peer);
     if (!conn) return { configured: false };
     const dialed = conn.remoteAddrs.map(parseIpv4).filter((a): a is Ipv4 => a !== null);
     return { configured: true, dialed };
