@@ -169,8 +169,8 @@ describe('telemetry through the real Azure Monitor exporter to a local ingestion
     await sink.flush();
     const all = endpoint.envelopes();
     expect(all).toHaveLength(records.length);
-    // 3 sources x (3 ICMP metrics x 2 probes + 2 IKE metrics x 2 ports + SA) + 5 sweep-level rows.
-    expect(all).toHaveLength(3 * 11 + 5);
+    // 3 sources x (3 ICMP metrics x 2 probes + 2 IKE metrics x 2 ports + SA + path MTU) + 5 sweep-level rows.
+    expect(all).toHaveLength(3 * 12 + 5);
     expect(eventEnvelopes(all, EVENTS.alert)).toHaveLength(0);
     expect(
       all.some(
