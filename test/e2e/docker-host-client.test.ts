@@ -51,9 +51,10 @@ describe.skipIf(inject('labSkipReason') !== '')('DockerodeHostClient on a real d
   });
 
   it('runs a sidecar in the agent network namespace, feeding it stdin, and removes it', async () => {
-    const image = (
-      await client.listContainers('io.rancher.container.system=NetworkAgent', { deadlineMs: 5000 })
-    )[0]!.image;
+    // The agent's own image (the lab's 1.6 router or 1.1 Network Agent): it has sh and ip.
+    const image = (await client.listContainers('io.rancher.container.ip', { deadlineMs: 5000 })).find(
+      (c) => c.id === agent.id,
+    )!.image;
     const r = await client.runSidecar({
       image,
       networkOfContainer: agent.id,

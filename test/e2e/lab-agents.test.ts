@@ -23,8 +23,12 @@ describe.skipIf(skipReason !== '')('lab agents', () => {
     for (const h of hosts) {
       const { stdout } = await docker(h, [
         'ps',
+        // The lab's default layout is Rancher 1.6: the ipsec stack's router (its sidekick has launch
+        // config connectivity-check), which carries the overlay IP label as Rancher sets it.
         '--filter',
-        'label=io.rancher.container.system=NetworkAgent',
+        'label=io.rancher.stack_service.name=ipsec/ipsec',
+        '--filter',
+        'label=io.rancher.service.launch.config=router',
         '--format',
         '{{.ID}} {{.Label "io.rancher.container.ip"}}',
       ]);
