@@ -48,7 +48,8 @@ export class DockerodeHostClient implements DockerHostClient {
     );
     this.#docker =
       connection.scheme === 'unix'
-        ? dockerApi(this.#agent, 'docker', null)
+        ? // A unix socket has no host; the request names loopback, which is where the bytes stay.
+          dockerApi(this.#agent, 'localhost', null)
         : dockerApi(this.#agent, connection.host, connection.port);
   }
 

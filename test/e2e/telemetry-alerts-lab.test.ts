@@ -81,7 +81,7 @@ describe.skipIf(skipReason !== '')('telemetry and alerts from real lab sweeps', 
     await fault('block-udp4500', ['h1', 'h2']);
 
     const first = await sweep();
-    expect(first.code).toBe(2);
+    expect(first.code, first.stderr).toBe(2);
     // Every request carried the Entra bearer token, to the exporter's ingestion path.
     expect(endpoint.requests.length).toBeGreaterThan(0);
     for (const r of endpoint.requests) {
