@@ -1,4 +1,5 @@
-import { counter, parseViciLine, type ViciSection } from './vici-raw.js';
+import { parseViciDump, type ViciDump, type ViciDumpResult } from './vici-dump.js';
+import { counter, type ViciSection } from './vici-raw.js';
 
 /** One IKE SA from `swanctl --list-sas --raw`, only the fields tunnelwatch reports. */
 export interface IkeSaEntry {
@@ -26,82 +27,38 @@ export interface ChildSaEntry {
   remoteTs: string[];
 }
 
-export type ListSasResult =
-  | { ok: true; sas: IkeSaEntry[] }
-  /** swanctl could not talk to charon: the IKE daemon is not running (or its socket is gone). */
-  | { ok: false; daemonUnreachable: true; reason: string }
-  | { ok: false; daemonUnreachable: false; reason: string };
+export type ListSasResult = { ok: true; sas: IkeSaEntry[] } | Exclude<ViciDumpResult<never>, { ok: true }>;
 
-/** More than any real agent prints (≈1 KB per SA): beyond it the output is refused, not parsed. */
-export const MAX_SWANCTL_OUTPUT = 2 * 1024 * 1024;
-const MAX_SAS = 4096;
-const EVENT = 'list-sa event {';
-const VICI_FAILED = "connecting to '";
+const LIST_SAS: ViciDump = {
+  event: 'list-sa event {',
+  reply: 'list-sas reply',
+  command: '--list-sas',
+  max: 4096,
+  counted: 'IKE SAs',
+};
 
 /**
  * Parses swanctl's raw VICI dump: one `list-sa event {NAME {k=v … child-sas {CHILD {k=v …}}}}` line
  * per IKE SA, then `list-sas reply {}`. Linear in the input and capped (host output is untrusted).
  */
 export function parseListSas(output: string): ListSasResult {
-  if (output.length > MAX_SWANCTL_OUTPUT) {
-    return {
-      ok: false,
-      daemonUnreachable: false,
-      reason: `swanctl printed more than ${MAX_SWANCTL_OUTPUT} bytes`,
-    };
-  }
-  const unreachable = viciUnreachable(output);
-  if (unreachable) return { ok: false, daemonUnreachable: true, reason: unreachable };
-  const sas: IkeSaEntry[] = [];
-  let sawReply = false;
-  for (const line of output.split('\n')) {
-    if (line.startsWith('list-sas reply')) sawReply = true;
-    if (!line.startsWith(EVENT)) continue;
-    if (sas.length >= MAX_SAS)
-      return { ok: false, daemonUnreachable: false, reason: `more than ${MAX_SAS} IKE SAs` };
-    const parsed = parseViciLine(line);
-    const entry = parsed.ok ? parsed.section.sections[0] : undefined;
+  const parsed = parseViciDump(output, LIST_SAS, (name, ike, line) => {
     // The SA's name follows the brace directly; a missing one would make the next key look like a name.
-    if (!entry || line.charCodeAt(EVENT.length) === 32)
-      return { ok: false, daemonUnreachable: false, reason: 'unexpected list-sa event' };
-    const [name, ike] = entry;
+    if (line.charCodeAt(LIST_SAS.event.length) === 32) return 'unexpected list-sa event';
     const state = ike.values.get('state');
-    if (!state)
-      return { ok: false, daemonUnreachable: false, reason: `IKE SA ${name.slice(0, 64)} has no state` };
+    if (!state) return `IKE SA ${name.slice(0, 64)} has no state`;
     // charon always prints child-sas, even empty: without it this is not an SA event it knows.
     const childSas = ike.sections.find(([n]) => n === 'child-sas')?.[1];
-    if (!childSas) return { ok: false, daemonUnreachable: false, reason: 'unexpected list-sa event' };
-    sas.push({
+    if (!childSas) return 'unexpected list-sa event';
+    return {
       name,
       state,
       remoteHost: ike.values.get('remote-host') ?? null,
       ...defined({ establishedSec: counter(ike, 'established'), rekeySec: counter(ike, 'rekey-time') }),
       children: childSas.sections.map(([childName, c]) => childEntry(childName, c)),
-    });
-  }
-  if (!sawReply && sas.length === 0) {
-    return {
-      ok: false,
-      daemonUnreachable: false,
-      reason: `not swanctl --list-sas output: ${output.trim().slice(0, 80)}`,
-    };
-  }
-  return { ok: true, sas };
-}
-
-/** swanctl's own message when charon's VICI socket does not answer, as a reason; null otherwise. */
-export function viciUnreachable(output: string): string | null {
-  const at = output.indexOf(VICI_FAILED);
-  if (at < 0) return null;
-  const line = output.slice(at, output.indexOf('\n', at) < 0 ? undefined : output.indexOf('\n', at));
-  const failed = line.indexOf("' failed");
-  if (failed < 0) return null;
-  const detail = line
-    .slice(failed + "' failed".length)
-    .replace(/^:\s*/, '')
-    .trim()
-    .slice(0, 120);
-  return `strongSwan's VICI socket does not answer (${detail || 'failed'})`;
+    } satisfies IkeSaEntry;
+  });
+  return parsed.ok ? { ok: true, sas: parsed.entries } : parsed;
 }
 
 function childEntry(key: string, c: ViciSection): ChildSaEntry {
