@@ -13,6 +13,7 @@ import {
   type SweepReport,
 } from '../../shared/domain/sweep-report.js';
 import { sweepStatus } from '../../shared/sweep/run-sweep.js';
+import { seededRandom } from './seeded-random.js';
 
 /**
  * What is wrong on the paths from one host to another, named after the cause `diagnose` gives when
@@ -54,7 +55,7 @@ export function bothWays(a: string, b: string, fault: PathFault): Partial<Record
 
 export function buildReport(options: ReportOptions): SweepReport {
   const names = typeof options.hosts === 'number' ? hostNames(options.hosts) : options.hosts;
-  const rand = random(options.seed ?? 42);
+  const rand = seededRandom(options.seed ?? 42);
   const hosts = names.map((name, i) => hostResult(name, i + 1, options.hostFindings?.[name]));
   const paths: PathResult[] = [];
   for (const from of hosts) {
@@ -218,18 +219,6 @@ function measuredPaths(
     },
     mtu,
   ];
-}
-
-/** A seeded generator (mulberry32): the same seed gives the same RTTs. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const round3 = (n: number) => Math.round(n * 1000) / 1000;

@@ -1,21 +1,10 @@
 // Seeded input generation for the parser fuzz suite: the same seed gives the same inputs, so a
 // failure is reproduced with `FUZZ_SEED=<seed> npx vitest run --project unit test/unit/fuzz`.
+import { seededRandom } from '../../support/seeded-random.js';
 
 export const FUZZ_SEED = Number(process.env.FUZZ_SEED ?? 0x7e11_2b);
 /** Random inputs per parser and generator: bounded so the suite stays a unit test. */
 export const FUZZ_ITERATIONS = Number(process.env.FUZZ_ITERATIONS ?? 250);
-
-/** mulberry32: small, fast, good enough to spread inputs. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 export interface Fuzz {
   int(maxExclusive: number): number;
@@ -60,7 +49,7 @@ const SPECIAL = [
 ];
 
 export function fuzz(seed: number): Fuzz {
-  const next = prng(seed);
+  const next = seededRandom(seed);
   const int = (maxExclusive: number) => Math.floor(next() * maxExclusive);
   const pick = <T>(items: readonly T[]): T => items[int(items.length)]!;
   const junk = (maxLength: number) => {
