@@ -156,7 +156,11 @@ describe.skipIf(skipReason !== '')('a sweep names the cause of each lab fault', 
     const started = Date.now();
     const { tunnelsMissing } = await heal({ waitForTunnelsMs: 200_000, reconnect: true });
     expect(tunnelsMissing).toEqual([]);
-    const { code, report } = await sweepLab(configPath);
+    let { code, report } = await sweepLab(configPath);
+    // Heal clears the hosts' UDP 500/4500 conntrack entries, so ESP-in-UDP of every pair of a healed
+    // host may lose a few packets while its NAT mappings form again: loss alone gets one more sweep.
+    if (report.verdicts.every((v) => v.cause === 'ok' || v.cause === 'packet-loss') && code !== 0)
+      ({ code, report } = await sweepLab(configPath));
     const notOk = report.verdicts
       .filter((v) => v.cause !== 'ok' && !isStrayLoss(report, v))
       .map((v) => `${v.from}→${v.to} ${v.cause}`);
@@ -178,12 +182,14 @@ describe.skipIf(skipReason !== '')('a sweep names the cause of each lab fault', 
     // Random-loss cases may take a few sweeps; any other case gets one more only when a stray lost
     // ping (see isStrayLoss) is all that hid the cause on the first.
     for (let i = 1; i < (c.sweeps ?? 2); i++) {
-      const wrong = pairs
-        .filter(([a, b]) => c.affected(a, b))
-        .map(([a, b]) => verdictOf(report, a, b))
-        .filter((v) => v.cause !== c.cause);
+      const affected = pairs.filter(([a, b]) => c.affected(a, b)).map(([a, b]) => verdictOf(report, a, b));
+      // The direction comes from SA packet counters moving within the sweep; a sweep in which they did
+      // not move enough names none (never a wrong one), and gets one more sweep like a stray loss.
+      const undirected = (v: Verdict) =>
+        c.direction !== undefined && v.cause === c.cause && v.direction === undefined;
+      const wrong = affected.filter((v) => v.cause !== c.cause || undirected(v));
       if (wrong.length === 0) break;
-      if (c.sweeps === undefined && !wrong.every((v) => isStrayLoss(report, v))) break;
+      if (c.sweeps === undefined && !wrong.every((v) => isStrayLoss(report, v) || undirected(v))) break;
       report = (await sweepLab(configPath)).report;
     }
     for (const [from, to] of pairs) {
