@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vi
 import type { Cause } from '../../shared/domain/cause.js';
 import type { Direction, SweepReport, Verdict } from '../../shared/domain/sweep-report.js';
 import { fault, heal } from '../lab/lab.js';
-import { labConfigWith, orderedPairs, sweepLab, verdictOf } from './support/lab-sweep.js';
+import { labConfigWith, orderedPairs, sweepAfterHeal, sweepLab, verdictOf } from './support/lab-sweep.js';
 
 const skipReason = inject('labSkipReason');
 const hostCount = inject('labHostCount');
@@ -156,11 +156,7 @@ describe.skipIf(skipReason !== '')('a sweep names the cause of each lab fault', 
     const started = Date.now();
     const { tunnelsMissing } = await heal({ waitForTunnelsMs: 200_000, reconnect: true });
     expect(tunnelsMissing).toEqual([]);
-    let { code, report } = await sweepLab(configPath);
-    // Heal clears the hosts' UDP 500/4500 conntrack entries, so ESP-in-UDP of every pair of a healed
-    // host may lose a few packets while its NAT mappings form again: loss alone gets one more sweep.
-    if (report.verdicts.every((v) => v.cause === 'ok' || v.cause === 'packet-loss') && code !== 0)
-      ({ code, report } = await sweepLab(configPath));
+    const { code, report } = await sweepAfterHeal(configPath);
     const notOk = report.verdicts
       .filter((v) => v.cause !== 'ok' && !isStrayLoss(report, v))
       .map((v) => `${v.from}→${v.to} ${v.cause}`);

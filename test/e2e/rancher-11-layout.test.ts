@@ -4,7 +4,7 @@
 // 1.6 layout afterwards for the other files.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { fault, heal, up } from '../lab/lab.js';
-import { cli, orderedPairs, sweepLab, verdictOf } from './support/lab-sweep.js';
+import { cli, orderedPairs, sweepAfterHeal, sweepLab, verdictOf } from './support/lab-sweep.js';
 
 const skipReason = inject('labSkipReason');
 const hostCount = inject('labHostCount');
@@ -46,7 +46,7 @@ describe.skipIf(skipReason !== '')('the Rancher 1.1 layout', () => {
     }
     const { tunnelsMissing } = await heal({ waitForTunnelsMs: 120_000, reconnect: true });
     expect(tunnelsMissing).toEqual([]);
-    const after = await sweepLab(labConfigPath);
+    const after = await sweepAfterHeal(labConfigPath);
     expect(
       after.report.verdicts.filter((v) => v.cause !== 'ok').map((v) => `${v.from}→${v.to} ${v.cause}`),
     ).toEqual([]);
