@@ -2,9 +2,16 @@
 // the affected ordered pairs and `ok` for all others; after heal, every pair is `ok` again.
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Cause } from '../../shared/domain/cause.js';
-import type { Direction, SweepReport, Verdict } from '../../shared/domain/sweep-report.js';
+import type { Direction, Verdict } from '../../shared/domain/sweep-report.js';
 import { fault, heal } from '../lab/lab.js';
-import { labConfigWith, orderedPairs, sweepAfterHeal, sweepLab, verdictOf } from './support/lab-sweep.js';
+import {
+  isStrayLoss,
+  labConfigWith,
+  orderedPairs,
+  sweepAfterHeal,
+  sweepLab,
+  verdictOf,
+} from './support/lab-sweep.js';
 
 const skipReason = inject('labSkipReason');
 const hostCount = inject('labHostCount');
@@ -27,24 +34,6 @@ interface FaultCase {
   direction?: (from: string, to: string) => Direction;
   pmtu?: number;
 }
-/**
- * The lab's eight daemons and agents share two cores, and a single ping in a hundred can come back
- * late. A pair whose only fault is one such lost reply (of its overlay and underlay pings, both ways)
- * reads `packet-loss`, rightly; here it says nothing about the injected fault, so it is told apart
- * from a wrong cause instead of failing the case.
- */
-function isStrayLoss(report: SweepReport, v: Verdict): boolean {
-  if (v.cause !== 'packet-loss') return false;
-  const lost = report.paths
-    .filter(
-      (p) =>
-        (p.probe === 'overlay-icmp' || p.probe === 'underlay-icmp') &&
-        ((p.from === v.from && p.to === v.to) || (p.from === v.to && p.to === v.from)),
-    )
-    .reduce((n, p) => n + (p.sent - p.received), 0);
-  return lost <= 1;
-}
-
 /** A one-way fault from a to b: forward on a→b's verdict, reverse on b→a's. */
 const droppedFrom = (a: string) => (from: string) => (from === a ? 'forward' : 'reverse');
 

@@ -4,7 +4,7 @@
 // 1.6 layout afterwards for the other files.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { fault, heal, up } from '../lab/lab.js';
-import { cli, orderedPairs, sweepAfterHeal, sweepLab, verdictOf } from './support/lab-sweep.js';
+import { cli, isStrayLoss, orderedPairs, sweepAfterHeal, sweepLab, verdictOf } from './support/lab-sweep.js';
 
 const skipReason = inject('labSkipReason');
 const hostCount = inject('labHostCount');
@@ -30,7 +30,7 @@ describe.skipIf(skipReason !== '')('the Rancher 1.1 layout', () => {
       HOSTS.map(() => ['rancher-1.1', 'rancher-agent']),
     );
     const { report } = await sweepLab(labConfigPath);
-    expect(report.verdicts.filter((v) => v.cause !== 'ok')).toEqual([]);
+    expect(report.verdicts.filter((v) => v.cause !== 'ok' && !isStrayLoss(report, v))).toEqual([]);
   });
 
   it('wrong-agent-ip on h2 is agent-ip-misconfigured for the pairs touching h2 only, ok after heal', async () => {
@@ -39,6 +39,7 @@ describe.skipIf(skipReason !== '')('the Rancher 1.1 layout', () => {
     for (const [from, to] of orderedPairs(HOSTS)) {
       const v = verdictOf(report, from, to);
       const touches = from === 'h2' || to === 'h2';
+      if (!touches && isStrayLoss(report, v)) continue;
       expect(v.cause, `${from}→${to}: ${v.evidence.join('; ')}`).toBe(
         touches ? 'agent-ip-misconfigured' : 'ok',
       );
@@ -48,7 +49,9 @@ describe.skipIf(skipReason !== '')('the Rancher 1.1 layout', () => {
     expect(tunnelsMissing).toEqual([]);
     const after = await sweepAfterHeal(labConfigPath);
     expect(
-      after.report.verdicts.filter((v) => v.cause !== 'ok').map((v) => `${v.from}→${v.to} ${v.cause}`),
+      after.report.verdicts
+        .filter((v) => v.cause !== 'ok' && !isStrayLoss(after.report, v))
+        .map((v) => `${v.from}→${v.to} ${v.cause}`),
     ).toEqual([]);
   });
 });
