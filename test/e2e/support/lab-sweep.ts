@@ -64,8 +64,13 @@ export function isStrayLoss(report: SweepReport, v: Verdict): boolean {
  */
 export async function sweepAfterHeal(configPath: string) {
   const first = await sweepLab(configPath);
-  const lossOnly = first.report.verdicts.every((v) => v.cause === 'ok' || v.cause === 'packet-loss');
-  return lossOnly && first.code !== 0 ? sweepLab(configPath) : first;
+  return lossOnly(first.report) ? sweepLab(configPath) : first;
+}
+
+/** A report whose only blemish is lost probes: no verdict but `ok` or `packet-loss`, yet not all clean. */
+export function lossOnly(report: SweepReport): boolean {
+  const clean = report.status === 'up' && report.paths.every((p) => p.state === 'up');
+  return !clean && report.verdicts.every((v) => v.cause === 'ok' || v.cause === 'packet-loss');
 }
 
 export function verdictOf(report: SweepReport, from: string, to: string): Verdict {
