@@ -25,7 +25,8 @@ import { lossDirection, pairSas } from './sa-pairing.js';
  *     (UDP 500 under a working overlay is a latent failure: degraded, latent)
  *  6. overlay dead or unmeasured: one side has neither SA nor connection → tunnel-missing; IKE answers on
  *     both ports and both sides hold the same INSTALLED SA but the counters show ESP lost → esp-blocked;
- *     both INSTALLED with SPIs unknown to each other → tunnel-stale; an SA stuck negotiating →
+ *     both INSTALLED with SPIs unknown to each other, or one INSTALLED and the other holding no SA at
+ *     all → tunnel-stale (names the holder of the remnant); an SA stuck negotiating →
  *     ike-negotiation-failed; else tunnel-down
  *  7. overlay dead and nothing else measured → overlay-unreachable
  *  8. overlay up: every sized-ping ladder cut at the same size → mtu-blackhole; else ok;
@@ -190,6 +191,15 @@ export function diagnose(evidence: PairEvidence): Verdict {
           ...lossLead,
         ],
         { direction: espLoss },
+      );
+    }
+    if (overlay === 'dead' && ikeAnswered && pairing.kind === 'orphaned') {
+      const [stale, other] = pairing.holder === 'forward' ? [from.name, to.name] : [to.name, from.name];
+      return verdict(
+        'tunnel-stale',
+        'down',
+        [`${stale} holds an INSTALLED child SA for ${other}, which holds no SA for ${stale} at all`],
+        { host: stale },
       );
     }
     if (overlay === 'dead' && ikeAnswered && pairing.kind === 'mismatched') {

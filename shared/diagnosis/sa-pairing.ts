@@ -12,12 +12,23 @@ export type SaPairing =
   /** Both sides INSTALLED with each other's SPIs; `gap` = packets sent but never received, per direction. */
   | { kind: 'matched'; gapForward: number | null; gapReverse: number | null }
   /** Both sides INSTALLED but neither side knows the other's SPIs. */
-  | { kind: 'mismatched' };
+  | { kind: 'mismatched' }
+  /**
+   * One side INSTALLED, the other holds no SA for the pair at all although its connection is there:
+   * the installed SA is a remnant the other side forgot (it restarted, or a DELETE was lost).
+   */
+  | { kind: 'orphaned'; holder: 'forward' | 'reverse' };
 
 const installed = (d: SaDetail | null): d is SaDetail =>
   d !== null && d.ikeState === 'ESTABLISHED' && d.childState === 'INSTALLED';
 
+/** Read, no IKE SA for the peer, and not known to lack the connection (that is a partial mesh). */
+const forgotten = (d: SaDetail | null): boolean =>
+  d !== null && d.daemon === undefined && d.ikeState === null && d.configured !== false;
+
 export function pairSas(forward: SaDetail | null, reverse: SaDetail | null): SaPairing {
+  if (installed(forward) && forgotten(reverse)) return { kind: 'orphaned', holder: 'forward' };
+  if (installed(reverse) && forgotten(forward)) return { kind: 'orphaned', holder: 'reverse' };
   if (!installed(forward) || !installed(reverse)) return { kind: 'unknown' };
   const { spiIn: fIn, spiOut: fOut } = forward;
   const { spiIn: rIn, spiOut: rOut } = reverse;

@@ -1,6 +1,7 @@
 import { PathsByPair } from '../domain/paths-by-pair.js';
 import { printableLine } from '../domain/printable-text.js';
-import type { HostResult, PathResult, SweepReport } from '../domain/sweep-report.js';
+import type { HostResult, PathResult, SweepReport, Verdict } from '../domain/sweep-report.js';
+import { verdictQualifiers } from './verdict-qualifiers.js';
 
 /**
  * The human-readable sweep result: a from×to matrix of overlay ping RTT / loss, the hosts with
@@ -30,16 +31,16 @@ export function renderTextMatrix(report: SweepReport): string {
     lines.push('verdicts');
     lines.push(
       ...table(
-        report.verdicts.map((v) => [
-          `${v.from} -> ${v.to}`,
-          v.state,
-          `${v.cause}${v.latent ? ' (latent)' : ''}${v.direction ? ` (${v.direction})` : ''}${v.pmtu !== undefined ? ` (pmtu ${v.pmtu})` : ''}`,
-          v.advice,
-        ]),
+        report.verdicts.map((v) => [`${v.from} -> ${v.to}`, v.state, withQualifiers(v), v.advice]),
       ).map((l) => `  ${l}`),
     );
   }
   return `${lines.join('\n')}\n`;
+}
+
+function withQualifiers(v: Verdict): string {
+  const q = verdictQualifiers(v);
+  return q.length > 0 ? `${v.cause} (${q.join(', ')})` : v.cause;
 }
 
 function matrix(report: SweepReport, byPair: PathsByPair, probe: PathResult['probe']): string[] {

@@ -33,6 +33,8 @@ interface FaultCase {
   /** The direction the verdict must name, per affected ordered pair. */
   direction?: (from: string, to: string) => Direction;
   pmtu?: number;
+  /** A phrase the advice must contain (the host it tells the operator to act on). */
+  advice?: string;
 }
 /** A one-way fault from a to b: forward on a→b's verdict, reverse on b→a's. */
 const droppedFrom = (a: string) => (from: string) => (from === a ? 'forward' : 'reverse');
@@ -128,6 +130,13 @@ const CASES: FaultCase[] = [
     affected: between('h2', 'h3'),
     cause: 'tunnel-missing',
   },
+  {
+    name: 'tunnel-stale h1 h2: h2 forgot the SA unheard, h1 keeps the remnant',
+    faults: [['tunnel-stale', ['h1', 'h2']]],
+    affected: between('h1', 'h2'),
+    cause: 'tunnel-stale',
+    advice: 'restart the IPsec agent on h1',
+  },
 ];
 
 describe.skipIf(skipReason !== '')('a sweep names the cause of each lab fault', () => {
@@ -187,6 +196,7 @@ describe.skipIf(skipReason !== '')('a sweep names the cause of each lab fault', 
         if (c.latent) expect(v.latent, label).toBe(true);
         if (c.direction) expect(v.direction, label).toBe(c.direction(from, to));
         if (c.pmtu !== undefined) expect(v.pmtu, label).toBe(c.pmtu);
+        if (c.advice) expect(v.advice, label).toContain(c.advice);
       } else if (!isStrayLoss(report, v)) {
         expect(v.cause, label).toBe('ok');
       }

@@ -14,6 +14,7 @@ export const FAULT_KINDS = [
   'mtu-blackhole',
   'esp-drop',
   'tunnel-missing',
+  'tunnel-stale',
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
@@ -25,6 +26,8 @@ export type Fault =
   | { kind: 'esp-drop'; a: string; b: string }
   /** `from` forgets its connection to `to` (SA terminated, connection unloaded): a partial mesh. */
   | { kind: 'tunnel-missing'; from: string; to: string }
+  /** `forgets` drops its SA with `stale` without telling it (its DELETE lost): `stale` keeps a remnant. */
+  | { kind: 'tunnel-stale'; stale: string; forgets: string }
   | { kind: 'wrong-agent-ip'; host: string; autoDetected?: boolean }
   | { kind: 'stop-agent' | 'kill-ike' | 'docker-down'; host: string };
 
@@ -42,6 +45,8 @@ export const FAULT_USAGE = [
   '                               (only A→B with --one-way): small overlay packets pass, large ones vanish',
   'esp-drop A B                   drop ESP-in-UDP between A and B (UDP 4500 without the non-ESP marker); IKE passes',
   'tunnel-missing A B             A forgets its tunnel to B (connection unloaded, SA terminated): a partial mesh',
+  'tunnel-stale A B               B drops its SA with A while A cannot hear the DELETE (a one-sided restart): A keeps',
+  '                               an INSTALLED SA B no longer knows, until its DPD gives up (~3 min)',
 ];
 
 function distinct(a: HostPlan, b: HostPlan): void {
@@ -120,6 +125,14 @@ export function parseFault(kind: string, args: readonly string[], hosts: readonl
       distinct(from, to);
       return { kind, from: from.name, to: to.name };
     }
+    case 'tunnel-stale': {
+      allowFlags([]);
+      need(2, 'tunnel-stale A B');
+      const stale = resolveHost(positional[0]!, hosts);
+      const forgets = resolveHost(positional[1]!, hosts);
+      distinct(stale, forgets);
+      return { kind, stale: stale.name, forgets: forgets.name };
+    }
     case 'wrong-agent-ip': {
       allowFlags(['--auto-detected']);
       need(1, `${kind} A [--auto-detected]`);
@@ -156,6 +169,8 @@ export function describeFault(f: Fault): string {
       return `esp-drop ${f.a} <-> ${f.b}`;
     case 'tunnel-missing':
       return `tunnel-missing ${f.from} -/-> ${f.to}`;
+    case 'tunnel-stale':
+      return `tunnel-stale ${f.stale} (forgotten by ${f.forgets})`;
     case 'wrong-agent-ip':
       return `wrong-agent-ip ${f.host}${f.autoDetected ? ' (auto-detected)' : ''}`;
     default:

@@ -393,6 +393,31 @@ export function fault(kind: string, args: readonly string[]): Promise<Fault> {
         ]);
         break;
       }
+      case 'tunnel-stale': {
+        // For a moment the two cannot hear each other, so the DELETE of the forgetting side is lost.
+        const forgets = hosts.find((h) => h.name === f.forgets)!;
+        const muffle: Fault = { kind: 'partition', a: f.stale, b: f.forgets };
+        await applyNetworkFaults(hosts, [...state.faults, muffle]);
+        try {
+          const name = `${f.forgets}-${f.stale}`;
+          const res = await agentExec(forgets, [
+            'swanctl',
+            '--terminate',
+            '--ike',
+            name,
+            '--force',
+            '--timeout',
+            '2',
+          ]);
+          if (res.code !== 0)
+            throw new Error(
+              `tunnel-stale: ${f.forgets} had no SA ${name} to drop: ${res.stderr || res.stdout}`,
+            );
+        } finally {
+          await applyNetworkFaults(hosts, state.faults);
+        }
+        break;
+      }
       default:
         await applyNetworkFaults(hosts, state.faults);
     }

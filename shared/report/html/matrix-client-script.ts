@@ -64,6 +64,7 @@ export const MATRIX_CLIENT_SCRIPT = `(function () {
     p.appendChild(badge(str(c[2])));
     p.appendChild(document.createTextNode(' '));
     p.appendChild(el('strong', 'cause', str(c[3])));
+    if (c[11] >= 0) p.appendChild(el('span', 'qualifiers', ' (' + str(c[11]) + ')'));
     panel.appendChild(p);
     panel.appendChild(el('p', 'advice', str(c[4])));
     if (c[6]) panel.appendChild(el('p', 'latent', 'Traffic flows now but this path will break (latent fault).'));

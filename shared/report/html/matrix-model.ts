@@ -8,6 +8,7 @@ import {
   type Verdict,
   worstState,
 } from '../../domain/sweep-report.js';
+import { verdictQualifiers } from '../verdict-qualifiers.js';
 
 /**
  * What the matrix page shows, derived purely from the latest report and its history. Stored reports
@@ -72,6 +73,8 @@ export interface MatrixCell {
   advice: string;
   evidence: string[];
   latent: boolean;
+  /** Latent, the dropped direction, the path MTU: what the verdict says beyond its cause. */
+  qualifiers: string[];
   /** Overlay ping: the path the workloads' traffic takes. */
   rttMs: number | null;
   lossRatio: number | null;
@@ -184,6 +187,7 @@ function buildCell(from: string, to: string, verdict: Verdict | undefined, paths
     advice: verdict ? verdict.advice : 'This sweep produced no verdict for this pair.',
     evidence: verdict ? verdict.evidence : [],
     latent: verdict?.latent === true,
+    qualifiers: verdict ? verdictQualifiers(verdict) : [],
     rttMs: overlay?.rttMs?.avg ?? null,
     lossRatio: overlay?.lossRatio ?? null,
     probes,
@@ -206,6 +210,14 @@ function probeSummary(p: PathResult): ProbeSummary {
 function probeNote(p: PathResult): string | null {
   const parts: string[] = [];
   if (p.ike) parts.push(`IKE ${p.ike.outcome}${p.ike.response ? ` (${p.ike.response})` : ''}`);
+  if (p.mtu) {
+    const { pmtu, ceiling } = p.mtu;
+    parts.push(
+      pmtu === null
+        ? 'no sized ping passed'
+        : `largest passing ${pmtu} bytes${pmtu >= ceiling ? ' (the ladder top)' : ''}`,
+    );
+  }
   if (p.sa) parts.push(`IKE SA ${p.sa.ikeState ?? 'none'}, child SA ${p.sa.childState ?? 'none'}`);
   if (p.error) parts.push(p.error);
   return parts.length > 0 ? parts.join('; ') : null;

@@ -14,7 +14,8 @@ export interface PageData {
   /**
    * Cells in document order: [row, column, state, cause, advice, evidence[], latent 0|1,
    * probes [[probe, state, sent, received, loss, min, avg, max, note]], history states, history rtt,
-   * history loss]; a history that is the same in every sweep is that one value instead of an array.
+   * history loss, qualifiers (string index, -1 for none)]; a history that is the same in every sweep is
+   * that one value instead of an array.
    */
   c: CellRecord[];
   /** History sweep start times (string indices), oldest first. */
@@ -35,6 +36,7 @@ export type CellRecord = [
   number | number[],
   Num | Num[],
   Num | Num[],
+  number,
 ];
 
 export function encodePageData(model: MatrixModel): PageData {
@@ -92,6 +94,7 @@ export function encodePageData(model: MatrixModel): PageData {
         runOrSingle(cell.history.map((h) => str(h.state))),
         runOrSingle(cell.history.map((h) => round(h.rttMs))),
         runOrSingle(cell.history.map((h) => round(h.lossRatio))),
+        str(cell.qualifiers.length > 0 ? cell.qualifiers.join(', ') : null),
       ]);
     });
   });

@@ -152,7 +152,7 @@ function renderCell(cell: MatrixCell, index: number, dense: boolean): string {
   const title =
     cell.state === 'up' && !cell.latent
       ? ''
-      : ` title="${esc(`${cell.from} → ${cell.to}: ${cell.state}, ${cell.cause}\n${cell.advice}`)}"`;
+      : ` title="${esc(`${cell.from} → ${cell.to}: ${cell.state}, ${cell.cause}${cell.qualifiers.length > 0 ? ` (${cell.qualifiers.join(', ')})` : ''}\n${cell.advice}`)}"`;
   // Dense cells are too narrow for the cause: it is in the title and the panel.
   const cause = dense || (cell.state === 'up' && !cell.latent) ? '' : `<em>${esc(cell.cause)}</em>`;
   // Dense matrices drop the units (the caption names them). Kept terse: a 50-host page has 2,450 of these (no type="button": there is no form to submit).

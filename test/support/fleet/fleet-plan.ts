@@ -21,6 +21,7 @@ const UNSIMULATED_FAULTS: ReadonlySet<Fault['kind']> = new Set([
   'mtu-blackhole',
   'esp-drop',
   'tunnel-missing',
+  'tunnel-stale',
 ]);
 
 export type PingFlavour = 'busybox' | 'iputils';
@@ -100,6 +101,8 @@ function faultHosts(fault: Fault): string[] {
     case 'mtu-blackhole':
     case 'tunnel-missing':
       return [fault.from, fault.to];
+    case 'tunnel-stale':
+      return [fault.stale, fault.forgets];
     default:
       return [fault.host];
   }

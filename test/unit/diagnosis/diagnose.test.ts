@@ -589,6 +589,42 @@ const table: Array<
     'down',
   ],
   [
+    'one side INSTALLED, the other holds no SA for it at all (the responder restarted)',
+    { o: 0, u: 3, i5: 'a', i45: 'a', sa: 'est', spi: 'f', conf: true },
+    { o: 0, u: 3, i5: 'a', i45: 'a', sa: 'none', conf: true },
+    undefined,
+    undefined,
+    'tunnel-stale',
+    'down',
+  ],
+  [
+    'one side INSTALLED, the other without SA and without connection: a partial mesh, not stale',
+    { o: 0, u: 3, i5: 'a', i45: 'a', sa: 'est', spi: 'f', conf: true },
+    { o: 0, u: 3, i5: 'a', i45: 'a', sa: 'none', conf: false },
+    undefined,
+    undefined,
+    'tunnel-missing',
+    'down',
+  ],
+  [
+    'one side INSTALLED, the other without SA, but the overlay works: nothing is broken',
+    { ...healthy, spi: 'f' },
+    { ...healthy, sa: 'none' },
+    undefined,
+    undefined,
+    'ok',
+    'up',
+  ],
+  [
+    'one side INSTALLED, the other without SA, IKE silent: the block decides',
+    { o: 0, u: 3, i5: 't', i45: 't', sa: 'est', spi: 'f' },
+    { o: 0, u: 3, i5: 't', i45: 't', sa: 'none' },
+    undefined,
+    undefined,
+    'udp-500-4500-blocked',
+    'down',
+  ],
+  [
     'one side has neither an SA nor a connection for the peer (partial mesh)',
     { o: 0, u: 3, i5: 'a', i45: 'a', sa: 'none', conf: false },
     { o: 0, u: 3, i5: 'a', i45: 'a', sa: 'connecting', conf: true },
@@ -712,6 +748,17 @@ describe('diagnose', () => {
       ),
     );
     expect(stale.advice).toContain('restart the IPsec agent on h2');
+    // The side that forgot holds nothing; the other keeps the remnant and is the one to restart.
+    for (const [fwd, rev, named] of [
+      [{ sa: 'est', spi: 'f' }, { sa: 'none' }, 'h1'],
+      [{ sa: 'none' }, { sa: 'est', spi: 'r' }, 'h2'],
+    ] as const) {
+      const base = { o: 0, u: 3, i5: 'a', i45: 'a' } as const;
+      const orphan = diagnose(evidence({ ...base, ...fwd }, { ...base, ...rev }));
+      expect(orphan.cause).toBe('tunnel-stale');
+      expect(orphan.advice).toContain(`restart the IPsec agent on ${named}`);
+      expect(orphan.evidence[0]).toContain(`${named} holds an INSTALLED child SA`);
+    }
     const missing = diagnose(
       evidence(
         { o: 0, i5: 'a', i45: 'a', sa: 'connecting', conf: true },

@@ -1,0 +1,17 @@
+import type { Verdict } from '../domain/sweep-report.js';
+
+/**
+ * What a verdict says beyond its cause (latent, the dropped direction, the path MTU), as short
+ * phrases that the text view and the matrix page show the same way.
+ */
+export function verdictQualifiers(
+  v: Pick<Verdict, 'from' | 'to' | 'latent' | 'direction' | 'pmtu'>,
+): string[] {
+  const out: string[] = [];
+  if (v.latent) out.push('latent');
+  if (v.direction === 'forward') out.push(`dropped ${v.from}→${v.to}`);
+  if (v.direction === 'reverse') out.push(`dropped ${v.to}→${v.from}`);
+  if (v.direction === 'both') out.push('dropped both ways');
+  if (v.pmtu !== undefined) out.push(`pmtu ${v.pmtu} bytes`);
+  return out;
+}
