@@ -1,10 +1,14 @@
 import type { AgentSelector, HostConfig } from '../config/tunnelwatch-config.js';
 import { type Ipv4, type OverlayIp, parseIpv4, parseOverlayLabel } from '../domain/ipv4.js';
 import type { AgentInfo, HostFinding, HostResult, HostState } from '../domain/sweep-report.js';
-import { type DockerHostClient, isTransportError } from '../transport/docker-host-client.js';
+import {
+  type CallOptions,
+  type DockerHostClient,
+  isTransportError,
+} from '../transport/docker-host-client.js';
 import { checkAgentAddress } from './check-agent-address.js';
 import { pickOverlayIp } from './pick-overlay-ip.js';
-import { layoutQueries, pickRancherAgent, RANCHER_AGENT_LABEL } from './rancher-layout.js';
+import { pickAgent, pickRancherAgent } from './rancher-layout.js';
 
 export interface DiscoveryOptions {
   /** Upper bound for each Docker API call of this host's discovery. */
@@ -32,54 +36,44 @@ export async function discoverHost(
     ...(findings.length > 0 ? { findings, error: findings.map((f) => f.message).join('; ') } : {}),
   });
   try {
-    const queries = layoutQueries(selector);
-    const [lists, rancherAgents] = await Promise.all([
-      Promise.all(queries.map((q) => client.listContainers(q.label, opts))),
-      client.listContainers(RANCHER_AGENT_LABEL, opts),
-    ]);
-    // The first layout with a running agent wins; else the first with any agent (stopped).
-    const found = queries.map((q, i) => ({ q, containers: lists[i]!.filter(q.accepts) }));
-    const pick =
-      found.find((f) => f.containers.some((c) => c.state === 'running')) ??
-      found.find((f) => f.containers.length > 0);
-    if (!pick) {
+    // One request: every container, picked from in TypeScript (docs/probes.md, Docker API cost).
+    const call = { deadlineMs: opts.deadlineMs, ...(opts.signal ? { signal: opts.signal } : {}) };
+    const containers = await client.listContainers(call);
+    const pick = pickAgent(containers, selector);
+    if (pick.kind === 'missing') {
       return result('down', null, [
-        {
-          code: 'agent-missing',
-          message: `no agent container on this host: looked for ${queries.map((q) => q.describes).join(' or ')}`,
-        },
+        { code: 'agent-missing', message: `no agent container on this host: looked for ${pick.looked}` },
       ]);
     }
-    const { q: layout, containers } = pick;
-    const running = containers.filter((c) => c.state === 'running');
-    if (running.length === 0) {
-      const names = containers.map((c) => `${c.names[0] ?? c.id.slice(0, 12)} (${c.state})`).join(', ');
+    if (pick.kind === 'stopped') {
+      const names = pick.containers.map((c) => `${c.names[0] ?? c.id.slice(0, 12)} (${c.state})`).join(', ');
       return result('down', null, [
-        { code: 'agent-down', message: `${layout.describes} is not running: ${names}` },
+        { code: 'agent-down', message: `${pick.layout.describes} is not running: ${names}` },
       ]);
     }
-    if (running.length > 1) {
-      const names = running.map((c) => c.names[0] ?? c.id.slice(0, 12)).join(', ');
+    if (pick.kind === 'multiple') {
+      const names = pick.containers.map((c) => c.names[0] ?? c.id.slice(0, 12)).join(', ');
       return result('unknown', null, [
         {
           code: 'agent-multiple',
-          message: `${running.length} running containers match ${layout.describes}: ${names}`,
+          message: `${pick.containers.length} running containers match ${pick.layout.describes}: ${names}`,
         },
       ]);
     }
-    const rancherAgent = pickRancherAgent(rancherAgents);
+    const { layout, container } = pick;
+    const rancherAgent = pickRancherAgent(containers);
     const [details, registrar] = await Promise.all([
-      client.inspectContainer(running[0]!.id, opts),
-      rancherAgent ? client.inspectContainer(rancherAgent.id, opts).catch(() => null) : null,
+      client.inspectContainer(container.id, call),
+      rancherAgent ? client.inspectContainer(rancherAgent.id, call).catch(() => null) : null,
     ]);
     const findings: HostFinding[] = [];
     const overlay = await overlayIp(
       client,
       details.id,
-      details.labels,
-      details.dockerIps,
+      container.labels,
+      container.dockerIps,
       selector,
-      opts,
+      call,
       findings,
     );
     if (!overlay) return result('unknown', null, findings);
@@ -116,7 +110,8 @@ export async function discoverHost(
       layout: layout.layout,
       registration: advertised ? registered.source : 'auto-detected',
     };
-    return result(details.running ? 'up' : 'down', agent, findings);
+    // The list's state is this sweep's; it said running.
+    return result('up', agent, findings);
   } catch (e) {
     const message = isTransportError(e) ? e.message : `discovery failed: ${String(e)}`;
     if (isTransportError(e) && e.kind === 'not-found') {
@@ -133,7 +128,7 @@ async function overlayIp(
   labels: Record<string, string>,
   dockerIps: string[],
   selector: AgentSelector,
-  opts: DiscoveryOptions,
+  opts: CallOptions,
   findings: HostFinding[],
 ): Promise<{ ip: OverlayIp; source: 'label' | 'container' } | null> {
   const label = labels[selector.overlayIpLabel];

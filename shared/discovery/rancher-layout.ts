@@ -22,18 +22,20 @@ export const RANCHER_AGENT_NAME = 'rancher-agent';
 
 export interface LayoutQuery {
   layout: AgentLayout;
-  /** The label filter to list candidates with. */
-  label: string;
-  /** Which listed containers are agents. */
+  /** Which of the host's containers are agents (picked from the one unfiltered list). */
   accepts: (c: ContainerSummary) => boolean;
   /** What an operator reads in "no agent found". */
   describes: string;
 }
 
-const hasLabel = (c: ContainerSummary, filter: string) => {
-  const [key, value] = filter.split('=', 2) as [string, string | undefined];
-  return value === undefined ? key in c.labels : c.labels[key] === value;
-};
+/** Docker's `label` filter semantics, `key` or `key=value`, applied in TypeScript. */
+export function hasLabel(c: Pick<ContainerSummary, 'labels'>, filter: string): boolean {
+  const eq = filter.indexOf('=');
+  if (eq === -1) return Object.hasOwn(c.labels, filter);
+  return (
+    Object.hasOwn(c.labels, filter.slice(0, eq)) && c.labels[filter.slice(0, eq)] === filter.slice(eq + 1)
+  );
+}
 
 const isSidekick = (c: ContainerSummary) =>
   c.labels[LAUNCH_CONFIG_LABEL] === CONNECTIVITY_CHECK ||
@@ -42,13 +44,11 @@ const isSidekick = (c: ContainerSummary) =>
 
 const RANCHER_11: LayoutQuery = {
   layout: 'rancher-1.1',
-  label: RANCHER_11_AGENT_LABEL,
   accepts: (c) => hasLabel(c, RANCHER_11_AGENT_LABEL),
   describes: `a Rancher 1.1 Network Agent (${RANCHER_11_AGENT_LABEL})`,
 };
 const RANCHER_16: LayoutQuery = {
   layout: 'rancher-1.6',
-  label: RANCHER_16_SERVICE_LABEL,
   accepts: (c) =>
     hasLabel(c, RANCHER_16_SERVICE_LABEL) && hasLabel(c, RANCHER_16_STACK_LABEL) && !isSidekick(c),
   describes: `a Rancher 1.6 ipsec router (${RANCHER_16_STACK_LABEL}, ${RANCHER_16_SERVICE_LABEL})`,
@@ -61,7 +61,6 @@ export function layoutQueries(selector: Pick<AgentSelector, 'preset' | 'selector
     return [
       {
         layout: 'custom',
-        label,
         accepts: (c) => hasLabel(c, label),
         describes: `a container labelled ${label}`,
       },
@@ -76,12 +75,36 @@ export function layoutQueries(selector: Pick<AgentSelector, 'preset' | 'selector
   return byPreset[selector.preset];
 }
 
-/** The running `rancher-agent` container among those listed, preferring the one with that name. */
+/** The running `rancher-agent` container among the host's containers, preferring the one with that name. */
 export function pickRancherAgent(containers: readonly ContainerSummary[]): ContainerSummary | null {
-  const running = containers.filter((c) => c.state === 'running');
+  const running = containers.filter((c) => c.state === 'running' && hasLabel(c, RANCHER_AGENT_LABEL));
   return (
     running.find((c) => c.names.some((n) => n.replace(/^\//, '') === RANCHER_AGENT_NAME)) ??
     running[0] ??
     null
   );
+}
+
+/** What the host's container list says about its agent; discover-host.ts turns it into a HostResult. */
+export type AgentPick =
+  | { kind: 'missing'; looked: string }
+  | { kind: 'stopped'; layout: LayoutQuery; containers: ContainerSummary[] }
+  | { kind: 'multiple'; layout: LayoutQuery; containers: ContainerSummary[] }
+  | { kind: 'found'; layout: LayoutQuery; container: ContainerSummary };
+
+/** The first layout with a running agent wins; else the first with any agent (stopped). Pure. */
+export function pickAgent(
+  containers: readonly ContainerSummary[],
+  selector: Pick<AgentSelector, 'preset' | 'selectorLabel'>,
+): AgentPick {
+  const queries = layoutQueries(selector);
+  const found = queries.map((layout) => ({ layout, containers: containers.filter(layout.accepts) }));
+  const pick =
+    found.find((f) => f.containers.some((c) => c.state === 'running')) ??
+    found.find((f) => f.containers.length > 0);
+  if (!pick) return { kind: 'missing', looked: queries.map((q) => q.describes).join(' or ') };
+  const running = pick.containers.filter((c) => c.state === 'running');
+  if (running.length === 0) return { kind: 'stopped', layout: pick.layout, containers: pick.containers };
+  if (running.length > 1) return { kind: 'multiple', layout: pick.layout, containers: running };
+  return { kind: 'found', layout: pick.layout, container: running[0]! };
 }

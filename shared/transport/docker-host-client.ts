@@ -11,8 +11,14 @@ export interface ContainerSummary {
   /** Docker's coarse state: running, exited, created, paused, restarting, dead, … */
   state: string;
   labels: Record<string, string>;
+  /**
+   * Addresses Docker itself assigned (NetworkSettings.Networks[*].IPAddress), non-empty ones. From
+   * the list, not the inspect: a restart keeps the id but may change them.
+   */
+  dockerIps: string[];
 }
 
+/** What an inspect adds to the list's summary; fixed for the life of a container id. */
 export interface ContainerDetails {
   id: string;
   name: string;
@@ -20,8 +26,6 @@ export interface ContainerDetails {
   labels: Record<string, string>;
   /** KEY=VALUE entries from Config.Env. */
   env: string[];
-  /** Addresses Docker itself assigned (NetworkSettings.Networks[*].IPAddress), non-empty ones. */
-  dockerIps: string[];
 }
 
 export interface CallOptions {
@@ -48,8 +52,12 @@ export interface SidecarSpec {
 }
 
 export interface DockerHostClient {
-  /** Containers (running or not) carrying `label` (`key=value` or just `key`). */
-  listContainers(label: string, opts: CallOptions): Promise<ContainerSummary[]>;
+  /**
+   * Every container on the host, running or not (`GET /containers/json?all=1`, no filter): one
+   * request answers every question discovery has; callers pick in TypeScript (rancher-layout.ts).
+   * The answer is bounded in bytes by the transport.
+   */
+  listContainers(opts: CallOptions): Promise<ContainerSummary[]>;
   inspectContainer(id: string, opts: CallOptions): Promise<ContainerDetails>;
   /** Runs argv (no shell unless argv says so) in a running container; rejects with kind 'timeout' past the deadline. */
   exec(containerId: string, argv: string[], opts: CallOptions): Promise<ExecResult>;

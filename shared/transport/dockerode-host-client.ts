@@ -53,15 +53,16 @@ export class DockerodeHostClient implements DockerHostClient {
         : dockerApi(this.#agent, connection.host, connection.port);
   }
 
-  listContainers(label: string, opts: CallOptions): Promise<ContainerSummary[]> {
+  listContainers(opts: CallOptions): Promise<ContainerSummary[]> {
     return this.#call('list containers', opts, async (abortSignal) => {
-      const list = await this.#docker.listContainers({ all: true, filters: { label: [label] }, abortSignal });
+      const list = await this.#docker.listContainers({ all: true, abortSignal });
       return list.map((c) => ({
         id: c.Id,
         names: (c.Names ?? []).map((n) => n.replace(/^\//, '')),
         image: c.Image,
         state: c.State,
         labels: c.Labels ?? {},
+        dockerIps: assignedIps(c.NetworkSettings?.Networks),
       }));
     });
   }
@@ -75,9 +76,6 @@ export class DockerodeHostClient implements DockerHostClient {
         running: info.State.Running === true,
         labels: info.Config.Labels ?? {},
         env: info.Config.Env ?? [],
-        dockerIps: Object.values(info.NetworkSettings?.Networks ?? {})
-          .map((n) => n.IPAddress)
-          .filter((ip): ip is string => typeof ip === 'string' && ip !== ''),
       };
     });
   }
@@ -280,6 +278,12 @@ function importFailure(progress: NodeJS.ReadableStream): Promise<string | null> 
     });
     progress.on('error', reject);
   });
+}
+
+function assignedIps(networks: Record<string, { IPAddress?: unknown }> | undefined): string[] {
+  return Object.values(networks ?? {})
+    .map((n) => n.IPAddress)
+    .filter((ip): ip is string => typeof ip === 'string' && ip !== '');
 }
 
 function short(id: string): string {

@@ -126,7 +126,7 @@ async function mtuLadderCost(
   let execs = 0;
   // The adapter is a class: wrap its methods (a spread would drop them), counting execs.
   const counting: DockerHostClient = {
-    listContainers: (label, opts) => client.listContainers(label, opts),
+    listContainers: (opts) => client.listContainers(opts),
     inspectContainer: (id, opts) => client.inspectContainer(id, opts),
     exec: (id, argv, opts) => {
       execs++;

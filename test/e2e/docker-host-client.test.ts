@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import type { HostConfig } from '../../shared/config/tunnelwatch-config.js';
+import { hasLabel } from '../../shared/discovery/rancher-layout.js';
 import type { ContainerDetails } from '../../shared/transport/docker-host-client.js';
 import { DockerodeHostClient } from '../../shared/transport/dockerode-host-client.js';
 import { DEFAULT_CONFIG_FILE } from '../lab/lab.js';
@@ -17,9 +18,9 @@ describe.skipIf(inject('labSkipReason') !== '')('DockerodeHostClient on a real d
     const config = await loadConfigOrThrow({ path: LAB_CONFIG });
     host = config.hosts[0]!;
     client = new DockerodeHostClient(host.docker);
-    const [summary] = await client.listContainers(config.agent.selectorLabel ?? 'io.rancher.container.ip', {
-      deadlineMs: 5000,
-    });
+    const [summary] = (await client.listContainers({ deadlineMs: 5000 })).filter((c) =>
+      hasLabel(c, config.agent.selectorLabel ?? 'io.rancher.container.ip'),
+    );
     agent = await client.inspectContainer(summary!.id, { deadlineMs: 5000 });
   });
 
@@ -52,9 +53,7 @@ describe.skipIf(inject('labSkipReason') !== '')('DockerodeHostClient on a real d
 
   it('runs a sidecar in the agent network namespace, feeding it stdin, and removes it', async () => {
     // The agent's own image (the lab's 1.6 router or 1.1 Network Agent): it has sh and ip.
-    const image = (await client.listContainers('io.rancher.container.ip', { deadlineMs: 5000 })).find(
-      (c) => c.id === agent.id,
-    )!.image;
+    const image = (await client.listContainers({ deadlineMs: 5000 })).find((c) => c.id === agent.id)!.image;
     const r = await client.runSidecar({
       image,
       networkOfContainer: agent.id,
@@ -64,7 +63,9 @@ describe.skipIf(inject('labSkipReason') !== '')('DockerodeHostClient on a real d
     });
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toMatch(/^hello from stdin\n\d+\n$/);
-    const left = await client.listContainers('io.tunnelwatch.sidecar', { deadlineMs: 5000 });
+    const left = (await client.listContainers({ deadlineMs: 5000 })).filter((c) =>
+      hasLabel(c, 'io.tunnelwatch.sidecar'),
+    );
     expect(left.filter((c) => c.state === 'running')).toEqual([]);
   });
 });

@@ -21,11 +21,16 @@ const DOCUMENTED = Number(
   /\*\*(\d+) in all\*\*/.exec(readFileSync(new URL('../../docs/probes.md', import.meta.url), 'utf8'))?.[1],
 );
 
-/** A Docker daemon that holds one running Network Agent and answers just enough, counting every request. */
+/**
+ * A Docker daemon that holds one running Network Agent and the `rancher-agent` holding the host's
+ * registration, and answers just enough, counting every request.
+ */
 function countingDaemon(n: number) {
   const requests: string[] = [];
   const attached: Socket[] = [];
   const agentId = `${n}`.repeat(64).slice(0, 64);
+  const rancherAgentId = `r${n}`.repeat(32);
+  const rancherAgentLabels = { 'io.rancher.container.system': 'rancher-agent' };
   const labels = {
     'io.rancher.container.system': 'NetworkAgent',
     'io.rancher.container.ip': `100.64.${n}.2/16`,
@@ -33,7 +38,10 @@ function countingDaemon(n: number) {
   const route = (req: IncomingMessage) => {
     // dockerode may prefix a version (/v1.41/...); the query does not name the endpoint.
     const path = (req.url ?? '').split('?')[0]!.replace(/^\/v\d+\.\d+/, '');
-    const endpoint = `${req.method} ${path.replace(agentId, '{id}').replace(/sidecar-[0-9a-f]+/, '{sidecar}')}`;
+    const endpoint = `${req.method} ${path
+      .replace(agentId, '{id}')
+      .replace(rancherAgentId, '{rancher-agent}')
+      .replace(/sidecar-[0-9a-f]+/, '{sidecar}')}`;
     requests.push(endpoint);
     return endpoint;
   };
@@ -48,13 +56,28 @@ function countingDaemon(n: number) {
       if (endpoint === 'GET /containers/json')
         return json(res, 200, [
           { Id: agentId, Names: ['/agent'], Image: 'agent', State: 'running', Labels: labels },
+          {
+            Id: rancherAgentId,
+            Names: ['/rancher-agent'],
+            Image: 'rancher/agent',
+            State: 'running',
+            Labels: rancherAgentLabels,
+          },
         ]);
       if (endpoint === 'GET /containers/{id}/json')
         return json(res, 200, {
           Id: agentId,
           Name: '/agent',
           State: { Running: true },
-          Config: { Labels: labels, Env: [`CATTLE_AGENT_IP=198.18.0.${10 + n}`] },
+          Config: { Labels: labels, Env: [] },
+          NetworkSettings: { Networks: {} },
+        });
+      if (endpoint === 'GET /containers/{rancher-agent}/json')
+        return json(res, 200, {
+          Id: rancherAgentId,
+          Name: '/rancher-agent',
+          State: { Running: true },
+          Config: { Labels: rancherAgentLabels, Env: [`CATTLE_AGENT_IP=198.18.0.${10 + n}`] },
           NetworkSettings: { Networks: {} },
         });
       if (endpoint === 'POST /containers/{id}/exec') return json(res, 201, { Id: `exec${n}` });
@@ -123,7 +146,7 @@ async function sweepOnce(over: Partial<TunnelwatchConfig> = {}): Promise<SweepRe
 }
 
 describe('Docker API requests per agent per sweep (docs/probes.md)', () => {
-  it('is 13 for an agent (preset auto) with its overlay label and the probe image present (here with 2 peers)', async () => {
+  it('is 11 for an agent (preset auto) with its overlay label and the probe image present (here with 2 peers)', async () => {
     const report = await sweepOnce();
     // Every agent was found and probed (the stand-ins return no probe output, so the paths are unknown).
     expect(report.hosts.map((h) => h.agent?.overlayIp)).toEqual(['100.64.1.2', '100.64.2.2', '100.64.3.2']);
@@ -131,13 +154,11 @@ describe('Docker API requests per agent per sweep (docs/probes.md)', () => {
       const n = i + 1;
       expect([...d.requests].sort()).toEqual(
         [
-          // discovery: the 1.6 router, the 1.1 Network Agent and the rancher-agent listed; the agent
-          // and the rancher-agent inspected (these stand-ins answer every list with the agent)
-          'GET /containers/json',
-          'GET /containers/json',
+          // discovery: one unfiltered list (the 1.6 router, the 1.1 Network Agent and the
+          // rancher-agent are picked from it); the agent and the rancher-agent inspected
           'GET /containers/json',
           'GET /containers/{id}/json',
-          'GET /containers/{id}/json',
+          'GET /containers/{rancher-agent}/json',
           // the exec batch: every ping and the SA read in one exec
           'POST /containers/{id}/exec',
           `POST /exec/exec${n}/start`,

@@ -47,7 +47,7 @@ const connection = (hostKeys: { knownHosts?: string; sha256?: string[] }): Docke
 /** A host's Docker calls in one sweep: discovery (list, inspect) and two execs. */
 async function sweepCalls(client: DockerodeHostClient) {
   const opts = { deadlineMs: 5000 };
-  const list = await client.listContainers('io.rancher.container.system=NetworkAgent', opts);
+  const list = await client.listContainers(opts);
   const details = await client.inspectContainer(list[0]!.id, opts);
   const [a, b] = await Promise.all([
     client.exec(details.id, ['echo', 'one'], opts),
@@ -65,9 +65,9 @@ describe('ssh host keys', () => {
     const before = { connections: ssh.connections(), authenticated: ssh.authenticated() };
     const client = new DockerodeHostClient(connection({}));
     try {
-      const error = (await client
-        .listContainers('x', { deadlineMs: 5000 })
-        .catch((e: unknown) => e)) as Error & { kind: string };
+      const error = (await client.listContainers({ deadlineMs: 5000 }).catch((e: unknown) => e)) as Error & {
+        kind: string;
+      };
       expect(error).toMatchObject({ name: 'TransportError', kind: 'host-key' });
       expect(error.message).toContain(ssh.hostKey.sha256);
       expect(error.message).toContain(`"hostKeySha256": ["${ssh.hostKey.sha256}"]`);
@@ -84,7 +84,7 @@ describe('ssh host keys', () => {
   it('refuses a key that differs from the pinned fingerprint', async () => {
     const other = `SHA256:${randomBytes(32).toString('base64').replace(/=+$/, '')}`;
     const client = new DockerodeHostClient(connection({ sha256: [other] }));
-    await expect(client.listContainers('x', { deadlineMs: 5000 })).rejects.toMatchObject({
+    await expect(client.listContainers({ deadlineMs: 5000 })).rejects.toMatchObject({
       kind: 'host-key',
     });
     await client.close();
@@ -100,7 +100,7 @@ describe('ssh host keys', () => {
     ]) {
       const client = new DockerodeHostClient(connection({ knownHosts }));
       try {
-        await expect(client.listContainers('x', { deadlineMs: 5000 })).resolves.toEqual([]);
+        await expect(client.listContainers({ deadlineMs: 5000 })).resolves.toHaveLength(1);
       } finally {
         await client.close();
       }
@@ -110,7 +110,7 @@ describe('ssh host keys', () => {
   it('refuses a key marked @revoked even when it is also pinned', async () => {
     const knownHosts = `@revoked [127.0.0.1]:${ssh.port} ${ssh.hostKey.type} ${ssh.hostKey.blob.toString('base64')}\n`;
     const client = new DockerodeHostClient(connection({ knownHosts, sha256: [ssh.hostKey.sha256] }));
-    const error = (await client.listContainers('x', { deadlineMs: 5000 }).catch((e: unknown) => e)) as Error;
+    const error = (await client.listContainers({ deadlineMs: 5000 }).catch((e: unknown) => e)) as Error;
     expect(error).toMatchObject({ kind: 'host-key', message: expect.stringContaining('@revoked') });
     await client.close();
   });
@@ -138,7 +138,7 @@ describe('ssh host keys', () => {
     expect(loaded.ok).toBe(true);
     const client = new DockerodeHostClient(loaded.ok ? loaded.config.hosts[0]!.docker : connection({}));
     try {
-      await expect(client.listContainers('x', { deadlineMs: 5000 })).resolves.toEqual([]);
+      await expect(client.listContainers({ deadlineMs: 5000 })).resolves.toHaveLength(1);
     } finally {
       await client.close();
     }

@@ -22,13 +22,16 @@ export class LocalShellClient implements DockerHostClient {
     private readonly agent: { id: string; labels: Record<string, string>; env?: string[]; state?: string },
   ) {}
 
-  /** Filters like the Docker API's `label` filter. The agent is a Rancher 1.1 Network Agent unless its labels say otherwise. */
-  async listContainers(label: string, _opts: CallOptions): Promise<ContainerSummary[]> {
+  listCalls = 0;
+  inspectCalls = 0;
+
+  /** The host's only container. The agent is a Rancher 1.1 Network Agent unless its labels say otherwise. */
+  async listContainers(_opts: CallOptions): Promise<ContainerSummary[]> {
+    this.listCalls++;
     const { id, state = 'running' } = this.agent;
-    const labels = this.labels();
-    const [key, value] = label.split('=', 2) as [string, string | undefined];
-    if (value === undefined ? !(key in labels) : labels[key] !== value) return [];
-    return [{ id, names: [`agent-${id.slice(0, 4)}`], image: 'agent', state, labels }];
+    return [
+      { id, names: [`agent-${id.slice(0, 4)}`], image: 'agent', state, labels: this.labels(), dockerIps: [] },
+    ];
   }
 
   private labels(): Record<string, string> {
@@ -36,9 +39,10 @@ export class LocalShellClient implements DockerHostClient {
   }
 
   async inspectContainer(id: string): Promise<ContainerDetails> {
+    this.inspectCalls++;
     const { env = [], state = 'running' } = this.agent;
     const labels = this.labels();
-    return { id, name: 'agent', running: state === 'running', labels, env, dockerIps: [] };
+    return { id, name: 'agent', running: state === 'running', labels, env };
   }
 
   exec(_containerId: string, argv: string[], opts: CallOptions): Promise<ExecResult> {
@@ -73,7 +77,7 @@ export class SilentClient implements DockerHostClient {
   private wait<T>(what: string, opts: CallOptions): Promise<T> {
     return withDeadline(what, opts.deadlineMs, opts.signal, () => new Promise<T>(() => {}));
   }
-  listContainers(_l: string, opts: CallOptions) {
+  listContainers(opts: CallOptions) {
     return this.wait<ContainerSummary[]>('list containers', opts);
   }
   inspectContainer(_id: string, opts: CallOptions) {

@@ -58,9 +58,10 @@ class RecordedAgent implements DockerHostClient {
     };
   }
 
-  async listContainers(_label: string, _opts: CallOptions): Promise<ContainerSummary[]> {
+  async listContainers(_opts: CallOptions): Promise<ContainerSummary[]> {
+    const labels = this.#labels();
     return [
-      { id: `agent-h${this.#n}`, names: ['agent'], image: 'agent', state: 'running', labels: this.#labels() },
+      { id: `agent-h${this.#n}`, names: ['agent'], image: 'agent', state: 'running', labels, dockerIps: [] },
     ];
   }
 
@@ -71,7 +72,6 @@ class RecordedAgent implements DockerHostClient {
       running: true,
       labels: this.#labels(),
       env: [`CATTLE_AGENT_IP=198.18.0.${10 + this.#n}`],
-      dockerIps: [],
     };
   }
 

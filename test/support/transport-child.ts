@@ -5,6 +5,7 @@
 // document on stdout, with the process's peak RSS.
 import { formatIssues } from '../../shared/config/config-issue.js';
 import { loadConfig } from '../../shared/config/load-config.js';
+import { hasLabel, RANCHER_11_AGENT_LABEL } from '../../shared/discovery/rancher-layout.js';
 import { runSweep } from '../../shared/sweep/run-sweep.js';
 import { assembleSweep } from '../../shared/sweep/sweep-dependencies.js';
 import { openDockerClients } from '../../shared/transport/docker-clients.js';
@@ -14,7 +15,7 @@ const [mode, configPath] = process.argv.slice(2);
 const loaded = await loadConfig({ path: configPath! });
 if (!loaded.ok) throw new Error(formatIssues(loaded.issues));
 const config = loaded.config;
-const label = config.agent.selectorLabel ?? 'io.rancher.container.system=NetworkAgent';
+const label = config.agent.selectorLabel ?? RANCHER_11_AGENT_LABEL;
 const clients = openDockerClients();
 const started = performance.now();
 let result: unknown;
@@ -23,10 +24,8 @@ try {
     result = await Promise.all(
       config.hosts.map(async (host) => {
         try {
-          const list = await clients
-            .clientFor(host)
-            .listContainers(label, { deadlineMs: config.sweep.deadlineMs });
-          return { host: host.name, ok: true, ids: list.map((c) => c.id) };
+          const list = await clients.clientFor(host).listContainers({ deadlineMs: config.sweep.deadlineMs });
+          return { host: host.name, ok: true, ids: list.filter((c) => hasLabel(c, label)).map((c) => c.id) };
         } catch (e) {
           return isTransportError(e)
             ? { host: host.name, ok: false, kind: e.kind, message: e.message }

@@ -46,6 +46,7 @@ class InProcessFleetClient implements DockerHostClient {
         image: 'rancher/agent-instance:v0.3.0',
         state: agentStopped(this.plan, h) ? 'exited' : 'running',
         labels: { 'io.rancher.container.system': 'NetworkAgent', [FLEET_OVERLAY_LABEL]: `${h.overlayIp}/16` },
+        dockerIps: ['172.17.0.2'],
       },
     ];
   }
@@ -59,7 +60,6 @@ class InProcessFleetClient implements DockerHostClient {
       running: !agentStopped(this.plan, h),
       labels: { 'io.rancher.container.system': 'NetworkAgent', [FLEET_OVERLAY_LABEL]: `${h.overlayIp}/16` },
       env: [`CATTLE_AGENT_IP=${h.advertisedIp}`],
-      dockerIps: ['172.17.0.2'],
     };
   }
 

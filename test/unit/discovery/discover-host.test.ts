@@ -43,22 +43,22 @@ class FakeDockerHost implements DockerHostClient {
     private readonly containers: FakeContainer[],
     private readonly ipAddr: ExecResult | TransportError = { exitCode: 0, stdout: '', stderr: '' },
   ) {}
-  lists: string[] = [];
-  /** Filters like the Docker API's `label` filter (`key` or `key=value`). */
-  async listContainers(label: string): Promise<ContainerSummary[]> {
-    this.lists.push(label);
-    const [key, value] = label.split('=', 2) as [string, string | undefined];
-    return this.containers
-      .map((c) => ({
-        id: c.id,
-        names: [`/${c.name ?? `agent-${c.id}`}`],
-        image: 'agent',
-        state: c.state ?? 'running',
-        labels: c.labels ?? agentLabels(),
-      }))
-      .filter((c) => (value === undefined ? key in c.labels : c.labels[key] === value));
+  lists = 0;
+  inspects: string[] = [];
+  /** Every container, unfiltered, as the one list call of discovery asks for. */
+  async listContainers(): Promise<ContainerSummary[]> {
+    this.lists++;
+    return this.containers.map((c) => ({
+      id: c.id,
+      names: [`/${c.name ?? `agent-${c.id}`}`],
+      image: 'agent',
+      state: c.state ?? 'running',
+      labels: c.labels ?? agentLabels(),
+      dockerIps: c.dockerIps ?? [],
+    }));
   }
   async inspectContainer(id: string): Promise<ContainerDetails> {
+    this.inspects.push(id);
     const c = this.containers.find((x) => x.id === id);
     if (!c) throw new TransportError('not-found', `no such container ${id}`, 404);
     return {
@@ -67,7 +67,6 @@ class FakeDockerHost implements DockerHostClient {
       running: (c.state ?? 'running') === 'running',
       labels: c.labels ?? agentLabels(),
       env: c.env ?? [],
-      dockerIps: c.dockerIps ?? [],
     };
   }
   async exec(_id: string, argv: string[], _opts: CallOptions): Promise<ExecResult> {

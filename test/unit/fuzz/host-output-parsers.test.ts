@@ -422,10 +422,12 @@ function fakeHost(c: {
 }): DockerHostClient {
   return {
     async listContainers(): Promise<ContainerSummary[]> {
-      return [{ id: 'a1', names: c.names, image: 'agent', state: 'running', labels: c.labels }];
+      return [
+        { id: 'a1', names: c.names, image: 'agent', state: 'running', labels: c.labels, dockerIps: [] },
+      ];
     },
     async inspectContainer(id: string): Promise<ContainerDetails> {
-      return { id, name: 'agent', running: true, labels: c.labels, env: c.env, dockerIps: [] };
+      return { id, name: 'agent', running: true, labels: c.labels, env: c.env };
     },
     async exec(): Promise<ExecResult> {
       return c.ipAddr;
