@@ -12,13 +12,17 @@ import { type StateStores, stateStoresFromSettings } from '../shared/pipeline/st
 import type { AgentProbe, ExecProbe } from '../shared/probes/agent-probe.js';
 import { secretRedactor } from '../shared/secrets/secret-redactor.js';
 import { runSweep } from '../shared/sweep/run-sweep.js';
-import { assembleSweep } from '../shared/sweep/sweep-dependencies.js';
+import { type AssembledSweep, assembleSweep } from '../shared/sweep/sweep-dependencies.js';
 import { sweepSummary } from '../shared/sweep/sweep-summary.js';
 import type { TelemetrySink } from '../shared/telemetry/telemetry-sink.js';
 import type { DockerHostClient } from '../shared/transport/docker-host-client.js';
 import { functionTelemetry } from './start-telemetry.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
+
+// A warm instance keeps one assembled sweep, so its discovery cache outlives the invocation (its
+// Docker connections do not: they are closed after each sweep). Timer runs do not overlap.
+let instanceSweep: AssembledSweep | null = null;
 
 export interface SweepTimerDeps {
   env: Env;
@@ -65,11 +69,14 @@ export async function sweepTimerHandler(
     context.warn(functionTelemetry.off);
   }
 
-  const sweep = assembleSweep({
+  const overrides = {
     ...(deps.clientFor ? { clientFor: deps.clientFor } : {}),
     ...(deps.execProbes ? { execProbes: deps.execProbes } : {}),
     ...(deps.agentProbes ? { agentProbes: deps.agentProbes } : {}),
-  });
+  };
+  // The real sweep goes through the instance's one assembly; a test's fakes get an assembly of their own.
+  const sweep =
+    Object.keys(overrides).length > 0 ? assembleSweep(overrides) : (instanceSweep ??= assembleSweep());
   let report: SweepReport;
   try {
     report = await runSweep(config, sweep.deps);

@@ -33,15 +33,15 @@ export async function runServeCommand(
 ): Promise<number> {
   const config = await loadCliConfig(options, io);
   if (!config) return EXIT_USAGE;
-  // Docker clients live for one sweep: an ssh host gets one connection per sweep, closed at its end.
-  const overrides = sweepOverrides(hooks);
+  // One assembly for every sweep, so its discovery cache carries over; Docker clients still live for
+  // one sweep: an ssh host gets one connection per sweep, closed at its end.
+  const sweep = assembleSweep(sweepOverrides(hooks));
   return serve(
     options,
     io,
     hooks,
     config.hosts.map((h) => h.name),
     async () => {
-      const sweep = assembleSweep(overrides);
       try {
         return await runSweep(config, sweep.deps);
       } finally {

@@ -94,10 +94,12 @@ function delayedProgress(stderr: CliIo['stderr']) {
   let last: SweepProgress | null = null;
   const show = (e: SweepProgress) => {
     if (e.phase === 'discovered')
-      stderr.write(`tunnelwatch: ${e.agents} of ${e.hosts} hosts have an agent; probing\n`);
+      stderr.write(
+        `tunnelwatch: ${e.agents} of ${e.hosts} hosts have an agent${e.from === 'cache' ? ' (last sweep; revalidating)' : ''}; probing\n`,
+      );
     else if (e.phase === 'agent-probed')
       stderr.write(`tunnelwatch: probed from ${e.host} (${e.done}/${e.total})\n`);
-    else stderr.write(`tunnelwatch: diagnosed ${e.pairs} host pairs\n`);
+    else if (e.phase === 'diagnosed') stderr.write(`tunnelwatch: diagnosed ${e.pairs} host pairs\n`);
   };
   const timer = setTimeout(() => {
     visible = true;

@@ -7,6 +7,7 @@ import {
   isTransportError,
 } from '../transport/docker-host-client.js';
 import { checkAgentAddress } from './check-agent-address.js';
+import { DiscoveryCache } from './discovery-cache.js';
 import { pickOverlayIp } from './pick-overlay-ip.js';
 import { pickAgent, pickRancherAgent } from './rancher-layout.js';
 
@@ -14,6 +15,8 @@ export interface DiscoveryOptions {
   /** Upper bound for each Docker API call of this host's discovery. */
   deadlineMs: number;
   signal?: AbortSignal;
+  /** Inspect results from earlier sweeps (one per assembled sweep); without it every agent is inspected. */
+  cache?: DiscoveryCache;
 }
 
 /**
@@ -62,9 +65,10 @@ export async function discoverHost(
     }
     const { layout, container } = pick;
     const rancherAgent = pickRancherAgent(containers);
+    const cache = opts.cache ?? new DiscoveryCache();
     const [details, registrar] = await Promise.all([
-      client.inspectContainer(container.id, call),
-      rancherAgent ? client.inspectContainer(rancherAgent.id, call).catch(() => null) : null,
+      cache.inspect(client, container.id, call),
+      rancherAgent ? cache.inspect(client, rancherAgent.id, call).catch(() => null) : null,
     ]);
     const findings: HostFinding[] = [];
     const overlay = await overlayIp(
@@ -73,7 +77,7 @@ export async function discoverHost(
       container.labels,
       container.dockerIps,
       selector,
-      call,
+      { ...call, cache },
       findings,
     );
     if (!overlay) return result('unknown', null, findings);
@@ -128,7 +132,7 @@ async function overlayIp(
   labels: Record<string, string>,
   dockerIps: string[],
   selector: AgentSelector,
-  opts: CallOptions,
+  opts: CallOptions & { cache: DiscoveryCache },
   findings: HostFinding[],
 ): Promise<{ ip: OverlayIp; source: 'label' | 'container' } | null> {
   const label = labels[selector.overlayIpLabel];
@@ -142,10 +146,16 @@ async function overlayIp(
     });
     return null;
   }
+  const known = opts.cache.overlayInside(containerId);
+  if (known) return { ip: known, source: 'container' };
   try {
     const out = await client.exec(containerId, ['ip', '-o', '-4', 'addr', 'show'], opts);
     const ip = out.exitCode === 0 ? pickOverlayIp(out.stdout, dockerIps) : null;
-    if (ip) return { ip, source: 'container' };
+    if (ip) {
+      // Rancher assigns the managed address when it creates the container: it lives as long as the id.
+      opts.cache.rememberOverlayInside(containerId, ip);
+      return { ip, source: 'container' };
+    }
     findings.push({
       code: 'agent-ip-invalid',
       message: `no ${selector.overlayIpLabel} label and no overlay address found inside the agent (ip -o -4 addr exit ${out.exitCode})`,

@@ -1,4 +1,4 @@
-import type { HostConfig, TunnelwatchConfig } from '../config/tunnelwatch-config.js';
+import type { AgentSelector, HostConfig, TunnelwatchConfig } from '../config/tunnelwatch-config.js';
 import type { HostResult } from '../domain/sweep-report.js';
 import type { DockerHostClient } from '../transport/docker-host-client.js';
 import { type DiscoveryOptions, discoverHost } from './discover-host.js';
@@ -13,21 +13,30 @@ export function discoverHosts(
   clientFor: (host: HostConfig) => DockerHostClient,
   opts: DiscoveryOptions,
 ): Promise<HostResult[]> {
-  return Promise.all(
-    config.hosts.map(async (host): Promise<HostResult> => {
-      try {
-        return await discoverHost(host, clientFor(host), config.agent, opts);
-      } catch (e) {
-        const message = `discovery failed: ${(e instanceof Error ? e.message : String(e)).slice(0, 300)}`;
-        return {
-          name: host.name,
-          ...(host.underlayIp ? { underlayIp: host.underlayIp } : {}),
-          state: 'unknown',
-          agent: null,
-          findings: [{ code: 'docker-unreachable', message }],
-          error: message,
-        };
-      }
-    }),
-  );
+  return Promise.all(config.hosts.map((host) => discoverHostSafely(host, clientFor, config.agent, opts)));
+}
+
+/** One host's discovery that never rejects; the cache, when given, remembers the result. */
+export async function discoverHostSafely(
+  host: HostConfig,
+  clientFor: (host: HostConfig) => DockerHostClient,
+  selector: AgentSelector,
+  opts: DiscoveryOptions,
+): Promise<HostResult> {
+  let result: HostResult;
+  try {
+    result = await discoverHost(host, clientFor(host), selector, opts);
+  } catch (e) {
+    const message = `discovery failed: ${(e instanceof Error ? e.message : String(e)).slice(0, 300)}`;
+    result = {
+      name: host.name,
+      ...(host.underlayIp ? { underlayIp: host.underlayIp } : {}),
+      state: 'unknown',
+      agent: null,
+      findings: [{ code: 'docker-unreachable', message }],
+      error: message,
+    };
+  }
+  opts.cache?.remember(result);
+  return result;
 }

@@ -1,6 +1,8 @@
 import type { HostConfig, TunnelwatchConfig } from '../config/tunnelwatch-config.js';
 import type { PairEvidence } from '../diagnosis/pair-evidence.js';
-import { discoverHosts } from '../discovery/discover-hosts.js';
+import type { DiscoveryOptions } from '../discovery/discover-host.js';
+import { discoverHostSafely } from '../discovery/discover-hosts.js';
+import type { DiscoveryCache } from '../discovery/discovery-cache.js';
 import { PathsByPair } from '../domain/paths-by-pair.js';
 import { PROBE_KINDS } from '../domain/probe-kind.js';
 import {
@@ -16,6 +18,7 @@ import type { AgentProbe, AgentProbeContext, ExecProbe } from '../probes/agent-p
 import type { DockerHostClient } from '../transport/docker-host-client.js';
 import { boundedMap } from './bounded-map.js';
 import { checkRegistrations } from './check-registrations.js';
+import { watchExecNotFound } from './exec-not-found-watch.js';
 import { peerTargets } from './peer-targets.js';
 import { probeAgent, unknownPaths } from './probe-agent.js';
 import type { SweepProgress } from './sweep-progress.js';
@@ -28,6 +31,11 @@ export interface SweepDeps {
   /** Probes that use the Docker API themselves (e.g. the IKE sidecar). */
   agentProbes?: readonly AgentProbe[];
   diagnose: (evidence: PairEvidence) => Verdict;
+  /**
+   * What discovery learnt in earlier sweeps of the same assembly (serve, a warm Function instance).
+   * Without it every sweep is cold: discovery of all hosts first, then probing.
+   */
+  discoveryCache?: DiscoveryCache;
   onProgress?: (event: SweepProgress) => void;
   now?: () => Date;
   signal?: AbortSignal;
@@ -38,46 +46,116 @@ const DISCOVERY_SHARE = 1 / 3;
 // Kept back from the deadline for diagnosis and report assembly.
 const ASSEMBLY_MARGIN_MS = 200;
 
+type HostWithAgent = HostResult & { agent: NonNullable<HostResult['agent']> };
+const hasAgent = (h: HostResult): h is HostWithAgent => h.agent !== null;
+
 /**
- * One sweep: discover every host in parallel, probe from every agent (bounded concurrency, one exec
- * each), diagnose every ordered pair. Always returns a report within `config.sweep.deadlineMs`
- * (plus assembly time); unreachable hosts and failed probes become `unknown`, never exceptions.
+ * One sweep: discover every host, probe from every agent (bounded concurrency, one exec each),
+ * diagnose every ordered pair. Always returns a report within `config.sweep.deadlineMs` (plus
+ * assembly time); unreachable hosts and failed probes become `unknown`, never exceptions.
+ *
+ * Cold (no cache, or a host the cache does not know): all hosts are discovered first, as before.
+ * Warm (the cache knows every host): probing starts at once from the cached agents while each
+ * host's discovery (one list call) revalidates concurrently; the report's host results are the
+ * revalidated ones. Either way, an agent whose exec answers `not-found` (recreated) is discovered
+ * again and probed once more within the sweep (docs/probes.md).
  */
 export async function runSweep(config: TunnelwatchConfig, deps: SweepDeps): Promise<SweepReport> {
   const now = deps.now ?? (() => new Date());
   const started = now();
   const t0 = performance.now();
   const remaining = () => config.sweep.deadlineMs - (performance.now() - t0);
-
-  const discovered = await discoverHosts(config, deps.clientFor, {
+  const cache = deps.discoveryCache;
+  const discoveryOpts: DiscoveryOptions = {
     deadlineMs: Math.max(500, Math.floor(config.sweep.deadlineMs * DISCOVERY_SHARE)),
     ...(deps.signal ? { signal: deps.signal } : {}),
+    ...(cache ? { cache } : {}),
+  };
+  const discover = async (host: HostConfig): Promise<HostResult> => {
+    const result = await discoverHostSafely(host, deps.clientFor, config.agent, discoveryOpts);
+    deps.onProgress?.({ phase: 'host-discovered', host: result.name, state: result.state });
+    return result;
+  };
+
+  const cached = config.hosts.map((h) => cache?.lastResult(h.name));
+  const warm = cache !== undefined && cached.every((r) => r !== undefined);
+  // Warm: every host's revalidation starts now, alongside the probing below.
+  const revalidations = warm ? config.hosts.map(discover) : null;
+  const initial: HostResult[] = warm
+    ? (cached as HostResult[])
+    : await Promise.all(config.hosts.map(discover));
+  // What peers are probed at: the cached result until a host's revalidation settles.
+  const known = new Map(initial.map((h) => [h.name as string, h]));
+  revalidations?.forEach((p) => void p.then((h) => known.set(h.name, h)));
+  // A host rediscovered after `not-found` within this sweep: its latest result.
+  const rediscovered = new Map<string, HostResult>();
+
+  let total = initial.filter(hasAgent).length;
+  deps.onProgress?.({
+    phase: 'discovered',
+    hosts: initial.length,
+    agents: total,
+    from: warm ? 'cache' : 'docker',
   });
-  const probing = discovered.filter(
-    (h): h is HostResult & { agent: NonNullable<HostResult['agent']> } => h.agent !== null,
-  );
-  deps.onProgress?.({ phase: 'discovered', hosts: discovered.length, agents: probing.length });
 
   const configByName = new Map(config.hosts.map((h) => [h.name, h]));
   let done = 0;
-  const perAgent = await boundedMap(probing, config.sweep.concurrency, async (host) => {
+  const probeFrom = async (host: HostWithAgent): Promise<{ paths: PathResult[]; agentGone: boolean }> => {
     const ctx: AgentProbeContext = {
       self: host.name,
       agent: host.agent,
-      peers: peerTargets(host, discovered),
+      peers: peerTargets(host, [...known.values()]),
       timing: config.probes,
     };
     const budget = Math.floor(remaining() - ASSEMBLY_MARGIN_MS);
-    const paths =
-      budget <= 0
-        ? []
-        : await probeAgentSafely(ctx, () => deps.clientFor(configByName.get(host.name)!), deps, budget);
-    deps.onProgress?.({ phase: 'agent-probed', host: host.name, done: ++done, total: probing.length });
-    return paths;
+    if (budget <= 0) return { paths: [], agentGone: false };
+    let agentGone = () => false;
+    const client = () => {
+      const watched = watchExecNotFound(deps.clientFor(configByName.get(host.name)!));
+      agentGone = watched.execNotFound;
+      return watched.client;
+    };
+    const paths = await probeAgentSafely(ctx, client, deps, budget);
+    return { paths, agentGone: agentGone() };
+  };
+  // Once per host: the revalidation if it already shows another agent, else a discovery of its own.
+  const rediscover = async (index: number, goneId: string): Promise<HostResult> => {
+    const revalidated = await revalidations?.[index];
+    const fresh =
+      revalidated && revalidated.agent?.containerId !== goneId
+        ? revalidated
+        : await discover(config.hosts[index]!);
+    rediscovered.set(fresh.name, fresh);
+    known.set(fresh.name, fresh);
+    return fresh;
+  };
+
+  // Hosts with a known agent first: a host without one waits for its revalidation, and must not
+  // hold a concurrency slot while the others could probe.
+  const order = initial
+    .map((_, i) => i)
+    .sort((a, b) => Number(!initial[b]!.agent) - Number(!initial[a]!.agent) || a - b);
+  const perHost = await boundedMap(order, config.sweep.concurrency, async (index) => {
+    let from: HostResult | undefined = initial[index]!;
+    if (!hasAgent(from) && revalidations) {
+      from = await revalidations[index]!;
+      if (hasAgent(from)) total++;
+    }
+    if (!hasAgent(from)) return [];
+    let probed = await probeFrom(from);
+    if (probed.agentGone) {
+      const fresh = await rediscover(index, from.agent.containerId);
+      if (hasAgent(fresh) && fresh.agent.containerId !== from.agent.containerId)
+        probed = await probeFrom(fresh);
+    }
+    deps.onProgress?.({ phase: 'agent-probed', host: from.name, done: ++done, total });
+    return probed.paths;
   });
-  const paths = sortPaths(perAgent.flat(), discovered);
+  const discovered = revalidations ? await Promise.all(revalidations) : initial;
+  const current = discovered.map((h) => rediscovered.get(h.name) ?? h);
+  const paths = sortPaths(perHost.flat(), current);
   // What the peers dial for each host can prove a misregistration discovery could not see.
-  const hosts = checkRegistrations(discovered, paths, configByName);
+  const hosts = checkRegistrations(current, paths, configByName);
 
   const byPair = new PathsByPair(paths);
   const verdicts: Verdict[] = [];

@@ -77,7 +77,16 @@ describe('runSweep', () => {
     ]);
     expect(report.verdicts).toHaveLength(6);
     expect(report.verdicts.every((v) => v.cause === 'ok')).toBe(true);
-    expect(progress).toEqual(['discovered', 'agent-probed', 'agent-probed', 'agent-probed', 'diagnosed']);
+    expect(progress).toEqual([
+      'host-discovered',
+      'host-discovered',
+      'host-discovered',
+      'discovered',
+      'agent-probed',
+      'agent-probed',
+      'agent-probed',
+      'diagnosed',
+    ]);
   });
 
   it('finishes with a silent Docker endpoint: that host unknown, the others measured', async () => {

@@ -1,0 +1,233 @@
+import { describe, expect, it } from 'vitest';
+import type { HostConfig, TunnelwatchConfig } from '../../../shared/config/tunnelwatch-config.js';
+import { diagnose } from '../../../shared/diagnosis/diagnose.js';
+import { DiscoveryCache } from '../../../shared/discovery/discovery-cache.js';
+import type { HostName } from '../../../shared/domain/host-name.js';
+import { overlayIcmpProbe } from '../../../shared/probes/ping/ping-exec-probe.js';
+import { runSweep } from '../../../shared/sweep/run-sweep.js';
+import type { SweepProgress } from '../../../shared/sweep/sweep-progress.js';
+import {
+  type CallOptions,
+  type ContainerDetails,
+  type ContainerSummary,
+  type DockerHostClient,
+  type ExecResult,
+  TransportError,
+} from '../../../shared/transport/docker-host-client.js';
+import { LocalShellClient } from '../../support/local-shell-client.js';
+
+// Sweeps through one DiscoveryCache (as serve and a warm Function do). Host hN's agent answers
+// real pings on 127.0.0.N (BusyBox, loopback only); its container id and state are the test's.
+const host = (n: number): HostConfig => ({
+  name: `h${n}` as HostName,
+  underlayIp: null,
+  docker: { scheme: 'unix', socketPath: `/run/tw-warm-h${n}.sock` },
+});
+const CONFIG: TunnelwatchConfig = {
+  hosts: [host(1), host(2), host(3)],
+  agent: {
+    preset: 'auto',
+    selectorLabel: null,
+    overlayIpLabel: 'io.rancher.container.ip',
+    advertisedIpEnv: 'CATTLE_AGENT_IP',
+  },
+  probes: { pingCount: 1, pingIntervalSec: 0.2, pingTimeoutSec: 1, ikeTimeoutMs: 500 },
+  sweep: { deadlineMs: 6000, concurrency: 4 },
+};
+
+class AgentHost implements DockerHostClient {
+  readonly calls: string[] = [];
+  agentId: string;
+  state = 'running';
+  /** When set, the list call waits for it (a slow Docker endpoint). */
+  listGate: Promise<void> | null = null;
+  /** Runs once, right after the next list answered (the agent recreated just after being listed). */
+  afterList: (() => void) | null = null;
+  readonly #shell: LocalShellClient;
+  readonly #labels: Record<string, string>;
+
+  constructor(readonly n: number) {
+    this.agentId = `agent-h${n}-1`;
+    this.#labels = {
+      'io.rancher.container.system': 'NetworkAgent',
+      'io.rancher.container.ip': `127.0.0.${n}/8`,
+    };
+    this.#shell = new LocalShellClient({ id: this.agentId, labels: this.#labels });
+  }
+
+  async listContainers(): Promise<ContainerSummary[]> {
+    this.calls.push('list');
+    if (this.listGate) await this.listGate;
+    const list = [
+      {
+        id: this.agentId,
+        names: ['agent'],
+        image: 'agent',
+        state: this.state,
+        labels: this.#labels,
+        dockerIps: [],
+      },
+    ];
+    this.afterList?.();
+    this.afterList = null;
+    return list;
+  }
+  async inspectContainer(id: string): Promise<ContainerDetails> {
+    this.calls.push(`inspect ${id}`);
+    if (id !== this.agentId) throw new TransportError('not-found', `no such container ${id}`, 404);
+    return { id, name: 'agent', running: this.state === 'running', labels: this.#labels, env: [] };
+  }
+  async exec(id: string, argv: string[], opts: CallOptions): Promise<ExecResult> {
+    this.calls.push(`exec ${id}`);
+    if (id !== this.agentId)
+      throw new TransportError('not-found', `exec in ${id}: Docker API answered 404`, 404);
+    if (this.state !== 'running') throw new TransportError('conflict', `exec in ${id}: not running`, 409);
+    return this.#shell.exec(id, argv, opts);
+  }
+  runSidecar(): Promise<ExecResult> {
+    throw new Error('not used');
+  }
+  async ensureImage() {}
+  async close() {}
+}
+
+function fleet() {
+  const hosts = new Map([1, 2, 3].map((n) => [`h${n}`, new AgentHost(n)]));
+  const cache = new DiscoveryCache();
+  const events: string[] = [];
+  const sweep = (onProgress: (e: SweepProgress) => void = () => {}) => {
+    for (const h of hosts.values()) h.calls.length = 0;
+    events.length = 0;
+    return runSweep(CONFIG, {
+      clientFor: (h) => hosts.get(h.name)!,
+      execProbes: [overlayIcmpProbe],
+      diagnose,
+      discoveryCache: cache,
+      onProgress: (e) => {
+        events.push(
+          e.phase === 'discovered'
+            ? `discovered from ${e.from}`
+            : e.phase === 'host-discovered'
+              ? `host-discovered ${e.host}`
+              : e.phase === 'agent-probed'
+                ? `agent-probed ${e.host}`
+                : e.phase,
+        );
+        onProgress(e);
+      },
+    });
+  };
+  return { hosts, cache, sweep, events, h: (n: number) => hosts.get(`h${n}`)! };
+}
+
+const overlayFrom = (report: Awaited<ReturnType<typeof runSweep>>, from: string) =>
+  report.paths.filter((p) => p.probe === 'overlay-icmp' && p.from === from).map((p) => `${p.to}:${p.state}`);
+
+describe('a sweep through a discovery cache that knows every host', () => {
+  it('the first sweep is cold: every host discovered before anyone probes', async () => {
+    const f = fleet();
+    const report = await f.sweep();
+    expect(report.status).toBe('up');
+    const firstProbe = f.events.findIndex((e) => e.startsWith('agent-probed'));
+    expect(f.events.slice(0, firstProbe)).toEqual([
+      'host-discovered h1',
+      'host-discovered h2',
+      'host-discovered h3',
+      'discovered from docker',
+    ]);
+  });
+
+  it('probes from the cached agents at once, while a slow host’s revalidation is still waiting', async () => {
+    const f = fleet();
+    await f.sweep();
+    // h3's list answers only once h1 and h2 have probed: a sweep that waited for discovery could
+    // not finish h3's discovery before its deadline, and would report h3 unknown.
+    let release: () => void = () => {};
+    f.h(3).listGate = new Promise<void>((r) => {
+      release = r;
+    });
+    const probed = new Set<string>();
+    const report = await f.sweep((e) => {
+      if (e.phase === 'agent-probed') probed.add(e.host);
+      if (probed.has('h1') && probed.has('h2')) release();
+    });
+    expect(f.events[0]).toBe('discovered from cache');
+    expect(f.events.indexOf('agent-probed h1')).toBeLessThan(f.events.indexOf('host-discovered h3'));
+    expect(f.events.indexOf('agent-probed h2')).toBeLessThan(f.events.indexOf('host-discovered h3'));
+    expect(report.hosts.map((h) => [h.name, h.state])).toEqual([
+      ['h1', 'up'],
+      ['h2', 'up'],
+      ['h3', 'up'],
+    ]);
+    expect(report.status).toBe('up');
+    // Steady state: one list per host, no inspect.
+    for (const h of f.hosts.values()) expect(h.calls.filter((c) => !c.startsWith('exec'))).toEqual(['list']);
+  });
+
+  it('an agent recreated since the last sweep: its exec answers not-found, it is rediscovered and probed again once', async () => {
+    const f = fleet();
+    await f.sweep();
+    f.h(2).agentId = 'agent-h2-2';
+    const report = await f.sweep();
+    expect(f.h(2).calls.filter((c) => c.startsWith('exec'))).toEqual(['exec agent-h2-1', 'exec agent-h2-2']);
+    expect(report.hosts[1]?.agent?.containerId).toBe('agent-h2-2');
+    expect(overlayFrom(report, 'h2')).toEqual(['h1:up', 'h3:up']);
+    expect(report.status).toBe('up');
+  });
+
+  it('recreated just after its revalidation listed it: the sweep lists the host again rather than trust that answer', async () => {
+    const f = fleet();
+    await f.sweep();
+    f.h(2).afterList = () => {
+      f.h(2).agentId = 'agent-h2-2';
+    };
+    const report = await f.sweep();
+    expect(f.h(2).calls.filter((c) => c === 'list')).toHaveLength(2);
+    expect(f.h(2).calls.filter((c) => c.startsWith('exec'))).toEqual(['exec agent-h2-1', 'exec agent-h2-2']);
+    expect(report.hosts[1]?.agent?.containerId).toBe('agent-h2-2');
+    expect(overlayFrom(report, 'h2')).toEqual(['h1:up', 'h3:up']);
+  });
+
+  it('an agent gone for good is retried at most once, and the host says so', async () => {
+    const f = fleet();
+    await f.sweep();
+    const h2 = f.h(2);
+    h2.agentId = 'agent-h2-2';
+    // Every exec fails as not-found: the new agent is recreated again before it can be probed.
+    h2.exec = async (id) => {
+      h2.calls.push(`exec ${id}`);
+      throw new TransportError('not-found', `exec in ${id}: Docker API answered 404`, 404);
+    };
+    const report = await f.sweep();
+    expect(h2.calls.filter((c) => c.startsWith('exec'))).toEqual(['exec agent-h2-1', 'exec agent-h2-2']);
+    expect(overlayFrom(report, 'h2')).toEqual(['h1:unknown', 'h3:unknown']);
+  });
+
+  it('a revalidation that finds the agent stopped makes the host down for diagnosis, without a retry', async () => {
+    const f = fleet();
+    await f.sweep();
+    f.h(2).state = 'exited';
+    const report = await f.sweep();
+    expect(report.hosts[1]).toMatchObject({ state: 'down', agent: null, findings: [{ code: 'agent-down' }] });
+    expect(f.h(2).calls.filter((c) => c.startsWith('exec'))).toEqual(['exec agent-h2-1']);
+    expect(report.verdicts.find((v) => v.from === 'h1' && v.to === 'h2')?.cause).toBe('agent-down');
+  });
+
+  it('a host the cache does not know makes the sweep cold again', async () => {
+    const f = fleet();
+    await f.sweep();
+    f.hosts.set('h4', new AgentHost(4));
+    const events: string[] = [];
+    await runSweep(
+      { ...CONFIG, hosts: [...CONFIG.hosts, host(4)] },
+      {
+        clientFor: (h) => f.hosts.get(h.name)!,
+        execProbes: [overlayIcmpProbe],
+        diagnose,
+        discoveryCache: f.cache,
+        onProgress: (e) => events.push(e.phase === 'discovered' ? `discovered from ${e.from}` : e.phase),
+      },
+    );
+    expect(events).toContain('discovered from docker');
+  });
+});
