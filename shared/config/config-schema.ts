@@ -3,7 +3,7 @@ import { HOST_NAME_RULE, parseHostName } from '../domain/host-name.js';
 import { parseIpv4 } from '../domain/ipv4.js';
 import { type PingSetting, pingSettingIssue } from '../probes/ping/ping-limits.js';
 import { parseDockerEndpoint } from './docker-endpoint.js';
-import { AGENT_PRESETS } from './tunnelwatch-config.js';
+import { AGENT_PRESETS, DISCOVERY_SHARE } from './tunnelwatch-config.js';
 
 /**
  * The config file as written by an operator (see README). Strict: unknown fields are errors, so a
@@ -96,7 +96,13 @@ export const DEFAULT_PROBES = {
   pingTimeoutSec: 1,
   ikeTimeoutMs: 1000,
 } as const;
-export const DEFAULT_SWEEP = { deadlineMs: 20_000, concurrency: 8 } as const;
+export const DEFAULT_SWEEP = { deadlineMs: 20_000, concurrency: 8, connectTimeoutMs: 3000 } as const;
+
+const discoveryBudgetMs = (deadlineMs: number) => Math.floor(deadlineMs * DISCOVERY_SHARE);
+/** 3 s, or half of discovery's budget when the sweep deadline is too short for that: a short deadline stays valid. */
+export function defaultConnectTimeoutMs(deadlineMs: number): number {
+  return Math.min(DEFAULT_SWEEP.connectTimeoutMs, Math.floor(discoveryBudgetMs(deadlineMs) / 2));
+}
 
 export const configFileSchema = z
   .object({
@@ -130,8 +136,25 @@ export const configFileSchema = z
       .object({
         deadlineMs: z.number().int().min(1000).max(600_000).default(DEFAULT_SWEEP.deadlineMs),
         concurrency: z.number().int().min(1).max(256).default(DEFAULT_SWEEP.concurrency),
+        // A TCP handshake across a busy network can take ~100 ms; past a minute nothing is "fast".
+        connectTimeoutMs: z.number().int().min(100).max(60_000).optional(),
       })
       .strict()
+      .superRefine((sweep, ctx) => {
+        // A connect timeout must end inside discovery's share of the sweep (run-sweep.ts).
+        const discoveryMs = discoveryBudgetMs(sweep.deadlineMs);
+        if (sweep.connectTimeoutMs !== undefined && sweep.connectTimeoutMs >= discoveryMs) {
+          ctx.addIssue({
+            code: z.ZodIssueCode.custom,
+            path: ['connectTimeoutMs'],
+            message: `${sweep.connectTimeoutMs} ms is not shorter than discovery’s share of the sweep (a third of sweep.deadlineMs: ${discoveryMs} ms), so a black-holed endpoint would fail as a timeout instead; lower it or raise sweep.deadlineMs`,
+          });
+        }
+      })
+      .transform((sweep) => ({
+        ...sweep,
+        connectTimeoutMs: sweep.connectTimeoutMs ?? defaultConnectTimeoutMs(sweep.deadlineMs),
+      }))
       .default({}),
   })
   .strict()

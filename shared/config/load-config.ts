@@ -63,7 +63,14 @@ export async function parseConfig(
   const issues: ConfigIssue[] = [];
   const hosts: HostConfig[] = [];
   for (const [i, host] of parsed.data.hosts.entries()) {
-    const docker = await resolveConnection(host.docker, `hosts[${i}].docker`, baseDir, env, issues);
+    const docker = await resolveConnection(
+      host.docker,
+      `hosts[${i}].docker`,
+      parsed.data.sweep.connectTimeoutMs,
+      baseDir,
+      env,
+      issues,
+    );
     if (docker) {
       hosts.push({
         name: host.name as HostName,
@@ -81,6 +88,7 @@ export async function parseConfig(
 async function resolveConnection(
   docker: ConfigFile['hosts'][number]['docker'],
   at: string,
+  connectTimeoutMs: number,
   baseDir: string,
   env: Env,
   issues: ConfigIssue[],
@@ -110,19 +118,19 @@ async function resolveConnection(
       return endpoint;
     case 'tcp': {
       const tls = docker.tls;
-      if (!tls) return { ...endpoint, tls: null };
+      if (!tls) return { ...endpoint, tls: null, connectTimeoutMs };
       if (tls.fromAppSettings === true) {
         const ca = setting(TLS_SETTINGS.ca, 'tls.fromAppSettings');
         const cert = setting(TLS_SETTINGS.cert, 'tls.fromAppSettings');
         const key = setting(TLS_SETTINGS.key, 'tls.fromAppSettings');
         if (ca === null || cert === null || key === null) return null;
-        return { ...endpoint, tls: { ca, cert, key: new Secret(key) } };
+        return { ...endpoint, tls: { ca, cert, key: new Secret(key) }, connectTimeoutMs };
       }
       const ca = tls.ca ?? (await read(tls.caFile!, 'tls.caFile'));
       const cert = tls.cert ?? (await read(tls.certFile!, 'tls.certFile'));
       const key = tls.key ?? (await read(tls.keyFile!, 'tls.keyFile'));
       if (ca === null || cert === null || key === null) return null;
-      return { ...endpoint, tls: { ca, cert, key: new Secret(key) } };
+      return { ...endpoint, tls: { ca, cert, key: new Secret(key) }, connectTimeoutMs };
     }
     case 'ssh': {
       const ssh = docker.ssh;
@@ -148,6 +156,7 @@ async function resolveConnection(
         privateKey: privateKey === null ? null : new Secret(privateKey),
         passphrase: ssh?.passphrase === undefined ? null : new Secret(ssh.passphrase),
         hostKeys: { knownHosts, sha256: ssh?.hostKeySha256 ?? [] },
+        connectTimeoutMs,
       };
     }
   }

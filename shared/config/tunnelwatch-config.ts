@@ -5,11 +5,13 @@ import type { Secret } from './secret.js';
 /** How to reach one host's Docker API, with TLS / ssh material already read from files. */
 export type DockerConnection =
   | { scheme: 'unix'; socketPath: string }
-  | { scheme: 'tcp'; host: string; port: number; tls: TlsMaterial | null }
+  | { scheme: 'tcp'; host: string; port: number; tls: TlsMaterial | null; connectTimeoutMs: number }
   | {
       scheme: 'ssh';
       host: string;
       port: number;
+      /** How long the TCP connection may take to come up (config `sweep.connectTimeoutMs`). */
+      connectTimeoutMs: number;
       username: string | null;
       privateKey: Secret | null;
       passphrase: Secret | null;
@@ -60,9 +62,14 @@ export interface ProbeTiming {
   ikeTimeoutMs: number;
 }
 
+/** Discovery gets at most this share of `sweep.deadlineMs`, so probing always has time left. */
+export const DISCOVERY_SHARE = 1 / 3;
+
 export interface SweepLimits {
   deadlineMs: number;
   concurrency: number;
+  /** Longest wait for a tcp/TLS or ssh Docker endpoint's TCP connection; a black hole fails at this. */
+  connectTimeoutMs: number;
 }
 
 /** A validated, loaded config. Safe to log: key material is held in `Secret`s. */

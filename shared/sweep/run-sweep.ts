@@ -1,4 +1,4 @@
-import type { HostConfig, TunnelwatchConfig } from '../config/tunnelwatch-config.js';
+import { DISCOVERY_SHARE, type HostConfig, type TunnelwatchConfig } from '../config/tunnelwatch-config.js';
 import type { PairEvidence } from '../diagnosis/pair-evidence.js';
 import type { DiscoveryOptions } from '../discovery/discover-host.js';
 import { discoverHostSafely } from '../discovery/discover-hosts.js';
@@ -41,8 +41,6 @@ export interface SweepDeps {
   signal?: AbortSignal;
 }
 
-// Discovery gets at most this share of the sweep deadline, so probing always has time left.
-const DISCOVERY_SHARE = 1 / 3;
 // Kept back from the deadline for diagnosis and report assembly.
 const ASSEMBLY_MARGIN_MS = 200;
 

@@ -3,6 +3,8 @@ import { isIP, connect as netConnect } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { connect as tlsConnect } from 'node:tls';
 import type { DockerConnection } from '../config/tunnelwatch-config.js';
+import { withConnectTimeout } from './connect-timeout.js';
+import { describeConnection } from './describe-connection.js';
 import { TransportError } from './docker-host-client.js';
 
 /** Opens the byte stream one Docker API request (or hijacked exec) runs over. */
@@ -55,19 +57,24 @@ function directSocket(connection: DockerConnection): (() => Duplex) | null {
     case 'unix':
       return () => netConnect({ path: connection.socketPath });
     case 'tcp': {
-      const { host, port, tls } = connection;
-      if (!tls) return () => netConnect({ host, port });
+      const { host, port, tls, connectTimeoutMs } = connection;
+      const where = describeConnection(connection);
+      if (!tls) return () => withConnectTimeout(netConnect({ host, port }), connectTimeoutMs, where);
       const key = tls.key.reveal();
       return () =>
-        tlsConnect({
-          host,
-          port,
-          ca: tls.ca,
-          cert: tls.cert,
-          key,
-          // SNI takes names only; an address is checked against the certificate's IP SANs.
-          ...(isIP(host) === 0 ? { servername: host } : {}),
-        });
+        withConnectTimeout(
+          tlsConnect({
+            host,
+            port,
+            ca: tls.ca,
+            cert: tls.cert,
+            key,
+            // SNI takes names only; an address is checked against the certificate's IP SANs.
+            ...(isIP(host) === 0 ? { servername: host } : {}),
+          }),
+          connectTimeoutMs,
+          where,
+        );
     }
     case 'ssh':
       return null;

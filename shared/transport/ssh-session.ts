@@ -1,6 +1,8 @@
+import { connect as netConnect } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { Client, type ConnectConfig } from 'ssh2';
 import type { DockerConnection } from '../config/tunnelwatch-config.js';
+import { withConnectTimeout } from './connect-timeout.js';
 import { TransportError } from './docker-host-client.js';
 import { parseKnownHosts, sha256Fingerprint, type TrustedHostKeys, verifyHostKey } from './known-hosts.js';
 
@@ -76,17 +78,33 @@ export class SshSession {
         );
         this.#ready.catch(() => {});
       });
-      client.connect({
-        ...this.#authOptions(),
-        host,
-        port,
-        hostVerifier: (key: Buffer) => {
-          const verdict = verifyHostKey(this.#trust, host, port, key);
-          if (verdict === 'trusted') return true;
-          refused = hostKeyRefused(this.#where, verdict, sha256Fingerprint(key), host, port);
-          return false;
-        },
-      } as ConnectConfig);
+      // Our own TCP connection, so a black-holed host fails at the connect timeout, not ssh2's 20 s.
+      const sock = withConnectTimeout(
+        netConnect({ host, port }),
+        this.#connection.connectTimeoutMs,
+        this.#where,
+      );
+      // ssh2 listens for the socket's errors once connect() has it; this keeps one that comes before
+      // (or after a refused connect) from going unhandled.
+      sock.on('error', () => {});
+      try {
+        client.connect({
+          ...this.#authOptions(),
+          host,
+          port,
+          sock,
+          hostVerifier: (key: Buffer) => {
+            const verdict = verifyHostKey(this.#trust, host, port, key);
+            if (verdict === 'trusted') return true;
+            refused = hostKeyRefused(this.#where, verdict, sha256Fingerprint(key), host, port);
+            return false;
+          },
+        } as ConnectConfig);
+      } catch (e) {
+        // ssh2 refuses some options (an unparsable key) before it uses the socket.
+        sock.destroy();
+        reject(sshError(e as Error, this.#where));
+      }
     });
     return this.#ready;
   }
@@ -124,6 +142,8 @@ function hostKeyRefused(
 }
 
 function sshError(e: Error & { level?: string; code?: string }, where: string): TransportError {
+  // Ours already (the connect timeout): it says what happened better than ssh2's level would.
+  if (e instanceof TransportError) return e;
   if (e.level === 'client-authentication')
     return new TransportError('auth', `${where}: ssh authentication failed`);
   if (e.level === 'client-timeout') return new TransportError('timeout', `${where}: ssh handshake timed out`);

@@ -119,6 +119,7 @@ describe('API answers from a hostile daemon', () => {
         host: '127.0.0.1',
         port: redirecting.port!,
         tls: null,
+        connectTimeoutMs: 3000,
       });
       open.push({ daemon: redirecting, client });
       await expect(client.listContainers({ deadlineMs: 5000 })).rejects.toMatchObject({

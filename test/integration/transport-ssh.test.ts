@@ -42,6 +42,7 @@ const connection = (hostKeys: { knownHosts?: string; sha256?: string[] }): Docke
   privateKey: new Secret(ssh.clientKey),
   passphrase: null,
   hostKeys: { knownHosts: hostKeys.knownHosts ?? null, sha256: hostKeys.sha256 ?? [] },
+  connectTimeoutMs: 3000,
 });
 
 /** A host's Docker calls in one sweep: discovery (list, inspect) and two execs. */

@@ -50,6 +50,14 @@ describe('numeric ranges, at their edges', () => {
     [{ concurrency: 256 }, null],
     [{ concurrency: 257 }, 'sweep.concurrency: must be at most 256'],
     [{ concurrency: 1.5 }, 'sweep.concurrency'],
+    [{ connectTimeoutMs: 100 }, null],
+    [{ connectTimeoutMs: 99 }, 'sweep.connectTimeoutMs: must be at least 100'],
+    [{ connectTimeoutMs: 2500.5 }, 'sweep.connectTimeoutMs: must be a whole number'],
+    [{ deadlineMs: 600_000, connectTimeoutMs: 60_000 }, null],
+    [{ deadlineMs: 600_000, connectTimeoutMs: 60_001 }, 'sweep.connectTimeoutMs: must be at most 60000'],
+    // Discovery gets a third of the deadline; the connect timeout must end inside it.
+    [{ deadlineMs: 9001, connectTimeoutMs: 2999 }, null],
+    [{ deadlineMs: 9000, connectTimeoutMs: 3000 }, 'sweep.connectTimeoutMs: 3000 ms is not shorter than'],
   ])('sweep %j', async (sweep, expected) => {
     const found = await issues({ hosts: [unix], sweep });
     if (expected === null) expect(found).toBeNull();

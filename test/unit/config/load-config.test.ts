@@ -45,7 +45,8 @@ describe('loading a good config', () => {
       pingTimeoutSec: 2,
       ikeTimeoutMs: 800,
     });
-    expect(result.config.sweep).toEqual({ deadlineMs: 15000, concurrency: 4 });
+    // No connectTimeoutMs given and 15 s of deadline: half of discovery's 5 s.
+    expect(result.config.sweep).toEqual({ deadlineMs: 15000, concurrency: 4, connectTimeoutMs: 2500 });
   });
 
   it('fills every default when only hosts are given', async () => {
@@ -62,7 +63,15 @@ describe('loading a good config', () => {
       pingTimeoutSec: 1,
       ikeTimeoutMs: 1000,
     });
-    expect(config.sweep).toEqual({ deadlineMs: 20000, concurrency: 8 });
+    expect(config.sweep).toEqual({ deadlineMs: 20000, concurrency: 8, connectTimeoutMs: 3000 });
+    // A short deadline stays valid: the default connect timeout shrinks to half of discovery's share.
+    expect(
+      (await configOf({ hosts: [unixHost('a')], sweep: { deadlineMs: 6000 } })).sweep.connectTimeoutMs,
+    ).toBe(1000);
+    expect(
+      (await configOf({ hosts: [unixHost('a')], sweep: { deadlineMs: 6000, connectTimeoutMs: 1900 } })).sweep
+        .connectTimeoutMs,
+    ).toBe(1900);
     expect(config.hosts[0]!.underlayIp).toBeNull();
   });
 
@@ -93,7 +102,13 @@ describe('loading a good config', () => {
         { name: 'b', docker: { endpoint: 'tcp://198.18.0.12:2375', insecure: true } },
       ],
     });
-    expect(config.hosts[1]!.docker).toEqual({ scheme: 'tcp', host: '198.18.0.12', port: 2375, tls: null });
+    expect(config.hosts[1]!.docker).toEqual({
+      scheme: 'tcp',
+      host: '198.18.0.12',
+      port: 2375,
+      tls: null,
+      connectTimeoutMs: 3000,
+    });
   });
 });
 
@@ -220,6 +235,16 @@ describe('refusing a bad config, naming the field and the fix', () => {
       'interval finer than a millisecond above one second',
       { hosts: [unixHost('a')], probes: { pingIntervalSec: 1.0001 } },
       'probes.pingIntervalSec: must have at most 3 decimals',
+    ],
+    [
+      'a connect timeout that is not a whole number of milliseconds',
+      { hosts: [unixHost('a')], sweep: { connectTimeoutMs: 'soon' } },
+      'sweep.connectTimeoutMs: expected number, got string',
+    ],
+    [
+      'a connect timeout as long as discovery’s share of the sweep',
+      { hosts: [unixHost('a')], sweep: { deadlineMs: 9000, connectTimeoutMs: 3000 } },
+      'sweep.connectTimeoutMs: 3000 ms is not shorter than discovery’s share',
     ],
     [
       'zero concurrency',

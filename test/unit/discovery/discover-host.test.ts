@@ -307,7 +307,7 @@ describe('discoverHost', () => {
     const tcpHost: HostConfig = {
       name: 'h1' as HostName,
       underlayIp: null,
-      docker: { scheme: 'tcp', host: '198.18.0.11', port: 2376, tls: null },
+      docker: { scheme: 'tcp', host: '198.18.0.11', port: 2376, tls: null, connectTimeoutMs: 3000 },
     };
     expect((await discoverHost(tcpHost, fake, SELECTOR, OPTS)).findings).toEqual([
       expect.objectContaining({ code: 'agent-ip-misconfigured' }),

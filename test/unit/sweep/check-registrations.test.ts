@@ -26,7 +26,7 @@ const unixConfig = (n: number, underlay: string | null = null): HostConfig => ({
 const tcpConfig = (n: number): HostConfig => ({
   name: name(`h${n}`),
   underlayIp: null,
-  docker: { scheme: 'tcp', host: `198.18.0.1${n}`, port: 2376, tls: null },
+  docker: { scheme: 'tcp', host: `198.18.0.1${n}`, port: 2376, tls: null, connectTimeoutMs: 3000 },
 });
 const sa = (from: number, to: number, sa: Partial<SaDetail>): PathResult => ({
   from: name(`h${from}`),

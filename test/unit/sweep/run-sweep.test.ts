@@ -29,7 +29,7 @@ const config = (hosts: HostConfig[], deadlineMs = 6000): TunnelwatchConfig => ({
     advertisedIpEnv: 'CATTLE_AGENT_IP',
   },
   probes: { pingCount: 2, pingIntervalSec: 0.2, pingTimeoutSec: 1, ikeTimeoutMs: 500 },
-  sweep: { deadlineMs, concurrency: 4 },
+  sweep: { deadlineMs, concurrency: 4, connectTimeoutMs: 1000 },
 });
 const loopbackAgent = (n: number, env: string[] = []) =>
   new LocalShellClient({

@@ -23,7 +23,7 @@ const CONFIG: TunnelwatchConfig = {
     preset: 'auto',
   },
   probes: { pingCount: 1, pingIntervalSec: 0.2, pingTimeoutSec: 1, ikeTimeoutMs: 500 },
-  sweep: { deadlineMs: 6000, concurrency: 4 },
+  sweep: { deadlineMs: 6000, concurrency: 4, connectTimeoutMs: 1000 },
 };
 
 /** overlay-icmp, except that its parse (or planning) throws on one agent, as a parser bug on odd output would. */

@@ -32,7 +32,7 @@ const CONFIG: TunnelwatchConfig = {
     advertisedIpEnv: 'CATTLE_AGENT_IP',
   },
   probes: { pingCount: 1, pingIntervalSec: 0.2, pingTimeoutSec: 1, ikeTimeoutMs: 500 },
-  sweep: { deadlineMs: 6000, concurrency: 4 },
+  sweep: { deadlineMs: 6000, concurrency: 4, connectTimeoutMs: 1000 },
 };
 
 class AgentHost implements DockerHostClient {
