@@ -69,8 +69,8 @@ export async function runSweep(config: TunnelwatchConfig, deps: SweepDeps): Prom
     ...(deps.signal ? { signal: deps.signal } : {}),
     ...(cache ? { cache } : {}),
   };
-  const discover = async (host: HostConfig): Promise<HostResult> => {
-    const result = await discoverHostSafely(host, deps.clientFor, config.agent, discoveryOpts);
+  const discover = async (host: HostConfig, opts = discoveryOpts): Promise<HostResult> => {
+    const result = await discoverHostSafely(host, deps.clientFor, config.agent, opts);
     deps.onProgress?.({ phase: 'host-discovered', host: result.name, state: result.state });
     return result;
   };
@@ -78,10 +78,10 @@ export async function runSweep(config: TunnelwatchConfig, deps: SweepDeps): Prom
   const cached = config.hosts.map((h) => cache?.lastResult(h.name));
   const warm = cache !== undefined && cached.every((r) => r !== undefined);
   // Warm: every host's revalidation starts now, alongside the probing below.
-  const revalidations = warm ? config.hosts.map(discover) : null;
+  const revalidations = warm ? config.hosts.map((h) => discover(h)) : null;
   const initial: HostResult[] = warm
     ? (cached as HostResult[])
-    : await Promise.all(config.hosts.map(discover));
+    : await Promise.all(config.hosts.map((h) => discover(h)));
   // What peers are probed at: the cached result until a host's revalidation settles.
   const known = new Map(initial.map((h) => [h.name as string, h]));
   revalidations?.forEach((p) => void p.then((h) => known.set(h.name, h)));
@@ -116,13 +116,17 @@ export async function runSweep(config: TunnelwatchConfig, deps: SweepDeps): Prom
     const paths = await probeAgentSafely(ctx, client, deps, budget);
     return { paths, agentGone: agentGone() };
   };
-  // Once per host: the revalidation if it already shows another agent, else a discovery of its own.
-  const rediscover = async (index: number, goneId: string): Promise<HostResult> => {
+  // Once per host: the revalidation if it already shows another agent, else a discovery of its own,
+  // within what is left of the sweep (none left: the host stays as last seen).
+  const rediscover = async (index: number, goneId: string): Promise<HostResult | null> => {
     const revalidated = await revalidations?.[index];
-    const fresh =
-      revalidated && revalidated.agent?.containerId !== goneId
-        ? revalidated
-        : await discover(config.hosts[index]!);
+    if (revalidated && revalidated.agent?.containerId !== goneId) return settle(revalidated);
+    const left = Math.floor(Math.min(discoveryOpts.deadlineMs, remaining() - ASSEMBLY_MARGIN_MS));
+    return left > 0
+      ? settle(await discover(config.hosts[index]!, { ...discoveryOpts, deadlineMs: left }))
+      : null;
+  };
+  const settle = (fresh: HostResult): HostResult => {
     rediscovered.set(fresh.name, fresh);
     known.set(fresh.name, fresh);
     return fresh;
@@ -143,7 +147,7 @@ export async function runSweep(config: TunnelwatchConfig, deps: SweepDeps): Prom
     let probed = await probeFrom(from);
     if (probed.agentGone) {
       const fresh = await rediscover(index, from.agent.containerId);
-      if (hasAgent(fresh) && fresh.agent.containerId !== from.agent.containerId)
+      if (fresh && hasAgent(fresh) && fresh.agent.containerId !== from.agent.containerId)
         probed = await probeFrom(fresh);
     }
     deps.onProgress?.({ phase: 'agent-probed', host: from.name, done: ++done, total });

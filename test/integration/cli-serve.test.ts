@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { type CliExtensions, runCli } from '../../shared/cli/run-cli.js';
 import type { SweepReport } from '../../shared/domain/sweep-report.js';
 import { overlayIcmpProbe, underlayIcmpProbe } from '../../shared/probes/ping/ping-exec-probe.js';
-import { loopbackFleet } from '../support/local-shell-client.js';
+import { LocalShellClient, loopbackFleet } from '../support/local-shell-client.js';
 
 const loopbackAgents: CliExtensions = {
   execProbes: [overlayIcmpProbe, underlayIcmpProbe],
@@ -77,6 +77,26 @@ describe('tunnelwatch serve', () => {
     // The server is gone once the command returns.
     const url = out.stdout.trim();
     await expect(fetch(url)).rejects.toThrow();
+  });
+
+  it('keeps one discovery cache across its sweeps: each agent inspected once, each host listed once per sweep', async () => {
+    const agents = new Map(
+      [1, 2].map((n) => [
+        `h${n}`,
+        new LocalShellClient({ id: `agent-h${n}`, labels: { 'io.rancher.container.ip': `127.0.0.${n}/8` } }),
+      ]),
+    );
+    const { io: cliIo } = io();
+    const code = await runCli(
+      ['serve', '--config', configPath, '--port', '0', '--interval', '1', '--count', '2'],
+      cliIo,
+      { ...loopbackAgents, clientFor: (h) => agents.get(h.name)! },
+    );
+    expect(code).toBe(0);
+    for (const agent of agents.values()) {
+      expect([agent.listCalls, agent.inspectCalls]).toEqual([2, 1]);
+      expect(agent.execCalls).toHaveLength(2);
+    }
   });
 
   it('stops after the current sweep when its signal aborts', async () => {
