@@ -58,6 +58,7 @@ for id in $ids; do
   echo "@@tw-$nonce end $id"
 done
 rm -rf "$dir"
+echo "@@tw-$nonce done"
 `;
 
 /** Positional arguments per op, validated before they reach argv. */
@@ -174,7 +175,10 @@ export async function runExecBatch(
   // The in-agent watchdog fires a little before our deadline so the exec usually returns what finished.
   const budgetSec = Math.max(1, Math.floor(opts.deadlineMs / 1000) - 1);
   try {
-    const result = await client.exec(containerId, batchArgv(runnable, budgetSec, nonce), opts);
+    const result = await client.exec(containerId, batchArgv(runnable, budgetSec, nonce), {
+      ...opts,
+      completeMarker: batchCompleteMarker(nonce),
+    });
     const outputs = parseBatchOutput(result.stdout, nonce, new Set(runnable.map((j) => j.id)));
     let failure: string | null = refused[0] ?? null;
     if (outputs.size < runnable.length) {
@@ -187,6 +191,11 @@ export async function runExecBatch(
   } catch (e) {
     return { outputs: new Map(), failure: isTransportError(e) ? e.message : `exec failed: ${String(e)}` };
   }
+}
+
+/** The batch script's last line: with it the exec's exit code is known to be 0 without asking. */
+export function batchCompleteMarker(nonce: string): string {
+  return `@@tw-${nonce} done`;
 }
 
 /** The shell's exit code for a command it could not find (127) or not execute (126). */

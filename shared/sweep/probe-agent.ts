@@ -6,12 +6,13 @@ import { unknownPath } from '../probes/unknown-path.js';
 import type { DockerHostClient } from '../transport/docker-host-client.js';
 
 /**
- * Everything a sweep measures from one agent: the exec batch (all ExecProbes' jobs in one exec),
- * then the AgentProbes, all bounded by `deadlineMs`. Never throws.
+ * Everything a sweep measures from one agent: the AgentProbes' preparation, then the exec batch (all
+ * ExecProbes' jobs in one exec) and the AgentProbes side by side, all bounded by `deadlineMs`, so an
+ * agent costs about one ping burst. Never throws.
  *
- * The AgentProbes (the IKE sidecar) start only once the batch is done: creating and starting a
- * container costs CPU on the source host, and doing it during the pings inflated the measured
- * overlay RTT about fivefold in the lab (median 13 ms → 52–80 ms).
+ * Preparation (starting the IKE carrier, on the first sweep only) comes first: creating and starting
+ * a container costs CPU on the source host, and doing it during the pings inflated the measured
+ * overlay RTT about fivefold in the lab (median 13 ms → 52–80 ms). A exec in a running carrier does not.
  */
 export async function probeAgent(
   ctx: AgentProbeContext,
@@ -37,7 +38,11 @@ export async function probeAgent(
     const { outputs, failure } =
       jobs.length === 0
         ? { outputs: new Map(), failure: null }
-        : await runExecBatch(client, ctx.agent.containerId, jobs, { deadlineMs, signal });
+        : await runExecBatch(client, ctx.agent.containerId, jobs, {
+            // What preparation left of the agent's deadline.
+            deadlineMs: Math.max(1, Math.floor(deadlineMs - (performance.now() - started))),
+            signal,
+          });
     return runnable
       .flatMap((p) => {
         const parsed = isolated(ctx, p.kinds, 'parsing', () => p.parse(ctx, outputs, failure));
@@ -46,7 +51,13 @@ export async function probeAgent(
       .concat(refusedPaths);
   };
   const started = performance.now();
-  const batchPaths = await batch();
+  await Promise.all(
+    agentProbes.map((probe) =>
+      probe
+        .prepare?.({ ...ctx, budgetMs: Math.min(deadlineMs, ctx.budgetMs ?? deadlineMs) }, client, signal)
+        .catch(() => {}),
+    ),
+  );
   // AgentProbes get what is left of the budget, as a number to size their calls and as the signal.
   const left = Math.max(0, Math.floor(deadlineMs - (performance.now() - started)));
   const probeCtx: AgentProbeContext = { ...ctx, budgetMs: Math.min(left, ctx.budgetMs ?? left) };
@@ -57,8 +68,8 @@ export async function probeAgent(
       return unknownPaths(ctx, probe.kinds, `${probe.kinds.join('/')} probe failed: ${describe(e)}`);
     }
   });
-  const results = await Promise.all(agentProbeRuns);
-  return [...batchPaths, ...results.flat()];
+  const [batchPaths, ...results] = await Promise.all([batch(), ...agentProbeRuns]);
+  return [...batchPaths!, ...results.flat()];
 }
 
 type Isolated<T> = { ok: true; value: T } | { ok: false; paths: PathResult[] };

@@ -21,11 +21,29 @@ const DOCUMENTED = Number(
   /\*\*(\d+) in all\*\*/.exec(readFileSync(new URL('../../docs/probes.md', import.meta.url), 'utf8'))?.[1],
 );
 
-/** A Docker daemon that holds one running Network Agent and answers just enough, counting every request. */
+/** One stdout frame of Docker's multiplexed stream (what exec start sends when there is no TTY). */
+function stdoutFrame(text: string): Buffer {
+  const body = Buffer.from(text);
+  const head = Buffer.alloc(8);
+  head[0] = 1;
+  head.writeUInt32BE(body.length, 4);
+  return Buffer.concat([head, body]);
+}
+
+/**
+ * A Docker daemon that holds one running Network Agent and answers just enough, counting every
+ * request. Its list honours the label filter, like dockerd: the agent for Rancher's labels, the IKE
+ * probe's carrier (once started) for its own. An exec prints only the line that says it ran to its
+ * end (the batch's `@@tw-NONCE done`, the probe program's `- end`), as a complete run would.
+ */
 function countingDaemon(n: number) {
   const requests: string[] = [];
-  const attached: Socket[] = [];
   const agentId = `${n}`.repeat(64).slice(0, 64);
+  const carrierId = `c${n}`.repeat(32).slice(0, 64);
+  const registrarId = `r${n}`.repeat(32).slice(0, 64);
+  const registrarLabels = { 'io.rancher.container.system': 'rancher-agent' };
+  let carrier: Record<string, string> | null = null;
+  const execs = new Map<string, string[]>();
   const labels = {
     'io.rancher.container.system': 'NetworkAgent',
     'io.rancher.container.ip': `100.64.${n}.2/16`,
@@ -33,7 +51,11 @@ function countingDaemon(n: number) {
   const route = (req: IncomingMessage) => {
     // dockerode may prefix a version (/v1.41/...); the query does not name the endpoint.
     const path = (req.url ?? '').split('?')[0]!.replace(/^\/v\d+\.\d+/, '');
-    const endpoint = `${req.method} ${path.replace(agentId, '{id}').replace(/sidecar-[0-9a-f]+/, '{sidecar}')}`;
+    const endpoint = `${req.method} ${path
+      .replace(agentId, '{id}')
+      .replace(carrierId, '{carrier}')
+      .replace(registrarId, '{rancher-agent}')
+      .replace(/\/exec\/[a-z]+\d+-\d+\//, '/exec/{exec}/')}`;
     requests.push(endpoint);
     return endpoint;
   };
@@ -41,49 +63,86 @@ function countingDaemon(n: number) {
     res.writeHead(status, { 'content-type': 'application/json' });
     res.end(JSON.stringify(body));
   };
+  const listed = (url: string) => {
+    const filters = new URL(url, 'http://docker').searchParams.get('filters') ?? '{}';
+    const wanted = ((JSON.parse(filters) as { label?: string[] }).label ?? [])[0] ?? '';
+    const [key, value] = wanted.split('=', 2) as [string, string | undefined];
+    const all = [
+      { Id: agentId, Names: ['/agent'], Image: 'agent', State: 'running', Labels: labels },
+      {
+        Id: registrarId,
+        Names: ['/rancher-agent'],
+        Image: 'rancher/agent:v1.2.11',
+        State: 'running',
+        Labels: registrarLabels,
+      },
+      ...(carrier
+        ? [{ Id: carrierId, Names: ['/carrier'], Image: 'probe', State: 'running', Labels: carrier }]
+        : []),
+    ];
+    return all.filter((c) =>
+      value === undefined ? key in c.Labels : (c.Labels as Record<string, string>)[key!] === value,
+    );
+  };
   const server: Server = createServer((req, res) => {
-    req.resume();
+    let body = '';
+    req.on('data', (c: Buffer) => {
+      body += c.toString();
+    });
     req.on('end', () => {
       const endpoint = route(req);
-      if (endpoint === 'GET /containers/json')
-        return json(res, 200, [
-          { Id: agentId, Names: ['/agent'], Image: 'agent', State: 'running', Labels: labels },
-        ]);
+      if (endpoint === 'GET /containers/json') return json(res, 200, listed(req.url ?? ''));
       if (endpoint === 'GET /containers/{id}/json')
         return json(res, 200, {
           Id: agentId,
           Name: '/agent',
           State: { Running: true },
-          Config: { Labels: labels, Env: [`CATTLE_AGENT_IP=198.18.0.${10 + n}`] },
+          Config: { Labels: labels, Env: [] },
           NetworkSettings: { Networks: {} },
         });
-      if (endpoint === 'POST /containers/{id}/exec') return json(res, 201, { Id: `exec${n}` });
-      if (endpoint === `GET /exec/exec${n}/json`) return json(res, 200, { ExitCode: 0, Running: false });
-      if (endpoint.startsWith('GET /images/')) return json(res, 200, { Id: 'sha256:probe' });
-      if (endpoint === 'POST /containers/create') return json(res, 201, { Id: `side${n}` });
-      if (endpoint === `POST /containers/side${n}/wait`) return json(res, 200, { StatusCode: 0 });
-      if (endpoint === `POST /containers/side${n}/start`) {
-        res.writeHead(204).end();
-        for (const socket of attached.splice(0)) setTimeout(() => socket.end(), 20);
-        return;
+      // Rancher keeps the registered address on the rancher-agent container.
+      if (endpoint === 'GET /containers/{rancher-agent}/json')
+        return json(res, 200, {
+          Id: registrarId,
+          Name: '/rancher-agent',
+          State: { Running: true },
+          Config: { Labels: registrarLabels, Env: [`CATTLE_AGENT_IP=198.18.0.${10 + n}`] },
+          NetworkSettings: { Networks: {} },
+        });
+      if (endpoint === 'POST /containers/{id}/exec' || endpoint === 'POST /containers/{carrier}/exec') {
+        const id = `${endpoint.includes('carrier') ? 'ike' : 'batch'}${n}-${execs.size}`;
+        execs.set(id, (JSON.parse(body) as { Cmd: string[] }).Cmd);
+        return json(res, 201, { Id: id });
       }
+      if (endpoint === 'GET /exec/{exec}/json') return json(res, 200, { ExitCode: 0, Running: false });
+      if (endpoint.startsWith('GET /images/')) return json(res, 200, { Id: 'sha256:probe' });
+      if (endpoint === 'POST /containers/create') {
+        carrier = (JSON.parse(body) as { Labels: Record<string, string> }).Labels;
+        return json(res, 201, { Id: carrierId });
+      }
+      if (endpoint === 'POST /containers/{carrier}/start') return void res.writeHead(204).end();
       return json(res, 404, { message: `unexpected ${endpoint}` });
     });
   });
-  // Hijacked streams (exec start, attach): upgrade, say nothing, close once the client is done writing.
+  // Hijacked exec start: upgrade, print the run's last line, close.
   server.on('upgrade', (req: IncomingMessage, socket: Socket) => {
-    const endpoint = route(req);
+    route(req);
     socket.write(
       'HTTP/1.1 101 UPGRADED\r\nContent-Type: application/vnd.docker.raw-stream\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n',
     );
     socket.resume();
-    // The sidecar's output ends when it exits, i.e. after start; an exec's right away.
-    if (endpoint.endsWith('/attach')) attached.push(socket);
-    else socket.end();
+    const id = /\/exec\/([a-z]+\d+-\d+)\/start/.exec(req.url ?? '')?.[1] ?? '';
+    const argv = execs.get(id) ?? [];
+    // The batch's argv: sh -c SCRIPT NAME NONCE …; the probe program's: /ike-probe WAIT …
+    const last = argv[0] === 'sh' ? `@@tw-${argv[4]} done` : '- end';
+    socket.end(stdoutFrame(`${last}\n`));
     socket.on('error', () => {});
   });
   const socketPath = join(dir, `h${n}.sock`);
-  return { server, socketPath, requests };
+  const forgetCarrier = () => {
+    carrier = null;
+  };
+  return { server, socketPath, requests, forgetCarrier };
 }
 
 const daemons = HOSTS.map((_, i) => countingDaemon(i + 1));
@@ -123,44 +182,66 @@ async function sweepOnce(over: Partial<TunnelwatchConfig> = {}): Promise<SweepRe
 }
 
 describe('Docker API requests per agent per sweep (docs/probes.md)', () => {
-  it('is 13 for an agent (preset auto) with its overlay label and the probe image present (here with 2 peers)', async () => {
-    const report = await sweepOnce();
-    // Every agent was found and probed (the stand-ins return no probe output, so the paths are unknown).
-    expect(report.hosts.map((h) => h.agent?.overlayIp)).toEqual(['100.64.1.2', '100.64.2.2', '100.64.3.2']);
-    daemons.forEach((d, i) => {
-      const n = i + 1;
-      expect([...d.requests].sort()).toEqual(
-        [
-          // discovery: the 1.6 router, the 1.1 Network Agent and the rancher-agent listed; the agent
-          // and the rancher-agent inspected (these stand-ins answer every list with the agent)
-          'GET /containers/json',
-          'GET /containers/json',
-          'GET /containers/json',
-          'GET /containers/{id}/json',
-          'GET /containers/{id}/json',
-          // the exec batch: every ping and the SA read in one exec
-          'POST /containers/{id}/exec',
-          `POST /exec/exec${n}/start`,
-          `GET /exec/exec${n}/json`,
-          // the IKE sidecar (the daemon removes it: AutoRemove)
-          `GET /images/${IKE_PROBE_IMAGE}/json`,
-          'POST /containers/create',
-          `POST /containers/side${n}/attach`,
-          `POST /containers/side${n}/wait`,
-          `POST /containers/side${n}/start`,
-        ].sort(),
-      );
-      expect(d.requests).toHaveLength(DOCUMENTED);
-    });
+  const DISCOVERY = [
+    // the 1.6 router, the 1.1 Network Agent and the rancher-agent listed; the agent and the
+    // rancher-agent (which holds CATTLE_AGENT_IP) inspected
+    'GET /containers/json',
+    'GET /containers/json',
+    'GET /containers/json',
+    'GET /containers/{id}/json',
+    'GET /containers/{rancher-agent}/json',
+  ];
+  // the exec batch: every ping and the SA read in one exec, its exit code known from its last line
+  const BATCH = ['POST /containers/{id}/exec', 'POST /exec/{exec}/start'];
+  // the IKE probe in the carrier, beside the batch
+  const IKE = ['POST /containers/{carrier}/exec', 'POST /exec/{exec}/start'];
+
+  it('a cold sweep starts one carrier per agent, and a warm one costs only the execs beside discovery', async () => {
+    for (const d of daemons) d.forgetCarrier();
+    // The product's own assembly, kept across sweeps as `serve` and a warm Function instance keep it.
+    const sweep = assembleSweep();
+    try {
+      for (const d of daemons) d.requests.length = 0;
+      const report = await runSweep(config, sweep.deps);
+      // Every agent was found and probed.
+      expect(report.hosts.map((h) => h.agent?.overlayIp)).toEqual(['100.64.1.2', '100.64.2.2', '100.64.3.2']);
+      for (const d of daemons) {
+        expect([...d.requests].sort()).toEqual(
+          [
+            ...DISCOVERY,
+            ...BATCH,
+            // the carrier: looked for by its label, its image checked, created and started
+            'GET /containers/json',
+            `GET /images/${IKE_PROBE_IMAGE}/json`,
+            'POST /containers/create',
+            'POST /containers/{carrier}/start',
+            ...IKE,
+          ].sort(),
+        );
+      }
+      for (const d of daemons) d.requests.length = 0;
+      await runSweep(config, sweep.deps);
+      for (const d of daemons) {
+        expect([...d.requests].sort()).toEqual([...DISCOVERY, ...BATCH, ...IKE].sort());
+        expect(d.requests).toHaveLength(DOCUMENTED);
+      }
+    } finally {
+      await sweep.close();
+    }
   });
 
-  it('is the same on the next sweep: nothing is cached that would hide a request, nothing leaks', async () => {
+  it('a one-shot run (the CLI) finds the running carrier by its label instead of starting another', async () => {
     await sweepOnce();
-    expect(daemons.map((d) => d.requests.length)).toEqual([DOCUMENTED, DOCUMENTED, DOCUMENTED]);
+    for (const d of daemons) {
+      expect([...d.requests].sort()).toEqual([...DISCOVERY, ...BATCH, 'GET /containers/json', ...IKE].sort());
+      expect(d.requests.filter((r) => r === 'POST /containers/create')).toEqual([]);
+    }
   });
 
   it('does not grow with the mesh: an agent with one peer costs the same', async () => {
+    await sweepOnce();
+    const full = daemons.map((d) => d.requests.length);
     await sweepOnce({ hosts: config.hosts.slice(0, 2) });
-    expect(daemons.map((d) => d.requests.length)).toEqual([DOCUMENTED, DOCUMENTED, 0]);
+    expect(daemons.map((d) => d.requests.length)).toEqual([full[0], full[1], 0]);
   });
 });

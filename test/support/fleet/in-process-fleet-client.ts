@@ -7,7 +7,6 @@ import {
   type ContainerSummary,
   type DockerHostClient,
   type ExecResult,
-  type SidecarSpec,
   TransportError,
 } from '../../../shared/transport/docker-host-client.js';
 import {
@@ -36,9 +35,11 @@ class InProcessFleetClient implements DockerHostClient {
     }
   }
 
-  async listContainers(): Promise<ContainerSummary[]> {
+  async listContainers(label: string): Promise<ContainerSummary[]> {
     this.#enter();
     const h = this.host;
+    // Only the agent is simulated here; a carrier "lives" for the exec that asks for it.
+    if (!label.startsWith('io.rancher.')) return [];
     return [
       {
         id: h.agentId,
@@ -63,16 +64,21 @@ class InProcessFleetClient implements DockerHostClient {
     };
   }
 
-  async exec(_containerId: string, argv: string[]): Promise<ExecResult> {
+  async exec(containerId: string, argv: string[]): Promise<ExecResult> {
     this.#enter();
+    if (containerId === carrierOf(this.host)) return ikeSidecar(this.plan, this.host, argv);
     if (agentStopped(this.plan, this.host))
       throw new TransportError('conflict', 'container is not running', 409);
     return agentExec(this.plan, this.host, argv);
   }
 
-  async runSidecar(spec: SidecarSpec): Promise<ExecResult> {
+  async startCarrier(): Promise<string> {
     this.#enter();
-    return ikeSidecar(this.plan, this.host, spec.argv);
+    return carrierOf(this.host);
+  }
+
+  async removeContainer(): Promise<void> {
+    this.#enter();
   }
 
   async ensureImage(): Promise<void> {
@@ -81,6 +87,8 @@ class InProcessFleetClient implements DockerHostClient {
 
   async close(): Promise<void> {}
 }
+
+const carrierOf = (h: FleetHost) => `carrier-${h.agentId.slice(0, 12)}`;
 
 /** One instant client per fleet host, looked up by name. */
 export function inProcessFleetClients(plan: FleetPlan): {
