@@ -43,14 +43,15 @@ while [ $# -gt 0 ]; do
   esac
   ids="$ids $id"; pids="$pids $!"
 done
-# The watchdog kills its own sleep when told to stop, or that sleep would outlive the batch.
-( sleep "$budget" & s=$!; trap 'kill $s; exit' TERM; wait $s; kill $pids 2>/dev/null ) >/dev/null 2>&1 &
+# The watchdog kills its own sleep when told to stop, or that sleep would outlive the batch; its
+# trap is set before the sleep starts, so a stop that comes early leaves nothing either.
+( s=; trap 'kill $s 2>/dev/null; exit' TERM; sleep "$budget" & s=$!; wait $s; kill $pids 2>/dev/null ) >/dev/null 2>&1 &
 watchdog=$!
 set -- $pids
 for id in $ids; do
   wait "$1"; echo $? >"$dir/$id.rc"; shift
 done
-kill $watchdog 2>/dev/null
+kill $watchdog 2>/dev/null; wait $watchdog 2>/dev/null
 for id in $ids; do
   echo "@@tw-$nonce job $id $(cat "$dir/$id.rc")"
   cat "$dir/$id.out"

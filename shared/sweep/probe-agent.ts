@@ -6,13 +6,33 @@ import { unknownPath } from '../probes/unknown-path.js';
 import type { DockerHostClient } from '../transport/docker-host-client.js';
 
 /**
- * Everything a sweep measures from one agent: the AgentProbes' preparation, then the exec batch (all
- * ExecProbes' jobs in one exec) and the AgentProbes side by side, all bounded by `deadlineMs`, so an
- * agent costs about one ping burst. Never throws.
- *
- * Preparation (starting the IKE carrier, on the first sweep only) comes first: creating and starting
- * a container costs CPU on the source host, and doing it during the pings inflated the measured
- * overlay RTT about fivefold in the lab (median 13 ms → 52–80 ms). A exec in a running carrier does not.
+ * The AgentProbes' preparation for one agent (starting the IKE carrier, on a host's first sweep
+ * only). The sweep runs it for every agent before any agent's pings start: creating and starting a
+ * container costs CPU on the source host, and doing it during the pings inflated the measured
+ * overlay RTT about fivefold in the lab (median 13 ms → 52–80 ms). An exec in a running carrier does
+ * not. Never throws: a failed preparation is met again, and reported, by the probe's run.
+ */
+export async function prepareAgent(
+  ctx: AgentProbeContext,
+  client: DockerHostClient,
+  agentProbes: readonly AgentProbe[],
+  deadlineMs: number,
+  outer?: AbortSignal,
+): Promise<void> {
+  const signal = outer
+    ? AbortSignal.any([outer, AbortSignal.timeout(deadlineMs)])
+    : AbortSignal.timeout(deadlineMs);
+  await Promise.all(
+    agentProbes.map((probe) =>
+      probe.prepare?.({ ...ctx, budgetMs: deadlineMs }, client, signal).catch(() => {}),
+    ),
+  );
+}
+
+/**
+ * Everything a sweep measures from one agent: the exec batch (all ExecProbes' jobs in one exec) and
+ * the AgentProbes side by side, all bounded by `deadlineMs`, so an agent costs about one ping burst.
+ * Never throws.
  */
 export async function probeAgent(
   ctx: AgentProbeContext,
@@ -39,8 +59,7 @@ export async function probeAgent(
       jobs.length === 0
         ? { outputs: new Map(), failure: null }
         : await runExecBatch(client, ctx.agent.containerId, jobs, {
-            // What preparation left of the agent's deadline.
-            deadlineMs: Math.max(1, Math.floor(deadlineMs - (performance.now() - started))),
+            deadlineMs,
             signal,
           });
     return runnable
@@ -51,13 +70,6 @@ export async function probeAgent(
       .concat(refusedPaths);
   };
   const started = performance.now();
-  await Promise.all(
-    agentProbes.map((probe) =>
-      probe
-        .prepare?.({ ...ctx, budgetMs: Math.min(deadlineMs, ctx.budgetMs ?? deadlineMs) }, client, signal)
-        .catch(() => {}),
-    ),
-  );
   // AgentProbes get what is left of the budget, as a number to size their calls and as the signal.
   const left = Math.max(0, Math.floor(deadlineMs - (performance.now() - started)));
   const probeCtx: AgentProbeContext = { ...ctx, budgetMs: Math.min(left, ctx.budgetMs ?? left) };

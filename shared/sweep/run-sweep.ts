@@ -1,6 +1,7 @@
 import type { HostConfig, TunnelwatchConfig } from '../config/tunnelwatch-config.js';
 import type { PairEvidence } from '../diagnosis/pair-evidence.js';
 import { discoverHosts } from '../discovery/discover-hosts.js';
+import type { HostName } from '../domain/host-name.js';
 import { PathsByPair } from '../domain/paths-by-pair.js';
 import { PROBE_KINDS } from '../domain/probe-kind.js';
 import {
@@ -17,7 +18,7 @@ import type { DockerHostClient } from '../transport/docker-host-client.js';
 import { boundedMap } from './bounded-map.js';
 import { checkRegistrations } from './check-registrations.js';
 import { peerTargets } from './peer-targets.js';
-import { probeAgent, unknownPaths } from './probe-agent.js';
+import { prepareAgent, probeAgent, unknownPaths } from './probe-agent.js';
 import type { SweepProgress } from './sweep-progress.js';
 
 /** The adapters a sweep runs on; assembleSweep (sweep-dependencies.ts) builds the real ones, tests fake them. */
@@ -59,19 +60,39 @@ export async function runSweep(config: TunnelwatchConfig, deps: SweepDeps): Prom
   deps.onProgress?.({ phase: 'discovered', hosts: discovered.length, agents: probing.length });
 
   const configByName = new Map(config.hosts.map((h) => [h.name, h]));
+  const contexts = new Map(
+    probing.map((host): [HostName, AgentProbeContext] => [
+      host.name,
+      { self: host.name, agent: host.agent, peers: peerTargets(host, discovered), timing: config.probes },
+    ]),
+  );
+  const clientOf = (name: HostName) => () => deps.clientFor(configByName.get(name)!);
+  // Every agent's setup (the IKE carrier on a first sweep) before any agent's pings: on hosts that
+  // share CPUs (the lab) one agent's container start would otherwise inflate another's RTTs.
+  const agentProbes = deps.agentProbes ?? [];
+  if (agentProbes.some((p) => p.prepare)) {
+    const budget = Math.floor((remaining() - ASSEMBLY_MARGIN_MS) / 2);
+    if (budget > 0) {
+      await boundedMap(probing, config.sweep.concurrency, async (host) => {
+        try {
+          await prepareAgent(
+            contexts.get(host.name)!,
+            clientOf(host.name)(),
+            agentProbes,
+            budget,
+            deps.signal,
+          );
+        } catch {
+          // a client that cannot be built fails again, and is reported, when the agent is probed
+        }
+      });
+    }
+  }
   let done = 0;
   const perAgent = await boundedMap(probing, config.sweep.concurrency, async (host) => {
-    const ctx: AgentProbeContext = {
-      self: host.name,
-      agent: host.agent,
-      peers: peerTargets(host, discovered),
-      timing: config.probes,
-    };
+    const ctx = contexts.get(host.name)!;
     const budget = Math.floor(remaining() - ASSEMBLY_MARGIN_MS);
-    const paths =
-      budget <= 0
-        ? []
-        : await probeAgentSafely(ctx, () => deps.clientFor(configByName.get(host.name)!), deps, budget);
+    const paths = budget <= 0 ? [] : await probeAgentSafely(ctx, clientOf(host.name), deps, budget);
     deps.onProgress?.({ phase: 'agent-probed', host: host.name, done: ++done, total: probing.length });
     return paths;
   });
