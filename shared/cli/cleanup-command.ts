@@ -1,8 +1,7 @@
 import { removeLeftovers } from '../probes/ike/ike-carrier.js';
-import { EXIT_CODES, EXIT_USAGE } from '../report/exit-code.js';
-import { openDockerClients } from '../transport/docker-clients.js';
+import { EXIT_CODES } from '../report/exit-code.js';
 import { isTransportError } from '../transport/docker-host-client.js';
-import { loadCliConfig } from './cli-config.js';
+import { withHostClients } from './cli-config.js';
 import type { CliIo, HostHooks } from './cli-io.js';
 import type { CliOptions } from './parse-cli-args.js';
 
@@ -10,16 +9,8 @@ import type { CliOptions } from './parse-cli-args.js';
 const CALL_DEADLINE_MS = 10_000;
 
 /** `tunnelwatch cleanup`: removes the containers tunnelwatch left on every configured host. */
-export async function runCleanupCommand(
-  options: CliOptions,
-  io: CliIo,
-  hooks: HostHooks = {},
-): Promise<number> {
-  const config = await loadCliConfig(options, io);
-  if (!config) return EXIT_USAGE;
-  const clients = openDockerClients();
-  const clientFor = hooks.clientFor ?? clients.clientFor;
-  try {
+export function runCleanupCommand(options: CliOptions, io: CliIo, hooks: HostHooks = {}): Promise<number> {
+  return withHostClients(options, io, hooks, async (config, clientFor) => {
     const lines = await Promise.all(
       config.hosts.map(async (host) => {
         try {
@@ -33,7 +24,5 @@ export async function runCleanupCommand(
     );
     for (const l of lines) io.stdout.write(`${l.text}\n`);
     return lines.every((l) => l.ok) ? 0 : EXIT_CODES.unknown;
-  } finally {
-    await clients.close();
-  }
+  });
 }

@@ -19,9 +19,7 @@ export async function prepareAgent(
   deadlineMs: number,
   outer?: AbortSignal,
 ): Promise<void> {
-  const signal = outer
-    ? AbortSignal.any([outer, AbortSignal.timeout(deadlineMs)])
-    : AbortSignal.timeout(deadlineMs);
+  const signal = agentSignal(deadlineMs, outer);
   await Promise.all(
     agentProbes.map((probe) =>
       probe.prepare?.({ ...ctx, budgetMs: deadlineMs }, client, signal).catch(() => {}),
@@ -42,9 +40,7 @@ export async function probeAgent(
   deadlineMs: number,
   outer?: AbortSignal,
 ): Promise<PathResult[]> {
-  const signal = outer
-    ? AbortSignal.any([outer, AbortSignal.timeout(deadlineMs)])
-    : AbortSignal.timeout(deadlineMs);
+  const signal = agentSignal(deadlineMs, outer);
   const batch = async (): Promise<PathResult[]> => {
     // A probe that throws while planning or parsing costs only its own paths (see isolated()).
     const planned = execProbes.map((p) => ({
@@ -82,6 +78,11 @@ export async function probeAgent(
   });
   const [batchPaths, ...results] = await Promise.all([batch(), ...agentProbeRuns]);
   return [...batchPaths!, ...results.flat()];
+}
+
+/** Aborts when the agent's deadline passes or the sweep is cancelled. */
+function agentSignal(deadlineMs: number, outer?: AbortSignal): AbortSignal {
+  return outer ? AbortSignal.any([outer, AbortSignal.timeout(deadlineMs)]) : AbortSignal.timeout(deadlineMs);
 }
 
 type Isolated<T> = { ok: true; value: T } | { ok: false; paths: PathResult[] };
