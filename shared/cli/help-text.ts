@@ -12,6 +12,7 @@ Commands:
   sweep      probe every host pair through the Network Agents and diagnose each pair
   discover   list hosts, their Network Agent and its overlay IP
   serve      sweep on an interval and serve the path matrix page on 127.0.0.1
+  cleanup    remove what tunnelwatch leaves on the hosts (the IKE probe's carriers)
 
 Run "tunnelwatch <command> --help" for a command's options.
 `;
@@ -66,6 +67,20 @@ ${CONFIG_OPTION}
 
 Exit codes: 0 every host has a running agent, 2 some host has none, 3 some host could not
 be asked, 64 usage or config error.
+`;
+
+export const CLEANUP_HELP = `Usage: tunnelwatch cleanup [--config PATH]
+
+Removes, on every configured host, the containers tunnelwatch leaves there: the IKE probe's
+carrier (one per agent, label io.tunnelwatch.carrier; it also ends with its agent) and any
+one-shot sidecar of older versions (label io.tunnelwatch.sidecar). The next sweep starts a new
+carrier where it needs one. Prints one line per host.
+
+Options:
+${CONFIG_OPTION}
+  -h, --help     show this help
+
+Exit codes: 0 every host cleaned, 3 some host could not be asked, 64 usage or config error.
 `;
 
 export const SERVE_HELP = `Usage: tunnelwatch serve [--config PATH] [--port N] [--interval SEC] [--count N]

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 
-export type CliCommand = 'sweep' | 'discover' | 'serve';
+export type CliCommand = 'sweep' | 'discover' | 'serve' | 'cleanup';
 
 /** Parsed command line; each command accepts only its own flags (COMMAND_FLAGS). */
 export interface CliOptions {
@@ -48,6 +48,7 @@ export const COMMAND_FLAGS: Record<CliCommand, Record<string, FlagSpec>> = {
     html: { type: 'string' },
   },
   discover: { ...COMMON, json: { type: 'boolean' } },
+  cleanup: { ...COMMON },
   serve: { ...COMMON, port: { type: 'string' }, interval: { type: 'string' }, count: { type: 'string' } },
 };
 

@@ -1,8 +1,9 @@
 import { printableWriter } from '../domain/printable-text.js';
 import { EXIT_USAGE } from '../report/exit-code.js';
+import { runCleanupCommand } from './cleanup-command.js';
 import type { CliIo } from './cli-io.js';
 import { runDiscoverCommand } from './discover-command.js';
-import { DISCOVER_HELP, MAIN_HELP, SERVE_HELP, SWEEP_HELP } from './help-text.js';
+import { CLEANUP_HELP, DISCOVER_HELP, MAIN_HELP, SERVE_HELP, SWEEP_HELP } from './help-text.js';
 import { type CliCommand, parseCliArgs } from './parse-cli-args.js';
 import { runServeCommand, type ServeCommandHooks } from './serve-command.js';
 import { runSweepCommand, type SweepCommandHooks } from './sweep-command.js';
@@ -12,7 +13,12 @@ export type { CliIo } from './cli-io.js';
 /** Everything a test may plug into any command; each command takes only its own part. */
 export type CliExtensions = SweepCommandHooks & ServeCommandHooks;
 
-const HELP: Record<CliCommand, string> = { sweep: SWEEP_HELP, discover: DISCOVER_HELP, serve: SERVE_HELP };
+const HELP: Record<CliCommand, string> = {
+  sweep: SWEEP_HELP,
+  discover: DISCOVER_HELP,
+  serve: SERVE_HELP,
+  cleanup: CLEANUP_HELP,
+};
 
 /** The whole `tunnelwatch` command: parses argv and hands over to the command; returns the exit code. */
 export async function runCli(
@@ -48,5 +54,7 @@ export async function runCli(
       return runDiscoverCommand(options, io, ext.clientFor ? { clientFor: ext.clientFor } : {});
     case 'serve':
       return runServeCommand(options, io, ext);
+    case 'cleanup':
+      return runCleanupCommand(options, io, ext.clientFor ? { clientFor: ext.clientFor } : {});
   }
 }

@@ -65,12 +65,15 @@ export interface ExecProbe {
 }
 
 /**
- * A probe that cannot ride in the exec batch and talks to the host's Docker API itself (e.g. the
- * IKE probe's sidecar sharing the agent's network namespace). The sweep runs it alongside the batch,
- * under the same per-agent deadline (`signal` aborts when it passes); failures become `unknown`
- * paths, so implementations should return them rather than throw.
+ * A probe that cannot ride in the exec batch and talks to the host's Docker API itself (e.g. the IKE
+ * probe, exec'd in its carrier sharing the agent's network namespace). `prepare` (optional) runs
+ * before the batch, for setup that must not compete with the pings for CPU (starting a container);
+ * `run` runs alongside the batch, under the same per-agent deadline (`signal` aborts when it passes).
+ * Failures become `unknown` paths, so implementations should return them rather than throw; a
+ * failed `prepare` is not reported by itself (`run` meets the same failure and reports it).
  */
 export interface AgentProbe {
   kinds: readonly ProbeKind[];
+  prepare?(ctx: AgentProbeContext, client: DockerHostClient, signal: AbortSignal): Promise<void>;
   run(ctx: AgentProbeContext, client: DockerHostClient, signal: AbortSignal): Promise<PathResult[]>;
 }

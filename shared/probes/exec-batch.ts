@@ -43,14 +43,15 @@ while [ $# -gt 0 ]; do
   esac
   ids="$ids $id"; pids="$pids $!"
 done
-# The watchdog kills its own sleep when told to stop, or that sleep would outlive the batch.
-( sleep "$budget" & s=$!; trap 'kill $s; exit' TERM; wait $s; kill $pids 2>/dev/null ) >/dev/null 2>&1 &
+# The watchdog kills its own sleep when told to stop, or that sleep would outlive the batch; its
+# trap is set before the sleep starts, so a stop that comes early leaves nothing either.
+( s=; trap 'kill $s 2>/dev/null; exit' TERM; sleep "$budget" & s=$!; wait $s; kill $pids 2>/dev/null ) >/dev/null 2>&1 &
 watchdog=$!
 set -- $pids
 for id in $ids; do
   wait "$1"; echo $? >"$dir/$id.rc"; shift
 done
-kill $watchdog 2>/dev/null
+kill $watchdog 2>/dev/null; wait $watchdog 2>/dev/null
 for id in $ids; do
   echo "@@tw-$nonce job $id $(cat "$dir/$id.rc")"
   cat "$dir/$id.out"
@@ -58,6 +59,7 @@ for id in $ids; do
   echo "@@tw-$nonce end $id"
 done
 rm -rf "$dir"
+echo "@@tw-$nonce done"
 `;
 
 /** Positional arguments per op, validated before they reach argv. */
@@ -174,7 +176,10 @@ export async function runExecBatch(
   // The in-agent watchdog fires a little before our deadline so the exec usually returns what finished.
   const budgetSec = Math.max(1, Math.floor(opts.deadlineMs / 1000) - 1);
   try {
-    const result = await client.exec(containerId, batchArgv(runnable, budgetSec, nonce), opts);
+    const result = await client.exec(containerId, batchArgv(runnable, budgetSec, nonce), {
+      ...opts,
+      completeMarker: batchCompleteMarker(nonce),
+    });
     const outputs = parseBatchOutput(result.stdout, nonce, new Set(runnable.map((j) => j.id)));
     let failure: string | null = refused[0] ?? null;
     if (outputs.size < runnable.length) {
@@ -187,6 +192,11 @@ export async function runExecBatch(
   } catch (e) {
     return { outputs: new Map(), failure: isTransportError(e) ? e.message : `exec failed: ${String(e)}` };
   }
+}
+
+/** The batch script's last line: with it the exec's exit code is known to be 0 without asking. */
+export function batchCompleteMarker(nonce: string): string {
+  return `@@tw-${nonce} done`;
 }
 
 /** The shell's exit code for a command it could not find (127) or not execute (126). */

@@ -2,17 +2,24 @@ import type { DockerHostClient } from '../transport/docker-host-client.js';
 import { isTransportError } from '../transport/docker-host-client.js';
 
 export interface WatchedClient {
+  /** The host's client, observed; the same object for the same inner client on every sweep. */
   client: DockerHostClient;
-  /** Whether an exec in the agent failed with `not-found`: the container is gone (recreated or removed). */
-  execNotFound(): boolean;
+  /** Whether an exec in `containerId` failed with `not-found` since the last `clear`: the container is gone. */
+  execNotFound(containerId: string): boolean;
+  clear(containerId: string): void;
 }
+
+// One watch per client, so what the probes remember per client (the IKE carrier) survives it.
+const watches = new WeakMap<DockerHostClient, WatchedClient>();
 
 /**
  * Wraps a host's client so the sweep learns, as data, that the agent it probed from no longer
  * exists; the probes themselves only report `unknown` paths with a reason text.
  */
 export function watchExecNotFound(inner: DockerHostClient): WatchedClient {
-  let notFound = false;
+  const known = watches.get(inner);
+  if (known) return known;
+  const gone = new Set<string>();
   const client: DockerHostClient = {
     listContainers: (opts) => inner.listContainers(opts),
     inspectContainer: (id, opts) => inner.inspectContainer(id, opts),
@@ -20,13 +27,22 @@ export function watchExecNotFound(inner: DockerHostClient): WatchedClient {
       try {
         return await inner.exec(id, argv, opts);
       } catch (e) {
-        if (isTransportError(e) && e.kind === 'not-found') notFound = true;
+        if (isTransportError(e) && e.kind === 'not-found') gone.add(id);
         throw e;
       }
     },
-    runSidecar: (spec) => inner.runSidecar(spec),
+    startCarrier: (spec) => inner.startCarrier(spec),
+    removeContainer: (id, opts) => inner.removeContainer(id, opts),
     ensureImage: (image, rootfs, opts) => inner.ensureImage(image, rootfs, opts),
     close: () => inner.close(),
   };
-  return { client, execNotFound: () => notFound };
+  const watched: WatchedClient = {
+    client,
+    execNotFound: (id) => gone.has(id),
+    clear: (id) => {
+      gone.delete(id);
+    },
+  };
+  watches.set(inner, watched);
+  return watched;
 }

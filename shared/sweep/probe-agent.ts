@@ -6,12 +6,31 @@ import { unknownPath } from '../probes/unknown-path.js';
 import type { DockerHostClient } from '../transport/docker-host-client.js';
 
 /**
- * Everything a sweep measures from one agent: the exec batch (all ExecProbes' jobs in one exec),
- * then the AgentProbes, all bounded by `deadlineMs`. Never throws.
- *
- * The AgentProbes (the IKE sidecar) start only once the batch is done: creating and starting a
+ * The AgentProbes' preparation for one agent (starting the IKE carrier, on a host's first sweep
+ * only). The sweep runs it for every agent before any agent's pings start: creating and starting a
  * container costs CPU on the source host, and doing it during the pings inflated the measured
- * overlay RTT about fivefold in the lab (median 13 ms → 52–80 ms).
+ * overlay RTT about fivefold in the lab (median 13 ms → 52–80 ms). An exec in a running carrier does
+ * not. Never throws: a failed preparation is met again, and reported, by the probe's run.
+ */
+export async function prepareAgent(
+  ctx: AgentProbeContext,
+  client: DockerHostClient,
+  agentProbes: readonly AgentProbe[],
+  deadlineMs: number,
+  outer?: AbortSignal,
+): Promise<void> {
+  const signal = agentSignal(deadlineMs, outer);
+  await Promise.all(
+    agentProbes.map((probe) =>
+      probe.prepare?.({ ...ctx, budgetMs: deadlineMs }, client, signal).catch(() => {}),
+    ),
+  );
+}
+
+/**
+ * Everything a sweep measures from one agent: the exec batch (all ExecProbes' jobs in one exec) and
+ * the AgentProbes side by side, all bounded by `deadlineMs`, so an agent costs about one ping burst.
+ * Never throws.
  */
 export async function probeAgent(
   ctx: AgentProbeContext,
@@ -21,9 +40,7 @@ export async function probeAgent(
   deadlineMs: number,
   outer?: AbortSignal,
 ): Promise<PathResult[]> {
-  const signal = outer
-    ? AbortSignal.any([outer, AbortSignal.timeout(deadlineMs)])
-    : AbortSignal.timeout(deadlineMs);
+  const signal = agentSignal(deadlineMs, outer);
   const batch = async (): Promise<PathResult[]> => {
     // A probe that throws while planning or parsing costs only its own paths (see isolated()).
     const planned = execProbes.map((p) => ({
@@ -37,7 +54,10 @@ export async function probeAgent(
     const { outputs, failure } =
       jobs.length === 0
         ? { outputs: new Map(), failure: null }
-        : await runExecBatch(client, ctx.agent.containerId, jobs, { deadlineMs, signal });
+        : await runExecBatch(client, ctx.agent.containerId, jobs, {
+            deadlineMs,
+            signal,
+          });
     return runnable
       .flatMap((p) => {
         const parsed = isolated(ctx, p.kinds, 'parsing', () => p.parse(ctx, outputs, failure));
@@ -46,7 +66,6 @@ export async function probeAgent(
       .concat(refusedPaths);
   };
   const started = performance.now();
-  const batchPaths = await batch();
   // AgentProbes get what is left of the budget, as a number to size their calls and as the signal.
   const left = Math.max(0, Math.floor(deadlineMs - (performance.now() - started)));
   const probeCtx: AgentProbeContext = { ...ctx, budgetMs: Math.min(left, ctx.budgetMs ?? left) };
@@ -57,8 +76,13 @@ export async function probeAgent(
       return unknownPaths(ctx, probe.kinds, `${probe.kinds.join('/')} probe failed: ${describe(e)}`);
     }
   });
-  const results = await Promise.all(agentProbeRuns);
-  return [...batchPaths, ...results.flat()];
+  const [batchPaths, ...results] = await Promise.all([batch(), ...agentProbeRuns]);
+  return [...batchPaths!, ...results.flat()];
+}
+
+/** Aborts when the agent's deadline passes or the sweep is cancelled. */
+function agentSignal(deadlineMs: number, outer?: AbortSignal): AbortSignal {
+  return outer ? AbortSignal.any([outer, AbortSignal.timeout(deadlineMs)]) : AbortSignal.timeout(deadlineMs);
 }
 
 type Isolated<T> = { ok: true; value: T } | { ok: false; paths: PathResult[] };

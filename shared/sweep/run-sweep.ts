@@ -20,7 +20,7 @@ import { boundedMap } from './bounded-map.js';
 import { checkRegistrations } from './check-registrations.js';
 import { watchExecNotFound } from './exec-not-found-watch.js';
 import { peerTargets } from './peer-targets.js';
-import { probeAgent, unknownPaths } from './probe-agent.js';
+import { prepareAgent, probeAgent, unknownPaths } from './probe-agent.js';
 import type { SweepProgress } from './sweep-progress.js';
 
 /** The adapters a sweep runs on; assembleSweep (sweep-dependencies.ts) builds the real ones, tests fake them. */
@@ -97,20 +97,39 @@ export async function runSweep(config: TunnelwatchConfig, deps: SweepDeps): Prom
   });
 
   const configByName = new Map(config.hosts.map((h) => [h.name, h]));
+  const contextOf = (host: HostWithAgent): AgentProbeContext => ({
+    self: host.name,
+    agent: host.agent,
+    peers: peerTargets(host, [...known.values()]),
+    timing: config.probes,
+  });
+  // Every known agent's setup (the IKE carrier on a first sweep) before any agent's pings: on hosts
+  // that share CPUs (the lab) one agent's container start would otherwise inflate another's RTTs.
+  const agentProbes = deps.agentProbes ?? [];
+  const prepareBudget = Math.floor((remaining() - ASSEMBLY_MARGIN_MS) / 2);
+  if (agentProbes.some((p) => p.prepare) && prepareBudget > 0) {
+    await boundedMap(initial.filter(hasAgent), config.sweep.concurrency, async (host) => {
+      try {
+        // The watched client: the one the probes run with, so what they prepare they find again.
+        const client = watchExecNotFound(deps.clientFor(configByName.get(host.name)!)).client;
+        await prepareAgent(contextOf(host), client, agentProbes, prepareBudget, deps.signal);
+      } catch {
+        // a client that cannot be built fails again, and is reported, when the agent is probed
+      }
+    });
+  }
   let done = 0;
   const probeFrom = async (host: HostWithAgent): Promise<{ paths: PathResult[]; agentGone: boolean }> => {
-    const ctx: AgentProbeContext = {
-      self: host.name,
-      agent: host.agent,
-      peers: peerTargets(host, [...known.values()]),
-      timing: config.probes,
-    };
+    const ctx = contextOf(host);
     const budget = Math.floor(remaining() - ASSEMBLY_MARGIN_MS);
     if (budget <= 0) return { paths: [], agentGone: false };
+    const agentId = host.agent.containerId;
     let agentGone = () => false;
     const client = () => {
       const watched = watchExecNotFound(deps.clientFor(configByName.get(host.name)!));
-      agentGone = watched.execNotFound;
+      watched.clear(agentId);
+      // Only the agent's own exec counts: the IKE carrier replaces itself when it vanished.
+      agentGone = () => watched.execNotFound(agentId);
       return watched.client;
     };
     const paths = await probeAgentSafely(ctx, client, deps, budget);

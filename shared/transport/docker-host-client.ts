@@ -40,13 +40,23 @@ export interface ExecResult {
   stderr: string;
 }
 
-export interface SidecarSpec {
+export interface ExecOptions extends CallOptions {
+  /**
+   * A line the command prints last when it ran to its end. When stdout ends with it, the exit code is
+   * taken as 0 without asking the daemon (`GET /exec/{id}/json`): one request less per exec.
+   */
+  completeMarker?: string;
+}
+
+/** A long-lived helper container that lives in another container's namespaces (the IKE probe's carrier). */
+export interface CarrierSpec {
   /** An image present on the host (see ensureImage); never pulled. */
   image: string;
-  /** The sidecar joins this container's network namespace (`NetworkMode: container:<id>`). */
-  networkOfContainer: string;
+  /** The carrier joins this container's network and PID namespaces, and dies with it. */
+  ofContainer: string;
   argv: string[];
-  stdin?: string | Uint8Array;
+  /** Labels that find it again (and that `tunnelwatch cleanup` removes it by). */
+  labels: Record<string, string>;
   deadlineMs: number;
   signal?: AbortSignal;
 }
@@ -60,9 +70,11 @@ export interface DockerHostClient {
   listContainers(opts: CallOptions): Promise<ContainerSummary[]>;
   inspectContainer(id: string, opts: CallOptions): Promise<ContainerDetails>;
   /** Runs argv (no shell unless argv says so) in a running container; rejects with kind 'timeout' past the deadline. */
-  exec(containerId: string, argv: string[], opts: CallOptions): Promise<ExecResult>;
-  /** Short-lived container sharing another container's network namespace; removed afterwards. */
-  runSidecar(spec: SidecarSpec): Promise<ExecResult>;
+  exec(containerId: string, argv: string[], opts: ExecOptions): Promise<ExecResult>;
+  /** Creates and starts a carrier (see CarrierSpec); resolves with its container id. */
+  startCarrier(spec: CarrierSpec): Promise<string>;
+  /** Removes a container, running or not; a container already gone is not an error. */
+  removeContainer(id: string, opts: CallOptions): Promise<void>;
   /** Makes sure `image` exists on the host, importing the rootfs tarball `rootfs()` returns when missing. */
   ensureImage(image: string, rootfs: () => Uint8Array, opts: CallOptions): Promise<void>;
   /** Releases sockets / ssh sessions. Idempotent. */

@@ -9,11 +9,12 @@ import { dockerApi } from './docker-api.js';
 import { closeIdleConnections, dockerConnectionAgent } from './docker-connection-agent.js';
 import {
   type CallOptions,
+  type CarrierSpec,
   type ContainerDetails,
   type ContainerSummary,
   type DockerHostClient,
+  type ExecOptions,
   type ExecResult,
-  type SidecarSpec,
   TransportError,
 } from './docker-host-client.js';
 import { MultiplexedStreamDecoder } from './multiplexed-stream.js';
@@ -26,8 +27,11 @@ import { transportErrorFrom } from './transport-error-from.js';
 export const MAX_EXEC_OUTPUT_BYTES = 4 * 1024 * 1024;
 export const MAX_CONNECTION_BYTES = 8 * 1024 * 1024;
 const MAX_PROGRESS_LINE = 64 * 1024;
-// How long a failed sidecar's forced removal may hold up the caller; it carries on in the background.
-const SIDECAR_CLEANUP_MS = 2_000;
+// How long a failed carrier's forced removal may hold up the caller; it carries on in the background.
+const CARRIER_CLEANUP_MS = 2_000;
+// What a carrier may use on the host: one sleeping process, no capabilities, no writable filesystem.
+const CARRIER_MEMORY_BYTES = 16 * 1024 * 1024;
+const CARRIER_PIDS_LIMIT = 16;
 
 /** DockerHostClient over dockerode. Every dockerode quirk stays in this file. */
 export class DockerodeHostClient implements DockerHostClient {
@@ -80,7 +84,7 @@ export class DockerodeHostClient implements DockerHostClient {
     });
   }
 
-  exec(containerId: string, argv: string[], opts: CallOptions): Promise<ExecResult> {
+  exec(containerId: string, argv: string[], opts: ExecOptions): Promise<ExecResult> {
     let stream: Duplex | null = null;
     return this.#call(`exec in ${short(containerId)}`, opts, async (abortSignal) => {
       abortSignal.addEventListener('abort', () => stream?.destroy(), { once: true });
@@ -97,6 +101,9 @@ export class DockerodeHostClient implements DockerHostClient {
       } as Docker.ExecStartOptions)) as Duplex;
       if (abortSignal.aborted) stream.destroy();
       const { stdout, stderr } = await this.#collect(stream);
+      if (opts.completeMarker !== undefined && endsWithLine(stdout, opts.completeMarker)) {
+        return { exitCode: 0, stdout, stderr };
+      }
       const info = await exec.inspect({ abortSignal } as object);
       if (info.ExitCode === null || info.ExitCode === undefined) {
         throw new TransportError(
@@ -108,72 +115,63 @@ export class DockerodeHostClient implements DockerHostClient {
     });
   }
 
-  async runSidecar(spec: SidecarSpec): Promise<ExecResult> {
+  async startCarrier(spec: CarrierSpec): Promise<string> {
     // Named up front, so cleanup can find the container even when the create call was cut off by the
     // deadline after the daemon had already created it.
-    const name = `tunnelwatch-sidecar-${randomBytes(6).toString('hex')}`;
-    let stream: Duplex | null = null;
-    let exited = false;
-    const what = `sidecar ${spec.image} in the network of ${short(spec.networkOfContainer)}`;
+    const name = `tunnelwatch-carrier-${randomBytes(6).toString('hex')}`;
+    let started = false;
     try {
-      return await this.#call(what, spec, async (abortSignal) => {
-        abortSignal.addEventListener('abort', () => stream?.destroy(), { once: true });
-        const hasStdin = spec.stdin !== undefined;
-        // docker-modem copies every option into the query string as well as the body unless they are
-        // split into _query and _body: the IKE sidecar's argv (~1.1 KB per peer) would otherwise ride
-        // in the URL, and dockerd refuses request heads over 1 MiB (about 900 peers).
-        const container = await this.#docker.createContainer({
-          _query: { name },
-          _body: {
-            Image: spec.image,
-            Cmd: spec.argv,
-            Labels: { 'io.tunnelwatch.sidecar': 'true' },
-            AttachStdin: hasStdin,
-            AttachStdout: true,
-            AttachStderr: true,
-            OpenStdin: hasStdin,
-            StdinOnce: hasStdin,
-            Tty: false,
-            HostConfig: { NetworkMode: `container:${spec.networkOfContainer}`, AutoRemove: true },
-          },
-          abortSignal,
-        } as unknown as Docker.ContainerCreateOptions);
-        // The deadline may have passed while create was in flight; cleanup below may already have run.
-        if (abortSignal.aborted) {
-          await container.remove({ force: true }).catch(() => {});
-          throw abortSignal.reason;
-        }
-        stream = (await container.attach({
-          stream: true,
-          stdin: hasStdin,
-          stdout: true,
-          stderr: true,
-          hijack: true,
-          abortSignal,
-        } as object)) as Duplex;
-        // Registered before start so that AutoRemove cannot remove the container before we see it exit.
-        const exit = container.wait({ condition: 'next-exit', abortSignal } as object) as Promise<{
-          StatusCode: number;
-        }>;
-        exit.catch(() => {});
-        const output = this.#collect(stream);
-        await container.start({ abortSignal } as object);
-        if (hasStdin) stream.end(typeof spec.stdin === 'string' ? spec.stdin : Buffer.from(spec.stdin!));
-        const [{ StatusCode }, { stdout, stderr }] = await Promise.all([exit, output]);
-        exited = true;
-        return { exitCode: StatusCode, stdout, stderr };
-      });
+      return await this.#call(
+        `start carrier ${spec.image} for ${short(spec.ofContainer)}`,
+        spec,
+        async (abortSignal) => {
+          const container = await this.#docker.createContainer({
+            _query: { name },
+            _body: {
+              Image: spec.image,
+              Cmd: spec.argv,
+              Labels: spec.labels,
+              Tty: false,
+              HostConfig: {
+                NetworkMode: `container:${spec.ofContainer}`,
+                PidMode: `container:${spec.ofContainer}`,
+                // Removed by the daemon when it exits, which it does when the agent stops.
+                AutoRemove: true,
+                ReadonlyRootfs: true,
+                CapDrop: ['ALL'],
+                SecurityOpt: ['no-new-privileges'],
+                Memory: CARRIER_MEMORY_BYTES,
+                PidsLimit: CARRIER_PIDS_LIMIT,
+                RestartPolicy: { Name: 'no' },
+              },
+            },
+            abortSignal,
+          } as unknown as Docker.ContainerCreateOptions);
+          await container.start({ abortSignal } as object);
+          started = true;
+          return container.id;
+        },
+      );
     } finally {
-      // Killed on timeout/abort/error (AutoRemove does not cover a container that never started).
       // Bounded, so a hung daemon cannot hold the sweep past its deadline.
-      if (!exited) {
+      if (!started) {
         const removal = this.#docker
           .getContainer(name)
           .remove({ force: true })
           .catch(() => {});
-        await Promise.race([removal, new Promise((r) => setTimeout(r, SIDECAR_CLEANUP_MS).unref())]);
+        await Promise.race([removal, new Promise((r) => setTimeout(r, CARRIER_CLEANUP_MS).unref())]);
       }
     }
+  }
+
+  removeContainer(id: string, opts: CallOptions): Promise<void> {
+    return this.#call(`remove container ${short(id)}`, opts, async (abortSignal) => {
+      try {
+        await this.#docker.getContainer(id).remove({ force: true, abortSignal } as object);
+      } catch (e) {
+        if ((e as { statusCode?: number }).statusCode !== 404) throw e;
+      }
+    });
   }
 
   ensureImage(image: string, rootfs: () => Uint8Array, opts: CallOptions): Promise<void> {
@@ -284,6 +282,10 @@ function assignedIps(networks: Record<string, { IPAddress?: unknown }> | undefin
   return Object.values(networks ?? {})
     .map((n) => n.IPAddress)
     .filter((ip): ip is string => typeof ip === 'string' && ip !== '');
+}
+
+function endsWithLine(text: string, line: string): boolean {
+  return text.endsWith(`\n${line}\n`) || text === `${line}\n`;
 }
 
 function short(id: string): string {

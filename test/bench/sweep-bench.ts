@@ -132,7 +132,8 @@ async function mtuLadderCost(
       execs++;
       return client.exec(id, argv, opts);
     },
-    runSidecar: (spec) => client.runSidecar(spec),
+    startCarrier: (spec) => client.startCarrier(spec),
+    removeContainer: (id, opts) => client.removeContainer(id, opts),
     ensureImage: (image, path, opts) => client.ensureImage(image, path, opts),
     close: () => client.close(),
   };

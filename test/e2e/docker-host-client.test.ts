@@ -51,21 +51,41 @@ describe.skipIf(inject('labSkipReason') !== '')('DockerodeHostClient on a real d
     });
   });
 
-  it('runs a sidecar in the agent network namespace, feeding it stdin, and removes it', async () => {
-    // The agent's own image (the lab's 1.6 router or 1.1 Network Agent): it has sh and ip.
+  it('starts a carrier in the agent’s network and PID namespaces, execs in it, and removes it', async () => {
+    // The agent's own image (the lab's 1.6 router or 1.1 Network Agent): it has sh, ip and ps.
     const image = (await client.listContainers({ deadlineMs: 5000 })).find((c) => c.id === agent.id)!.image;
-    const r = await client.runSidecar({
+    const label = 'io.tunnelwatch.carrier';
+    const carrier = await client.startCarrier({
       image,
-      networkOfContainer: agent.id,
-      argv: ['sh', '-c', 'cat; ip -o -4 addr show | grep -c inet'],
-      stdin: 'hello from stdin\n',
+      ofContainer: agent.id,
+      argv: ['sleep', '60'],
+      labels: { [label]: 'e2e-docker-host-client' },
       deadlineMs: 10_000,
     });
-    expect(r.exitCode).toBe(0);
-    expect(r.stdout).toMatch(/^hello from stdin\n\d+\n$/);
-    const left = (await client.listContainers({ deadlineMs: 5000 })).filter((c) =>
-      hasLabel(c, 'io.tunnelwatch.sidecar'),
-    );
-    expect(left.filter((c) => c.state === 'running')).toEqual([]);
+    try {
+      const [inCarrier, inAgent] = await Promise.all(
+        [carrier, agent.id].map((id) =>
+          client.exec(id, ['sh', '-c', 'ip -o -4 addr show | sort; ps -o comm | sort'], {
+            deadlineMs: 10_000,
+          }),
+        ),
+      );
+      expect(inCarrier!.exitCode).toBe(0);
+      // One network namespace (same addresses) and one PID namespace (the agent's charon is seen).
+      expect(inCarrier!.stdout.split('\n').filter((l) => l.includes('inet'))).toEqual(
+        inAgent!.stdout.split('\n').filter((l) => l.includes('inet')),
+      );
+      expect(inCarrier!.stdout).toContain('charon');
+      const marked = await client.exec(carrier, ['sh', '-c', 'echo out; echo "@@done"'], {
+        deadlineMs: 10_000,
+        completeMarker: '@@done',
+      });
+      expect(marked).toEqual({ exitCode: 0, stdout: 'out\n@@done\n', stderr: '' });
+    } finally {
+      await client.removeContainer(carrier, { deadlineMs: 10_000 });
+    }
+    expect((await client.listContainers({ deadlineMs: 5000 })).filter((c) => hasLabel(c, label))).toEqual([]);
+    // Removing what is already gone is not an error.
+    await client.removeContainer(carrier, { deadlineMs: 10_000 });
   });
 });

@@ -32,6 +32,8 @@ interface FaultCase {
   latent?: boolean;
   /** The direction the verdict must name, per affected ordered pair. */
   direction?: (from: string, to: string) => Direction;
+  /** The direction may stay unnamed (never wrong): the fault loses too few packets for the counters. */
+  directionMayBeUnnamed?: boolean;
   pmtu?: number;
   /** A phrase the advice must contain (the host it tells the operator to act on). */
   advice?: string;
@@ -116,6 +118,9 @@ const CASES: FaultCase[] = [
     cause: 'mtu-blackhole',
     pmtu: 1300,
     direction: droppedFrom('h1'),
+    // Only the 1400-byte rung is lost one way (4 packets a sweep, right at MIN_GAP_PACKETS), so the
+    // SA counters name the direction in some sweeps only; when they do, it must be the right one.
+    directionMayBeUnnamed: true,
   },
   {
     name: 'esp-drop h1 h2: IKE passes, ESP-in-UDP dropped',
@@ -175,12 +180,16 @@ describe.skipIf(skipReason !== '')('a sweep names the cause of each lab fault', 
     let report = (await sweepLab(configPath)).report;
     // Random-loss cases may take a few sweeps; any other case gets one more only when a stray lost
     // ping (see isStrayLoss) is all that hid the cause on the first.
-    for (let i = 1; i < (c.sweeps ?? 2); i++) {
+    // A direction rests on SA counters that must move enough within one sweep: such cases get a third.
+    for (let i = 1; i < (c.sweeps ?? (c.direction ? 3 : 2)); i++) {
       const affected = pairs.filter(([a, b]) => c.affected(a, b)).map(([a, b]) => verdictOf(report, a, b));
       // The direction comes from SA packet counters moving within the sweep; a sweep in which they did
       // not move enough names none (never a wrong one), and gets one more sweep like a stray loss.
       const undirected = (v: Verdict) =>
-        c.direction !== undefined && v.cause === c.cause && v.direction === undefined;
+        c.direction !== undefined &&
+        !c.directionMayBeUnnamed &&
+        v.cause === c.cause &&
+        v.direction === undefined;
       const wrong = affected.filter((v) => v.cause !== c.cause || undirected(v));
       if (wrong.length === 0) break;
       if (c.sweeps === undefined && !wrong.every((v) => isStrayLoss(report, v) || undirected(v))) break;
@@ -194,7 +203,8 @@ describe.skipIf(skipReason !== '')('a sweep names the cause of each lab fault', 
         expect(v.state, label).not.toBe('up');
         expect(v.advice.length, label).toBeGreaterThan(20);
         if (c.latent) expect(v.latent, label).toBe(true);
-        if (c.direction) expect(v.direction, label).toBe(c.direction(from, to));
+        if (c.direction && !(c.directionMayBeUnnamed && v.direction === undefined))
+          expect(v.direction, label).toBe(c.direction(from, to));
         if (c.pmtu !== undefined) expect(v.pmtu, label).toBe(c.pmtu);
         if (c.advice) expect(v.advice, label).toContain(c.advice);
       } else if (!isStrayLoss(report, v)) {

@@ -3,6 +3,7 @@ import type { TunnelwatchConfig } from '../../shared/config/tunnelwatch-config.j
 import { PROBE_KINDS } from '../../shared/domain/probe-kind.js';
 import type { SweepReport } from '../../shared/domain/sweep-report.js';
 import { IKE_PROBE_IMAGE } from '../../shared/probes/ike/ike-agent-probe.js';
+import { CARRIER_LABEL } from '../../shared/probes/ike/ike-carrier.js';
 import { runSweep } from '../../shared/sweep/run-sweep.js';
 import { type AssembledSweep, assembleSweep } from '../../shared/sweep/sweep-dependencies.js';
 import { planHosts } from '../lab/address-plan.js';
@@ -10,15 +11,50 @@ import { agentExec } from '../lab/agent-container.js';
 import { docker } from '../lab/docker-cli.js';
 import { heal } from '../lab/lab.js';
 import { loadConfigOrThrow } from '../support/load-config-or-throw.js';
-import { lossOnly } from './support/lab-sweep.js';
+import { cli, lossOnly } from './support/lab-sweep.js';
 
 // The default probe registry (both shells sweep with it) against the healthy lab: all five probe
-// kinds for every ordered pair, the IKE sidecar imported on first use through the Docker API, run
-// in each agent's network namespace, removed afterwards, and stateless on the peers.
+// kinds for every ordered pair, the IKE probe image imported on first use through the Docker API,
+// one carrier per agent kept between sweeps and removed by `tunnelwatch cleanup`, stateless on the peers.
 const skipReason = inject('labSkipReason');
 const hostCount = inject('labHostCount');
 const configPath = inject('labConfigPath');
-const SIDECAR_LABEL = 'io.tunnelwatch.sidecar';
+
+/** The command names of every process in a host's agent (its PID namespace). */
+async function processNames(h: ReturnType<typeof planHosts>[number]): Promise<string[]> {
+  const ps = await agentExec(h, ['ps', '-o', 'comm'], 10_000);
+  return ps.stdout
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && l !== 'COMMAND' && l !== 'ps');
+}
+
+async function carrierIds(h: ReturnType<typeof planHosts>[number]): Promise<string[]> {
+  const r = await docker(h, ['ps', '--all', '--quiet', '--no-trunc', '--filter', `label=${CARRIER_LABEL}`]);
+  return r.stdout.trim().split('\n').filter(Boolean);
+}
+
+/** The carriers on a host: whose agent they carry for, and their state. */
+async function carriersOn(
+  h: ReturnType<typeof planHosts>[number],
+): Promise<{ agent: string; state: string }[]> {
+  const r = await docker(h, [
+    'ps',
+    '--all',
+    '--filter',
+    `label=${CARRIER_LABEL}`,
+    '--format',
+    `{{.Label "${CARRIER_LABEL}"}} {{.State}}`,
+  ]);
+  return r.stdout
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => {
+      const [agent, state] = l.split(' ');
+      return { agent: agent!, state: state! };
+    });
+}
 
 /** Per host: `swanctl --stats` half-open IKE_SA count inside its agent. */
 async function halfOpenSas(hosts: ReturnType<typeof planHosts>): Promise<Record<string, number>> {
@@ -40,6 +76,7 @@ describe.skipIf(skipReason !== '')('the default probes on the healthy lab', () =
   let sweep: AssembledSweep;
   let report: SweepReport;
   let halfOpenBefore: Record<string, number>;
+  let processesBefore: string[][];
 
   beforeAll(async () => {
     const { tunnelsMissing } = await heal({ waitForTunnelsMs: 120_000, reconnect: true });
@@ -47,8 +84,15 @@ describe.skipIf(skipReason !== '')('the default probes on the healthy lab', () =
     config = await loadConfigOrThrow({ path: configPath });
     sweep = assembleSweep();
     // First use on h1: the sidecar image must come from the rootfs tarball via the Docker API.
+    // A cold start: no carrier anywhere (earlier files' sweeps left theirs), no image on h1.
+    for (const h of hosts) {
+      const ids = await carrierIds(h);
+      if (ids.length > 0) await docker(h, ['rm', '--force', ...ids]);
+    }
     await docker(hosts[0]!, ['rmi', '--force', IKE_PROBE_IMAGE], { allowFailure: true });
     halfOpenBefore = await halfOpenSas(hosts);
+    // The agents' own processes (the lab's agents idle in `sleep`) before any probe ran.
+    processesBefore = await Promise.all(hosts.map(processNames));
     report = await runSweep(config, sweep.deps);
     // A lone lost ping on a freshly healed lab says nothing about the probes: one more sweep, once.
     if (lossOnly(report)) report = await runSweep(config, sweep.deps);
@@ -83,26 +127,38 @@ describe.skipIf(skipReason !== '')('the default probes on the healthy lab', () =
     expect(report.status).toBe('up');
   });
 
-  it('imported the sidecar image where it was missing and left no sidecar container', async () => {
+  it('imported the probe image where it was missing and keeps exactly one carrier per agent', async () => {
     const images = await docker(hosts[0]!, ['image', 'inspect', '--format', '{{.Id}}', IKE_PROBE_IMAGE], {
       allowFailure: true,
     });
     expect(images.code).toBe(0);
-    // AutoRemove runs in the daemon just after the sidecar exits: give it a bounded moment.
-    let left: string[] = [];
-    for (let i = 0; i < 20; i++) {
-      const lists = await Promise.all(
-        hosts.map((h) =>
-          docker(h, ['ps', '--all', '--quiet', '--filter', `label=${SIDECAR_LABEL}`]).then((r) =>
-            r.stdout.trim() ? [`${h.name}: ${r.stdout.trim()}`] : [],
-          ),
-        ),
-      );
-      left = lists.flat();
-      if (left.length === 0) break;
-      await new Promise((r) => setTimeout(r, 250));
-    }
-    expect(left).toEqual([]);
+    const carriers = await Promise.all(hosts.map(carriersOn));
+    hosts.forEach((h, i) => {
+      expect(carriers[i], h.name).toEqual([{ agent: report.hosts[i]!.agent!.containerId, state: 'running' }]);
+    });
+    // The next sweep of the same assembled sweep uses the same carriers: none started, none gone.
+    const ids = await Promise.all(hosts.map((h) => carrierIds(h)));
+    const again = await runSweep(config, sweep.deps);
+    expect(again.paths.filter((p) => p.probe.startsWith('ike-') && p.state !== 'up')).toEqual([]);
+    expect(await Promise.all(hosts.map((h) => carrierIds(h)))).toEqual(ids);
+  });
+
+  it('leaves no probe process behind in any agent', async () => {
+    const after = await Promise.all(hosts.map(processNames));
+    hosts.forEach((h, i) => {
+      const count = (names: string[], n: string) => names.filter((x) => x === n).length;
+      for (const n of ['ping', 'swanctl', 'sleep', 'exe'])
+        expect(count(after[i]!, n), `${h.name}: ${n}`).toBeLessThanOrEqual(count(processesBefore[i]!, n));
+      // The carrier's one sleeping process is what shares the agent's PID namespace.
+      expect(count(after[i]!, 'tunnelwatch-ike'), h.name).toBe(1);
+    });
+  });
+
+  it('tunnelwatch cleanup removes every carrier', async () => {
+    const { code, stdout } = await cli(['cleanup', '--config', configPath]);
+    expect(stdout.trim().split('\n')).toEqual(hosts.map((h) => `${h.name}: removed 1 container(s)`));
+    expect(code).toBe(0);
+    expect(await Promise.all(hosts.map(carriersOn))).toEqual(hosts.map(() => []));
   });
 
   it('left no half-open IKE SA on the peers', async () => {

@@ -16,6 +16,7 @@ import { assembleSweep } from '../../shared/sweep/sweep-dependencies.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tw-api-cost-'));
 const HOSTS = ['h1', 'h2', 'h3'] as const;
+// The figure docs/probes.md states ("**N in all**"), so the doc and this count cannot drift apart.
 // The figures docs/probes.md states ("**N in all** in a steady-state sweep (M on a cold one)"), so
 // the doc and this count cannot drift apart.
 const PROBES_DOC = readFileSync(new URL('../../docs/probes.md', import.meta.url), 'utf8');
@@ -23,24 +24,30 @@ const DOCUMENTED = Number(/\*\*(\d+) in all\*\*/.exec(PROBES_DOC)?.[1]);
 const DOCUMENTED_COLD = Number(
   /\*\*\d+ in all\*\* in a steady-state sweep \((\d+) on a cold one\)/.exec(PROBES_DOC)?.[1],
 );
-// Discovery's share of both: one list when the cache knows the host; the list and two inspects when not.
-const STEADY_DISCOVERY = ['GET /containers/json'];
-const COLD_DISCOVERY = [
-  'GET /containers/json',
-  'GET /containers/{id}/json',
-  'GET /containers/{rancher-agent}/json',
-];
+
+/** One stdout frame of Docker's multiplexed stream (what exec start sends when there is no TTY). */
+function stdoutFrame(text: string): Buffer {
+  const body = Buffer.from(text);
+  const head = Buffer.alloc(8);
+  head[0] = 1;
+  head.writeUInt32BE(body.length, 4);
+  return Buffer.concat([head, body]);
+}
 
 /**
- * A Docker daemon that holds one running Network Agent and the `rancher-agent` holding the host's
- * registration, and answers just enough, counting every request.
+ * A Docker daemon that holds one running Network Agent and answers just enough, counting every
+ * request. Its list honours the label filter, like dockerd: the agent for Rancher's labels, the IKE
+ * probe's carrier (once started) for its own. An exec prints only the line that says it ran to its
+ * end (the batch's `@@tw-NONCE done`, the probe program's `- end`), as a complete run would.
  */
 function countingDaemon(n: number) {
   const requests: string[] = [];
-  const attached: Socket[] = [];
   const agentId = `${n}`.repeat(64).slice(0, 64);
-  const rancherAgentId = `r${n}`.repeat(32);
-  const rancherAgentLabels = { 'io.rancher.container.system': 'rancher-agent' };
+  const carrierId = `c${n}`.repeat(32).slice(0, 64);
+  const registrarId = `r${n}`.repeat(32).slice(0, 64);
+  const registrarLabels = { 'io.rancher.container.system': 'rancher-agent' };
+  let carrier: Record<string, string> | null = null;
+  const execs = new Map<string, string[]>();
   const labels = {
     'io.rancher.container.system': 'NetworkAgent',
     'io.rancher.container.ip': `100.64.${n}.2/16`,
@@ -50,8 +57,9 @@ function countingDaemon(n: number) {
     const path = (req.url ?? '').split('?')[0]!.replace(/^\/v\d+\.\d+/, '');
     const endpoint = `${req.method} ${path
       .replace(agentId, '{id}')
-      .replace(rancherAgentId, '{rancher-agent}')
-      .replace(/sidecar-[0-9a-f]+/, '{sidecar}')}`;
+      .replace(carrierId, '{carrier}')
+      .replace(registrarId, '{rancher-agent}')
+      .replace(/\/exec\/[a-z]+\d+-\d+\//, '/exec/{exec}/')}`;
     requests.push(endpoint);
     return endpoint;
   };
@@ -59,21 +67,28 @@ function countingDaemon(n: number) {
     res.writeHead(status, { 'content-type': 'application/json' });
     res.end(JSON.stringify(body));
   };
+  // Every container, unfiltered, as discovery asks for them: the carrier too once it is started.
+  const listed = () => [
+    { Id: agentId, Names: ['/agent'], Image: 'agent', State: 'running', Labels: labels },
+    {
+      Id: registrarId,
+      Names: ['/rancher-agent'],
+      Image: 'rancher/agent:v1.2.11',
+      State: 'running',
+      Labels: registrarLabels,
+    },
+    ...(carrier
+      ? [{ Id: carrierId, Names: ['/carrier'], Image: 'probe', State: 'running', Labels: carrier }]
+      : []),
+  ];
   const server: Server = createServer((req, res) => {
-    req.resume();
+    let body = '';
+    req.on('data', (c: Buffer) => {
+      body += c.toString();
+    });
     req.on('end', () => {
       const endpoint = route(req);
-      if (endpoint === 'GET /containers/json')
-        return json(res, 200, [
-          { Id: agentId, Names: ['/agent'], Image: 'agent', State: 'running', Labels: labels },
-          {
-            Id: rancherAgentId,
-            Names: ['/rancher-agent'],
-            Image: 'rancher/agent',
-            State: 'running',
-            Labels: rancherAgentLabels,
-          },
-        ]);
+      if (endpoint === 'GET /containers/json') return json(res, 200, listed());
       if (endpoint === 'GET /containers/{id}/json')
         return json(res, 200, {
           Id: agentId,
@@ -82,41 +97,49 @@ function countingDaemon(n: number) {
           Config: { Labels: labels, Env: [] },
           NetworkSettings: { Networks: {} },
         });
+      // Rancher keeps the registered address on the rancher-agent container.
       if (endpoint === 'GET /containers/{rancher-agent}/json')
         return json(res, 200, {
-          Id: rancherAgentId,
+          Id: registrarId,
           Name: '/rancher-agent',
           State: { Running: true },
-          Config: { Labels: rancherAgentLabels, Env: [`CATTLE_AGENT_IP=198.18.0.${10 + n}`] },
+          Config: { Labels: registrarLabels, Env: [`CATTLE_AGENT_IP=198.18.0.${10 + n}`] },
           NetworkSettings: { Networks: {} },
         });
-      if (endpoint === 'POST /containers/{id}/exec') return json(res, 201, { Id: `exec${n}` });
-      if (endpoint === `GET /exec/exec${n}/json`) return json(res, 200, { ExitCode: 0, Running: false });
-      if (endpoint.startsWith('GET /images/')) return json(res, 200, { Id: 'sha256:probe' });
-      if (endpoint === 'POST /containers/create') return json(res, 201, { Id: `side${n}` });
-      if (endpoint === `POST /containers/side${n}/wait`) return json(res, 200, { StatusCode: 0 });
-      if (endpoint === `POST /containers/side${n}/start`) {
-        res.writeHead(204).end();
-        for (const socket of attached.splice(0)) setTimeout(() => socket.end(), 20);
-        return;
+      if (endpoint === 'POST /containers/{id}/exec' || endpoint === 'POST /containers/{carrier}/exec') {
+        const id = `${endpoint.includes('carrier') ? 'ike' : 'batch'}${n}-${execs.size}`;
+        execs.set(id, (JSON.parse(body) as { Cmd: string[] }).Cmd);
+        return json(res, 201, { Id: id });
       }
+      if (endpoint === 'GET /exec/{exec}/json') return json(res, 200, { ExitCode: 0, Running: false });
+      if (endpoint.startsWith('GET /images/')) return json(res, 200, { Id: 'sha256:probe' });
+      if (endpoint === 'POST /containers/create') {
+        carrier = (JSON.parse(body) as { Labels: Record<string, string> }).Labels;
+        return json(res, 201, { Id: carrierId });
+      }
+      if (endpoint === 'POST /containers/{carrier}/start') return void res.writeHead(204).end();
       return json(res, 404, { message: `unexpected ${endpoint}` });
     });
   });
-  // Hijacked streams (exec start, attach): upgrade, say nothing, close once the client is done writing.
+  // Hijacked exec start: upgrade, print the run's last line, close.
   server.on('upgrade', (req: IncomingMessage, socket: Socket) => {
-    const endpoint = route(req);
+    route(req);
     socket.write(
       'HTTP/1.1 101 UPGRADED\r\nContent-Type: application/vnd.docker.raw-stream\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n',
     );
     socket.resume();
-    // The sidecar's output ends when it exits, i.e. after start; an exec's right away.
-    if (endpoint.endsWith('/attach')) attached.push(socket);
-    else socket.end();
+    const id = /\/exec\/([a-z]+\d+-\d+)\/start/.exec(req.url ?? '')?.[1] ?? '';
+    const argv = execs.get(id) ?? [];
+    // The batch's argv: sh -c SCRIPT NAME NONCE …; the probe program's: /ike-probe WAIT …
+    const last = argv[0] === 'sh' ? `@@tw-${argv[4]} done` : '- end';
+    socket.end(stdoutFrame(`${last}\n`));
     socket.on('error', () => {});
   });
   const socketPath = join(dir, `h${n}.sock`);
-  return { server, socketPath, requests };
+  const forgetCarrier = () => {
+    carrier = null;
+  };
+  return { server, socketPath, requests, forgetCarrier };
 }
 
 const daemons = HOSTS.map((_, i) => countingDaemon(i + 1));
@@ -144,81 +167,80 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** `sweeps` sweeps through one assembly (as serve and a warm Function do); counts the last one only. */
-async function sweepThroughOneAssembly(
-  sweeps: number,
-  over: Partial<TunnelwatchConfig> = {},
-): Promise<SweepReport> {
+async function sweepOnce(over: Partial<TunnelwatchConfig> = {}): Promise<SweepReport> {
+  for (const d of daemons) d.requests.length = 0;
   // The product's own assembly: the count is what the CLI and the Function cost.
   const sweep = assembleSweep();
-  let report: SweepReport | null = null;
-  for (let i = 0; i < sweeps; i++) {
-    for (const d of daemons) d.requests.length = 0;
+  try {
+    return await runSweep({ ...config, ...over }, sweep.deps);
+  } finally {
+    await sweep.close();
+  }
+}
+
+describe('Docker API requests per agent per sweep (docs/probes.md)', () => {
+  // Discovery: one unfiltered list (the 1.6 router, the 1.1 Network Agent and the rancher-agent are
+  // picked from it); on a cold sweep the agent and the rancher-agent (CATTLE_AGENT_IP) inspected too.
+  const STEADY_DISCOVERY = ['GET /containers/json'];
+  const COLD_DISCOVERY = [
+    ...STEADY_DISCOVERY,
+    'GET /containers/{id}/json',
+    'GET /containers/{rancher-agent}/json',
+  ];
+  // the exec batch: every ping and the SA read in one exec, its exit code known from its last line
+  const BATCH = ['POST /containers/{id}/exec', 'POST /exec/{exec}/start'];
+  // the IKE probe in the carrier, beside the batch
+  const IKE = ['POST /containers/{carrier}/exec', 'POST /exec/{exec}/start'];
+
+  it('the first sweep starts one carrier per agent, and a warm one costs one list beside the two execs', async () => {
+    for (const d of daemons) d.forgetCarrier();
+    // The product's own assembly, kept across sweeps as `serve` and a warm Function instance keep it.
+    const sweep = assembleSweep();
     try {
-      report = await runSweep({ ...config, ...over }, sweep.deps);
+      for (const d of daemons) d.requests.length = 0;
+      const report = await runSweep(config, sweep.deps);
+      // Every agent was found and probed.
+      expect(report.hosts.map((h) => h.agent?.overlayIp)).toEqual(['100.64.1.2', '100.64.2.2', '100.64.3.2']);
+      for (const d of daemons) {
+        expect([...d.requests].sort()).toEqual(
+          [
+            ...COLD_DISCOVERY,
+            ...BATCH,
+            // the carrier: looked for in the host's list, its image checked, created and started
+            'GET /containers/json',
+            `GET /images/${IKE_PROBE_IMAGE}/json`,
+            'POST /containers/create',
+            'POST /containers/{carrier}/start',
+            ...IKE,
+          ].sort(),
+        );
+      }
+      for (const d of daemons) d.requests.length = 0;
+      await runSweep(config, sweep.deps);
+      for (const d of daemons) {
+        expect([...d.requests].sort()).toEqual([...STEADY_DISCOVERY, ...BATCH, ...IKE].sort());
+        expect(d.requests).toHaveLength(DOCUMENTED);
+      }
     } finally {
       await sweep.close();
     }
-  }
-  return report!;
-}
-const discoveryRequests = (requests: readonly string[]) =>
-  requests
-    .filter((r) => r === 'GET /containers/json' || /^GET \/containers\/\{[a-z-]+\}\/json$/.test(r))
-    .sort();
+  });
 
-describe('Docker API requests per agent per sweep (docs/probes.md)', () => {
-  it('is 11 on a cold sweep for an agent (preset auto) with its overlay label and the probe image present (here with 2 peers)', async () => {
-    const report = await sweepThroughOneAssembly(1);
-    // Every agent was found and probed (the stand-ins return no probe output, so the paths are unknown).
-    expect(report.hosts.map((h) => h.agent?.overlayIp)).toEqual(['100.64.1.2', '100.64.2.2', '100.64.3.2']);
-    daemons.forEach((d, i) => {
-      const n = i + 1;
+  it('a one-shot run (the CLI) is cold: it finds the running carrier by its label instead of starting another', async () => {
+    await sweepOnce();
+    for (const d of daemons) {
       expect([...d.requests].sort()).toEqual(
-        [
-          // discovery: one unfiltered list (the 1.6 router, the 1.1 Network Agent and the
-          // rancher-agent are picked from it); the agent and the rancher-agent inspected
-          'GET /containers/json',
-          'GET /containers/{id}/json',
-          'GET /containers/{rancher-agent}/json',
-          // the exec batch: every ping and the SA read in one exec
-          'POST /containers/{id}/exec',
-          `POST /exec/exec${n}/start`,
-          `GET /exec/exec${n}/json`,
-          // the IKE sidecar (the daemon removes it: AutoRemove)
-          `GET /images/${IKE_PROBE_IMAGE}/json`,
-          'POST /containers/create',
-          `POST /containers/side${n}/attach`,
-          `POST /containers/side${n}/wait`,
-          `POST /containers/side${n}/start`,
-        ].sort(),
+        [...COLD_DISCOVERY, ...BATCH, 'GET /containers/json', ...IKE].sort(),
       );
-      expect(discoveryRequests(d.requests)).toEqual(COLD_DISCOVERY);
       expect(d.requests).toHaveLength(DOCUMENTED_COLD);
-    });
+      expect(d.requests.filter((r) => r === 'POST /containers/create')).toEqual([]);
+    }
   });
 
-  it('is 9 in a steady-state sweep: the second sweep through the same assembly lists each host once and inspects nothing', async () => {
-    const report = await sweepThroughOneAssembly(2);
-    expect(report.hosts.map((h) => h.agent?.advertisedIp)).toEqual([
-      '198.18.0.11',
-      '198.18.0.12',
-      '198.18.0.13',
-    ]);
-    for (const d of daemons) expect(discoveryRequests(d.requests)).toEqual(STEADY_DISCOVERY);
-    expect(daemons.map((d) => d.requests.length)).toEqual([DOCUMENTED, DOCUMENTED, DOCUMENTED]);
-    expect(DOCUMENTED).toBeLessThan(DOCUMENTED_COLD);
-  });
-
-  it('stays there: a third sweep costs the same, nothing leaks', async () => {
-    await sweepThroughOneAssembly(3);
-    expect(daemons.map((d) => d.requests.length)).toEqual([DOCUMENTED, DOCUMENTED, DOCUMENTED]);
-  });
-
-  it('does not grow with the mesh: an agent with one peer costs the same, cold and steady', async () => {
-    await sweepThroughOneAssembly(1, { hosts: config.hosts.slice(0, 2) });
-    expect(daemons.map((d) => d.requests.length)).toEqual([DOCUMENTED_COLD, DOCUMENTED_COLD, 0]);
-    await sweepThroughOneAssembly(2, { hosts: config.hosts.slice(0, 2) });
-    expect(daemons.map((d) => d.requests.length)).toEqual([DOCUMENTED, DOCUMENTED, 0]);
+  it('does not grow with the mesh: an agent with one peer costs the same', async () => {
+    await sweepOnce();
+    const full = daemons.map((d) => d.requests.length);
+    await sweepOnce({ hosts: config.hosts.slice(0, 2) });
+    expect(daemons.map((d) => d.requests.length)).toEqual([full[0], full[1], 0]);
   });
 });

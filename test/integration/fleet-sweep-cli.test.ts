@@ -1,7 +1,7 @@
 // A 100-host sweep through the real `tunnelwatch` CLI (bin/tunnelwatch.js in a child process, real
 // dockerode) against the simulated fleet's 100 fake Docker daemons on unix sockets, with a few chosen
 // faults: the faulty pairs get exactly their verdicts, every other pair is ok, and each agent costs
-// one exec and one sidecar, with nothing left behind.
+// two execs (the batch, the IKE probe in its carrier) and one carrier, with nothing else left behind.
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SweepReport } from '../../shared/domain/sweep-report.js';
@@ -118,23 +118,29 @@ describe(`a ${HOSTS}-host sweep through the CLI against the simulated fleet`, ()
     expect(report.paths.filter((p) => p.probe === 'overlay-icmp')).toHaveLength(probing * (HOSTS - 3));
   });
 
-  it('costs each agent one exec and one sidecar, and leaves nothing running on any host', () => {
+  it('costs each agent two execs and one carrier, and leaves nothing else running on any host', () => {
     for (const [name, server] of fleet.servers) {
       const calls = (route: string) => server.requests.get(route) ?? 0;
       const probed = name !== 'h70';
       expect({
         name,
         exec: calls('POST /containers/:id/exec'),
-        sidecar: calls('POST /containers/create'),
+        carriers: calls('POST /containers/create'),
+        exitCodes: calls('GET /exec/:id/json'),
       }).toEqual({
         name,
-        exec: probed ? 1 : 0,
-        sidecar: probed ? 1 : 0,
+        exec: probed ? 2 : 0,
+        carriers: probed ? 1 : 0,
+        // Both execs end with the line that says they ran to their end: no exit code is asked for.
+        exitCodes: 0,
       });
       const index = Number(name.slice(1));
       expect(calls('POST /images/create')).toBe(probed && index % 2 === 0 ? 1 : 0);
-      expect(server.leftoverContainers).toEqual([]);
-      // The sidecar's argv (99 peers × 2 requests) travels in the create body, not in the URL.
+      // The carrier stays for the next sweep (it dies with its agent); nothing else is left.
+      expect(server.leftoverContainers).toEqual(
+        probed ? [expect.stringMatching(/^tunnelwatch-carrier-/)] : [],
+      );
+      // The IKE probe's argv (99 peers × 2 requests) travels in the exec body, never in a URL.
       expect(server.longestUrl).toBeLessThan(1024);
       expect(server.runningExecs).toBe(0);
     }

@@ -8,7 +8,7 @@ import type { Ipv4 } from '../../shared/domain/ipv4.js';
 import type { PathResult } from '../../shared/domain/sweep-report.js';
 import { DEFAULT_IKE_PROBE_IMAGE, ikeAgentProbe } from '../../shared/probes/ike/ike-agent-probe.js';
 import { IKE_PROBE_PATH, ikeProbeProgram } from '../../shared/probes/ike/ike-probe-image.js';
-import type { DockerHostClient, ExecResult, SidecarSpec } from '../../shared/transport/docker-host-client.js';
+import { localIkeCarrier } from '../support/local-ike-carrier.js';
 
 // The committed IKE probe program against a real charon (strongSwan, configured like the lab's
 // agents) in a network namespace of its own, driven by ikeAgentProbe's argv: the requests built in
@@ -120,14 +120,10 @@ secrets { ike-any { secret = throwaway-test-psk } }
 
   /** One ikeAgentProbe run from the namespace to charon's address, the program run locally. */
   async function probe(): Promise<PathResult[]> {
-    const localSidecar = {
-      async ensureImage() {},
-      async runSidecar(spec: SidecarSpec): Promise<ExecResult> {
-        expect(spec.argv[0]).toBe(IKE_PROBE_PATH);
-        const r = inNs([program, ...spec.argv.slice(1)]);
-        return { exitCode: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-      },
-    } as unknown as DockerHostClient;
+    const localSidecar = localIkeCarrier((args) => {
+      const r = inNs([program, ...args]);
+      return { exitCode: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+    });
     const ip = (s: string) => s as Ipv4;
     return ikeAgentProbe(DEFAULT_IKE_PROBE_IMAGE).run(
       {

@@ -10,7 +10,7 @@ import type { PathResult } from '../../shared/domain/sweep-report.js';
 import type { AgentProbeContext } from '../../shared/probes/agent-probe.js';
 import { DEFAULT_IKE_PROBE_IMAGE, ikeAgentProbe } from '../../shared/probes/ike/ike-agent-probe.js';
 import { IKE_PROBE_PATH, ikeProbeProgram } from '../../shared/probes/ike/ike-probe-image.js';
-import type { DockerHostClient, ExecResult, SidecarSpec } from '../../shared/transport/docker-host-client.js';
+import { localIkeCarrier } from '../support/local-ike-carrier.js';
 
 // The committed probe program (the whole sidecar image) run on this machine, against UDP
 // responders on loopback addresses of 127.1.16.0/24 that replay charon's recorded answers
@@ -118,15 +118,11 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** Runs the sidecar's argv with the program on this machine instead of in a container. */
-const localSidecar = {
-  async ensureImage() {},
-  async runSidecar(spec: SidecarSpec): Promise<ExecResult> {
-    expect(spec.argv[0]).toBe(IKE_PROBE_PATH);
-    const r = await runProgram(spec.argv.slice(1), spec.deadlineMs);
-    return { exitCode: r.code ?? -1, stdout: r.stdout, stderr: '' };
-  },
-} as unknown as DockerHostClient;
+/** Runs the probe's argv with the program on this machine instead of in a carrier container. */
+const localSidecar = localIkeCarrier(async (args, deadlineMs) => {
+  const r = await runProgram(args, deadlineMs);
+  return { exitCode: r.code ?? -1, stdout: r.stdout, stderr: '' };
+});
 
 const ip = (s: string) => s as Ipv4;
 const peer = (n: number) => ({
@@ -226,7 +222,7 @@ describe('the IKE probe program on its own', () => {
   ])('re-checks every target (%j) and sends nothing for a bad one', async (target, line) => {
     received.length = 0;
     const r = await runProgram(['100', ...target]);
-    expect(r).toEqual({ code: 0, stdout: `${line}\n` });
+    expect(r).toEqual({ code: 0, stdout: `${line}\n- end\n` });
     expect(received).toEqual([]);
   });
 
@@ -236,11 +232,12 @@ describe('the IKE probe program on its own', () => {
     const r = await runProgram(['1000', 'a', '127.1.16.5', '4500', big.toString('hex')]);
     expect(received.map((x) => x.bytes)).toEqual([big]);
     // The 60 KB answer is cut to 2048 bytes of hex on one line.
-    const [id, outcome, rtt, hex, ...rest] = r.stdout.trim().split(' ');
+    const [first, end, ...more] = r.stdout.split('\n');
+    const [id, outcome, rtt, hex, ...rest] = first!.split(' ');
     expect([id, outcome, rest]).toEqual(['a', 'answered', []]);
     expect(rtt).toMatch(/^\d+$/);
     expect(hex).toHaveLength(4096);
-    expect(r.stdout.split('\n')).toHaveLength(2);
+    expect([end, ...more]).toEqual(['- end', '']);
   });
 
   it('prints one line per target, each when its outcome is known', async () => {
@@ -260,6 +257,8 @@ describe('the IKE probe program on its own', () => {
       request(40).toString('hex'),
     ]);
     const lines = r.stdout.trim().split('\n');
+    // Last comes the end line, which tells the caller the run is complete without an exit status.
+    expect(lines.pop()).toBe('- end');
     expect(lines.map((l) => l.split(' ').slice(0, 2).join(' ')).sort()).toEqual([
       'a answered',
       'b refused',
@@ -267,5 +266,29 @@ describe('the IKE probe program on its own', () => {
     ]);
     // The timeout comes last: the others did not wait for it.
     expect(lines.at(-1)).toBe('c timeout');
+  });
+
+  it('--carry NAME names itself NAME and sleeps until killed; a bad name exits 2 at once', async () => {
+    const child = spawn(program, ['--carry', 'tunnelwatch-ike'], { stdio: 'ignore' });
+    try {
+      let comm = '';
+      for (let i = 0; i < 50 && comm !== 'tunnelwatch-ike'; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        comm = readFileSync(`/proc/${child.pid}/comm`, 'utf8').trim();
+      }
+      expect(comm).toBe('tunnelwatch-ike');
+      await new Promise((r) => setTimeout(r, 200));
+      expect(child.exitCode).toBeNull(); // still carrying
+    } finally {
+      child.kill('SIGTERM');
+    }
+    const [, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((r) =>
+      child.on('exit', (code, sig) => r([code, sig])),
+    );
+    expect(signal).toBe('SIGTERM');
+    for (const bad of ['Bad!', 'a'.repeat(16), '']) {
+      const r = await runProgram(['--carry', bad]);
+      expect(r, bad).toEqual({ code: 2, stdout: '- error bad-carrier-name\n' });
+    }
   });
 });

@@ -54,7 +54,7 @@ describe.skipIf(missing !== null)('matrix page in headless Chromium', () => {
     });
     page.on('pageerror', (e) => problems.push(e.message));
     await page.goto(`${fresh.url}/api/matrix`);
-  });
+  }, 60_000); // Chromium's first start on a busy 2-core machine can take longer than the default 10 s
 
   afterAll(async () => {
     await browser?.close();

@@ -7,7 +7,6 @@ import type {
   ContainerSummary,
   DockerHostClient,
   ExecResult,
-  SidecarSpec,
 } from '../../shared/transport/docker-host-client.js';
 import { TransportError } from '../../shared/transport/docker-host-client.js';
 
@@ -63,9 +62,11 @@ export class LocalShellClient implements DockerHostClient {
     });
   }
 
-  runSidecar(_spec: SidecarSpec): Promise<ExecResult> {
-    return Promise.reject(new TransportError('not-found', 'no sidecars in the local shell double'));
+  startCarrier(): Promise<string> {
+    return Promise.reject(new TransportError('not-found', 'no carriers in the local shell double'));
   }
+
+  async removeContainer(): Promise<void> {}
 
   async ensureImage(): Promise<void> {}
 
@@ -86,8 +87,11 @@ export class SilentClient implements DockerHostClient {
   exec(_id: string, _argv: string[], opts: CallOptions) {
     return this.wait<ExecResult>('exec', opts);
   }
-  runSidecar(spec: SidecarSpec) {
-    return this.wait<ExecResult>('sidecar', spec);
+  startCarrier(spec: CallOptions) {
+    return this.wait<string>('start carrier', spec);
+  }
+  removeContainer(_id: string, opts: CallOptions) {
+    return this.wait<void>('remove container', opts);
   }
   ensureImage(_i: string, _rootfs: () => Uint8Array, opts: CallOptions) {
     return this.wait<void>('ensure image', opts);

@@ -6,7 +6,6 @@ import type {
   ContainerSummary,
   DockerHostClient,
   ExecResult,
-  SidecarSpec,
 } from '../../shared/transport/docker-host-client.js';
 
 /**
@@ -37,6 +36,8 @@ const hostNumber = (ip: string): number => {
   if (underlay) return Number(underlay[1]) - 10;
   throw new Error(`recorded fleet: ${ip} is no host of the fleet`);
 };
+
+const CARRIER_ID = 'carrier';
 
 class RecordedAgent implements DockerHostClient {
   readonly #n: number;
@@ -76,7 +77,8 @@ class RecordedAgent implements DockerHostClient {
   }
 
   /** The exec batch: `sh -c SCRIPT tunnelwatch-batch NONCE BUDGET (ID OP ARGS…)…`, answered in its output format. */
-  async exec(_id: string, argv: string[]): Promise<ExecResult> {
+  async exec(id: string, argv: string[]): Promise<ExecResult> {
+    if (id === CARRIER_ID) return this.#ikeProbe(argv);
     const [nonce] = argv.slice(4, 5);
     const blocks: string[] = [];
     for (let i = 6; i < argv.length; ) {
@@ -97,13 +99,19 @@ class RecordedAgent implements DockerHostClient {
     return { exitCode: 0, stdout: `${blocks.join('\n')}\n`, stderr: '' };
   }
 
-  /** The IKE sidecar: one line per probe, `ID answered RTT_US REPLY_HEX` or `ID timeout`. */
-  async runSidecar(spec: SidecarSpec): Promise<ExecResult> {
+  async startCarrier(): Promise<string> {
+    return CARRIER_ID;
+  }
+
+  async removeContainer(): Promise<void> {}
+
+  /** The IKE probe in its carrier: one line per probe, `ID answered RTT_US REPLY_HEX` or `ID timeout`. */
+  #ikeProbe(argv: string[]): ExecResult {
     const lines: string[] = [];
-    for (let i = 0; i < spec.argv.length; i++) {
-      const id = spec.argv[i]!;
+    for (let i = 0; i < argv.length; i++) {
+      const id = argv[i]!;
       if (!/^p\d+-(500|4500)$/.test(id)) continue;
-      const [ip, port, hex] = [spec.argv[i + 1]!, Number(spec.argv[i + 2]), spec.argv[i + 3]!];
+      const [ip, port, hex] = [argv[i + 1]!, Number(argv[i + 2]), argv[i + 3]!];
       const peer = hostNumber(ip);
       if (port === 4500 && this.#blockedTo(peer)) {
         lines.push(`${id} timeout`);
@@ -117,7 +125,7 @@ class RecordedAgent implements DockerHostClient {
       }
       i += 3;
     }
-    return { exitCode: 0, stdout: `${lines.join('\n')}\n`, stderr: '' };
+    return { exitCode: 0, stdout: `${lines.join('\n')}\n- end\n`, stderr: '' };
   }
 
   async ensureImage(): Promise<void> {}

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { PathResult } from '../../domain/sweep-report.js';
-import type { DockerHostClient } from '../../transport/docker-host-client.js';
+import { type DockerHostClient, isTransportError } from '../../transport/docker-host-client.js';
 import type { AgentProbe, AgentProbeContext } from '../agent-probe.js';
 import { unknownPath } from '../unknown-path.js';
+import { ensureCarrier, forgetCarrier } from './ike-carrier.js';
 import { type IkePort, ikePathResult, ikeProbeKind, parseIkeProbeLines } from './ike-path-result.js';
 import { IKE_PROBE_IMAGE, IKE_PROBE_PATH, ikeProbeRootfs } from './ike-probe-image.js';
 import { ikeSaInitRequestStamper, withNonEspMarker } from './ike-sa-init-request.js';
@@ -18,23 +19,25 @@ export interface IkeProbeImage {
 /** The sidecar image every shell uses: one static program (ike-probe.c), its tarball built in memory. */
 export const DEFAULT_IKE_PROBE_IMAGE: IkeProbeImage = { name: IKE_PROBE_IMAGE, rootfs: ikeProbeRootfs };
 
-// Container create + start + wait + remove costs a few hundred ms on top of the probe wait itself;
-// importing the ~10 KB image happens once per host.
-const SIDECAR_OVERHEAD_MS = 5_000;
-// What create + start + attach usually take; kept free of the reply wait when the budget is short.
-const SIDECAR_SETUP_MS = 1_000;
-const IMAGE_IMPORT_DEADLINE_MS = 20_000;
-// Below this the sidecar cannot even be created and started: report unknown instead of trying.
-const MIN_SIDECAR_MS = 300;
+// Finding or starting a carrier (and importing its ~10 KB image, once per host) happens before the
+// pings start (prepare), so it never competes with them for the source host's CPU.
+const CARRIER_SETUP_DEADLINE_MS = 20_000;
+// What one exec in the carrier costs beyond the reply wait (create + start + the stream's end).
+const EXEC_OVERHEAD_MS = 1_000;
+// Below this the exec cannot even be made: report unknown instead of trying.
+const MIN_EXEC_MS = 300;
+/** The program's last line once every target has its own (ike-probe.c). */
+const IKE_PROBE_END = '- end';
 
 const PORTS: readonly IkePort[] = [500, 4500];
 const NONCE_BYTES = 32;
 const stampRequest = ikeSaInitRequestStamper({ nonceLength: NONCE_BYTES });
 
 /**
- * IKE reachability from the source agent's own network namespace: ONE short-lived sidecar per agent
- * per sweep (`NetworkMode: container:<agent>`) sends a stateless IKE_SA_INIT to every peer on UDP 500
- * and 4500 at once, so its packets leave with the agent's address and NAT, exactly like charon's.
+ * IKE reachability from the source agent's own network namespace: ONE exec per agent per sweep in
+ * the agent's long-lived carrier (ike-carrier.ts, sharing the agent's network namespace) sends a
+ * stateless IKE_SA_INIT to every peer on UDP 500 and 4500 at once, so its packets leave with the
+ * agent's address and NAT, exactly like charon's. It runs alongside the exec batch's pings.
  */
 export function ikeAgentProbe(
   image: IkeProbeImage,
@@ -42,6 +45,13 @@ export function ikeAgentProbe(
 ): AgentProbe {
   return {
     kinds: ['ike-udp500', 'ike-udp4500'],
+    async prepare(ctx: AgentProbeContext, client: DockerHostClient, signal: AbortSignal): Promise<void> {
+      if (!ctx.peers.some((p) => p.underlayIp !== null)) return;
+      await ensureCarrier(client, ctx.agent.containerId, image, {
+        deadlineMs: Math.min(CARRIER_SETUP_DEADLINE_MS, ctx.budgetMs ?? CARRIER_SETUP_DEADLINE_MS),
+        signal,
+      });
+    },
     async run(ctx: AgentProbeContext, client: DockerHostClient, signal: AbortSignal): Promise<PathResult[]> {
       const started = performance.now();
       const left = () => (ctx.budgetMs ?? Number.POSITIVE_INFINITY) - (performance.now() - started);
@@ -75,18 +85,13 @@ export function ikeAgentProbe(
         );
       if (targets.length === 0) return unaddressed;
 
-      await client.ensureImage(image.name, image.rootfs, {
-        deadlineMs: Math.min(IMAGE_IMPORT_DEADLINE_MS, left()),
-        signal,
-      });
-      // The reply wait shrinks to what is left of the budget, so a late sidecar still reports.
-      const sidecarMs = Math.min(ctx.timing.ikeTimeoutMs + SIDECAR_OVERHEAD_MS, Math.floor(left()));
-      if (sidecarMs < MIN_SIDECAR_MS) {
-        throw new Error(
-          `no time left in the sweep budget for the IKE probe sidecar (${Math.max(0, sidecarMs)} ms)`,
-        );
+      const setup = { deadlineMs: Math.min(CARRIER_SETUP_DEADLINE_MS, left()), signal };
+      // The reply wait shrinks to what is left of the budget, so a late probe still reports.
+      const execMs = Math.min(ctx.timing.ikeTimeoutMs + EXEC_OVERHEAD_MS, Math.floor(left()));
+      if (execMs < MIN_EXEC_MS) {
+        throw new Error(`no time left in the sweep budget for the IKE probe (${Math.max(0, execMs)} ms)`);
       }
-      const waitMs = Math.min(ctx.timing.ikeTimeoutMs, Math.max(100, sidecarMs - SIDECAR_SETUP_MS));
+      const waitMs = Math.min(ctx.timing.ikeTimeoutMs, Math.max(100, execMs - EXEC_OVERHEAD_MS));
       // ike-probe.c's usage: WAIT_MS, then ID IPV4 PORT HEX per target; it re-checks every field.
       const argv = [
         IKE_PROBE_PATH,
@@ -97,18 +102,28 @@ export function ikeAgentProbe(
           return [j.id, j.peer.underlayIp!, String(j.port), Buffer.from(bytes).toString('hex')];
         }),
       ];
-      const result = await client.runSidecar({
-        image: image.name,
-        networkOfContainer: ctx.agent.containerId,
-        argv,
-        deadlineMs: sidecarMs,
-        signal,
-      });
+      const probeOnce = async () => {
+        const carrier = await ensureCarrier(client, ctx.agent.containerId, image, setup);
+        return client.exec(carrier, argv, {
+          deadlineMs: Math.min(execMs, Math.floor(left())),
+          signal,
+          completeMarker: IKE_PROBE_END,
+        });
+      };
+      let result: Awaited<ReturnType<typeof probeOnce>>;
+      try {
+        result = await probeOnce();
+      } catch (e) {
+        // The carrier went away (removed by hand, or by another instance): start afresh, once.
+        if (!isTransportError(e) || (e.kind !== 'not-found' && e.kind !== 'conflict')) throw e;
+        forgetCarrier(client);
+        result = await probeOnce();
+      }
       const lines = parseIkeProbeLines(result.stdout);
       const measured = targets.map((j) => {
         const path = ikePathResult(ctx.self, j.peer.name, j.port, j.peer.underlayIp!, j.spi, lines.get(j.id));
         return path.state === 'unknown' && !lines.has(j.id) && result.exitCode !== 0
-          ? { ...path, error: `the IKE probe sidecar exited with ${result.exitCode}` }
+          ? { ...path, error: `the IKE probe exited with ${result.exitCode}` }
           : path;
       });
       return [...measured, ...unaddressed];

@@ -128,7 +128,8 @@ export function batchStdout(nonce: string, jobs: readonly BatchJobOutput[]): str
   for (const job of jobs) {
     out += `@@tw-${nonce} job ${job.id} ${job.exitCode}\n${job.output}\n@@tw-${nonce} end ${job.id}\n`;
   }
-  return out;
+  // The script's last line: it ran to its end.
+  return `${out}@@tw-${nonce} done\n`;
 }
 
 // charon's real answer to our IKE_SA_INIT (INVALID_KE_PAYLOAD asking for group 14), captured in

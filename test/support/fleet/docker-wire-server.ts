@@ -32,8 +32,8 @@ interface FakeContainer {
   exitCode: number;
   autoRemove: boolean;
   networkOf: string | null;
-  /** The agent itself (exec target) or a sidecar (runs its command on start). */
-  role: 'agent' | 'sidecar';
+  /** The agent itself, the IKE probe's carrier (sleeps; exec runs the probe), or another container (runs its command on start). */
+  role: 'agent' | 'carrier' | 'other';
   attached: Duplex[];
   waiters: ((code: number) => void)[];
 }
@@ -116,7 +116,7 @@ export class DockerWireServer {
     return this.#socketPath;
   }
 
-  /** Containers on the host other than the agent (sidecars not removed yet). */
+  /** Containers on the host other than the agent (carriers, anything else not removed yet). */
   get leftoverContainers(): string[] {
     return [...this.#containers.values()].filter((c) => c.role !== 'agent').map((c) => c.name);
   }
@@ -272,7 +272,8 @@ export class DockerWireServer {
           }
           container.state = 'running';
           reply(204);
-          this.#runSidecar(container);
+          // A carrier sleeps until it is removed; anything else runs its command and exits.
+          if (container.role === 'other') this.#runSidecar(container);
           return;
         }
         if (method === 'POST' && action === '/wait') {
@@ -363,7 +364,10 @@ export class DockerWireServer {
       return;
     }
     exec.running = true;
-    const result = agentExec(this.#plan, this.#host, exec.argv);
+    const result =
+      container.role === 'carrier'
+        ? ikeSidecar(this.#plan, this.#host, exec.argv)
+        : agentExec(this.#plan, this.#host, exec.argv);
     writeFrames(out, result);
     exec.running = false;
     exec.exitCode = result.exitCode;
@@ -432,7 +436,7 @@ export class DockerWireServer {
       exitCode: 0,
       autoRemove: spec.HostConfig?.AutoRemove === true,
       networkOf: joined?.id ?? null,
-      role: 'sidecar',
+      role: Array.isArray(spec.Cmd) && spec.Cmd[1] === '--carry' ? 'carrier' : 'other',
       attached: [],
       waiters: [],
     });

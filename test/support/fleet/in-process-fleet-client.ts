@@ -7,7 +7,6 @@ import {
   type ContainerSummary,
   type DockerHostClient,
   type ExecResult,
-  type SidecarSpec,
   TransportError,
 } from '../../../shared/transport/docker-host-client.js';
 import {
@@ -36,6 +35,7 @@ class InProcessFleetClient implements DockerHostClient {
     }
   }
 
+  /** Only the agent is listed: a carrier "lives" for the exec that asks for it. */
   async listContainers(): Promise<ContainerSummary[]> {
     this.#enter();
     const h = this.host;
@@ -63,16 +63,21 @@ class InProcessFleetClient implements DockerHostClient {
     };
   }
 
-  async exec(_containerId: string, argv: string[]): Promise<ExecResult> {
+  async exec(containerId: string, argv: string[]): Promise<ExecResult> {
     this.#enter();
+    if (containerId === carrierOf(this.host)) return ikeSidecar(this.plan, this.host, argv);
     if (agentStopped(this.plan, this.host))
       throw new TransportError('conflict', 'container is not running', 409);
     return agentExec(this.plan, this.host, argv);
   }
 
-  async runSidecar(spec: SidecarSpec): Promise<ExecResult> {
+  async startCarrier(): Promise<string> {
     this.#enter();
-    return ikeSidecar(this.plan, this.host, spec.argv);
+    return carrierOf(this.host);
+  }
+
+  async removeContainer(): Promise<void> {
+    this.#enter();
   }
 
   async ensureImage(): Promise<void> {
@@ -81,6 +86,8 @@ class InProcessFleetClient implements DockerHostClient {
 
   async close(): Promise<void> {}
 }
+
+const carrierOf = (h: FleetHost) => `carrier-${h.agentId.slice(0, 12)}`;
 
 /** One instant client per fleet host, looked up by name. */
 export function inProcessFleetClients(plan: FleetPlan): {

@@ -162,5 +162,6 @@ export function ikeSidecar(plan: FleetPlan, self: FleetHost, argv: readonly stri
       lines.push(replyHex ? { id, outcome, rttMicros, replyHex } : { id, outcome: 'error', reason: 'send' });
     }
   }
-  return { exitCode: 0, stdout: lines.map((l) => `${ikeProbeLine(l)}\n`).join(''), stderr: '' };
+  // The program's last line, once every target has its own.
+  return { exitCode: 0, stdout: `${lines.map((l) => `${ikeProbeLine(l)}\n`).join('')}- end\n`, stderr: '' };
 }

@@ -6,7 +6,7 @@ import { DISCOVER_HELP, MAIN_HELP, SERVE_HELP, SWEEP_HELP } from '../../../share
 import { COMMAND_FLAGS } from '../../../shared/cli/parse-cli-args.js';
 import { type CliExtensions, runCli } from '../../../shared/cli/run-cli.js';
 import { overlayIcmpProbe, underlayIcmpProbe } from '../../../shared/probes/ping/ping-exec-probe.js';
-import type { DockerHostClient } from '../../../shared/transport/docker-host-client.js';
+import { type DockerHostClient, TransportError } from '../../../shared/transport/docker-host-client.js';
 import { LocalShellClient, SilentClient } from '../../support/local-shell-client.js';
 import { reportContract } from '../../support/report-contract.js';
 
@@ -200,5 +200,59 @@ describe('tunnelwatch discover', () => {
       JSON.parse(json.stdout).hosts.map((h: { agent: { overlayIp: string } }) => h.agent.overlayIp),
     ).toEqual(['127.0.0.1', '127.0.0.2']);
     expect(json.code).toBe(0);
+  });
+});
+
+describe('tunnelwatch cleanup', () => {
+  it('removes the carriers and legacy sidecars on every host, and exits 3 naming a host it could not ask', async () => {
+    const removed: string[] = [];
+    const host = (name: string, containers: Record<string, string[]>): DockerHostClient =>
+      ({
+        async listContainers() {
+          // The host's every container; only those with tunnelwatch's labels are its to remove.
+          const summary = (id: string, labels: Record<string, string>) => ({
+            id,
+            names: [id],
+            image: 'x',
+            state: 'running',
+            labels,
+            dockerIps: [],
+          });
+          return [
+            summary('agent', { 'io.rancher.container.system': 'NetworkAgent' }),
+            ...Object.entries(containers).flatMap(([label, ids]) =>
+              ids.map((id) => summary(id, { [label]: 'x' })),
+            ),
+          ];
+        },
+        async removeContainer(id: string) {
+          removed.push(`${name}:${id}`);
+        },
+      }) as unknown as DockerHostClient;
+    const clients: Record<string, DockerHostClient> = {
+      h1: host('h1', { 'io.tunnelwatch.carrier': ['c1'], 'io.tunnelwatch.sidecar': ['s1'] }),
+      h2: host('h2', {}),
+      h3: {
+        listContainers: async () => {
+          throw new TransportError(
+            'unreachable',
+            'tcp://198.18.0.13:2376: Docker endpoint unreachable (ECONNREFUSED)',
+          );
+        },
+      } as unknown as DockerHostClient,
+    };
+    const r = await run(
+      ['cleanup', '--config', await configFile(3)],
+      {},
+      { clientFor: (h) => clients[h.name]! },
+    );
+    expect(removed.sort()).toEqual(['h1:c1', 'h1:s1']);
+    expect(r.stdout.split('\n')).toEqual([
+      'h1: removed 2 container(s)',
+      'h2: removed 0 container(s)',
+      'h3: not cleaned: tcp://198.18.0.13:2376: Docker endpoint unreachable (ECONNREFUSED)',
+      '',
+    ]);
+    expect(r.code).toBe(3);
   });
 });

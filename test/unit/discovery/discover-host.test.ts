@@ -74,9 +74,10 @@ class FakeDockerHost implements DockerHostClient {
     if (this.ipAddr instanceof TransportError) throw this.ipAddr;
     return this.ipAddr;
   }
-  runSidecar(): Promise<ExecResult> {
+  startCarrier(): Promise<string> {
     throw new Error('not used');
   }
+  async removeContainer() {}
   async ensureImage() {}
   async close() {}
 }

@@ -71,9 +71,10 @@ class ChangingHost implements DockerHostClient {
     this.calls.exec++;
     return { exitCode: 0, stdout: '2: eth0    inet 100.64.1.2/16 scope global eth0', stderr: '' };
   }
-  async runSidecar(): Promise<ExecResult> {
+  startCarrier(): Promise<string> {
     throw new Error('not used');
   }
+  async removeContainer() {}
   async ensureImage() {}
   async close() {}
 }

@@ -432,9 +432,10 @@ function fakeHost(c: {
     async exec(): Promise<ExecResult> {
       return c.ipAddr;
     },
-    async runSidecar(): Promise<ExecResult> {
+    async startCarrier(): Promise<string> {
       throw new Error('not used');
     },
+    async removeContainer() {},
     async ensureImage() {},
     async close() {},
   } as DockerHostClient;

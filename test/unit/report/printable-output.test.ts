@@ -101,7 +101,8 @@ describe('host text in printed output', () => {
         throw new Error('unused');
       },
       exec: async () => ({ exitCode: 0, stdout: '', stderr: '' }),
-      runSidecar: async () => ({ exitCode: 0, stdout: '', stderr: '' }),
+      startCarrier: async () => 'carrier',
+      removeContainer: async () => {},
       ensureImage: async () => {},
       close: async () => {},
     };

@@ -9,8 +9,8 @@ import { runSweep } from '../../../shared/sweep/run-sweep.js';
 import { withDeadline } from '../../../shared/transport/deadline.js';
 import type {
   DockerHostClient,
+  ExecOptions,
   ExecResult,
-  SidecarSpec,
 } from '../../../shared/transport/docker-host-client.js';
 import { LocalShellClient, SilentClient } from '../../support/local-shell-client.js';
 
@@ -149,20 +149,20 @@ describe('runSweep', () => {
     expect(report).toMatchObject({ status: 'up', paths: [], verdicts: [] });
   });
 
-  it('bounds the IKE sidecar by the sweep budget: a hanging sidecar costs its paths, not the sweep', async () => {
-    const sidecars: SidecarSpec[] = [];
-    const hanging = (n: number) =>
-      Object.assign(loopbackAgent(n, [`CATTLE_AGENT_IP=127.0.0.${n + 10}`]), {
-        runSidecar(spec: SidecarSpec): Promise<ExecResult> {
-          sidecars.push(spec);
-          return withDeadline(
-            'sidecar',
-            spec.deadlineMs,
-            spec.signal,
-            () => new Promise<ExecResult>(() => {}),
-          );
+  it('bounds the IKE probe by the sweep budget: a hanging exec in the carrier costs its paths, not the sweep', async () => {
+    const ikeExecs: ExecOptions[] = [];
+    const hanging = (n: number) => {
+      const client = loopbackAgent(n, [`CATTLE_AGENT_IP=127.0.0.${n + 10}`]);
+      const exec = client.exec.bind(client);
+      return Object.assign(client, {
+        startCarrier: async () => `carrier-${n}`,
+        exec(id: string, argv: string[], opts: ExecOptions): Promise<ExecResult> {
+          if (id !== `carrier-${n}`) return exec(id, argv, opts);
+          ikeExecs.push(opts);
+          return withDeadline('ike', opts.deadlineMs, opts.signal, () => new Promise<ExecResult>(() => {}));
         },
       });
+    };
     const clients = new Map([1, 2].map((n) => [`h${n}`, hanging(n)]));
     const cfg = config([host(1), host(2)], 3000);
     cfg.probes.ikeTimeoutMs = 10_000; // more than the whole sweep may take
@@ -172,8 +172,8 @@ describe('runSweep', () => {
       agentProbes: [ikeAgentProbe(DEFAULT_IKE_PROBE_IMAGE)],
       diagnose,
     });
-    expect(sidecars).toHaveLength(2);
-    for (const spec of sidecars) expect(spec.deadlineMs).toBeLessThan(3000);
+    expect(ikeExecs).toHaveLength(2);
+    for (const opts of ikeExecs) expect(opts.deadlineMs).toBeLessThan(3000);
     expect(report.paths.filter((p) => p.probe === 'overlay-icmp').every((p) => p.state === 'up')).toBe(true);
     const ike = report.paths.filter((p) => p.probe.startsWith('ike-'));
     expect(ike).toHaveLength(4);
@@ -182,44 +182,60 @@ describe('runSweep', () => {
     );
   });
 
-  it('counts an agent’s sidecar inside its concurrency slot', async () => {
-    const inFlight = new Set<string>();
+  it('runs an agent’s IKE probe beside its batch, inside its concurrency slot, the carrier started once', async () => {
+    const inFlight = new Map<string, number>();
     let maxAgentsAtOnce = 0;
+    let overlapped = 0;
     const track = async <T>(agent: string, work: () => Promise<T>): Promise<T> => {
-      inFlight.add(agent);
+      inFlight.set(agent, (inFlight.get(agent) ?? 0) + 1);
+      if (inFlight.get(agent)! > 1) overlapped++;
       maxAgentsAtOnce = Math.max(maxAgentsAtOnce, inFlight.size);
       try {
         return await work();
       } finally {
-        inFlight.delete(agent);
+        const left = inFlight.get(agent)! - 1;
+        if (left === 0) inFlight.delete(agent);
+        else inFlight.set(agent, left);
       }
     };
     const tracked = (n: number) => {
       const client = loopbackAgent(n, [`CATTLE_AGENT_IP=127.0.0.${n + 10}`]);
       const exec = client.exec.bind(client);
-      let sidecars = 0;
+      let ikeRuns = 0;
+      let carriers = 0;
       return Object.assign(client, {
-        sidecars: () => sidecars,
-        exec: (id: string, argv: string[], opts: { deadlineMs: number }) =>
-          track(`h${n}`, () => exec(id, argv, opts)),
-        runSidecar: (_spec: SidecarSpec) =>
+        counts: () => [carriers, ikeRuns],
+        startCarrier: async () => {
+          carriers++;
+          return `carrier-${n}`;
+        },
+        exec: (id: string, argv: string[], opts: ExecOptions) =>
           track(`h${n}`, async () => {
-            sidecars++;
+            if (id !== `carrier-${n}`) return exec(id, argv, opts);
+            ikeRuns++;
             await new Promise((r) => setTimeout(r, 50));
-            return { exitCode: 0, stdout: '', stderr: '' };
+            return { exitCode: 0, stdout: '- end\n', stderr: '' };
           }),
       });
     };
     const clients = new Map([1, 2, 3].map((n) => [`h${n}`, tracked(n)]));
     const cfg = config([host(1), host(2), host(3)], 10_000);
     cfg.sweep.concurrency = 1;
-    await runSweep(cfg, {
-      clientFor: (h) => clients.get(h.name)!,
+    const deps = {
+      clientFor: (h: HostConfig) => clients.get(h.name)!,
       execProbes: [overlayIcmpProbe],
       agentProbes: [ikeAgentProbe(DEFAULT_IKE_PROBE_IMAGE)],
       diagnose,
-    });
-    expect([...clients.values()].map((c) => c.sidecars())).toEqual([1, 1, 1]);
+    };
+    await runSweep(cfg, deps);
+    await runSweep(cfg, deps);
+    // Two sweeps: one carrier per agent, one IKE exec per agent per sweep, each beside its batch.
+    expect([...clients.values()].map((c) => c.counts())).toEqual([
+      [1, 2],
+      [1, 2],
+      [1, 2],
+    ]);
+    expect(overlapped).toBe(6);
     expect(maxAgentsAtOnce).toBe(1);
   });
 });

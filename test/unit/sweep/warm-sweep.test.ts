@@ -84,9 +84,10 @@ class AgentHost implements DockerHostClient {
     if (this.state !== 'running') throw new TransportError('conflict', `exec in ${id}: not running`, 409);
     return this.#shell.exec(id, argv, opts);
   }
-  runSidecar(): Promise<ExecResult> {
+  startCarrier(): Promise<string> {
     throw new Error('not used');
   }
+  async removeContainer() {}
   async ensureImage() {}
   async close() {}
 }

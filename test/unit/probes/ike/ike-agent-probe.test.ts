@@ -8,8 +8,19 @@ import {
   IKE_PROBE_IMAGE,
   ikeAgentProbe,
 } from '../../../../shared/probes/ike/ike-agent-probe.js';
+import {
+  CARRIER_IMAGE_LABEL,
+  CARRIER_LABEL,
+  CARRIER_PROCESS_NAME,
+} from '../../../../shared/probes/ike/ike-carrier.js';
 import { ikePathResult } from '../../../../shared/probes/ike/ike-path-result.js';
-import type { DockerHostClient, SidecarSpec } from '../../../../shared/transport/docker-host-client.js';
+import {
+  type CarrierSpec,
+  type ContainerSummary,
+  type DockerHostClient,
+  type ExecOptions,
+  TransportError,
+} from '../../../../shared/transport/docker-host-client.js';
 
 const hex = (name: string) =>
   readFileSync(new URL(`../../../fixtures/ike/${name}.hex`, import.meta.url), 'utf8').trim();
@@ -27,42 +38,80 @@ const ctx: AgentProbeContext = {
   timing: { pingCount: 3, pingIntervalSec: 0.2, pingTimeoutSec: 1, ikeTimeoutMs: 750 },
 };
 
-/** A fake host: answers h2 like charon does (INVALID_KE_PAYLOAD echoing our SPI), refuses h3:500, drops h3:4500. */
-function fakeClient() {
-  const calls = { sidecars: [] as SidecarSpec[], images: [] as string[] };
+interface IkeExec {
+  id: string;
+  argv: string[];
+  opts: ExecOptions;
+}
+
+/**
+ * A fake host: answers h2 like charon does (INVALID_KE_PAYLOAD echoing our SPI), refuses h3:500,
+ * drops h3:4500. Its carrier can be made to vanish once (`vanishOnce`), as when someone removed it.
+ */
+function fakeClient(options: { vanishOnce?: boolean; existing?: ContainerSummary[] } = {}) {
+  const calls = {
+    images: [] as string[],
+    carriers: [] as CarrierSpec[],
+    removed: [] as string[],
+    execs: [] as IkeExec[],
+  };
+  let vanish = options.vanishOnce === true;
   const invalidKe = hex('udp500-invalid-ke.reply');
   const client = {
+    async listContainers() {
+      return options.existing ?? [];
+    },
     async ensureImage(image: string) {
       calls.images.push(image);
     },
-    async runSidecar(spec: SidecarSpec) {
-      calls.sidecars.push(spec);
+    async startCarrier(spec: CarrierSpec) {
+      calls.carriers.push(spec);
+      return `carrier-${calls.carriers.length}`;
+    },
+    async removeContainer(id: string) {
+      calls.removed.push(id);
+    },
+    async exec(id: string, argv: string[], opts: ExecOptions) {
+      calls.execs.push({ id, argv, opts });
+      if (vanish) {
+        vanish = false;
+        throw new TransportError('not-found', `no such container: ${id}`, 404);
+      }
       const lines: string[] = [];
-      for (let i = 2; i + 3 < spec.argv.length; i += 4) {
-        const [id, target, port, request] = spec.argv.slice(i, i + 4) as [string, string, string, string];
+      for (let i = 2; i + 3 < argv.length; i += 4) {
+        const [pid, target, port, request] = argv.slice(i, i + 4) as [string, string, string, string];
         const body = port === '4500' ? request.slice(8) : request;
         const reply = (port === '4500' ? '00000000' : '') + body.slice(0, 16) + invalidKe.slice(16);
-        if (target === '198.18.0.12') lines.push(`${id} answered 812 ${reply}`);
-        else if (port === '500') lines.push(`${id} refused 300`);
-        else lines.push(`${id} timeout`);
+        if (target === '198.18.0.12') lines.push(`${pid} answered 812 ${reply}`);
+        else if (port === '500') lines.push(`${pid} refused 300`);
+        else lines.push(`${pid} timeout`);
       }
-      return { exitCode: 0, stdout: `${lines.join('\n')}\n`, stderr: '' };
+      return { exitCode: 0, stdout: `${lines.join('\n')}\n- end\n`, stderr: '' };
     },
   } as unknown as DockerHostClient;
   return { client, calls };
 }
 
 describe('ikeAgentProbe', () => {
-  it('runs ONE sidecar in the agent’s network namespace probing every peer on both ports', async () => {
+  it('runs ONE exec in the agent’s carrier probing every peer on both ports', async () => {
     const { client, calls } = fakeClient();
     const probe = ikeAgentProbe(DEFAULT_IKE_PROBE_IMAGE);
     await probe.run(ctx, client, new AbortController().signal);
     expect(calls.images).toEqual([IKE_PROBE_IMAGE]);
-    expect(calls.sidecars).toHaveLength(1);
-    const spec = calls.sidecars[0]!;
-    expect(spec).toMatchObject({ image: IKE_PROBE_IMAGE, networkOfContainer: 'agent-h1' });
-    expect(spec.argv.slice(0, 2)).toEqual(['/ike-probe', '750']);
-    const targets = spec.argv.slice(2);
+    expect(calls.carriers).toHaveLength(1);
+    expect(calls.carriers[0]).toMatchObject({
+      image: IKE_PROBE_IMAGE,
+      ofContainer: 'agent-h1',
+      argv: ['/ike-probe', '--carry', CARRIER_PROCESS_NAME],
+      labels: { [CARRIER_LABEL]: 'agent-h1', [CARRIER_IMAGE_LABEL]: IKE_PROBE_IMAGE },
+    });
+    expect(calls.execs).toHaveLength(1);
+    const { id, argv, opts } = calls.execs[0]!;
+    expect(id).toBe('carrier-1');
+    // The program's last line tells the exec is complete: no request for its exit code.
+    expect(opts.completeMarker).toBe('- end');
+    expect(argv.slice(0, 2)).toEqual(['/ike-probe', '750']);
+    const targets = argv.slice(2);
     expect(targets.length).toBe(4 * 4); // h2 and h3, two ports each; h4 has no address
     expect(targets.filter((_, i) => i % 4 === 2)).toEqual(['500', '4500', '500', '4500']);
     expect(targets.filter((_, i) => i % 4 === 3).every((h) => /^[0-9a-f]+$/.test(h))).toBe(true);
@@ -70,7 +119,44 @@ describe('ikeAgentProbe', () => {
     expect(marker.startsWith('00000000')).toBe(true);
   });
 
-  it('turns the sidecar’s lines into ike-udp500 / ike-udp4500 paths', async () => {
+  it('keeps its carrier across sweeps on the same client, and replaces it once when it vanished', async () => {
+    const { client, calls } = fakeClient();
+    const probe = ikeAgentProbe(DEFAULT_IKE_PROBE_IMAGE);
+    await probe.prepare!(ctx, client, new AbortController().signal);
+    await probe.run(ctx, client, new AbortController().signal);
+    await probe.run(ctx, client, new AbortController().signal);
+    expect(calls.carriers).toHaveLength(1);
+    expect(calls.execs.map((e) => e.id)).toEqual(['carrier-1', 'carrier-1']);
+
+    const gone = fakeClient({ vanishOnce: true });
+    const paths = await probe.run(ctx, gone.client, new AbortController().signal);
+    expect(gone.calls.execs.map((e) => e.id)).toEqual(['carrier-1', 'carrier-2']);
+    expect(paths.filter((p) => p.state === 'up')).toHaveLength(2);
+  });
+
+  it('uses a running carrier of the same program found by its label, and removes older ones', async () => {
+    const carrier = (id: string, image: string, state = 'running'): ContainerSummary => ({
+      id,
+      names: [id],
+      image,
+      state,
+      labels: { [CARRIER_LABEL]: 'agent-h1', [CARRIER_IMAGE_LABEL]: image },
+      dockerIps: [],
+    });
+    const { client, calls } = fakeClient({
+      existing: [
+        carrier('old', 'tunnelwatch/ike-probe:000000000000'),
+        carrier('current', IKE_PROBE_IMAGE),
+        carrier('stopped', IKE_PROBE_IMAGE, 'exited'),
+      ],
+    });
+    await ikeAgentProbe(DEFAULT_IKE_PROBE_IMAGE).run(ctx, client, new AbortController().signal);
+    expect(calls.carriers).toHaveLength(0);
+    expect(calls.execs.map((e) => e.id)).toEqual(['current']);
+    expect(calls.removed.sort()).toEqual(['old', 'stopped']);
+  });
+
+  it('turns the program’s lines into ike-udp500 / ike-udp4500 paths', async () => {
     const { client } = fakeClient();
     const paths = await ikeAgentProbe(DEFAULT_IKE_PROBE_IMAGE).run(ctx, client, new AbortController().signal);
     const brief = paths.map((p) => [
@@ -93,32 +179,31 @@ describe('ikeAgentProbe', () => {
     expect(paths[0]!.rttMs).toEqual({ min: 0.81, avg: 0.81, max: 0.81 });
   });
 
-  it('starts no sidecar when no peer has an address', async () => {
+  it('starts no carrier and runs nothing when no peer has an address', async () => {
     const { client, calls } = fakeClient();
     const lonely = { ...ctx, peers: [ctx.peers[2]!] };
-    const paths = await ikeAgentProbe(DEFAULT_IKE_PROBE_IMAGE).run(
-      lonely,
-      client,
-      new AbortController().signal,
-    );
-    expect(calls.sidecars).toHaveLength(0);
+    const probe = ikeAgentProbe(DEFAULT_IKE_PROBE_IMAGE);
+    await probe.prepare!(lonely, client, new AbortController().signal);
+    const paths = await probe.run(lonely, client, new AbortController().signal);
+    expect(calls.carriers).toHaveLength(0);
+    expect(calls.execs).toHaveLength(0);
     expect(paths.every((p) => p.state === 'unknown')).toBe(true);
   });
 });
 
 describe('ikeAgentProbe within a sweep budget', () => {
-  it('sizes the sidecar deadline and the reply wait to the budget left', async () => {
+  it('sizes the exec deadline and the reply wait to the budget left', async () => {
     const { client, calls } = fakeClient();
     await ikeAgentProbe(DEFAULT_IKE_PROBE_IMAGE).run(
       { ...ctx, timing: { ...ctx.timing, ikeTimeoutMs: 3000 }, budgetMs: 2500 },
       client,
       new AbortController().signal,
     );
-    const spec = calls.sidecars[0]!;
-    expect(spec.deadlineMs).toBeLessThanOrEqual(2500);
-    expect(spec.deadlineMs).toBeGreaterThan(2000);
-    // The reply wait leaves the sidecar time to start and report instead of being cut off silent.
-    expect(Number(spec.argv[1])).toBeLessThanOrEqual(spec.deadlineMs - 1000);
+    const { argv, opts } = calls.execs[0]!;
+    expect(opts.deadlineMs).toBeLessThanOrEqual(2500);
+    expect(opts.deadlineMs).toBeGreaterThan(2000);
+    // The reply wait leaves the exec time to start and report instead of being cut off silent.
+    expect(Number(argv[1])).toBeLessThanOrEqual(opts.deadlineMs - 1000);
   });
 
   it('keeps the configured wait when the budget is ample', async () => {
@@ -128,11 +213,11 @@ describe('ikeAgentProbe within a sweep budget', () => {
       client,
       new AbortController().signal,
     );
-    expect(calls.sidecars[0]!.argv[1]).toBe('750');
-    expect(calls.sidecars[0]!.deadlineMs).toBe(750 + 5000);
+    expect(calls.execs[0]!.argv[1]).toBe('750');
+    expect(calls.execs[0]!.opts.deadlineMs).toBe(750 + 1000);
   });
 
-  it('starts no sidecar when the budget is spent', async () => {
+  it('runs nothing when the budget is spent', async () => {
     const { client, calls } = fakeClient();
     const run = ikeAgentProbe(DEFAULT_IKE_PROBE_IMAGE).run(
       { ...ctx, budgetMs: 100 },
@@ -140,7 +225,7 @@ describe('ikeAgentProbe within a sweep budget', () => {
       new AbortController().signal,
     );
     await expect(run).rejects.toThrow(/no time left in the sweep budget/);
-    expect(calls.sidecars).toHaveLength(0);
+    expect(calls.execs).toHaveLength(0);
   });
 });
 
