@@ -230,7 +230,13 @@ function racingStores(tableName: string, conflicts: { count: number }): [AlertSt
   const bothListed = new Promise<void>((resolve) => {
     release = resolve;
   });
-  const make = (): AlertStore => {
+  // The first store's sweep is the older one: it claims the sweep mark first, or the newer one would
+  // claim it, the older would stand down as late, and nothing would race (what a slow machine did).
+  let firstClaimed!: () => void;
+  const claimed = new Promise<void>((resolve) => {
+    firstClaimed = resolve;
+  });
+  const make = (first: boolean): AlertStore => {
     const inner = TableAlertStore.create({ connectionString: azurite.connectionString, tableName });
     return {
       async list() {
@@ -239,8 +245,14 @@ function racingStores(tableName: string, conflicts: { count: number }): [AlertSt
         return rows;
       },
       get: (key) => inner.get(key),
-      readSweepMark: () => inner.readSweepMark(),
-      writeSweepMark: (sweepAt, etag) => inner.writeSweepMark(sweepAt, etag),
+      async readSweepMark() {
+        if (!first) await claimed;
+        return inner.readSweepMark();
+      },
+      async writeSweepMark(sweepAt, etag) {
+        await inner.writeSweepMark(sweepAt, etag);
+        if (first) firstClaimed();
+      },
       async put(state, etag) {
         await bothListed;
         try {
@@ -256,5 +268,5 @@ function racingStores(tableName: string, conflicts: { count: number }): [AlertSt
       },
     };
   };
-  return [make(), make()];
+  return [make(true), make(false)];
 }
