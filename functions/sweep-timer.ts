@@ -75,8 +75,12 @@ export async function sweepTimerHandler(
     ...(deps.agentProbes ? { agentProbes: deps.agentProbes } : {}),
   };
   // The real sweep goes through the instance's one assembly; a test's fakes get an assembly of their own.
-  const sweep =
-    Object.keys(overrides).length > 0 ? assembleSweep(overrides) : (instanceSweep ??= assembleSweep());
+  let sweep: AssembledSweep;
+  if (Object.keys(overrides).length > 0) sweep = assembleSweep(overrides);
+  else {
+    instanceSweep ??= assembleSweep();
+    sweep = instanceSweep;
+  }
   let report: SweepReport;
   try {
     report = await runSweep(config, sweep.deps);

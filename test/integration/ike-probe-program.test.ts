@@ -9,7 +9,7 @@ import type { Ipv4 } from '../../shared/domain/ipv4.js';
 import type { PathResult } from '../../shared/domain/sweep-report.js';
 import type { AgentProbeContext } from '../../shared/probes/agent-probe.js';
 import { DEFAULT_IKE_PROBE_IMAGE, ikeAgentProbe } from '../../shared/probes/ike/ike-agent-probe.js';
-import { IKE_PROBE_PATH, ikeProbeProgram } from '../../shared/probes/ike/ike-probe-image.js';
+import { ikeProbeProgram } from '../../shared/probes/ike/ike-probe-image.js';
 import { localIkeCarrier } from '../support/local-ike-carrier.js';
 
 // The committed probe program (the whole sidecar image) run on this machine, against UDP
