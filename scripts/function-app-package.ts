@@ -64,7 +64,7 @@ export function packageFunctionApp(root: string, out = join(root, 'dist', 'packa
   const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8'));
   const main = String(pkg.main ?? '');
   if (!existsSync(join(root, main))) {
-    throw new PackageError(`${main} does not exist: compile first (npm run package runs tsc before this)`);
+    throw new PackageError(`${main} does not exist: compile first (npm run build runs tsc before this)`);
   }
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });

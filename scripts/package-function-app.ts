@@ -1,4 +1,4 @@
-// `npm run package` (after tsc): writes dist/package/, the Function App's deployment package
+// `npm run build` (after tsc; azd runs it, `npm run package` is the same): writes dist/package/, the Function App's deployment package
 // (see function-app-package.ts for what goes in). Works the same on macOS, Windows and Linux.
 import { dirname, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';

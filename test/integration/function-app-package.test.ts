@@ -20,7 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { productionLockPaths } from '../../scripts/function-app-package.js';
 import { IKE_PROBE_SHA256 } from '../../shared/probes/ike/ike-probe-binary.js';
 
-// `npm run package` from a clean checkout (git clone of this commit), with a PATH that holds only
+// `npm run build` (the one script azd's Node packaging step runs) from a clean checkout (git clone of this commit), with a PATH that holds only
 // node, npm and sh: no Debian-only files (bash-static, busybox), no gcc, no docker. The checkout
 // gets the already-installed node_modules linked in, standing in for the `npm ci` a workstation
 // (or azd) runs. Then the package is listed, and its entry point loaded with nothing but the
@@ -54,20 +54,20 @@ beforeAll(() => {
   symlinkSync(process.execPath, join(bin, 'node'));
   symlinkSync(which('npm'), join(bin, 'npm'));
   symlinkSync(which('sh'), join(bin, 'sh'));
-  const run = spawnSync('npm', ['run', '--silent', 'package'], {
+  const run = spawnSync('npm', ['run', '--silent', 'build'], {
     cwd: checkout,
     env: strippedEnv(),
     encoding: 'utf8',
     timeout: 280_000,
   });
   if (run.status !== 0)
-    throw new Error(`npm run package failed (${run.status}):\n${run.stdout}\n${run.stderr}`);
+    throw new Error(`npm run build failed (${run.status}):\n${run.stdout}\n${run.stderr}`);
   pkg = join(checkout, 'dist', 'package');
   files = listTree(pkg);
 }, 300_000);
 afterAll(() => rmSync(work, { recursive: true, force: true }), 120_000);
 
-describe('npm run package from a clean checkout', () => {
+describe('npm run build (what azd runs) from a clean checkout', () => {
   it('ran with only node, npm and sh on PATH', () => {
     expect(readdirSync(bin).sort()).toEqual(['node', 'npm', 'sh']);
     for (const debianOnly of ['bash-static', 'busybox', 'gcc', 'docker']) {
