@@ -75,7 +75,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
       options: COMMAND_FLAGS[command],
     }).values as Record<string, string | boolean | undefined>;
   } catch (e) {
-    return { ok: false, help: command, error: argumentError(e) };
+    return { ok: false, help: command, error: argumentError(e, COMMAND_FLAGS[command]) };
   }
   const text = (name: string) => (typeof values[name] === 'string' ? (values[name] as string) : undefined);
   const usage = (error: string): CliArgs => ({ ok: false, help: command, error });
@@ -141,7 +141,7 @@ function wholeNumber(
  * node:util's messages quote the whole unexpected argument: ours name the problem and the fix, and
  * quote only what looks like a command or flag name.
  */
-function argumentError(e: unknown): string {
+function argumentError(e: unknown, flags: Record<string, FlagSpec>): string {
   const code = (e as { code?: string }).code;
   const message = e instanceof Error ? e.message : '';
   if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
@@ -150,9 +150,11 @@ function argumentError(e: unknown): string {
   const flag = /^(?:Unknown option|Option) '([^']*)'/.exec(message)?.[1] ?? '';
   if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return `unknown option ${quotedIfWord(flag)}; see --help`;
   if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
-    const name = /--[a-z][a-z-]*/.exec(flag)?.[0];
-    return name
-      ? `${name} ${message.includes('does not take') ? 'takes no value' : 'needs a value'}`
+    const name = /--([a-z][a-z-]*)/.exec(flag)?.[1];
+    // The flag's own type says which way the value was wrong: a boolean was given one, a string lacked it.
+    const spec = name !== undefined && Object.hasOwn(flags, name) ? flags[name] : undefined;
+    return spec
+      ? `--${name} ${spec.type === 'boolean' ? 'takes no value' : 'needs a value'}`
       : 'an option has a missing or unexpected value; see --help';
   }
   return 'the arguments do not parse; see --help';

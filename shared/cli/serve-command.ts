@@ -19,7 +19,7 @@ export interface ServeCommandHooks extends SweepHooks {
   onServeSweep?: (url: string, sweep: number, report: SweepReport) => Promise<void> | void;
 }
 
-// Enough for a day of history strips at a 1-minute interval would be 1440; the page shows 12.
+// The page shows DEFAULT_HISTORY_LENGTH sweeps of history; an hour at a 1-minute interval leaves room for more.
 const KEPT_REPORTS = 60;
 
 /**

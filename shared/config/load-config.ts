@@ -41,9 +41,9 @@ export async function loadConfig(source: ConfigSource): Promise<ConfigResult<Tun
   } catch (e) {
     return fail(origin, `cannot read config file ${path} (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
   }
-  const parsed = extname(path).toLowerCase() === '.json' ? parseJsonConfig(text) : parseYamlConfig(text);
-  if (!parsed.ok)
-    return fail(path, parsed.message.startsWith('JSON') ? `not valid ${parsed.message}` : parsed.message);
+  const isJson = extname(path).toLowerCase() === '.json';
+  const parsed = isJson ? parseJsonConfig(text) : parseYamlConfig(text);
+  if (!parsed.ok) return fail(path, isJson ? `not valid ${parsed.message}` : parsed.message);
   return parseConfig(parsed.raw, dirname(path), source.env);
 }
 

@@ -12,6 +12,8 @@ describe('a mistyped command line never echoes a value', () => {
     [['sweep', '--alert-state', CS, CS], 'unexpected argument'],
     [['sweep', `--alert-stat=${CS}`], 'unknown option "--alert-stat"'],
     [['sweep', `--json=${CS}`], '--json takes no value'],
+    [['sweep', '--json', '--alert-state'], '--alert-state needs a value'],
+    [['serve', `--interval`], '--interval needs a value'],
     [[CS], 'unknown command (not shown'],
     [['sweeep'], 'unknown command "sweeep"'],
     [['sweep', `-x${CS}`], 'unknown option "-x"'],
