@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { HOST_NAME_RULE, parseHostName } from '../domain/host-name.js';
 import { parseIpv4 } from '../domain/ipv4.js';
-import { type PingSetting, pingSettingIssue } from '../probes/ping/ping-limits.js';
 import { parseDockerEndpoint } from './docker-endpoint.js';
+import { type PingSetting, pingSettingIssue } from './ping-limits.js';
 import { AGENT_PRESETS, DISCOVERY_SHARE } from './tunnelwatch-config.js';
 
 /**

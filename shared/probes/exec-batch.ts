@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { isPingArg } from '../config/ping-limits.js';
 import { parseIpv4 } from '../domain/ipv4.js';
 import type { DockerHostClient } from '../transport/docker-host-client.js';
 import { isTransportError } from '../transport/docker-host-client.js';
 import type { ExecJob, ExecOp, JobOutput } from './agent-probe.js';
-import { isPingArg } from './ping/ping-limits.js';
 
 /**
  * The one `docker exec` a sweep runs per agent. The script text is a constant: jobs arrive as

@@ -1,5 +1,5 @@
+import { PING_LIMITS } from '../../config/ping-limits.js';
 import type { RttMs } from '../../domain/sweep-report.js';
-import { PING_LIMITS } from './ping-limits.js';
 
 /** What one ping run measured. `received` excludes duplicates. */
 export interface PingMeasurement {

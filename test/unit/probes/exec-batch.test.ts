@@ -44,7 +44,7 @@ describe('job validation', () => {
     [{ id: 'x', op: 'ping', args: ['x3', '0.2', '1', '127.0.0.1'] }, 'argument 1 of ping is not valid'],
     [{ id: 'x', op: 'ping', args: ['0', '0.2', '1', '127.0.0.1'] }, 'argument 1 of ping is not valid'],
     [{ id: 'x', op: 'ping', args: ['1000', '0.2', '1', '127.0.0.1'] }, 'argument 1 of ping is not valid'],
-    // The batch applies the config's own limits (shared/probes/ping/ping-limits.ts): count 1..100.
+    // The batch applies the config's own limits (shared/config/ping-limits.ts): count 1..100.
     [{ id: 'x', op: 'ping', args: ['100', '0.2', '1', '127.0.0.1'] }, null],
     [{ id: 'x', op: 'ping', args: ['101', '0.2', '1', '127.0.0.1'] }, 'argument 1 of ping is not valid'],
     [{ id: 'x', op: 'ping', args: ['999', '0.2', '1', '127.0.0.1'] }, 'argument 1 of ping is not valid'],

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { configFileSchema } from '../../../../shared/config/config-schema.js';
-import type { HostName } from '../../../../shared/domain/host-name.js';
-import type { Ipv4 } from '../../../../shared/domain/ipv4.js';
-import { rejectJob } from '../../../../shared/probes/exec-batch.js';
-import { pingExecProbe } from '../../../../shared/probes/ping/ping-exec-probe.js';
-import { PING_LIMITS, type PingSetting } from '../../../../shared/probes/ping/ping-limits.js';
-import { fuzz } from '../../fuzz/fuzz-input.js';
+import { configFileSchema } from '../../../shared/config/config-schema.js';
+import { PING_LIMITS, type PingSetting } from '../../../shared/config/ping-limits.js';
+import type { HostName } from '../../../shared/domain/host-name.js';
+import type { Ipv4 } from '../../../shared/domain/ipv4.js';
+import { rejectJob } from '../../../shared/probes/exec-batch.js';
+import { pingExecProbe } from '../../../shared/probes/ping/ping-exec-probe.js';
+import { fuzz } from '../fuzz/fuzz-input.js';
 
 const FIELD: Record<PingSetting, 'pingCount' | 'pingIntervalSec' | 'pingTimeoutSec'> = {
   count: 'pingCount',
