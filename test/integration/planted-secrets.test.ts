@@ -34,6 +34,8 @@ let dir: string;
 let accountKey: string;
 
 const outputs = { stdout: '', stderr: '', page: '', historyRows: '', envelopes: '', debugLines: 0 };
+/** Which debug namespaces were on at the end of the sweeps, before the test switched DEBUG off. */
+const debugOn = { modem: true, other: false };
 
 beforeAll(async () => {
   guard = guardLoopbackOnly();
@@ -139,6 +141,8 @@ beforeAll(async () => {
     }
   } finally {
     process.stderr.write = write;
+    debugOn.modem = debug.enabled('modem');
+    debugOn.other = debug.enabled('some-other-library');
     debug.disable();
     await real.close();
   }
@@ -201,7 +205,9 @@ describe('no planted secret reaches any output', () => {
   });
 
   it('stderr with DEBUG=*: no line of the TLS private key', () => {
-    // docker-modem's debug output dumps its request options; the key must not be among them.
+    // docker-modem's debug output dumps its request options, key and all: the transport switches
+    // that one namespace off when it opens a client under DEBUG, and leaves every other one on.
+    expect(debugOn).toEqual({ modem: false, other: true });
     for (const line of keyLines()) expect(outputs.stderr).not.toContain(line);
   });
 });

@@ -5,7 +5,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HostPlan } from '../lab/address-plan.js';
 import { clientTls, ensureCerts, serverTls } from '../lab/lab-certs.js';
-import { fakeAgent, type HostileDaemon, startHostileDaemon } from '../support/hostile-docker-daemon.js';
+import { batchStdout } from '../support/fleet/agent-outputs.js';
+import { OP_ARITY } from '../support/fleet/simulated-agent.js';
+import {
+  type ExecAnswer,
+  fakeAgent,
+  type HostileDaemon,
+  startHostileDaemon,
+} from '../support/hostile-docker-daemon.js';
 import { type SimulatedFleet, startSimulatedFleet } from '../support/simulated-docker-fleet.js';
 
 // The transport in a monitor process of its own (test/support/transport-child.ts): what the process
@@ -179,8 +186,59 @@ describe('a sweep with a hostile host', () => {
         expect(measured).toContain(`${pair} ${probe}`);
       }
     }
-    // Within the sweep's own deadline (plus assembly); the report says how long it took.
+    // Within the sweep's own deadline (plus assembly); the report says how long it took, and the
+    // monitor process as a whole did not hang past it (its wall time includes loading the modules).
     expect(report.durationMs).toBeLessThanOrEqual(deadlineMs + 500);
+    expect(run.json!.wallMs).toBeLessThan(deadlineMs + 15_000);
+    expect(run.json!.maxRssMb).toBeLessThan(300);
+  });
+
+  it('an agent answering its batch with pathological output (200 KB swanctl nesting, reply soup) is its own unknown', async () => {
+    // A batch answered in the batch's own format, every job's output crafted to make a
+    // backtracking or recursive parser take minutes or blow its stack.
+    const crafted = (argv: string[]): ExecAnswer => {
+      const at = argv.indexOf('tunnelwatch-batch');
+      if (at < 0) return { stdout: '', exitCode: 0 };
+      const nonce = argv[at + 1]!;
+      const jobs: { id: string; exitCode: number; output: string }[] = [];
+      for (let i = at + 3; i < argv.length; ) {
+        const id = argv[i]!;
+        const op = argv[i + 1]!;
+        i += 2 + (OP_ARITY[op] ?? 0);
+        const output = op.startsWith('ipsec')
+          ? `list-sa event {${'a {'.repeat(70_000)}\nlist-conn event {c {remote_addrs=[${'1'.repeat(100_000)}`
+          : `${'64 bytes from 100.64.0.9: seq=1 ttl=64 time='.repeat(4000)}\n${'9'.repeat(50)} packets transmitted, 1 received`;
+        jobs.push({ id, exitCode: 0, output });
+      }
+      return { stdout: batchStdout(nonce, jobs), exitCode: 0 };
+    };
+    const hostile = await daemon({
+      socketPath: join(dir, 'crafted.sock'),
+      containers: [agentA],
+      exec: crafted,
+    });
+    const deadlineMs = 6000;
+    const run = await runChild('sweep', {
+      ...fleet.config({ sweep: { deadlineMs } }),
+      hosts: [{ name: 'crafted', docker: { endpoint: hostile.endpoint } }, ...fleetHosts()],
+    });
+    expect(run.json, run.stderr).not.toBeNull();
+    const report = run.json!.result as {
+      durationMs: number;
+      paths: { from: string; to: string; probe: string; state: string; error?: string }[];
+    };
+    const fromCrafted = report.paths.filter((p) => p.from === 'crafted');
+    expect(fromCrafted.length).toBeGreaterThan(0);
+    // Nothing it said reads as a measurement: its ping, MTU and SA paths are unknown with a reason.
+    const batchPaths = fromCrafted.filter((p) => !p.probe.startsWith('ike'));
+    expect(batchPaths.length).toBeGreaterThan(0);
+    for (const p of batchPaths)
+      expect(p, p.probe).toMatchObject({ state: 'unknown', error: expect.any(String) });
+    const between = report.paths.filter((p) => p.from !== 'crafted' && p.to !== 'crafted');
+    expect(between.length).toBeGreaterThan(0);
+    expect(between.filter((p) => p.state !== 'up')).toEqual([]);
+    expect(report.durationMs).toBeLessThanOrEqual(deadlineMs + 500);
+    expect(run.json!.wallMs).toBeLessThan(deadlineMs + 15_000);
     expect(run.json!.maxRssMb).toBeLessThan(300);
   });
 
@@ -227,5 +285,6 @@ describe('a sweep with a hostile host', () => {
     const measured = report.paths.filter((p) => p.probe === 'overlay-icmp' && p.state === 'up');
     expect(measured.map((p) => `${p.from}>${p.to}`).sort()).toEqual(['h1>h2', 'h2>h1']);
     expect(report.durationMs).toBeLessThanOrEqual(deadlineMs + 500);
+    expect(run.json!.wallMs).toBeLessThan(deadlineMs + 15_000);
   });
 });

@@ -54,7 +54,7 @@ export const mtuLadderProbe: ExecProbe = {
       const ladder: MtuRung[] = [];
       for (const bytes of MTU_LADDER) {
         const job = outputs.get(jobId(i, bytes));
-        const parsed = job ? parsePingOutput(job.output) : null;
+        const parsed = job ? parsePingOutput(job.output, MTU_PINGS_PER_RUNG) : null;
         if (!parsed)
           return [
             unknownPath(

@@ -54,7 +54,7 @@ export function agentExec(plan: FleetPlan, self: FleetHost, argv: readonly strin
 }
 
 // The batch script's ops and their arity (shared/probes/exec-batch.ts); an unknown op ends it with 124.
-const OP_ARITY: Record<string, number> = {
+export const OP_ARITY: Record<string, number> = {
   ping: 4,
   'ping-sized': 5,
   'ipsec-sas': 0,

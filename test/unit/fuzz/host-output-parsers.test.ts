@@ -12,7 +12,9 @@ import { MAX_BATCH_OUTPUT_CHARS, parseBatchOutput } from '../../../shared/probes
 import { ikePathResult, parseIkeProbeLines } from '../../../shared/probes/ike/ike-path-result.js';
 import { parseIkeResponse } from '../../../shared/probes/ike/ike-response.js';
 import { ipsecSaPaths } from '../../../shared/probes/ipsec-sa/ipsec-sa-exec-probe.js';
+import { parseListConns } from '../../../shared/probes/ipsec-sa/parse-list-conns.js';
 import { parseListSas } from '../../../shared/probes/ipsec-sa/parse-list-sas.js';
+import { MTU_PINGS_PER_RUNG, mtuLadderProbe } from '../../../shared/probes/ping/mtu-ladder-probe.js';
 import { parsePingOutput } from '../../../shared/probes/ping/parse-ping-output.js';
 import { pingPathResult } from '../../../shared/probes/ping/ping-path-result.js';
 import type {
@@ -334,6 +336,84 @@ describe('parseListSas / ipsecSaPaths', () => {
     ])
       check(output);
   });
+});
+
+const CONNS_TOKENS = [
+  'list-conn event {',
+  'list-conns reply {}',
+  'child-198.18.0.12 {',
+  'remote_addrs=[198.18.0.12]',
+  'remote_addrs=[',
+  'children {',
+  'remote-ts=[100.64.202.0/24 100.64.2.0/24]',
+  'remote_ts=[100.64.202.0/24]',
+  'local_addrs=[%any]',
+  ']',
+  '}',
+  '{',
+];
+
+describe('parseListConns and the SA paths that use it, with a second SA read', () => {
+  const check = (output: string) => {
+    const parsed = parseListConns(output);
+    if (parsed.ok) {
+      expect(parsed.conns.length).toBeLessThanOrEqual(4096);
+      for (const c of parsed.conns) {
+        expect(Array.isArray(c.remoteAddrs) && Array.isArray(c.remoteTs)).toBe(true);
+        for (const v of [...c.remoteAddrs, ...c.remoteTs]) expect(typeof v).toBe('string');
+      }
+    } else expect(parsed.reason.length).toBeGreaterThan(0);
+    // The same garbage as the connections list, and as the SA read after the burst, beside a real SA read.
+    const sas = { exitCode: 0, output: SWANCTL_SAMPLES[1]! };
+    const garbage = { exitCode: 0, output };
+    for (const path of ipsecSaPaths(CTX, sas, null, garbage, garbage)) expectValidPath(path);
+  };
+  forEachInput(
+    'list-conns',
+    {
+      random: (f) => f.junk(400),
+      soup: (f) => f.soup(CONNS_TOKENS, 60),
+      mutated: (f) => f.mutate(f.pick(SWANCTL_SAMPLES)),
+    },
+    check,
+  );
+
+  it('crafted 200 KB lines return', () => {
+    for (const output of [
+      `list-conn event {${'a {'.repeat(70_000)}`,
+      `list-conn event {c {remote_addrs=[${'1'.repeat(200_000)}] children {}}}\nlist-conns reply {}\n`,
+      `list-conn event {c {children {x {remote-ts=[${' '.repeat(200_000)}]}}}}\n`,
+    ])
+      check(output);
+  });
+});
+
+describe('the MTU ladder: every rung fed host output', () => {
+  const jobs = mtuLadderProbe.jobs(CTX);
+  const check = (output: string) => {
+    // One rung garbage, the others too: the path is a valid measurement or unknown with a reason.
+    for (const garbled of [jobs.slice(0, 1), jobs]) {
+      const outputs = new Map(
+        jobs.map((j) => [j.id, { exitCode: 0, output: garbled.includes(j) ? output : '' }]),
+      );
+      for (const path of mtuLadderProbe.parse(CTX, outputs, null)) {
+        expectValidPath(path);
+        if (path.mtu) {
+          for (const rung of path.mtu.ladder) expect(rung.sent).toBeLessThanOrEqual(MTU_PINGS_PER_RUNG);
+          if (path.mtu.pmtu !== null) expect(path.mtu.ladder.map((r) => r.bytes)).toContain(path.mtu.pmtu);
+        }
+      }
+    }
+  };
+  forEachInput(
+    'mtu-ladder',
+    {
+      random: (f) => f.junk(400),
+      soup: (f) => f.soup(PING_TOKENS, 40),
+      mutated: (f) => f.mutate(f.pick(PING_SAMPLES)),
+    },
+    check,
+  );
 });
 
 describe('discovery: labels, environment and `ip addr` from the host', () => {

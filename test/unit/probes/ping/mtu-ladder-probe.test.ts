@@ -18,6 +18,18 @@ const ctx: AgentProbeContext = {
   timing: { pingCount: 3, pingIntervalSec: 0.2, pingTimeoutSec: 1, ikeTimeoutMs: 1000 },
 };
 
+function twoPings(output: string): string {
+  return output
+    .split('\n')
+    .filter((line) => !line.includes('seq=2'))
+    .join('\n')
+    .replace(
+      /^3 packets transmitted, 3 packets received, 0% packet loss/m,
+      '2 packets transmitted, 2 packets received, 0% packet loss',
+    )
+    .replace(/^3 packets transmitted, 0 packets received/m, '2 packets transmitted, 0 packets received');
+}
+
 describe('the MTU ladder', () => {
   it('asks for a few sized pings per peer with an overlay IP, payload = packet size − 28, all valid batch jobs', () => {
     const jobs = mtuLadderProbe.jobs(ctx);
@@ -30,8 +42,9 @@ describe('the MTU ladder', () => {
   });
 
   it('reports the largest size that passed as pmtu, the ladder, and the path state', () => {
-    const ok = fixture('busybox-ok');
-    const lost = fixture('busybox-total-loss');
+    // Each rung asks for MTU_PINGS_PER_RUNG (2) pings: the fixtures cut to two.
+    const ok = twoPings(fixture('busybox-ok'));
+    const lost = twoPings(fixture('busybox-total-loss'));
     const outputs = new Map<string, JobOutput>(
       mtuLadderProbe
         .jobs(ctx)
@@ -53,5 +66,19 @@ describe('the MTU ladder', () => {
     // A rung the batch did not finish makes the whole ladder unknown, not a black hole.
     outputs.delete(mtuLadderProbe.jobs(ctx)[0]!.id);
     expect(mtuLadderProbe.parse(ctx, outputs, null)[0]).toMatchObject({ state: 'unknown' });
+  });
+
+  it('refuses a rung whose statistics claim more pings than it asked for (the path is unknown, never up)', () => {
+    const ok = twoPings(fixture('busybox-ok'));
+    const outputs = new Map<string, JobOutput>(
+      mtuLadderProbe.jobs(ctx).map((j) => [j.id, { exitCode: 0, output: ok }]),
+    );
+    expect(mtuLadderProbe.parse(ctx, outputs, null)[0]).toMatchObject({ state: 'up', sent: 8, received: 8 });
+    const [first] = mtuLadderProbe.jobs(ctx);
+    outputs.set(first!.id, { exitCode: 0, output: fixture('busybox-ok') });
+    expect(mtuLadderProbe.parse(ctx, outputs, null)[0]).toMatchObject({
+      state: 'unknown',
+      error: expect.stringMatching(/claim 3 packets sent, but 2 were asked for/),
+    });
   });
 });
