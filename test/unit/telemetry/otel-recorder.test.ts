@@ -10,7 +10,9 @@ describe('OtelRecorder event bodies', () => {
 
   it('escape terminal controls and bidi overrides in host text (a message may keep its line breaks), and keep the event name', () => {
     const emitted: LogRecord[] = [];
-    logs.setGlobalLoggerProvider({ getLogger: () => ({ emit: (r: LogRecord) => emitted.push(r) }) });
+    logs.setGlobalLoggerProvider({
+      getLogger: () => ({ emit: (r: LogRecord) => void emitted.push(r), enabled: () => true }),
+    });
     const event = {
       kind: 'event',
       name: 'tunnelwatch.verdict.changed',
