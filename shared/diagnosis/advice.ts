@@ -1,6 +1,6 @@
 import type { Cause } from '../domain/cause.js';
 import type { HostName } from '../domain/host-name.js';
-import type { Direction, RegistrationAddresses } from '../domain/sweep-report.js';
+import type { AgentLayout, Direction, RegistrationAddresses } from '../domain/sweep-report.js';
 
 export interface AdviceSubject {
   from: HostName;
@@ -13,6 +13,15 @@ export interface AdviceSubject {
   direction?: Direction;
   /** mtu-blackhole: the largest overlay packet that passes. */
   pmtu?: number;
+  /** The agent layout discovery recognised on each host, so the advice names the container to act on. */
+  layouts?: Partial<Record<HostName, AgentLayout>>;
+}
+
+/** What an operator calls the IPsec agent container of a layout. */
+export function agentName(layout: AgentLayout | undefined): string {
+  if (layout === 'rancher-1.6') return 'ipsec router (the ipsec stack)';
+  if (layout === 'rancher-1.1') return 'Network Agent';
+  return 'IPsec agent';
 }
 
 /** "from h1 to h2" for the dropped direction; both ways when unknown. */
@@ -27,15 +36,16 @@ function dropped(s: AdviceSubject): string {
 export function adviceFor(cause: Cause, s: AdviceSubject): string {
   const pair = `${s.from} and ${s.to}`;
   const host = s.host ?? s.to;
+  const agentOn = (h: HostName) => agentName(s.layouts?.[h]);
   switch (cause) {
     case 'ok':
       return 'No action needed.';
     case 'packet-loss':
       return `Packets between ${pair} are being lost: check the underlay links, NICs and firewalls on the path for drops or rate limits.`;
     case 'overlay-unreachable':
-      return `The overlay path ${s.from}→${s.to} is broken: check the Network Agents' IPsec tunnels and the hosts' firewalls.`;
+      return `The overlay path ${s.from}→${s.to} is broken: check the IPsec agents' tunnels on both hosts and the hosts' firewalls.`;
     case 'tunnel-down':
-      return `The IKE ports of ${pair} answer but no working IPsec tunnel exists: restart the Network Agent on ${s.to} (or ${s.from}) so the tunnel is negotiated again.`;
+      return `The IKE ports of ${pair} answer but no working IPsec tunnel exists: restart the ${agentOn(s.to)} on ${s.to} (or the ${agentOn(s.from)} on ${s.from}) so the tunnel is negotiated again.`;
     case 'udp-500-blocked':
       return `Allow UDP 500 in both directions between ${pair} (security groups, NSGs, host firewalls): without it the tunnel cannot be negotiated again.`;
     case 'udp-4500-blocked':
@@ -47,9 +57,9 @@ export function adviceFor(cause: Cause, s: AdviceSubject): string {
     case 'ike-negotiation-failed':
       return `IKE between ${pair} answers but never establishes: compare the agents' pre-shared keys, proposals and identities, and read charon's log on both.`;
     case 'agent-missing':
-      return `Start the Network Agent on ${host} (no container labelled as the agent was found there).`;
+      return `Start the ${agentOn(host)} on ${host} (no container labelled as the agent was found there).`;
     case 'agent-down':
-      return `Restart the Network Agent on ${host}: its container or its IKE daemon (charon) is not running.`;
+      return `Restart the ${agentOn(host)} on ${host}: its container or its IKE daemon (charon) is not running.`;
     case 'agent-ip-misconfigured': {
       const r = s.registration;
       if (!r)
@@ -64,9 +74,9 @@ export function adviceFor(cause: Cause, s: AdviceSubject): string {
     case 'esp-blocked':
       return `A firewall passes IKE but drops ESP-in-UDP ${dropped(s)}: allow all of UDP 4500 (ESP-in-UDP as well as IKE), since the agents and their tunnels are healthy.`;
     case 'tunnel-stale':
-      return `The IPsec SAs of ${pair} do not match (one side kept SAs the other forgot): restart the IPsec agent on ${host} so both sides negotiate the tunnel afresh.`;
+      return `The IPsec SAs of ${pair} do not match (one side kept SAs the other forgot): restart the ${agentOn(host)} on ${host} so both sides negotiate the tunnel afresh.`;
     case 'tunnel-missing':
-      return `${host} has neither an IPsec SA nor a configured connection for ${host === s.from ? s.to : s.from}: the mesh is partial; restart the IPsec agent on ${host} (Rancher re-renders its ipsec config) and check that both hosts are active in the environment.`;
+      return `${host} has neither an IPsec SA nor a configured connection for ${host === s.from ? s.to : s.from}: the mesh is partial; restart the ${agentOn(host)} on ${host} (Rancher re-renders its ipsec config) and check that both hosts are active in the environment.`;
     case 'unknown':
       return `Not enough evidence to name a cause for ${s.from}→${s.to}: check the host findings and rerun the sweep.`;
   }

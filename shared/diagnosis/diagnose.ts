@@ -40,6 +40,10 @@ export function diagnose(evidence: PairEvidence): Verdict {
   const rev = directionFacts(evidence.reverse);
   const phrases = [...fwd.phrases, ...rev.phrases];
   const overlay = combinePing(fwd.overlay, rev.overlay);
+  const layouts = {
+    ...(from.agent?.layout ? { [from.name]: from.agent.layout } : {}),
+    ...(to.agent?.layout ? { [to.name]: to.agent.layout } : {}),
+  };
   const verdict = (
     cause: Cause,
     state: State,
@@ -63,6 +67,7 @@ export function diagnose(evidence: PairEvidence): Verdict {
       ...(extra.registration ? { registration: extra.registration } : {}),
       ...(extra.direction ? { direction: extra.direction } : {}),
       ...(extra.pmtu !== undefined ? { pmtu: extra.pmtu } : {}),
+      layouts,
     }),
     evidence: [...lead, ...phrases],
     ...(extra.latent ? { latent: true } : {}),
@@ -109,7 +114,7 @@ export function diagnose(evidence: PairEvidence): Verdict {
     (bothRefused(rev) && from.name) ||
     null;
   if (deadDaemonHost) {
-    const lead = [`the IKE daemon in ${deadDaemonHost}'s Network Agent does not answer`];
+    const lead = [`the IKE daemon in ${deadDaemonHost}'s IPsec agent does not answer`];
     return overlay === 'up'
       ? verdict('agent-down', 'degraded', lead, { host: deadDaemonHost, latent: true })
       : verdict('agent-down', 'down', lead, { host: deadDaemonHost });

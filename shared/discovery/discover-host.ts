@@ -81,19 +81,22 @@ export async function discoverHost(
       findings,
     );
     if (!overlay) return result('unknown', null, findings);
-    // Rancher keeps the registered address on the rancher-agent container; older setups put it on the agent.
-    const registered =
-      registrar && hasEnv(registrar.env, selector.advertisedIpEnv)
+    // Rancher keeps the registered address on the rancher-agent container and nowhere else: where
+    // that container lacks it, Rancher auto-detected the address, whatever the agent's own env says.
+    // Only a host without any rancher-agent (a hand-built layout) is read from the agent's env.
+    const registered = registrar
+      ? hasEnv(registrar.env, selector.advertisedIpEnv)
         ? {
             ip: advertisedIp(registrar.env, selector.advertisedIpEnv, 'rancher-agent', findings),
             source: 'rancher-agent' as const,
           }
-        : hasEnv(details.env, selector.advertisedIpEnv)
-          ? {
-              ip: advertisedIp(details.env, selector.advertisedIpEnv, 'agent', findings),
-              source: 'agent-env' as const,
-            }
-          : { ip: null, source: 'auto-detected' as const };
+        : { ip: null, source: 'auto-detected' as const }
+      : hasEnv(details.env, selector.advertisedIpEnv)
+        ? {
+            ip: advertisedIp(details.env, selector.advertisedIpEnv, 'agent', findings),
+            source: 'agent-env' as const,
+          }
+        : { ip: null, source: 'auto-detected' as const };
     const advertised = registered.ip;
     // A wrong registration keeps the host `up` (the agent runs and is probed); diagnosis names it.
     const misregistered = checkAgentAddress({

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { pairKey } from '../../shared/alerts/pair-key.js';
 import { TableAlertStore } from '../../shared/alerts/table-alert-store.js';
 import { type CliExtensions, runCli } from '../../shared/cli/run-cli.js';
+import type { SweepReport } from '../../shared/domain/sweep-report.js';
 import { fault, heal, writeConfig } from '../lab/lab.js';
 import { type Azurite, startAzuriteTable } from '../support/azurite.js';
 
@@ -19,12 +20,28 @@ describe.skipIf(skipReason !== '')('alert soak on the lab', () => {
   let configPath: string;
   const ext: CliExtensions = {};
 
+  /** Every cause a sweep named, over the whole soak (random loss must never read as these). */
+  const causesSeen = new Map<string, number>();
+
   async function sweepWithAlerts(): Promise<number> {
-    return runCli(
+    let json = '';
+    const code = await runCli(
       ['sweep', '--json', '--config', configPath, '--alert-state', azurite.connectionString],
-      { stdout: { write: () => true }, stderr: { write: () => true }, env: {} },
+      {
+        stdout: {
+          write: (t: string) => {
+            json += t;
+            return true;
+          },
+        },
+        stderr: { write: () => true },
+        env: {},
+      },
       ext,
     );
+    const report = JSON.parse(json) as SweepReport;
+    for (const v of report.verdicts) causesSeen.set(v.cause, (causesSeen.get(v.cause) ?? 0) + 1);
+    return code;
   }
 
   /**
@@ -71,11 +88,15 @@ describe.skipIf(skipReason !== '')('alert soak on the lab', () => {
   it('5 % loss opens no alert; 30 % loss is reported; block-udp4500 opens exactly one per pair', async () => {
     const at5 = await phase([['loss', ['h1', 'h2', '5']]], SWEEPS_PER_PHASE);
     const at30 = await phase([['loss', ['h1', 'h2', '30']]], SWEEPS_PER_PHASE);
+    // Random loss (up to 30 %) is loss: never a black hole for large packets, never an ESP drop.
+    const underLoss = Object.fromEntries(causesSeen);
+    expect(underLoss['mtu-blackhole'] ?? 0, JSON.stringify(underLoss)).toBe(0);
+    expect(underLoss['esp-blocked'] ?? 0, JSON.stringify(underLoss)).toBe(0);
     const blocked = await phase([['block-udp4500', ['h1', 'h2']]], 4);
     process.stderr.write(
       `[soak] ${SWEEPS_PER_PHASE} sweeps each: alerts opened at 5 % loss: ${[...at5.values()].reduce((a, b) => a + b, 0)}, ` +
         `at 30 % loss: ${[...at30.values()].reduce((a, b) => a + b, 0)}; ` +
-        `block-udp4500 (4 sweeps): ${JSON.stringify(Object.fromEntries(blocked))}\n`,
+        `block-udp4500 (4 sweeps): ${JSON.stringify(Object.fromEntries(blocked))}; causes under loss: ${JSON.stringify(underLoss)}\n`,
     );
     expect([...at5.entries()]).toEqual([]);
     expect(Object.fromEntries(blocked)).toEqual({ 'h1~h2': 1 });

@@ -140,7 +140,7 @@ const CASES: FaultCase[] = [
     faults: [['tunnel-stale', ['h1', 'h2']]],
     affected: between('h1', 'h2'),
     cause: 'tunnel-stale',
-    advice: 'restart the IPsec agent on h1',
+    advice: 'restart the ipsec router (the ipsec stack) on h1',
   },
 ];
 

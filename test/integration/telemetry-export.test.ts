@@ -206,7 +206,7 @@ describe('telemetry through the real Azure Monitor exporter to a local ingestion
       [EVENT_ATTRIBUTES.advice]: verdict.advice,
       [EVENT_ATTRIBUTES.evidence]: JSON.stringify(verdict.evidence),
     });
-    expect(verdict.advice).toContain('restart the Network Agent');
+    expect(verdict.advice).toContain('restart the IPsec agent');
   });
 
   it('never sent anything but to loopback, and never logged the token or connection string', () => {

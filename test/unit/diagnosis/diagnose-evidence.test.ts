@@ -126,7 +126,7 @@ describe('diagnose: the evidence it cites', () => {
       reverse: [],
     });
     expect(dead.evidence).toEqual([
-      "the IKE daemon in h1's Network Agent does not answer",
+      "the IKE daemon in h1's IPsec agent does not answer",
       `IPsec SA h1→h2: ${IKE_DAEMON_UNREACHABLE} in h1`,
     ]);
     expect(dead.advice).toContain('on h1');
@@ -179,13 +179,13 @@ describe('diagnose: the evidence it cites', () => {
     };
     const lead = (forward: PathResult[], reverse: PathResult[]) =>
       diagnose({ from: h1, to: h2, forward, reverse }).evidence[0];
-    expect(lead([], [rev(daemonDown)])).toBe("the IKE daemon in h2's Network Agent does not answer");
+    expect(lead([], [rev(daemonDown)])).toBe("the IKE daemon in h2's IPsec agent does not answer");
     expect(
       lead([fwd({ probe: 'ike-udp500', ...refused }), fwd({ probe: 'ike-udp4500', ...refused })], []),
-    ).toBe("the IKE daemon in h2's Network Agent does not answer");
+    ).toBe("the IKE daemon in h2's IPsec agent does not answer");
     expect(
       lead([], [rev({ probe: 'ike-udp500', ...refused }), rev({ probe: 'ike-udp4500', ...refused })]),
-    ).toBe("the IKE daemon in h1's Network Agent does not answer");
+    ).toBe("the IKE daemon in h1's IPsec agent does not answer");
     // One refused port is a firewall's answer, not a dead daemon.
     expect(
       lead(

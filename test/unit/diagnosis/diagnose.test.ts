@@ -678,7 +678,33 @@ describe('diagnose', () => {
     const v = diagnose(evidence({ o: 0, i5: 'a', i45: 'a' }, { o: 0, i5: 'r', i45: 'r' }));
     expect(v.cause).toBe('agent-down');
     expect(v.advice).toContain('on h1');
-    expect(v.evidence[0]).toBe("the IKE daemon in h1's Network Agent does not answer");
+    expect(v.evidence[0]).toBe("the IKE daemon in h1's IPsec agent does not answer");
+  });
+
+  it('names the container to act on by the layout discovery found on that host', () => {
+    const dead = evidence({ o: 0, i5: 'a', i45: 'a' }, { o: 0, i5: 'r', i45: 'r' });
+    const on = (layout: 'rancher-1.1' | 'rancher-1.6' | undefined) =>
+      diagnose({
+        ...dead,
+        from: { ...dead.from, agent: { ...dead.from.agent!, ...(layout ? { layout } : {}) } },
+      }).advice;
+    expect(on('rancher-1.6')).toContain('Restart the ipsec router (the ipsec stack) on h1');
+    expect(on('rancher-1.1')).toContain('Restart the Network Agent on h1');
+    expect(on(undefined)).toContain('Restart the IPsec agent on h1');
+    // The pair's other host has its own layout: tunnel-down names each side's container.
+    const down = evidence(
+      { o: 0, u: 3, i5: 'a', i45: 'a', sa: 'none' },
+      { o: 0, u: 3, i5: 'a', i45: 'a', sa: 'none' },
+    );
+    const mixed = diagnose({
+      ...down,
+      from: { ...down.from, agent: { ...down.from.agent!, layout: 'rancher-1.1' } },
+      to: { ...down.to, agent: { ...down.to.agent!, layout: 'rancher-1.6' } },
+    });
+    expect(mixed.cause).toBe('tunnel-down');
+    expect(mixed.advice).toContain(
+      'restart the ipsec router (the ipsec stack) on h2 (or the Network Agent on h1)',
+    );
   });
 
   it('says which way ESP is dropped and names that direction in the advice', () => {

@@ -147,6 +147,18 @@ describe('discoverHost', () => {
     expect(host.findings).toBeUndefined();
   });
 
+  it('reads a rancher-agent without CATTLE_AGENT_IP as auto-detected, even when the agent’s own env has one', async () => {
+    // Rancher registers what rancher-agent was given, or what it detected itself: a stray variable on
+    // the IPsec agent is not what the peers dial.
+    const fake = new FakeDockerHost([
+      { id: 'rt', labels: ipsecLabels('100.64.1.2/16', 'router'), env: ['CATTLE_AGENT_IP=198.18.0.11'] },
+      { id: 'ra', name: 'rancher-agent', labels: RANCHER_AGENT, env: ['PATH=/bin'] },
+    ]);
+    const host = await discoverHost(HOST, fake, SELECTOR, OPTS);
+    expect(host.agent).toMatchObject({ registration: 'auto-detected' });
+    expect(host.agent?.advertisedIp).toBeUndefined();
+  });
+
   it('flags a rancher-agent registered with another address, naming both and the fix', async () => {
     const fake = new FakeDockerHost([
       { id: 'rt', labels: ipsecLabels('100.64.1.2/16', 'router') },

@@ -95,6 +95,6 @@ describe('toTelemetry', () => {
     // Evidence and advice are diagnose's own words.
     const evidence = JSON.parse(String(events[0]!.attributes[EVENT_ATTRIBUTES.evidence])) as string[];
     expect(evidence).toContain('IPsec SA h2→h3: no IKE SA');
-    expect(events[0]!.attributes[EVENT_ATTRIBUTES.advice]).toContain('restart the Network Agent on h3');
+    expect(events[0]!.attributes[EVENT_ATTRIBUTES.advice]).toContain('restart the IPsec agent on h3');
   });
 });
