@@ -73,12 +73,26 @@ describe.skipIf(inject('labSkipReason') !== '')('tunnelwatch sweep --json agains
     expect(report.durationMs).toBeLessThanOrEqual(DEADLINE_MS + 1000);
   });
 
-  it('discover lists the lab agents with their overlay IPs from the label', async () => {
+  it('discover lists the lab agents with their overlay IPs from the label, in the Rancher 1.6 layout, registered by rancher-agent', async () => {
     const { code, stdout } = await cli(['discover', '--json', '--config', LAB_CONFIG]);
     const { hosts } = JSON.parse(stdout) as {
-      hosts: { name: string; agent: { overlayIp: string; overlayIpSource: string } }[];
+      hosts: {
+        name: string;
+        agent: { overlayIp: string; overlayIpSource: string; layout: string; registration: string };
+      }[];
     };
-    expect(hosts.map((h) => [h.name, h.agent.overlayIpSource])).toEqual(labHosts.map((n) => [n, 'label']));
+    expect(hosts.map((h) => [h.name, h.agent.overlayIpSource, h.agent.layout, h.agent.registration])).toEqual(
+      labHosts.map((n) => [n, 'label', 'rancher-1.6', 'rancher-agent']),
+    );
     expect(code).toBe(0);
+    // The text view says the same, one line per host.
+    const text = await cli(['discover', '--config', LAB_CONFIG]);
+    for (const name of labHosts)
+      expect(text.stdout).toMatch(
+        new RegExp(
+          `^${name}\\s+up\\s+\\S+\\s+100\\.64\\.\\S+ \\(label\\)\\s+rancher-1\\.6\\s+198\\.18\\.0\\.\\d+ \\(rancher-agent\\)`,
+          'm',
+        ),
+      );
   });
 });

@@ -58,6 +58,26 @@ export function isStrayLoss(report: SweepReport, v: Verdict): boolean {
 }
 
 /**
+ * An MTU black hole is named only when every ladder shows a clean cut (rungs up to the path MTU
+ * answered in full, larger ones lost in full), so random loss never reads as one. A single sized ping
+ * lost below the cut on the shared lab therefore reads `ok` for that sweep: told apart from a wrong
+ * cause here, like isStrayLoss, by the one lost packet being all that blurred the cut.
+ */
+export function isBlurredLadder(report: SweepReport, v: Verdict, pmtu: number): boolean {
+  if (v.cause !== 'ok') return false;
+  const rungs = report.paths
+    .filter(
+      (p) =>
+        p.probe === 'overlay-mtu' &&
+        ((p.from === v.from && p.to === v.to) || (p.from === v.to && p.to === v.from)),
+    )
+    .flatMap((p) => p.mtu?.ladder ?? []);
+  const lostBelow = rungs.filter((r) => r.bytes <= pmtu).reduce((n, r) => n + (r.sent - r.received), 0);
+  const cutAbove = rungs.filter((r) => r.bytes > pmtu).every((r) => r.received === 0);
+  return rungs.length > 0 && lostBelow === 1 && cutAbove;
+}
+
+/**
  * The first sweep after a heal. Heal clears the hosts' UDP 500/4500 conntrack entries, so ESP-in-UDP
  * of every pair of a healed host may lose a few packets while its NAT mappings form again: a sweep
  * that shows loss and nothing else is taken once more.

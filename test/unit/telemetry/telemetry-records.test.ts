@@ -38,6 +38,24 @@ describe('toTelemetry', () => {
     }
   });
 
+  it('reports the path MTU a black-holed path still passes under its verdict cause, and the ceiling for healthy ones', () => {
+    const report = buildReport({ hosts: 3, faults: bothWays('h1', 'h2', 'mtu-blackhole') });
+    const pmtu = metricRecords(toTelemetry(report)).filter((r) => r.metric === 'pathPmtu');
+    expect(METRICS.pathPmtu).toMatchObject({ name: 'tunnelwatch.path.pmtu', unit: 'By' });
+    const of = (source: string, destination: string) =>
+      pmtu.find(
+        (r) =>
+          r.dimensions[DIMENSIONS.source] === source && r.dimensions[DIMENSIONS.destination] === destination,
+      );
+    expect(of('h1', 'h2')).toMatchObject({
+      values: [1300],
+      dimensions: { [DIMENSIONS.probe]: 'overlay-mtu', [DIMENSIONS.cause]: 'mtu-blackhole' },
+    });
+    expect(of('h2', 'h1')?.values).toEqual([1300]);
+    // h3's paths pass the whole ladder: aggregated per source, the ladder's top rung each.
+    expect(of('h3', ALL_DESTINATIONS)?.values).toEqual([1400, 1400]);
+  });
+
   it('never emits two records for the same metric and dimensions (one envelope each)', () => {
     const records = metricRecords(
       toTelemetry(buildReport({ hosts: 6, faults: bothWays('h1', 'h2', 'udp-4500-blocked') })),
