@@ -16,7 +16,7 @@ export function discoverHosts(
   return Promise.all(config.hosts.map((host) => discoverHostSafely(host, clientFor, config.agent, opts)));
 }
 
-/** One host's discovery that never rejects; the cache, when given, remembers the result. */
+/** One host's discovery that never rejects; the cache, when given, remembers the result unless it was cancelled. */
 export async function discoverHostSafely(
   host: HostConfig,
   clientFor: (host: HostConfig) => DockerHostClient,
@@ -37,6 +37,7 @@ export async function discoverHostSafely(
       error: message,
     };
   }
-  opts.cache?.remember(result);
+  // A discovery its caller cancelled (the sweep ended without it) says nothing about the host.
+  if (!opts.signal?.aborted) opts.cache?.remember(result);
   return result;
 }

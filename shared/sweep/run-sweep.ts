@@ -76,9 +76,17 @@ export async function runSweep(config: TunnelwatchConfig, deps: SweepDeps): Prom
   };
 
   const cached = config.hosts.map((h) => cache?.lastResult(h.name));
-  const warm = cache !== undefined && cached.every((r) => r !== undefined);
-  // Warm: every host's revalidation starts now, alongside the probing below.
-  const revalidations = warm ? config.hosts.map((h) => discover(h)) : null;
+  // Warm: the cache knows every host, and at least one agent to probe from.
+  const warm =
+    cache !== undefined && cached.every((r) => r !== undefined) && cached.some((r) => r!.agent !== null);
+  // Warm: every host's revalidation starts now, alongside the probing below. One the sweep ends
+  // without (a dead, black-holed or slow endpoint) is cancelled then, so it holds nobody up.
+  const abandon = new AbortController();
+  const revalidationOpts: DiscoveryOptions = {
+    ...discoveryOpts,
+    signal: deps.signal ? AbortSignal.any([deps.signal, abandon.signal]) : abandon.signal,
+  };
+  const revalidations = warm ? config.hosts.map((h) => discover(h, revalidationOpts)) : null;
   const initial: HostResult[] = warm
     ? (cached as HostResult[])
     : await Promise.all(config.hosts.map((h) => discover(h)));
@@ -156,23 +164,50 @@ export async function runSweep(config: TunnelwatchConfig, deps: SweepDeps): Prom
   const order = initial
     .map((_, i) => i)
     .sort((a, b) => Number(!initial[b]!.agent) - Number(!initial[a]!.agent) || a - b);
-  const perHost = await boundedMap(order, config.sweep.concurrency, async (index) => {
-    let from: HostResult | undefined = initial[index]!;
-    if (!hasAgent(from) && revalidations) {
-      from = await revalidations[index]!;
-      if (hasAgent(from)) total++;
-    }
-    if (!hasAgent(from)) return [];
-    let probed = await probeFrom(from);
-    if (probed.agentGone) {
-      const fresh = await rediscover(index, from.agent.containerId);
-      if (fresh && hasAgent(fresh) && fresh.agent.containerId !== from.agent.containerId)
-        probed = await probeFrom(fresh);
-    }
-    deps.onProgress?.({ phase: 'agent-probed', host: from.name, done: ++done, total });
-    return probed.paths;
+  // Settles once every host that had an agent at the start is probed: past it, nothing waits for a
+  // host whose Docker API has not answered anything this sweep (dead, black-holed, slow).
+  let unprobed = initial.filter(hasAgent).length;
+  let allProbed = () => {};
+  const agentsProbed = new Promise<null>((resolve) => {
+    allProbed = () => resolve(null);
   });
-  const discovered = revalidations ? await Promise.all(revalidations) : initial;
+  if (unprobed === 0) allProbed();
+  // Hosts whose Docker API answered this sweep's probes: their revalidation is worth waiting for.
+  const answered = new Set<string>();
+  const perHost = await boundedMap(order, config.sweep.concurrency, async (index) => {
+    const start = initial[index]!;
+    let from: HostResult | null = start;
+    try {
+      if (!hasAgent(from) && revalidations) {
+        // A host without an agent last time is probed from only if its revalidation finds one
+        // before the others are done.
+        from = await Promise.race([revalidations[index]!, agentsProbed]);
+        if (from && hasAgent(from)) total++;
+      }
+      if (!from || !hasAgent(from)) return [];
+      let probed = await probeFrom(from);
+      if (probed.paths.some((p) => p.state !== 'unknown')) answered.add(from.name);
+      if (probed.agentGone) {
+        const fresh = await rediscover(index, from.agent.containerId);
+        if (fresh && hasAgent(fresh) && fresh.agent.containerId !== from.agent.containerId)
+          probed = await probeFrom(fresh);
+      }
+      deps.onProgress?.({ phase: 'agent-probed', host: from.name, done: ++done, total });
+      return probed.paths;
+    } finally {
+      if (hasAgent(start) && --unprobed === 0) allProbed();
+    }
+  });
+  const discovered = revalidations
+    ? await Promise.all(
+        revalidations.map(async (p, i) =>
+          answered.has(config.hosts[i]!.name)
+            ? p
+            : ((await Promise.race([p, agentsProbed])) ?? unanswered(cached[i]!)),
+        ),
+      )
+    : initial;
+  abandon.abort();
   const current = discovered.map((h) => rediscovered.get(h.name) ?? h);
   const paths = sortPaths(perHost.flat(), current);
   // What the peers dial for each host can prove a misregistration discovery could not see.
@@ -198,6 +233,21 @@ export async function runSweep(config: TunnelwatchConfig, deps: SweepDeps): Prom
     hosts,
     paths,
     verdicts,
+  };
+}
+
+/**
+ * A host whose Docker API did not answer the sweep's discovery before its agents were all probed:
+ * what was known of it, marked unknown with the reason (an earlier failure keeps its own reason).
+ */
+function unanswered(last: HostResult): HostResult {
+  if (last.state === 'unknown') return last;
+  const message = `no answer from the Docker API within this sweep (last seen ${last.state})`;
+  return {
+    ...last,
+    state: 'unknown',
+    findings: [...(last.findings ?? []), { code: 'docker-unreachable', message }],
+    error: message,
   };
 }
 

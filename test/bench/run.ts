@@ -4,6 +4,8 @@
 //   1c. host-output parsers: time at n and 8n on crafted input (ratio 8 = linear)
 //   2. lab: up/down wall times (3 and 8 hosts) and memory per host        (root only)
 //   3. sweep: full-mesh sweep wall time for N = 2, 4, 8 agents vs one ping burst (root only; 8-host lab)
+//   4. probe floor: issue 13's goals (critical path, N=8/N=2, requests, host CPU, black-holed
+//      endpoint, detection at 10 s), each next to its target (root only; same lab)
 import { spawnSync } from 'node:child_process';
 import { down, up } from '../lab/lab.js';
 
@@ -27,6 +29,7 @@ if (process.getuid?.() === 0) {
   const lab = await up({ hosts: 8, log: () => undefined });
   try {
     bench('./sweep-bench.ts', [lab.configFile ?? '']);
+    bench('./probe-floor-bench.ts', [lab.configFile ?? '']);
   } finally {
     await down();
   }

@@ -39,7 +39,7 @@ const PROBE_SETS: ProbeSet[] = [
   { name: 'all probes', exec: EXEC_PROBES, agent: AGENT_PROBES },
 ];
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function timesOf(fn: () => Promise<unknown>): Promise<number> {
   const times: number[] = [];
@@ -154,7 +154,10 @@ async function mtuLadderCost(
   );
 }
 
-async function pingBurstMs(config: TunnelwatchConfig, clientFor: SweepDeps['clientFor']): Promise<number> {
+export async function pingBurstMs(
+  config: TunnelwatchConfig,
+  clientFor: SweepDeps['clientFor'],
+): Promise<number> {
   const [a, b] = await discoverHosts({ ...config, hosts: config.hosts.slice(0, 2) }, clientFor, {
     deadlineMs: 5000,
   });

@@ -55,8 +55,24 @@ class AgentHost implements DockerHostClient {
     this.#shell = new LocalShellClient({ id: this.agentId, labels: this.#labels });
   }
 
-  async listContainers(): Promise<ContainerSummary[]> {
+  /** A black-holed Docker API: a list waits until its deadline or cancellation, an exec fails to connect. */
+  blackHoled = false;
+  /** Lists that ended because their caller cancelled them. */
+  cancelledLists = 0;
+
+  async listContainers(opts?: CallOptions): Promise<ContainerSummary[]> {
     this.calls.push('list');
+    if (this.blackHoled) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, opts?.deadlineMs ?? 0);
+        opts?.signal?.addEventListener('abort', () => {
+          this.cancelledLists++;
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+      throw new TransportError('timeout', 'no answer within the deadline');
+    }
     if (this.listGate) await this.listGate;
     const list = [
       {
@@ -79,6 +95,7 @@ class AgentHost implements DockerHostClient {
   }
   async exec(id: string, argv: string[], opts: CallOptions): Promise<ExecResult> {
     this.calls.push(`exec ${id}`);
+    if (this.blackHoled) throw new TransportError('unreachable', 'connect timeout');
     if (id !== this.agentId)
       throw new TransportError('not-found', `exec in ${id}: Docker API answered 404`, 404);
     if (this.state !== 'running') throw new TransportError('conflict', `exec in ${id}: not running`, 409);
@@ -96,10 +113,10 @@ function fleet() {
   const hosts = new Map([1, 2, 3].map((n) => [`h${n}`, new AgentHost(n)]));
   const cache = new DiscoveryCache();
   const events: string[] = [];
-  const sweep = (onProgress: (e: SweepProgress) => void = () => {}) => {
+  const sweep = (onProgress: (e: SweepProgress) => void = () => {}, config = CONFIG) => {
     for (const h of hosts.values()) h.calls.length = 0;
     events.length = 0;
-    return runSweep(CONFIG, {
+    return runSweep(config, {
       clientFor: (h) => hosts.get(h.name)!,
       execProbes: [overlayIcmpProbe],
       diagnose,
@@ -163,6 +180,54 @@ describe('a sweep through a discovery cache that knows every host', () => {
     expect(report.status).toBe('up');
     // Steady state: one list per host, no inspect.
     for (const h of f.hosts.values()) expect(h.calls.filter((c) => !c.startsWith('exec'))).toEqual(['list']);
+  });
+
+  // A sweep that waited for a black-holed list would wait for discovery's share of this deadline
+  // (20 s): longer than the test may take, so these tests fail rather than pass slowly.
+  const PATIENT: TunnelwatchConfig = { ...CONFIG, sweep: { ...CONFIG.sweep, deadlineMs: 60_000 } };
+
+  it('a host whose Docker API stops answering holds nobody up: unknown with the reason, its list cancelled, the cache kept', async () => {
+    const f = fleet();
+    await f.sweep();
+    const known = f.cache.lastResult('h3' as HostName);
+    f.h(3).blackHoled = true;
+    for (let i = 0; i < 2; i++) {
+      const report = await f.sweep(undefined, PATIENT);
+      expect(report.hosts.map((h) => [h.name, h.state])).toEqual([
+        ['h1', 'up'],
+        ['h2', 'up'],
+        ['h3', 'unknown'],
+      ]);
+      expect(report.hosts[2]!.error).toBe('no answer from the Docker API within this sweep (last seen up)');
+      expect(report.hosts[2]!.findings?.at(-1)?.code).toBe('docker-unreachable');
+      expect(overlayFrom(report, 'h1')).toEqual(['h2:up', 'h3:up']);
+      // A cancelled discovery is no evidence: the cache still holds what h3 last answered.
+      expect(f.cache.lastResult('h3' as HostName)).toBe(known);
+    }
+    expect(f.h(3).cancelledLists).toBe(2);
+    f.h(3).blackHoled = false;
+    expect((await f.sweep(undefined, PATIENT)).status).toBe('up');
+  });
+
+  it('a host black-holed from the start costs the cold sweep its discovery wait, and no warm sweep anything', async () => {
+    const f = fleet();
+    f.h(3).blackHoled = true;
+    const cold = await f.sweep();
+    expect(cold.hosts[2]).toMatchObject({ state: 'unknown', error: expect.stringContaining('no answer') });
+    const reason = cold.hosts[2]!.error;
+    const warm = await f.sweep(undefined, PATIENT);
+    expect(f.events[0]).toBe('discovered from cache');
+    expect(warm.hosts.map((h) => [h.name, h.state])).toEqual([
+      ['h1', 'up'],
+      ['h2', 'up'],
+      ['h3', 'unknown'],
+    ]);
+    // Its earlier failure keeps its own reason; no probe was attempted from it.
+    expect(warm.hosts[2]!.error).toBe(reason);
+    expect(f.h(3).calls.filter((c) => c.startsWith('exec'))).toEqual([]);
+    // Nothing known to probe h3 at (no agent ever seen): the same paths as the cold sweep.
+    expect(overlayFrom(warm, 'h1')).toEqual(['h2:up']);
+    expect(overlayFrom(cold, 'h1')).toEqual(['h2:up']);
   });
 
   it('an agent recreated since the last sweep: its exec answers not-found, it is rediscovered and probed again once', async () => {

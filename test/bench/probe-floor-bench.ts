@@ -1,0 +1,199 @@
+// Issue 13's goals, each figure printed next to its target, from one run against the lab (root):
+//   - critical path per agent (one agent probing its N−1 peers with every probe) / one ping burst;
+//   - full-mesh sweep at N = 8 / at N = 2, every probe on;
+//   - Docker API requests per agent in a steady-state sweep (HTTP requests counted on Node's
+//     diagnostics channel, so every request the transport makes is seen, hijacked execs included);
+//   - host-side CPU per sweep per host: dockerd, containerd, shims and runc (the lab's processes, with
+//     their reaped children) plus everything inside the host's containers (its cgroup);
+//   - a sweep with one black-holed Docker endpoint / a healthy sweep;
+//   - detection at a 10 s interval: UDP 4500 blocked, sweeps every 10 s (start to start), seconds
+//     until the sweep whose alert state opens the alert.
+// Figures only, no assertions. Usage: tsx test/bench/probe-floor-bench.ts [lab-config.json]
+import dc from 'node:diagnostics_channel';
+import { readdir, readFile } from 'node:fs/promises';
+import { pathToFileURL } from 'node:url';
+import { applyAlerts } from '../../shared/alerts/apply-alerts.js';
+import type { TunnelwatchConfig } from '../../shared/config/tunnelwatch-config.js';
+import { discoverHosts } from '../../shared/discovery/discover-hosts.js';
+import type { HostName } from '../../shared/domain/host-name.js';
+import { peerTargets } from '../../shared/sweep/peer-targets.js';
+import { probeAgent } from '../../shared/sweep/probe-agent.js';
+import { runSweep } from '../../shared/sweep/run-sweep.js';
+import { assembleSweep } from '../../shared/sweep/sweep-dependencies.js';
+import { type HostPlan, LAB_RUN_DIR } from '../lab/address-plan.js';
+import { cgroupParent } from '../lab/host-daemon.js';
+import { DEFAULT_CONFIG_FILE, fault, heal } from '../lab/lab.js';
+import { startBlackHoleEndpoint } from '../support/black-hole-endpoint.js';
+import { loadConfigOrThrow } from '../support/load-config-or-throw.js';
+import { MemoryAlertStore } from '../support/memory-alert-store.js';
+import { median, pingBurstMs } from './sweep-bench.js';
+
+const REPEATS = 3;
+const DETECTION_INTERVAL_MS = 10_000;
+// Bounded: the detection run gives up after this many sweeps.
+const DETECTION_MAX_SWEEPS = 6;
+const CLOCK_TICKS_PER_SEC = 100;
+
+async function medianOf(fn: () => Promise<unknown>): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < REPEATS; i++) {
+    const t0 = performance.now();
+    await fn();
+    times.push(performance.now() - t0);
+  }
+  return median(times);
+}
+
+/** CPU ms used so far by one lab host: its daemons' processes (with reaped children) and its containers' cgroup. */
+async function hostCpuMs(host: string): Promise<number> {
+  let ticks = 0;
+  for (const pid of await readdir('/proc').catch(() => [] as string[])) {
+    if (!/^\d+$/.test(pid)) continue;
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    if (!cmdline.includes(`${LAB_RUN_DIR}/${host}/`)) continue;
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+    // Fields after the command name (which may hold spaces): utime, stime, cutime, cstime are 14–17.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    ticks += [11, 12, 13, 14].reduce((n, i) => n + Number(fields[i] ?? 0), 0);
+  }
+  const usageNs = await readFile(
+    `/sys/fs/cgroup/cpuacct/${cgroupParent({ name: host } as HostPlan)}/cpuacct.usage`,
+    'utf8',
+  )
+    .then(Number)
+    .catch(() => 0);
+  return (ticks * 1000) / CLOCK_TICKS_PER_SEC + usageNs / 1e6;
+}
+
+const fmt = (x: number, digits = 2) => x.toFixed(digits);
+const verdictOf = (ok: boolean) => (ok ? 'met' : 'NOT met');
+
+export async function runProbeFloorBench(
+  configPath = DEFAULT_CONFIG_FILE,
+  log: (line: string) => void = console.log,
+) {
+  const config = await loadConfigOrThrow({ path: configPath });
+  const sweep = assembleSweep();
+  const { clientFor } = sweep.deps;
+  const subset = (n: number): TunnelwatchConfig => ({ ...config, hosts: config.hosts.slice(0, n) });
+  try {
+    const burstMs = await pingBurstMs(config, clientFor);
+    log(
+      `one ping burst (${config.probes.pingCount} × ${config.probes.pingIntervalSec} s via docker exec): ${fmt(burstMs, 0)} ms`,
+    );
+
+    // 1. Critical path per agent, every probe.
+    for (const n of [2, 4, 8].filter((k) => k <= config.hosts.length)) {
+      const hosts = await discoverHosts(subset(n), clientFor, { deadlineMs: 5000 });
+      const first = hosts[0]!;
+      if (!first.agent) throw new Error(`${first.name} has no agent`);
+      const ctx = {
+        self: first.name,
+        agent: first.agent,
+        peers: peerTargets(first, hosts),
+        timing: config.probes,
+      };
+      const client = clientFor(config.hosts[0]!);
+      const ms = await medianOf(() =>
+        probeAgent(ctx, client, sweep.deps.execProbes, sweep.deps.agentProbes ?? [], config.sweep.deadlineMs),
+      );
+      log(
+        `critical path per agent, N=${n}: ${fmt(ms / burstMs)}× one burst (target ≤ 1.20×: ${verdictOf(ms / burstMs <= 1.2)})`,
+      );
+    }
+
+    // 2. Full mesh at N = 8 against N = 2.
+    const n8 = Math.min(8, config.hosts.length);
+    const meshMs = async (n: number) => medianOf(() => runSweep(subset(n), sweep.deps));
+    const two = await meshMs(2);
+    const eight = await meshMs(n8);
+    log(
+      `full-mesh sweep N=${n8} / N=2: ${fmt(eight)} ms / ${fmt(two)} ms = ${fmt(eight / two)}× (target ≤ 1.50×: ${verdictOf(eight / two <= 1.5)}; all ${n8} lab hosts share this machine's cores)`,
+    );
+
+    // 3 + 4. Requests and host CPU of one steady-state sweep (the assembly has swept these hosts before).
+    let requests = 0;
+    const count = () => {
+      requests++;
+    };
+    dc.subscribe('http.client.request.start', count);
+    const names = config.hosts.slice(0, n8).map((h) => h.name);
+    const cpuBefore = await Promise.all(names.map(hostCpuMs));
+    try {
+      await runSweep(subset(n8), sweep.deps);
+    } finally {
+      dc.unsubscribe('http.client.request.start', count);
+    }
+    const cpuAfter = await Promise.all(names.map(hostCpuMs));
+    const perAgent = requests / n8;
+    log(
+      `Docker API requests per agent per steady-state sweep: ${fmt(perAgent, 1)} (target ≤ 3: ${verdictOf(perAgent <= 3)})`,
+    );
+    const cpu = cpuAfter.map((after, i) => after - cpuBefore[i]!);
+    const meanCpu = cpu.reduce((a, b) => a + b, 0) / cpu.length;
+    log(
+      `host-side CPU per sweep per host (daemons, shims, runc, probe processes): mean ${fmt(meanCpu, 0)} ms, max ${fmt(Math.max(...cpu), 0)} ms (target ≤ 100 ms: ${verdictOf(Math.max(...cpu) <= 100)})`,
+    );
+
+    // 5. One black-holed endpoint among the healthy hosts.
+    const hole = await startBlackHoleEndpoint();
+    try {
+      const healthy = subset(n8);
+      const withHole: TunnelwatchConfig = {
+        ...healthy,
+        hosts: [
+          ...healthy.hosts,
+          {
+            name: 'black-holed' as HostName,
+            underlayIp: null,
+            docker: {
+              scheme: 'tcp',
+              host: '127.0.0.1',
+              port: hole.port,
+              tls: null,
+              connectTimeoutMs: config.sweep.connectTimeoutMs,
+            },
+          },
+        ],
+      };
+      const healthyMs = await medianOf(() => runSweep(healthy, sweep.deps));
+      const holeMs = await medianOf(() => runSweep(withHole, sweep.deps));
+      log(
+        `sweep with one black-holed Docker endpoint / healthy sweep: ${fmt(holeMs, 0)} / ${fmt(healthyMs, 0)} ms = ${fmt(holeMs / healthyMs)}× (target ≤ 1.20×: ${verdictOf(holeMs / healthyMs <= 1.2)})`,
+      );
+    } finally {
+      await hole.close();
+    }
+
+    // 6. Detection at a 10 s interval: UDP 4500 blocked h1↔h2, default alert policy (2 failing sweeps).
+    const fast: TunnelwatchConfig = { ...subset(n8), sweep: { ...config.sweep, deadlineMs: 8000 } };
+    const store = new MemoryAlertStore();
+    await applyAlerts(store, await runSweep(fast, sweep.deps), names, new Date());
+    const faultAt = performance.now();
+    await fault('block-udp4500', ['h1', 'h2']);
+    let detectedS: number | null = null;
+    try {
+      for (let i = 0; i < DETECTION_MAX_SWEEPS && detectedS === null; i++) {
+        const start = faultAt + i * DETECTION_INTERVAL_MS;
+        await new Promise((r) => setTimeout(r, Math.max(0, start - performance.now())));
+        const report = await runSweep(fast, sweep.deps);
+        const outcome = await applyAlerts(store, report, names, new Date());
+        if (outcome.transitions.some((t) => t.action === 'opened'))
+          detectedS = (performance.now() - faultAt) / 1000;
+      }
+    } finally {
+      await heal({ waitForTunnelsMs: 120_000, reconnect: true });
+    }
+    log(
+      detectedS === null
+        ? `detection at a 10 s interval: no alert within ${DETECTION_MAX_SWEEPS} sweeps (target ≤ 30 s: NOT met)`
+        : `detection at a 10 s interval (fault → alert opened, sweep.deadlineMs 8000): ${fmt(detectedS, 1)} s (target ≤ 30 s: ${verdictOf(detectedS <= 30)})`,
+    );
+  } finally {
+    await sweep.close();
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  await runProbeFloorBench(process.argv[2]);
+}
