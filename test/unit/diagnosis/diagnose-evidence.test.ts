@@ -335,3 +335,59 @@ describe('diagnose: the evidence it cites', () => {
     ]).toEqual(['established', 'partial', 'negotiating', 'none']);
   });
 });
+
+describe('the MTU ladder and SA detail, as facts and phrases', () => {
+  const ladder = (received: Record<number, number>, sent = 2) => {
+    const rungs = [1400, 1300, 1200, 1000].map((bytes) => ({ bytes, sent, received: received[bytes] ?? 0 }));
+    const passing = rungs.filter((r) => r.received > 0).map((r) => r.bytes);
+    return fwd({
+      probe: 'overlay-mtu',
+      mtu: { pmtu: passing.length > 0 ? Math.max(...passing) : null, ceiling: 1400, ladder: rungs },
+    });
+  };
+
+  it('every rung answered: no cut, the ceiling said as a lower bound', () => {
+    const facts = directionFacts([ladder({ 1400: 2, 1300: 2, 1200: 2, 1000: 2 })]);
+    expect(facts.mtu).toEqual({ pmtu: 1400, cut: false });
+    expect(facts.phrases).toEqual(['pmtu h1→h2: at least 1400 bytes (every sized ping answered)']);
+  });
+
+  it('rungs up to a size answered in full and every larger rung lost: a cut, with the sizes named', () => {
+    const facts = directionFacts([ladder({ 1300: 2, 1200: 2, 1000: 2 })]);
+    expect(facts.mtu).toEqual({ pmtu: 1300, cut: true });
+    expect(facts.phrases).toEqual([
+      'sized overlay pings h1→h2: up to 1300 bytes answered, 1400 lost (ladder up to 1400)',
+    ]);
+  });
+
+  it('a rung below the largest answer that lost a ping is loss, not a cut', () => {
+    expect(directionFacts([ladder({ 1300: 2, 1200: 1, 1000: 2 })]).mtu).toEqual({ pmtu: 1300, cut: false });
+    // A larger rung answered at all is no cut either (pmtu is the largest that answered).
+    expect(directionFacts([ladder({ 1400: 1, 1300: 2, 1200: 2, 1000: 2 })]).mtu?.cut).toBe(false);
+  });
+
+  it('a rung that sent nothing proves nothing: no cut', () => {
+    const path = ladder({ 1300: 2, 1200: 2, 1000: 2 });
+    path.mtu!.ladder[3] = { bytes: 1000, sent: 0, received: 0 };
+    expect(directionFacts([path]).mtu?.cut).toBe(false);
+  });
+
+  it('nothing answered: no path MTU, the sizes named', () => {
+    const facts = directionFacts([ladder({})]);
+    expect(facts.mtu).toEqual({ pmtu: null, cut: false });
+    expect(facts.phrases).toEqual(['sized overlay pings h1→h2: none of 1400/1300/1200/1000 bytes answered']);
+  });
+
+  it('an unmeasured ladder, or none, is no fact', () => {
+    expect(directionFacts([{ ...ladder({ 1300: 2 }), ...unmeasured }]).mtu).toBeNull();
+    expect(directionFacts([fwd({ probe: 'overlay-mtu' })]).mtu).toBeNull();
+    expect(directionFacts([]).mtu).toBeNull();
+  });
+
+  it('keeps the SA detail only from a measured SA path', () => {
+    const sa = { ikeState: 'ESTABLISHED', childState: 'INSTALLED', spiIn: 'a', spiOut: 'b' };
+    expect(directionFacts([fwd({ probe: 'ipsec-sa', sa })]).saDetail).toEqual(sa);
+    expect(directionFacts([fwd({ probe: 'ipsec-sa', sa, ...unmeasured })]).saDetail).toBeNull();
+    expect(directionFacts([fwd({ probe: 'ipsec-sa' })]).saDetail).toBeNull();
+  });
+});
