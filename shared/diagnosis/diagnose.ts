@@ -78,7 +78,9 @@ export function diagnose(evidence: PairEvidence): Verdict {
   const pairing = pairSas(fwd.saDetail, rev.saDetail);
   const espLoss = lossDirection(pairing);
   const lossLead =
-    espLoss && pairing.kind === 'matched'
+    espLoss &&
+    // Stryker disable next-line ConditionalExpression: equivalent, espLoss is set only for a matched pairing (the check narrows its type)
+    pairing.kind === 'matched'
       ? [
           `SA counters: ${pairing.gapForward ?? 0} packets sent ${from.name}→${to.name} never arrived, ${pairing.gapReverse ?? 0} ${to.name}→${from.name}`,
         ]
@@ -187,7 +189,8 @@ export function diagnose(evidence: PairEvidence): Verdict {
     }
     const bothPortsAnswer =
       [fwd, rev].some((d) => d.ike500 === 'answered') && [fwd, rev].some((d) => d.ike4500 === 'answered');
-    if (overlay === 'dead' && bothPortsAnswer && pairing.kind === 'matched' && espLoss) {
+    // espLoss comes only from a matched pairing: both sides hold the same INSTALLED child SA.
+    if (overlay === 'dead' && bothPortsAnswer && espLoss) {
       return verdict(
         'esp-blocked',
         'down',
@@ -232,7 +235,8 @@ export function diagnose(evidence: PairEvidence): Verdict {
   //    Every measured ladder must show the same clean cut: random loss does not respect sizes.
   const ladders = [fwd.mtu, rev.mtu].filter((m): m is NonNullable<typeof m> => m !== null);
   const pmtu = ladders[0]?.pmtu ?? null;
-  if (overlay === 'up' && pmtu !== null && ladders.every((m) => m.cut && m.pmtu === pmtu)) {
+  // (The overlay is up here: every other state returned above.)
+  if (pmtu !== null && ladders.every((m) => m.cut && m.pmtu === pmtu)) {
     return verdict(
       'mtu-blackhole',
       'down',

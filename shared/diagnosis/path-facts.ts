@@ -51,7 +51,11 @@ function mtuFact(path: PathResult | undefined, phrases: string[]): MtuFact | nul
   const cut =
     pmtu !== null &&
     lost.length > 0 &&
-    ladder.every((r) => (r.bytes <= pmtu ? r.received === r.sent && r.sent > 0 : r.received === 0));
+    ladder.every((r) => {
+      if (r.bytes <= pmtu) return r.received === r.sent && r.sent > 0;
+      // Stryker disable next-line ConditionalExpression: equivalent, pmtu is the largest size that answered
+      return r.received === 0;
+    });
   const where = `${path.from}→${path.to}`;
   if (lost.length === 0) phrases.push(`pmtu ${where}: at least ${ceiling} bytes (every sized ping answered)`);
   else {

@@ -32,6 +32,7 @@ export function pairSas(forward: SaDetail | null, reverse: SaDetail | null): SaP
   if (!installed(forward) || !installed(reverse)) return { kind: 'unknown' };
   const { spiIn: fIn, spiOut: fOut } = forward;
   const { spiIn: rIn, spiOut: rOut } = reverse;
+  // Stryker disable next-line LogicalOperator: equivalent for fIn and fOut, an SPI missing there fails both comparisons below
   if (!fIn || !fOut || !rIn || !rOut) return { kind: 'unknown' };
   if (fOut === rIn && fIn === rOut) {
     return {
@@ -58,6 +59,7 @@ export const MIN_GAP_PACKETS = 4;
 
 /** Which way ESP is lost, from the counter gaps; null when the counters do not say. */
 export function lossDirection(pairing: SaPairing): Direction | null {
+  // Stryker disable next-line ConditionalExpression: equivalent, only a matched pairing has gaps (both read as 0 otherwise)
   if (pairing.kind !== 'matched') return null;
   const f = pairing.gapForward ?? 0;
   const r = pairing.gapReverse ?? 0;

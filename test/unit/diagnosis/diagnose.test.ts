@@ -746,6 +746,8 @@ describe('diagnose', () => {
     );
     expect(v.cause).toBe('tunnel-down');
     expect(v.direction).toBeUndefined();
+    // Matched SAs without a loss gap say nothing about counters.
+    expect(v.evidence.some((e) => e.startsWith('SA counters'))).toBe(false);
   });
 
   it('a one-way UDP 4500 block names the dropped direction', () => {
@@ -804,5 +806,150 @@ describe('diagnose', () => {
       reverse: paths(H1, H2, { ...healthy, i5: 't' }),
     });
     expect([a.cause, a.latent]).toEqual([b.cause, b.latent]);
+  });
+
+  describe('the edges of the newer causes', () => {
+    // h1's outbound SA: 40 sent, h2 received 10 of them (forward ESP loss).
+    const espFwd: Dir = { o: 0, u: 3, i5: 'a', i45: 'a', sa: 'est', spi: 'f', pk: [12, 40] };
+    const espRev: Dir = { o: 0, u: 3, i5: 'a', i45: 'a', sa: 'est', spi: 'r', pk: [10, 12] };
+
+    it('esp-blocked leads with the matched SA, the answering ports and the counters', () => {
+      const v = diagnose(evidence(espFwd, espRev));
+      expect(v.cause).toBe('esp-blocked');
+      expect(v.evidence.slice(0, 2)).toEqual([
+        'both agents hold the same INSTALLED child SA and IKE answers on UDP 500 and 4500, yet ESP does not arrive',
+        'SA counters: 30 packets sent h1→h2 never arrived, 0 h2→h1',
+      ]);
+    });
+
+    it('esp-blocked needs IKE answers on both ports, from either side', () => {
+      const without = (d: Dir, ...keys: (keyof Dir)[]): Dir =>
+        Object.fromEntries(Object.entries(d).filter(([k]) => !keys.includes(k as keyof Dir))) as Dir;
+      // One side's answer per port is enough.
+      expect(diagnose(evidence(espFwd, without(espRev, 'i5', 'i45'))).cause).toBe('esp-blocked');
+      expect(diagnose(evidence(without(espFwd, 'i45'), without(espRev, 'i5'))).cause).toBe('esp-blocked');
+      // A port nobody measured proves nothing: the tunnel is down, cause unproven.
+      for (const port of ['i5', 'i45'] as const) {
+        expect(diagnose(evidence(without(espFwd, port), without(espRev, port))).cause).toBe('tunnel-down');
+      }
+    });
+
+    it('an unmeasured overlay is never esp-blocked, tunnel-stale or an MTU black hole', () => {
+      expect(diagnose(evidence({ ...espFwd, o: 'x' }, { ...espRev, o: 'x' })).cause).toBe('unknown');
+      const base = { o: 'x', u: 3, i5: 'a', i45: 'a' } as const;
+      expect(diagnose(evidence({ ...base, sa: 'est', spi: 'f' }, { ...base, sa: 'none' })).cause).toBe(
+        'tunnel-down',
+      );
+      expect(
+        diagnose(evidence({ ...base, sa: 'est', spi: 'f', age: 9 }, { ...base, sa: 'est', spi: 's', age: 5 }))
+          .cause,
+      ).toBe('unknown');
+    });
+
+    it('a remnant or mismatch is tunnel-stale only while IKE answers', () => {
+      const silent = { o: 0, u: 3 } as const;
+      expect(diagnose(evidence({ ...silent, sa: 'est', spi: 'f' }, { ...silent, sa: 'none' })).cause).toBe(
+        'tunnel-down',
+      );
+      const mismatched = diagnose(
+        evidence({ ...silent, sa: 'est', spi: 'f', age: 9 }, { ...silent, sa: 'est', spi: 's', age: 5 }),
+      );
+      expect(mismatched.cause).not.toBe('tunnel-stale');
+    });
+
+    it('names the side with the older IKE SA as stale, the forward side on a tie or without ages', () => {
+      const base = { o: 0, u: 3, i5: 'a', i45: 'a', sa: 'est' } as const;
+      const stale = (fAge?: number, rAge?: number) =>
+        diagnose(
+          evidence(
+            { ...base, spi: 'f', ...(fAge !== undefined ? { age: fAge } : {}) },
+            { ...base, spi: 's', ...(rAge !== undefined ? { age: rAge } : {}) },
+          ),
+        );
+      expect(stale(900, 20).advice).toContain('on h1');
+      expect(stale(20, 900).advice).toContain('on h2');
+      expect(stale(300, 300).advice).toContain('on h1');
+      expect(stale(undefined, 30).advice).toContain('on h2');
+      expect(stale(30, undefined).advice).toContain('on h1');
+      expect(stale(900, 20)).toMatchObject({ cause: 'tunnel-stale', state: 'down' });
+      expect(stale(900, 20).evidence[0]).toBe(
+        "both agents show an INSTALLED child SA but neither knows the other's SPIs; h1's SA is the older",
+      );
+    });
+
+    it('tunnel-missing needs a side without an SA; an established SA with no listed connection is not a partial mesh', () => {
+      const missing = diagnose(
+        evidence(
+          { o: 0, i5: 'a', i45: 'a', sa: 'connecting', conf: true },
+          { o: 0, i5: 'a', i45: 'a', sa: 'none', conf: false },
+        ),
+      );
+      expect(missing).toMatchObject({ cause: 'tunnel-missing', state: 'down' });
+      expect(missing.evidence[0]).toBe('h2 has no IPsec SA and no connection configured for h1');
+      const established = diagnose(
+        evidence(
+          { o: 0, u: 3, i5: 'a', i45: 'a', sa: 'est', spi: 'f', conf: false },
+          { o: 0, u: 3, i5: 'a', i45: 'a', sa: 'est', spi: 'r', conf: true },
+        ),
+      );
+      expect(established.cause).toBe('tunnel-down');
+    });
+
+    it('an MTU black hole: ladders must agree on the size; one measured ladder is enough; the lead says so', () => {
+      const cut = diagnose(evidence({ ...healthy, mtu: [0, 2, 2, 2] }, { ...healthy, mtu: [0, 2, 2, 2] }));
+      expect(cut.evidence[0]).toBe('overlay packets up to 1300 bytes pass, larger ones are lost');
+      expect(cut.evidence).toContain(
+        'sized overlay pings h1→h2: up to 1300 bytes answered, 1400 lost (ladder up to 1400)',
+      );
+      const twoLost = diagnose(evidence({ ...healthy, mtu: [0, 0, 2, 2] }, healthy));
+      expect(twoLost).toMatchObject({ cause: 'mtu-blackhole', pmtu: 1200 });
+      expect(twoLost.evidence).toContain(
+        'sized overlay pings h1→h2: up to 1200 bytes answered, 1400/1300 lost (ladder up to 1400)',
+      );
+      // Only the reverse ladder measured.
+      expect(diagnose(evidence(healthy, { ...healthy, mtu: [0, 2, 2, 2] }))).toMatchObject({
+        cause: 'mtu-blackhole',
+        pmtu: 1300,
+      });
+      // Cut at different sizes each way: not one threshold on the path.
+      expect(
+        diagnose(evidence({ ...healthy, mtu: [0, 2, 2, 2] }, { ...healthy, mtu: [0, 0, 2, 2] })).cause,
+      ).toBe('ok');
+    });
+
+    it('a verdict carries pmtu and direction only when they are known', () => {
+      const ok = diagnose(evidence(healthy, healthy));
+      expect(Object.keys(ok)).not.toContain('pmtu');
+      expect(Object.keys(ok)).not.toContain('direction');
+      expect(Object.keys(ok)).not.toContain('latent');
+    });
+
+    it('udp-500-4500-blocked also names the dropped direction from the counters', () => {
+      const v = diagnose(
+        evidence(
+          { o: 0, u: 3, i5: 't', i45: 't', sa: 'est', spi: 'f', pk: [12, 40] },
+          { o: 0, u: 3, i5: 't', i45: 't', sa: 'est', spi: 'r', pk: [10, 12] },
+        ),
+      );
+      expect(v).toMatchObject({ cause: 'udp-500-4500-blocked', direction: 'forward' });
+      expect(v.evidence[0]).toBe('SA counters: 30 packets sent h1→h2 never arrived, 0 h2→h1');
+    });
+
+    it('a registration finding with its addresses reaches the advice', () => {
+      const e = evidence(healthy, healthy);
+      e.to = {
+        ...e.to,
+        findings: [
+          {
+            code: 'agent-ip-misconfigured',
+            message: 'registered as 203.0.113.9',
+            addresses: { registered: '203.0.113.9' as Ipv4, real: '198.18.0.12' as Ipv4, dialedByPeers: [] },
+          },
+        ],
+      };
+      const v = diagnose(e);
+      expect(v).toMatchObject({ cause: 'agent-ip-misconfigured', state: 'degraded' });
+      expect(v.advice).toContain('Re-register the Rancher agent on h2 as 198.18.0.12');
+    });
   });
 });
