@@ -134,3 +134,57 @@ describe('parseListSas, field by field', () => {
     });
   });
 });
+
+describe('parseListSas, what it keeps and what it refuses', () => {
+  const sa = (body: string, child = 'c-1 {state=INSTALLED}') =>
+    `list-sa event {peer {state=ESTABLISHED ${body} child-sas {${child}}}}\nlist-sas reply {}\n`;
+  const only = (output: string) => {
+    const r = parseListSas(output);
+    if (!r.ok) throw new Error(r.reason);
+    return r.sas[0]!;
+  };
+
+  it('keeps SPIs that are 1–16 hex digits, lower-cased, and drops anything else', () => {
+    const spis = (spiIn: string, spiOut: string) => {
+      const c = only(sa('', `c-1 {state=INSTALLED spi-in=${spiIn} spi-out=${spiOut}}`)).children[0]!;
+      return [c.spiIn, c.spiOut];
+    };
+    expect(spis('C1A2B3C4', 'd5e6f7a8')).toEqual(['c1a2b3c4', 'd5e6f7a8']);
+    expect(spis('0123456789abcdef', 'f')).toEqual(['0123456789abcdef', 'f']);
+    for (const bad of ['0123456789abcdef0', 'xc1', 'c1x', 'c1-2'])
+      expect(spis(bad, bad), bad).toEqual([undefined, undefined]);
+    const c = only(sa('', 'c-1 {state=INSTALLED spi-in= spi-out=}')).children[0]!;
+    expect(Object.keys(c)).not.toContain('spiIn');
+    expect(Object.keys(c)).not.toContain('spiOut');
+  });
+
+  it('leaves out counters a host did not print or printed as junk, instead of NaN or undefined members', () => {
+    const s = only(sa('established=12 rekey-time=x'));
+    expect(s.establishedSec).toBe(12);
+    expect(Object.keys(s)).not.toContain('rekeySec');
+    const c = only(sa('', 'c-1 {state=INSTALLED packets-in=5 bytes-out=-1}')).children[0]!;
+    expect(c.packetsIn).toBe(5);
+    expect(Object.keys(c)).not.toContain('bytesOut');
+    expect(Object.keys(c)).not.toContain('packetsOut');
+  });
+
+  it('refuses an event whose SA has no name, no state or no child-sas section', () => {
+    expect(parseListSas('list-sa event { peer {state=ESTABLISHED child-sas {}}}\n')).toMatchObject({
+      ok: false,
+      reason: 'unexpected list-sa event',
+    });
+    expect(parseListSas(`list-sa event {${'p'.repeat(100)} {child-sas {}}}\n`)).toMatchObject({
+      ok: false,
+      reason: `IKE SA ${'p'.repeat(64)} has no state`,
+    });
+    expect(parseListSas('list-sa event {peer {state=ESTABLISHED}}\n')).toMatchObject({
+      ok: false,
+      reason: 'unexpected list-sa event',
+    });
+    // A child section named child-sas further down does not count for the IKE SA's own.
+    expect(parseListSas('list-sa event {peer {state=ESTABLISHED x {child-sas {}}}}\n')).toMatchObject({
+      ok: false,
+      reason: 'unexpected list-sa event',
+    });
+  });
+});

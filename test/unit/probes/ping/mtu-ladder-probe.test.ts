@@ -82,3 +82,69 @@ describe('the MTU ladder', () => {
     });
   });
 });
+
+describe('the MTU ladder’s path figures', () => {
+  const rung = (received: number) =>
+    [
+      'PING 100.64.2.2 (100.64.2.2): 1372 data bytes',
+      ...Array.from(
+        { length: received },
+        (_, i) => `1380 bytes from 100.64.2.2: seq=${i} ttl=64 time=0.5 ms`,
+      ),
+      '',
+      '--- 100.64.2.2 ping statistics ---',
+      `2 packets transmitted, ${received} packets received, ${100 - 50 * received}% packet loss`,
+    ].join('\n');
+  const ladder = (received: [number, number, number, number]) =>
+    new Map<string, JobOutput>(
+      mtuLadderProbe.jobs(ctx).map((j, i) => [j.id, { exitCode: 0, output: rung(received[i]!) }]),
+    );
+
+  it('counts every sized ping: loss ratio and state over the whole ladder', () => {
+    expect(mtuLadderProbe.parse(ctx, ladder([2, 2, 2, 2]), null)).toEqual([
+      expect.objectContaining({ to: 'h2', state: 'up', sent: 8, received: 8, lossRatio: 0 }),
+    ]);
+    expect(mtuLadderProbe.parse(ctx, ladder([0, 1, 2, 2]), null)[0]).toMatchObject({
+      state: 'degraded',
+      sent: 8,
+      received: 5,
+      lossRatio: 0.375,
+      mtu: { pmtu: 1300 },
+    });
+    expect(mtuLadderProbe.parse(ctx, ladder([0, 0, 0, 0]), null)[0]).toMatchObject({
+      state: 'down',
+      received: 0,
+      lossRatio: 1,
+      mtu: { pmtu: null },
+    });
+  });
+
+  it('a peer without an overlay address has no ladder; a rung the batch lost is the batch’s reason', () => {
+    expect(mtuLadderProbe.jobs(ctx).every((j) => j.args[4] === '100.64.2.2')).toBe(true);
+    expect(mtuLadderProbe.parse(ctx, ladder([2, 2, 2, 2]), null).map((p) => p.to)).toEqual(['h2']);
+    const outputs = ladder([2, 2, 2, 2]);
+    outputs.delete(mtuLadderProbe.jobs(ctx)[2]!.id);
+    expect(mtuLadderProbe.parse(ctx, outputs, 'the exec timed out')[0]).toMatchObject({
+      probe: 'overlay-mtu',
+      state: 'unknown',
+      error: 'the exec timed out',
+    });
+    expect(mtuLadderProbe.parse(ctx, outputs, null)[0]).toMatchObject({
+      probe: 'overlay-mtu',
+      error: 'the probe batch did not finish the sized pings',
+    });
+  });
+
+  it('a rung ping could not send (no route) is lost, not unknown', () => {
+    const outputs = ladder([2, 2, 2, 2]);
+    outputs.set(mtuLadderProbe.jobs(ctx)[0]!.id, {
+      exitCode: 1,
+      output: 'ping: sendto: Network is unreachable\n',
+    });
+    expect(mtuLadderProbe.parse(ctx, outputs, null)[0]).toMatchObject({
+      state: 'degraded',
+      sent: 8,
+      received: 6,
+    });
+  });
+});

@@ -243,4 +243,66 @@ describe('parsePingOutput, edge cases a host can print', () => {
       unreachable: true,
     });
   });
+
+  describe('round-trip figures a user can trust', () => {
+    const reply = (seq: number, ms: string) => `64 bytes from 100.64.2.2: seq=${seq} ttl=64 time=${ms} ms`;
+    const summary = (sent: number, received: number) =>
+      `${sent} packets transmitted, ${received} packets received, 0% packet loss`;
+
+    it('reads the round-trip line only whole: its head, its unit and nothing after', () => {
+      const base = [reply(0, '5'), summary(1, 1)];
+      const rtt = (line: string) => parsePingOutput([...base, line].join('\n'));
+      expect(rtt('round-trip min/avg/max = 0.1/0.2/0.3 ms')).toMatchObject({
+        rttMs: { min: 0.1, avg: 0.2, max: 0.3 },
+      });
+      expect(rtt('rtt min/avg/max/mdev = 0.1/0.2/0.3/0.05 ms')).toMatchObject({
+        rttMs: { min: 0.1, avg: 0.2, max: 0.3 },
+      });
+      // Not the line: the samples give the RTT instead.
+      for (const line of [
+        'x round-trip min/avg/max = 0.1/0.2/0.3 ms',
+        'round-trip min/avg/max = 0.1/0.2/0.3 s',
+        'round-trip min/avg/max = 0.1/0.2/0.3',
+        'round-trip min/avg = 0.1/0.2 ms',
+        'rtt min/avg/max/mdev = 0.1/0.2/0.3/0.05/9 ms',
+      ])
+        expect(rtt(line), line).toMatchObject({ rttMs: { min: 5, avg: 5, max: 5 } });
+    });
+
+    it('refuses round-trip figures out of order or not numbers; zero is a fine RTT', () => {
+      const rtt = (line: string) => parsePingOutput([reply(0, '5'), summary(1, 1), line].join('\n'));
+      expect(rtt('round-trip min/avg/max = 0.000/0.000/0.000 ms')).toMatchObject({
+        ok: true,
+        rttMs: { min: 0, avg: 0, max: 0 },
+      });
+      for (const line of [
+        'round-trip min/avg/max = 0.3/0.2/0.1 ms',
+        'round-trip min/avg/max = 1.2.3/0.2/0.3 ms',
+        'round-trip min/avg/max = 0.1/0.2/. ms',
+        'round-trip min/avg/max = ./0.2/0.3 ms',
+        'round-trip min/avg/max = 0.1/../0.3 ms',
+      ])
+        expect(rtt(line), line).toEqual({
+          ok: false,
+          reason: 'ping printed a round-trip time that is not a number',
+          unreachable: false,
+        });
+    });
+
+    it('refuses a reply time that is not a number, even when the summary has its own figures', () => {
+      const out = [reply(0, '1.2.3'), summary(1, 1), 'round-trip min/avg/max = 0.1/0.2/0.3 ms'].join('\n');
+      expect(parsePingOutput(out)).toMatchObject({
+        ok: false,
+        reason: 'ping printed a round-trip time that is not a number',
+      });
+    });
+
+    it('keeps an error line’s words but not its surrounding spaces', () => {
+      expect(
+        parsePingOutput(`From 198.18.0.12 icmp_seq=1   Destination Host Unreachable  \n${summary(1, 0)}`),
+      ).toMatchObject({
+        errors: ['Destination Host Unreachable'],
+      });
+    });
+  });
 });

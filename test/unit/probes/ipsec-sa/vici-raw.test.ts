@@ -1,0 +1,128 @@
+import { describe, expect, it } from 'vitest';
+import { counter, parseViciLine, type ViciSection } from '../../../../shared/probes/ipsec-sa/vici-raw.js';
+
+// swanctl --raw prints one VICI message per line: `NAME {key=value key=[a b] SUB {…}}`.
+interface Plain {
+  values?: Record<string, string>;
+  lists?: Record<string, string[]>;
+  sections?: [string, Plain][];
+}
+function plain(s: ViciSection): Plain {
+  return {
+    ...(s.values.size ? { values: Object.fromEntries(s.values) } : {}),
+    ...(s.lists.size ? { lists: Object.fromEntries(s.lists) } : {}),
+    ...(s.sections.length ? { sections: s.sections.map(([n, c]) => [n, plain(c)] as [string, Plain]) } : {}),
+  };
+}
+const parsed = (line: string) => {
+  const r = parseViciLine(line);
+  return r.ok ? { name: r.name, section: plain(r.section) } : r;
+};
+
+describe('parseViciLine', () => {
+  it('reads values, lists and nested sections, names before their braces', () => {
+    expect(
+      parsed(
+        'list-sa event {child-198.18.0.12 {uniqueid=3 state=ESTABLISHED remote-host=198.18.0.12 child-sas {c-1 {state=INSTALLED spi-in=c1 local-ts=[100.64.1.0/24 100.64.9.0/24]}}}}',
+      ),
+    ).toEqual({
+      name: 'list-sa event',
+      section: {
+        sections: [
+          [
+            'child-198.18.0.12',
+            {
+              values: { uniqueid: '3', state: 'ESTABLISHED', 'remote-host': '198.18.0.12' },
+              sections: [
+                [
+                  'child-sas',
+                  {
+                    sections: [
+                      [
+                        'c-1',
+                        {
+                          values: { state: 'INSTALLED', 'spi-in': 'c1' },
+                          lists: { 'local-ts': ['100.64.1.0/24', '100.64.9.0/24'] },
+                        },
+                      ],
+                    ],
+                  },
+                ],
+              ],
+            },
+          ],
+        ],
+      },
+    });
+  });
+
+  it('tabs separate like spaces; a value ends at a space, tab or brace; stray words are ignored', () => {
+    expect(parsed('x {\ta=1\tb=2}')).toEqual({ name: 'x', section: { values: { a: '1', b: '2' } } });
+    expect(parsed('x {s {a=1}b=2}')).toEqual({
+      name: 'x',
+      section: { values: { b: '2' }, sections: [['s', { values: { a: '1' } }]] },
+    });
+    expect(parsed('x {a=1}')).toEqual({ name: 'x', section: { values: { a: '1' } } });
+    expect(parsed('x {id=CN=host one s {}}')).toEqual({
+      name: 'x',
+      section: { values: { id: 'CN=host' }, sections: [['s', {}]] },
+    });
+    // An empty value and an empty list.
+    expect(parsed('x {a= b=[]}')).toEqual({ name: 'x', section: { values: { a: '' }, lists: { b: [] } } });
+    // A word right before `{` names the section, even after a value.
+    expect(parsed('x {a=1 s{b=2}}')).toEqual({
+      name: 'x',
+      section: { values: { a: '1' }, sections: [['s', { values: { b: '2' } }]] },
+    });
+    // A list item set with double spaces keeps no empty items; the list may hold '=' and '{'.
+    expect(parsed('x {l=[ a  b=c {d ] z=1}')).toEqual({
+      name: 'x',
+      section: { values: { z: '1' }, lists: { l: ['a', 'b=c', '{d'] } },
+    });
+  });
+
+  it('ends at the brace that closes the top section; text after it is not read', () => {
+    expect(parsed('top {a=1} b=2 {')).toEqual({ name: 'top', section: { values: { a: '1' } } });
+    expect(parsed('  spaced name  {}')).toEqual({ name: 'spaced name', section: {} });
+  });
+
+  it('refuses what is not one whole message, saying why', () => {
+    expect(parseViciLine('no braces at all')).toEqual({ ok: false, reason: 'no section' });
+    expect(parseViciLine('x {{a=1}}')).toEqual({ ok: false, reason: 'a section without a name' });
+    expect(parseViciLine('x {a=1 {b=2}}')).toEqual({ ok: false, reason: 'a section without a name' });
+    expect(parseViciLine('x {a=1')).toEqual({ ok: false, reason: 'a section is not closed' });
+    expect(parseViciLine('x {s {a=1}')).toEqual({ ok: false, reason: 'a section is not closed' });
+    expect(parseViciLine('x {local-ts=[100.64.1.0/24 }')).toEqual({
+      ok: false,
+      reason: 'list local-ts is not closed',
+    });
+    expect(parseViciLine(`x {${'k'.repeat(100)}=[a`)).toEqual({
+      ok: false,
+      reason: `list ${'k'.repeat(40)} is not closed`,
+    });
+  });
+
+  it('refuses nesting deeper than eight sections, and takes eight', () => {
+    const nest = (depth: number) => `x {${'s {'.repeat(depth - 1)}a=1${'}'.repeat(depth)}`;
+    expect(parseViciLine(nest(8)).ok).toBe(true);
+    expect(parseViciLine(nest(9))).toEqual({ ok: false, reason: 'sections nested too deep' });
+  });
+});
+
+describe('counter', () => {
+  it('reads whole non-negative numbers of up to 15 digits, nothing else', () => {
+    const r = parseViciLine('x {a=0 b=123456789012345 c=1234567890123456 d=-1 e=1.5 f=12x g= h=[1]}');
+    if (!r.ok) throw new Error(r.reason);
+    expect(['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'missing'].map((k) => counter(r.section, k))).toEqual([
+      0,
+      123456789012345,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]);
+  });
+});
