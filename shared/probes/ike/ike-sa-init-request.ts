@@ -156,6 +156,7 @@ function transform(type: number, id: number, attributes: Uint8Array = new Uint8A
 }
 
 function withMoreFlag(t: Uint8Array, flag: number): Uint8Array {
+  // Stryker disable next-line MethodExpression: equivalent, every transform is built afresh for each request
   const copy = t.slice();
   copy[0] = flag;
   return copy;

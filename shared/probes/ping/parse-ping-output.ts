@@ -106,6 +106,7 @@ function firstLine(text: string): string {
 }
 
 function validRtt({ min, avg, max }: RttMs): boolean {
+  // Stryker disable next-line EqualityOperator,ConditionalExpression: equivalent for the sign, the patterns read no minus
   return [min, avg, max].every((v) => Number.isFinite(v) && v >= 0) && min <= max;
 }
 

@@ -13,7 +13,7 @@ import {
   runExecBatch,
 } from '../../../shared/probes/exec-batch.js';
 import { parsePingOutput } from '../../../shared/probes/ping/parse-ping-output.js';
-import { TransportError } from '../../../shared/transport/docker-host-client.js';
+import { type ExecOptions, TransportError } from '../../../shared/transport/docker-host-client.js';
 import { LocalShellClient, SilentClient } from '../../support/local-shell-client.js';
 
 const ping = (id: string, ip: string, count = '2'): ExecJob => ({
@@ -406,5 +406,81 @@ describe('the in-agent watchdog', () => {
     });
     expect(outputs.get('fast')?.exitCode).toBe(0);
     expect(await leftover(mark)).toEqual([]);
+  });
+});
+
+describe('the arguments of sized pings and the second SA read', () => {
+  const sized = (...args: string[]): ExecJob => ({ id: 'm', op: 'ping-sized', args });
+  const ok = ['2', '0.2', '1', '1372', '100.64.2.2'];
+  const withArg = (i: number, value: string) => sized(...ok.map((a, j) => (j === i ? value : a)));
+
+  it('takes counts 1–999, intervals of 1–2 digits with up to 3 decimals, timeouts 1–99, sizes 16–9000', () => {
+    expect(rejectJob(sized(...ok))).toBeNull();
+    for (const [i, good] of [
+      [0, ['1', '9', '10', '999']],
+      [1, ['0', '0.2', '10', '99.999', '1.5']],
+      [2, ['1', '9', '10', '99']],
+      [3, ['16', '1372', '8972', '9000']],
+    ] as const)
+      for (const value of good) expect(rejectJob(withArg(i, value)), `${i}: ${value}`).toBeNull();
+  });
+
+  it('refuses anything past those bounds, or with junk before or after', () => {
+    for (const [i, bad] of [
+      [0, ['0', '1000', '01', '2;', ' 2', '2x', 'x2', '2 3', '']],
+      [1, ['100', '0.2222', '.2', '0.', '0.2;', 'x0.2', '0.2x', '1.a']],
+      [2, ['0', '100', '05', '1;', 'x1', '1x', '1a']],
+      [3, ['15', '9001', '10000', '1', '13720', 'x1372', '1372x', '13a']],
+      [4, ['100.64.2.2; reboot', '100.64.2', '']],
+    ] as const)
+      for (const value of bad) {
+        expect(rejectJob(withArg(i, value)), `${i}: ${value}`).toBe(
+          `job m: argument ${i + 1} of ping-sized is not valid`,
+        );
+      }
+  });
+
+  it('reads the SAs a second time after a delay of a digit with up to two decimals, nothing else', () => {
+    const secondRead = (delay: string): ExecJob => ({ id: 's2', op: 'ipsec-sas-after', args: [delay] });
+    for (const good of ['0', '1', '1.2', '9.99']) expect(rejectJob(secondRead(good)), good).toBeNull();
+    for (const bad of ['10', '1.234', '.5', '1.', 'x1', '1x', '1.x', 'a', '', '1;'])
+      expect(rejectJob(secondRead(bad)), bad).toBe('job s2: argument 1 of ipsec-sas-after is not valid');
+  });
+});
+
+describe('parseBatchOutput, the nonce and the size cap', () => {
+  const block = (nonce: string) => `@@tw-${nonce} job a 0\nout\n\n@@tw-${nonce} end a\n@@tw-${nonce} done\n`;
+
+  it('reads nothing under a nonce that is not 1–64 letters and digits (it goes into a pattern)', () => {
+    expect(parseBatchOutput(block('abc123'), 'abc123').get('a')).toEqual({ exitCode: 0, output: 'out' });
+    expect(parseBatchOutput(block('a'.repeat(64)), 'a'.repeat(64)).size).toBe(1);
+    for (const nonce of ['a'.repeat(65), '', 'ab.c', 'abc*', 'abc$', '(x)'])
+      expect(parseBatchOutput(block(nonce), nonce).size, nonce).toBe(0);
+  });
+
+  it('a batch that printed past the cap says so, instead of the exit code', async () => {
+    const client = new SilentClient();
+    client.exec = async (_id, argv) => {
+      const nonce = argv[4]!;
+      return { exitCode: 0, stdout: `${'x'.repeat(4 * 1024 * 1024 + 1)}@@tw-${nonce} done\n`, stderr: '' };
+    };
+    const { failure } = await runExecBatch(client, 'c0ffee', [ping('ov-0', '127.0.0.1')], {
+      deadlineMs: 3000,
+    });
+    expect(failure).toBe('the probe batch printed more than 4194304 characters; the rest was ignored');
+  });
+
+  it('asks the exec to end at the batch’s own last line, with this batch’s nonce', async () => {
+    const client = new SilentClient();
+    let marker: string | undefined;
+    let nonce = '';
+    client.exec = async (_id, argv, opts) => {
+      marker = (opts as ExecOptions).completeMarker;
+      nonce = argv[4]!;
+      return { exitCode: 0, stdout: '', stderr: '' };
+    };
+    await runExecBatch(client, 'c0ffee', [ping('ov-0', '127.0.0.1')], { deadlineMs: 3000 });
+    expect(nonce).toMatch(/^[0-9a-f]{16}$/);
+    expect(marker).toBe(`@@tw-${nonce} done`);
   });
 });

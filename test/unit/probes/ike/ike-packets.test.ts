@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Ipv4 } from '../../../../shared/domain/ipv4.js';
@@ -92,6 +93,43 @@ describe('buildIkeSaInitRequest', () => {
     ]);
     expect(notifies.every((n) => n.body.length === 4 + 20)).toBe(true);
     expect(new DataView(withNatD.buffer).getUint32(24)).toBe(withNatD.length);
+    // SHA-1 of SPIi | SPIr (zero) | IPv4 address (4 bytes) | port, as the peer recomputes it.
+    const expected = (address: number[], port: number) =>
+      createHash('sha1')
+        .update(spi)
+        .update(new Uint8Array(8))
+        .update(new Uint8Array(address))
+        .update(new Uint8Array([port >> 8, port & 0xff]))
+        .digest();
+    expect(Buffer.from(notifies[0]!.body.subarray(4))).toEqual(expected([198, 18, 0, 11], 500));
+    expect(Buffer.from(notifies[1]!.body.subarray(4))).toEqual(expected([198, 18, 0, 12], 500));
+  });
+
+  it('takes any SPI that is not all zero, and nonces of 16 to 256 bytes', () => {
+    const withZeroByte = Uint8Array.from([0, 1, 0, 0, 0, 0, 0, 0]);
+    expect(() => buildIkeSaInitRequest({ spi: withZeroByte, nonce })).not.toThrow();
+    expect(() => ikeSaInitRequestStamper({ nonceLength: 32 })(withZeroByte, nonce)).not.toThrow();
+    for (const length of [16, 256])
+      expect(() => buildIkeSaInitRequest({ spi, nonce: new Uint8Array(length) }), `${length}`).not.toThrow();
+    for (const length of [15, 257])
+      expect(() => buildIkeSaInitRequest({ spi, nonce: new Uint8Array(length) }), `${length}`).toThrow(
+        'nonce must be 16..256 bytes',
+      );
+  });
+
+  it('marks every transform but the last as followed by another (the "more" flag, 3)', () => {
+    const sa = walk(buildIkeSaInitRequest({ spi, nonce })).find((p) => p.type === 33)!;
+    // Proposal header (8 bytes), then the transforms: each starts with its "last or more" byte.
+    const flags: number[] = [];
+    for (let at = 8; at < sa.body.length; ) {
+      flags.push(sa.body[at]!);
+      at += new DataView(sa.body.buffer, sa.body.byteOffset).getUint16(at + 2);
+    }
+    expect(flags.at(-1)).toBe(0);
+    expect(flags.slice(0, -1).every((f) => f === 3)).toBe(true);
+    expect(flags.length).toBeGreaterThan(3);
+    // Building twice gives the same bytes: the transforms are not changed in place.
+    expect(buildIkeSaInitRequest({ spi, nonce })).toEqual(buildIkeSaInitRequest({ spi, nonce }));
   });
 
   it.each([
@@ -164,6 +202,17 @@ describe('parseIkeResponse on replies captured from charon', () => {
 });
 
 describe('parseIkeResponse on hostile bytes', () => {
+  it('refuses more bytes than one UDP datagram can hold, unread', () => {
+    const ours = fixture('udp500-invalid-ke.spi');
+    expect(parseIkeResponse(new Uint8Array(65_536), ours)).toEqual({
+      kind: 'malformed',
+      reason: '65536 bytes is larger than any UDP datagram',
+    });
+    const atTheLimit = new Uint8Array(65_535);
+    atTheLimit.set(fixture('udp500-invalid-ke.reply'));
+    expect(parseIkeResponse(atTheLimit, ours).kind).not.toBe('malformed');
+  });
+
   const good = fixture('udp500-invalid-ke.reply');
   const ours = fixture('udp500-invalid-ke.spi');
   const mutate = (edit: (b: Uint8Array, v: DataView) => void) => {

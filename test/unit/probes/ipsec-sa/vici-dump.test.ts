@@ -81,6 +81,9 @@ describe('viciUnreachable', () => {
     expect(viciUnreachable("connecting to 'unix:///run/c.vici' failed")).toBe(
       "strongSwan's VICI socket does not answer (failed)",
     );
+    expect(viciUnreachable("connecting to 'u' failed: bad: thing")).toBe(
+      "strongSwan's VICI socket does not answer (bad: thing)",
+    );
     expect(viciUnreachable("connecting to 'unix:///run/c.vici' failed: :x")).toBe(
       "strongSwan's VICI socket does not answer (:x)",
     );

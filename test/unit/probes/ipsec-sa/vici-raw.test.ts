@@ -81,6 +81,19 @@ describe('parseViciLine', () => {
     });
   });
 
+  it('ends a word at a tab, a brace or an equals sign right after it', () => {
+    expect(parsed('x {s\t{a=1}}')).toEqual({
+      name: 'x',
+      section: { sections: [['s', { values: { a: '1' } }]] },
+    });
+    expect(parsed('x {a b}')).toEqual({ name: 'x', section: {} });
+    expect(parsed('{a=1}')).toEqual({ name: '', section: { values: { a: '1' } } });
+    // A value ends at a brace too: here the brace opens a section without a name.
+    expect(parseViciLine('x {a=1{}}')).toEqual({ ok: false, reason: 'a section without a name' });
+    // A list's items may end in '=': the list is still one list, no value is read from inside it.
+    expect(parsed('x {l=[x=]}')).toEqual({ name: 'x', section: { lists: { l: ['x='] } } });
+  });
+
   it('ends at the brace that closes the top section; text after it is not read', () => {
     expect(parsed('top {a=1} b=2 {')).toEqual({ name: 'top', section: { values: { a: '1' } } });
     expect(parsed('  spaced name  {}')).toEqual({ name: 'spaced name', section: {} });

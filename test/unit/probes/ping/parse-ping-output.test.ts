@@ -281,6 +281,7 @@ describe('parsePingOutput, edge cases a host can print', () => {
         'round-trip min/avg/max = 0.1/0.2/. ms',
         'round-trip min/avg/max = ./0.2/0.3 ms',
         'round-trip min/avg/max = 0.1/../0.3 ms',
+        `round-trip min/avg/max = 0.1/0.2/${'9'.repeat(400)} ms`,
       ])
         expect(rtt(line), line).toEqual({
           ok: false,
