@@ -43,11 +43,13 @@ export type AlertTransitionKind = 'opened' | 'resolved';
  * so it can neither open nor resolve an alert. `newestApplied` null: nothing applied yet.
  */
 export function isLateSweep(newestApplied: string | null, startedAt: string): boolean {
+  const started = Date.parse(startedAt);
+  // An unreadable time cannot be placed in the order: treat it as late rather than let it count
+  // (even first: as the newest applied it would let every later report through).
+  if (!Number.isFinite(started)) return true;
+  // Stryker disable next-line ConditionalExpression: equivalent, Date.parse(null) is NaN, which the last line reads as not late
   if (newestApplied === null) return false;
   const newest = Date.parse(newestApplied);
-  const started = Date.parse(startedAt);
-  // An unreadable time cannot be placed in the order: treat it as late rather than let it count.
-  if (!Number.isFinite(started)) return true;
   return Number.isFinite(newest) && started <= newest;
 }
 

@@ -45,6 +45,9 @@ export function fromZodIssue(issue: ZodIssue): ConfigIssue {
       if (issue.type === 'array') return { path, message: issue.message };
       if (issue.type === 'string') return { path, message: issue.message };
       return { path, message: `must be at least ${String(issue.minimum)}` };
+    case 'invalid_enum_value':
+      // The schema's own choices, never the value that was given (it could be key material).
+      return { path, message: `expected one of ${issue.options.map(String).join(', ')}` };
     case 'too_big':
       return { path, message: `must be at most ${String(issue.maximum)}` };
     case 'custom':

@@ -41,6 +41,8 @@ describe('isLateSweep (pure)', () => {
     // Same instant written with an offset is the same sweep, not a newer one.
     ['2025-01-01T12:05:00.000Z', '2025-01-01T13:05:00.000+01:00', true],
     ['2025-01-01T12:05:00.000Z', 'not a time', true],
+    [null, 'not a time', true],
+    ['not a time either', '2025-01-01T12:06:00.000Z', false],
   ])('newest %s, report %s: late %s', (newest, started, late) => {
     expect(isLateSweep(newest, started)).toBe(late);
   });

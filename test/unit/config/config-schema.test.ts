@@ -178,3 +178,38 @@ describe('Docker connection rules', () => {
     expect(found).toContain('hosts[0].docker.endpoint: tcp endpoints need "tls"');
   });
 });
+
+describe('the rules the mutation run found untested', () => {
+  const ssh = (hostKeySha256: string[]) => ({
+    hosts: [{ name: 'a', docker: { endpoint: 'ssh://root@198.18.0.11', ssh: { hostKeySha256 } } }],
+  });
+  const FP = `SHA256:${'A'.repeat(40)}+/9`;
+
+  it('takes an ssh host key fingerprint exactly as ssh-keygen -lf prints it, and nothing around it', async () => {
+    expect(FP).toHaveLength(7 + 43);
+    expect(await issues(ssh([FP]))).toBeNull();
+    for (const bad of [
+      `SHA256:${'A'.repeat(42)}`,
+      `${FP}A`,
+      `x${FP}`,
+      `${FP} `,
+      `SHA256:${'A'.repeat(42)}-`,
+      'SHA256:',
+    ])
+      expect(await issues(ssh([bad])), bad).toContain(
+        'hosts[0].docker.ssh.hostKeySha256[0]: expected a fingerprint like "SHA256:" followed by 43 base64 characters',
+      );
+  });
+
+  it('names the presets an unknown one should be', async () => {
+    expect(await issues({ hosts: [unix], agent: { preset: 'rancher-2' } })).toBe(
+      'agent.preset: expected one of auto, rancher-1.1, rancher-1.6',
+    );
+    expect(await issues({ hosts: [unix], agent: { preset: 'rancher-1.1' } })).toBeNull();
+  });
+
+  it('checks ping settings with the batch’s own rules', async () => {
+    expect(await issues(withProbes({ pingIntervalSec: 0.3333 }))).toContain('probes.pingIntervalSec:');
+    expect(await issues(withProbes({ pingCount: 3 }))).toBeNull();
+  });
+});

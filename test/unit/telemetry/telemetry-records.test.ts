@@ -56,6 +56,17 @@ describe('toTelemetry', () => {
     expect(of('h3', ALL_DESTINATIONS)?.values).toEqual([1400, 1400]);
   });
 
+  it('reports no path MTU for a ladder that could not be measured', () => {
+    const report = buildReport({ hosts: 2 });
+    for (const p of report.paths)
+      if (p.probe === 'overlay-mtu') Object.assign(p, { state: 'unknown', error: 'the exec timed out' });
+    expect(metricRecords(toTelemetry(report)).filter((r) => r.metric === 'pathPmtu')).toEqual([]);
+    // A path without ladder detail reports none either.
+    const bare = buildReport({ hosts: 2 });
+    for (const p of bare.paths) if (p.probe === 'overlay-mtu') delete p.mtu;
+    expect(metricRecords(toTelemetry(bare)).filter((r) => r.metric === 'pathPmtu')).toEqual([]);
+  });
+
   it('never emits two records for the same metric and dimensions (one envelope each)', () => {
     const records = metricRecords(
       toTelemetry(buildReport({ hosts: 6, faults: bothWays('h1', 'h2', 'udp-4500-blocked') })),

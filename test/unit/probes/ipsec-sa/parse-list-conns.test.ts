@@ -48,3 +48,18 @@ describe('parseListConns', () => {
     expect(parseListConns('garbage')).toMatchObject({ ok: false, daemonUnreachable: false });
   });
 });
+
+describe('parseListConns refusals name its own command and count', () => {
+  it('says what it expected', () => {
+    expect(parseListConns('garbage')).toEqual({
+      ok: false,
+      daemonUnreachable: false,
+      reason: 'not swanctl --list-conns output: garbage',
+    });
+    expect(parseListConns('list-conn event {c {}}\n'.repeat(4097))).toEqual({
+      ok: false,
+      daemonUnreachable: false,
+      reason: 'more than 4096 connections',
+    });
+  });
+});

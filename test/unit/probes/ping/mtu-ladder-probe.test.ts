@@ -100,6 +100,10 @@ describe('the MTU ladder’s path figures', () => {
       mtuLadderProbe.jobs(ctx).map((j, i) => [j.id, { exitCode: 0, output: rung(received[i]!) }]),
     );
 
+  it('is the overlay-mtu probe', () => {
+    expect(mtuLadderProbe.kinds).toEqual(['overlay-mtu']);
+  });
+
   it('counts every sized ping: loss ratio and state over the whole ladder', () => {
     expect(mtuLadderProbe.parse(ctx, ladder([2, 2, 2, 2]), null)).toEqual([
       expect.objectContaining({ to: 'h2', state: 'up', sent: 8, received: 8, lossRatio: 0 }),
