@@ -31,7 +31,13 @@ const IKE_PROBE_END = '- end';
 
 const PORTS: readonly IkePort[] = [500, 4500];
 const NONCE_BYTES = 32;
-const stampRequest = ikeSaInitRequestStamper({ nonceLength: NONCE_BYTES });
+// Built on first use, not when the module loads: importing the probe registry then costs nothing,
+// and the request builder runs only where a probe (or a test) asks for it.
+let stamper: ReturnType<typeof ikeSaInitRequestStamper> | null = null;
+function stampRequest(spi: Uint8Array, nonce: Uint8Array): Uint8Array {
+  if (stamper === null) stamper = ikeSaInitRequestStamper({ nonceLength: NONCE_BYTES });
+  return stamper(spi, nonce);
+}
 
 /**
  * IKE reachability from the source agent's own network namespace: ONE exec per agent per sweep in
