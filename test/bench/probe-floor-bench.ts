@@ -14,9 +14,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import { applyAlerts } from '../../shared/alerts/apply-alerts.js';
 import type { TunnelwatchConfig } from '../../shared/config/tunnelwatch-config.js';
-import { discoverHosts } from '../../shared/discovery/discover-hosts.js';
 import type { HostName } from '../../shared/domain/host-name.js';
-import { peerTargets } from '../../shared/sweep/peer-targets.js';
 import { probeAgent } from '../../shared/sweep/probe-agent.js';
 import { runSweep } from '../../shared/sweep/run-sweep.js';
 import { assembleSweep } from '../../shared/sweep/sweep-dependencies.js';
@@ -26,23 +24,12 @@ import { DEFAULT_CONFIG_FILE, fault, heal } from '../lab/lab.js';
 import { startBlackHoleEndpoint } from '../support/black-hole-endpoint.js';
 import { loadConfigOrThrow } from '../support/load-config-or-throw.js';
 import { MemoryAlertStore } from '../support/memory-alert-store.js';
-import { median, pingBurstMs } from './sweep-bench.js';
+import { firstAgentContext, pingBurstMs, timesOf } from './sweep-bench.js';
 
-const REPEATS = 3;
 const DETECTION_INTERVAL_MS = 10_000;
 // Bounded: the detection run gives up after this many sweeps.
 const DETECTION_MAX_SWEEPS = 6;
 const CLOCK_TICKS_PER_SEC = 100;
-
-async function medianOf(fn: () => Promise<unknown>): Promise<number> {
-  const times: number[] = [];
-  for (let i = 0; i < REPEATS; i++) {
-    const t0 = performance.now();
-    await fn();
-    times.push(performance.now() - t0);
-  }
-  return median(times);
-}
 
 /** CPU ms used so far by one lab host: its daemons' processes (with reaped children) and its containers' cgroup. */
 async function hostCpuMs(host: string): Promise<number> {
@@ -84,17 +71,9 @@ export async function runProbeFloorBench(
 
     // 1. Critical path per agent, every probe.
     for (const n of [2, 4, 8].filter((k) => k <= config.hosts.length)) {
-      const hosts = await discoverHosts(subset(n), clientFor, { deadlineMs: 5000 });
-      const first = hosts[0]!;
-      if (!first.agent) throw new Error(`${first.name} has no agent`);
-      const ctx = {
-        self: first.name,
-        agent: first.agent,
-        peers: peerTargets(first, hosts),
-        timing: config.probes,
-      };
+      const ctx = await firstAgentContext(subset(n), clientFor);
       const client = clientFor(config.hosts[0]!);
-      const ms = await medianOf(() =>
+      const ms = await timesOf(() =>
         probeAgent(ctx, client, sweep.deps.execProbes, sweep.deps.agentProbes ?? [], config.sweep.deadlineMs),
       );
       log(
@@ -104,7 +83,7 @@ export async function runProbeFloorBench(
 
     // 2. Full mesh at N = 8 against N = 2.
     const n8 = Math.min(8, config.hosts.length);
-    const meshMs = async (n: number) => medianOf(() => runSweep(subset(n), sweep.deps));
+    const meshMs = async (n: number) => timesOf(() => runSweep(subset(n), sweep.deps));
     const two = await meshMs(2);
     const eight = await meshMs(n8);
     log(
@@ -156,8 +135,8 @@ export async function runProbeFloorBench(
           },
         ],
       };
-      const healthyMs = await medianOf(() => runSweep(healthy, sweep.deps));
-      const holeMs = await medianOf(() => runSweep(withHole, sweep.deps));
+      const healthyMs = await timesOf(() => runSweep(healthy, sweep.deps));
+      const holeMs = await timesOf(() => runSweep(withHole, sweep.deps));
       log(
         `sweep with one black-holed Docker endpoint / healthy sweep: ${fmt(holeMs, 0)} / ${fmt(healthyMs, 0)} ms = ${fmt(holeMs / healthyMs)}× (target ≤ 1.20×: ${verdictOf(holeMs / healthyMs <= 1.2)})`,
       );

@@ -13,7 +13,7 @@ import { cpus } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import type { TunnelwatchConfig } from '../../shared/config/tunnelwatch-config.js';
 import { discoverHosts } from '../../shared/discovery/discover-hosts.js';
-import type { AgentProbe, ExecProbe } from '../../shared/probes/agent-probe.js';
+import type { AgentProbe, AgentProbeContext, ExecProbe } from '../../shared/probes/agent-probe.js';
 import { MTU_LADDER, MTU_PINGS_PER_RUNG, mtuLadderProbe } from '../../shared/probes/ping/mtu-ladder-probe.js';
 import { overlayIcmpProbe, underlayIcmpProbe } from '../../shared/probes/ping/ping-exec-probe.js';
 import { AGENT_PROBES, EXEC_PROBES } from '../../shared/sweep/default-probes.js';
@@ -39,9 +39,10 @@ const PROBE_SETS: ProbeSet[] = [
   { name: 'all probes', exec: EXEC_PROBES, agent: AGENT_PROBES },
 ];
 
-export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-async function timesOf(fn: () => Promise<unknown>): Promise<number> {
+/** Median wall time of REPEATS runs of `fn`, ms. */
+export async function timesOf(fn: () => Promise<unknown>): Promise<number> {
   const times: number[] = [];
   for (let i = 0; i < REPEATS; i++) {
     const t0 = performance.now();
@@ -77,15 +78,7 @@ export async function runSweepBench(
         const sweepMs = await timesOf(() =>
           runSweep(subset, { ...sweep.deps, execProbes: set.exec, agentProbes: set.agent }),
         );
-        const hosts = await discoverHosts(subset, clientFor, { deadlineMs: 5000 });
-        const first = hosts[0]!;
-        if (!first.agent) throw new Error(`${first.name} has no agent`);
-        const ctx = {
-          self: first.name,
-          agent: first.agent,
-          peers: peerTargets(first, hosts),
-          timing: config.probes,
-        };
+        const ctx = await firstAgentContext(subset, clientFor);
         const aloneMs = await timesOf(() =>
           probeAgent(ctx, clientFor(subset.hosts[0]!), set.exec, set.agent, config.sweep.deadlineMs),
         );
@@ -112,15 +105,7 @@ async function mtuLadderCost(
   ratio: (ms: number) => string,
   log: (line: string) => void,
 ) {
-  const hosts = await discoverHosts(config, clientFor, { deadlineMs: 5000 });
-  const first = hosts[0]!;
-  if (!first.agent) throw new Error(`${first.name} has no agent`);
-  const ctx = {
-    self: first.name,
-    agent: first.agent,
-    peers: peerTargets(first, hosts),
-    timing: config.probes,
-  };
+  const ctx = await firstAgentContext(config, clientFor);
   const base = EXEC_PROBES.filter((p) => p !== mtuLadderProbe);
   const client = clientFor(config.hosts[0]!);
   let execs = 0;
@@ -152,6 +137,17 @@ async function mtuLadderCost(
       `(${ratio(without.ms)} → ${ratio(withLadder.ms)} one burst, +${(withLadder.ms - without.ms).toFixed(0)} ms on the critical path); ` +
       `docker execs per agent ${without.execsPerRun} → ${withLadder.execsPerRun}`,
   );
+}
+
+/** What the first configured host's agent probes from, discovered now: the "one agent alone" case. */
+export async function firstAgentContext(
+  config: TunnelwatchConfig,
+  clientFor: SweepDeps['clientFor'],
+): Promise<AgentProbeContext> {
+  const hosts = await discoverHosts(config, clientFor, { deadlineMs: 5000 });
+  const first = hosts[0]!;
+  if (!first.agent) throw new Error(`${first.name} has no agent`);
+  return { self: first.name, agent: first.agent, peers: peerTargets(first, hosts), timing: config.probes };
 }
 
 export async function pingBurstMs(
