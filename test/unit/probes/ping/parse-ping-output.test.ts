@@ -249,9 +249,10 @@ describe('parsePingOutput, edge cases a host can print', () => {
     const summary = (sent: number, received: number) =>
       `${sent} packets transmitted, ${received} packets received, 0% packet loss`;
 
+    /** One 5 ms reply, its summary, then `line` where the round-trip line goes. */
+    const rtt = (line: string) => parsePingOutput([reply(0, '5'), summary(1, 1), line].join('\n'));
+
     it('reads the round-trip line only whole: its head, its unit and nothing after', () => {
-      const base = [reply(0, '5'), summary(1, 1)];
-      const rtt = (line: string) => parsePingOutput([...base, line].join('\n'));
       expect(rtt('round-trip min/avg/max = 0.1/0.2/0.3 ms')).toMatchObject({
         rttMs: { min: 0.1, avg: 0.2, max: 0.3 },
       });
@@ -270,7 +271,6 @@ describe('parsePingOutput, edge cases a host can print', () => {
     });
 
     it('refuses round-trip figures out of order or not numbers; zero is a fine RTT', () => {
-      const rtt = (line: string) => parsePingOutput([reply(0, '5'), summary(1, 1), line].join('\n'));
       expect(rtt('round-trip min/avg/max = 0.000/0.000/0.000 ms')).toMatchObject({
         ok: true,
         rttMs: { min: 0, avg: 0, max: 0 },
