@@ -925,12 +925,9 @@ describe('diagnose', () => {
     });
 
     it('udp-500-4500-blocked also names the dropped direction from the counters', () => {
-      const v = diagnose(
-        evidence(
-          { o: 0, u: 3, i5: 't', i45: 't', sa: 'est', spi: 'f', pk: [12, 40] },
-          { o: 0, u: 3, i5: 't', i45: 't', sa: 'est', spi: 'r', pk: [10, 12] },
-        ),
-      );
+      // The same forward ESP loss as above, with both IKE ports silent.
+      const silent = { i5: 't', i45: 't' } as const;
+      const v = diagnose(evidence({ ...espFwd, ...silent }, { ...espRev, ...silent }));
       expect(v).toMatchObject({ cause: 'udp-500-4500-blocked', direction: 'forward' });
       expect(v.evidence[0]).toBe('SA counters: 30 packets sent h1→h2 never arrived, 0 h2→h1');
     });
