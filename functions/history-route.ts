@@ -1,12 +1,17 @@
 import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { azureCredential } from '../shared/azure/azure-credential.js';
+import type { EnvironmentName } from '../shared/domain/environment-name.js';
 import { printableText } from '../shared/domain/printable-text.js';
 import { historyStoreFromSettings } from '../shared/pipeline/state-stores.js';
-import { type ReportSource, storeFailureResponse } from '../shared/serve/matrix-routes.js';
+import {
+  type ReportSource,
+  requestedEnvironment,
+  storeFailureResponse,
+} from '../shared/serve/matrix-routes.js';
 
-/** The report history the HTTP Functions read (the stores are built once per setting value). */
-export function historySource(): ReportSource {
-  return historyStoreFromSettings(process.env, () => azureCredential(process.env));
+/** An environment's report history, as the HTTP Functions read it (stores built once per setting value). */
+export function historySource(environment: EnvironmentName): ReportSource {
+  return historyStoreFromSettings(process.env, () => azureCredential(process.env), environment);
 }
 
 /**
@@ -15,12 +20,14 @@ export function historySource(): ReportSource {
  */
 export function historyRouteHandler(
   name: string,
-  respond: () => Promise<HttpResponseInit>,
+  respond: (environment: EnvironmentName) => Promise<HttpResponseInit>,
   json: boolean,
 ): HttpHandler {
-  return async (_request: HttpRequest, context: InvocationContext) => {
+  return async (request: HttpRequest, context: InvocationContext) => {
+    const environment = requestedEnvironment(request.query.get('environment'), json);
+    if (typeof environment !== 'string') return environment;
     try {
-      return await respond();
+      return await respond(environment);
     } catch (error) {
       context.error(
         printableText(

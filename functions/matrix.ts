@@ -1,15 +1,16 @@
 import { app, type HttpHandler } from '@azure/functions';
 import { APP_SETTINGS } from '../shared/config/app-settings.js';
+import type { EnvironmentName } from '../shared/domain/environment-name.js';
 import { sweepIntervalFromSchedule } from '../shared/report/html/sweep-interval.js';
 import { type MatrixRouteOptions, matrixRoute, type ReportSource } from '../shared/serve/matrix-routes.js';
 import { historyRouteHandler, historySource } from './history-route.js';
 
 /** GET /api/matrix: the path matrix page of the latest stored sweep (function key required). */
 export function matrixHandler(
-  source: () => ReportSource,
+  source: (environment: EnvironmentName) => ReportSource,
   options: () => MatrixRouteOptions = () => ({}),
 ): HttpHandler {
-  return historyRouteHandler('matrix', () => matrixRoute(source(), options()), false);
+  return historyRouteHandler('matrix', (environment) => matrixRoute(source(environment), options()), false);
 }
 
 export const matrixFunction = {

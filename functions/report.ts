@@ -1,10 +1,11 @@
 import { app, type HttpHandler } from '@azure/functions';
+import type { EnvironmentName } from '../shared/domain/environment-name.js';
 import { type ReportSource, reportRoute } from '../shared/serve/matrix-routes.js';
 import { historyRouteHandler, historySource } from './history-route.js';
 
 /** GET /api/report: the latest stored SweepReport as JSON (function key required). */
-export function reportHandler(source: () => ReportSource): HttpHandler {
-  return historyRouteHandler('report', () => reportRoute(source()), true);
+export function reportHandler(source: (environment: EnvironmentName) => ReportSource): HttpHandler {
+  return historyRouteHandler('report', (environment) => reportRoute(source(environment)), true);
 }
 
 export const reportFunction = {

@@ -1,113 +1,81 @@
 import { app, type InvocationContext, type Timer } from '@azure/functions';
-import type { TokenCredential } from '@azure/identity';
-import { azureCredential } from '../shared/azure/azure-credential.js';
 import { APP_SETTINGS } from '../shared/config/app-settings.js';
-import { formatIssues } from '../shared/config/config-issue.js';
-import { loadConfig } from '../shared/config/load-config.js';
-import type { HostConfig } from '../shared/config/tunnelwatch-config.js';
+import type { EnvironmentName } from '../shared/domain/environment-name.js';
 import { printableText } from '../shared/domain/printable-text.js';
 import type { SweepReport } from '../shared/domain/sweep-report.js';
-import { afterSweep, alertSummary } from '../shared/pipeline/after-sweep.js';
-import { type StateStores, stateStoresFromSettings } from '../shared/pipeline/state-stores.js';
-import type { AgentProbe, ExecProbe } from '../shared/probes/agent-probe.js';
-import { secretRedactor } from '../shared/secrets/secret-redactor.js';
-import { runSweep } from '../shared/sweep/run-sweep.js';
-import { type AssembledSweep, assembleSweep } from '../shared/sweep/sweep-dependencies.js';
-import { sweepSummary } from '../shared/sweep/sweep-summary.js';
-import type { TelemetrySink } from '../shared/telemetry/telemetry-sink.js';
-import type { DockerHostClient } from '../shared/transport/docker-host-client.js';
-import { functionTelemetry } from './start-telemetry.js';
+import { type SweepQueue, storageSweepQueue } from '../shared/fanout/sweep-queue.js';
+import { timerTicks } from '../shared/schedule/timer-ticks.js';
+import { dueEnvironments } from '../shared/sweep/due-environments.js';
+import {
+  type Env,
+  functionCredential,
+  loadFunctionConfig,
+  type SweepFunctionDeps,
+  sweepEnvironment,
+} from './sweep-environment.js';
 
-type Env = Readonly<Record<string, string | undefined>>;
+export interface SweepTimerDeps extends SweepFunctionDeps {
+  /** Replaces the Storage Queue named by the TUNNELWATCH_SWEEP_QUEUE settings (tests). */
+  queue?: SweepQueue | null;
+}
 
-// A warm instance keeps one assembled sweep, so its discovery cache outlives the invocation (its
-// Docker connections do not: they are closed after each sweep). Timer runs do not overlap.
-let instanceSweep: AssembledSweep | null = null;
-
-export interface SweepTimerDeps {
-  env: Env;
-  /** Replaces the dockerode clients (tests). */
-  clientFor?: (host: HostConfig) => DockerHostClient;
-  /** Replace the default probe registry (tests whose fake agents only run ping). */
-  execProbes?: readonly ExecProbe[];
-  agentProbes?: readonly AgentProbe[];
-  /** Default: the sink started at Function start-up (start-telemetry.ts); null: telemetry off. */
-  telemetry?: TelemetrySink | null;
-  /** Default: the managed identity (AZURE_CLIENT_ID), used only for an https Table endpoint. */
-  credential?: TokenCredential;
-  now?: () => Date;
+export interface TimerOutcome {
+  /** Environments handed to the queue-triggered Function (queue configured). */
+  enqueued: EnvironmentName[];
+  /** Environments swept in this invocation (no queue configured). */
+  reports: SweepReport[];
 }
 
 /**
- * Wiring only: app settings → config → adapters → the shared sweep → the shared after-sweep
- * pipeline (alerts, history, telemetry) → one summary line. A failed pipeline step is logged and
- * fails the invocation after the others have run, so the heartbeat still goes out.
+ * Wiring only. With a sweep queue configured, the timer enqueues one message per environment due at
+ * this tick and the queue-triggered Function (sweep-queue.ts) sweeps each, so Azure Functions' own
+ * scale-out spreads the environments over instances. Without one, it sweeps the due environments
+ * itself, all at once; one failing does not stop the others, and fails the invocation after them.
  */
 export async function sweepTimerHandler(
   _timer: Timer,
   context: InvocationContext,
   deps: SweepTimerDeps = { env: process.env },
-): Promise<SweepReport> {
-  const loaded = await loadConfig({ env: deps.env });
-  if (!loaded.ok) {
-    const message = `tunnelwatch config error in ${APP_SETTINGS.config}:\n${formatIssues(loaded.issues)}`;
-    context.error(printableText(message));
-    throw new Error(message);
+): Promise<TimerOutcome> {
+  const config = await loadFunctionConfig(deps.env, context);
+  const { tick, previous } = timerTicks(deps.env[APP_SETTINGS.sweepSchedule], deps.now?.() ?? new Date());
+  const due = dueEnvironments(config.environments, previous, tick);
+  const queue = deps.queue !== undefined ? deps.queue : sweepQueueFromSettings(deps.env, deps, context);
+  if (queue) {
+    for (const environment of due) {
+      await queue.enqueue({ v: 1, environment: environment.environment, tick: tick.toISOString() });
+    }
+    const names = due.map((e) => e.environment);
+    context.log(
+      `enqueued ${names.length} environment sweep(s) for ${tick.toISOString()}: ${names.join(', ')}`,
+    );
+    return { enqueued: names, reports: [] };
   }
-  const config = loaded.config;
-  const credential = () => deps.credential ?? azureCredential(deps.env as NodeJS.ProcessEnv);
-  let stores: StateStores | null;
+  const several = config.environments.length > 1;
+  const settled = await Promise.allSettled(due.map((e) => sweepEnvironment(e, context, deps, several)));
+  const reports = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  const failed = settled.flatMap((s) => (s.status === 'rejected' ? [s.reason as Error] : []));
+  if (failed.length > 0)
+    throw failed.length === 1 ? failed[0] : new Error(failed.map((e) => e.message).join('; '));
+  return { enqueued: [], reports };
+}
+
+/** The sweep queue from app settings, or null when none is configured (the timer sweeps itself). */
+export function sweepQueueFromSettings(
+  env: Env,
+  deps: SweepFunctionDeps,
+  context: InvocationContext,
+): SweepQueue | null {
+  const connection = env[APP_SETTINGS.sweepQueue]?.trim();
+  const endpoint = env[`${APP_SETTINGS.sweepQueue}__queueServiceUri`]?.trim();
+  const value = connection || endpoint;
+  if (!value) return null;
   try {
-    stores = stateStoresFromSettings(deps.env, credential);
+    return storageSweepQueue(value, functionCredential(deps), APP_SETTINGS.sweepQueue);
   } catch (error) {
-    // The message names the setting and never quotes its value.
     context.error(printableText((error as Error).message));
     throw error;
   }
-  const telemetry = deps.telemetry !== undefined ? deps.telemetry : functionTelemetry.sink;
-  if (telemetry === null && deps.telemetry === undefined && functionTelemetry.off) {
-    context.warn(functionTelemetry.off);
-  }
-
-  const overrides = {
-    ...(deps.clientFor ? { clientFor: deps.clientFor } : {}),
-    ...(deps.execProbes ? { execProbes: deps.execProbes } : {}),
-    ...(deps.agentProbes ? { agentProbes: deps.agentProbes } : {}),
-  };
-  // The real sweep goes through the instance's one assembly; a test's fakes get an assembly of their own.
-  let sweep: AssembledSweep;
-  if (Object.keys(overrides).length > 0) sweep = assembleSweep(overrides);
-  else {
-    instanceSweep ??= assembleSweep();
-    sweep = instanceSweep;
-  }
-  let report: SweepReport;
-  try {
-    report = await runSweep(config, sweep.deps);
-  } finally {
-    await sweep.close();
-  }
-
-  const result = await afterSweep(
-    report,
-    config.hosts.map((h) => h.name),
-    {
-      ...(stores ? { alertStore: stores.alerts, historyStore: stores.history } : {}),
-      telemetry,
-      ...(deps.now ? { now: deps.now } : {}),
-      redact: secretRedactor([deps.env[APP_SETTINGS.stateTableEndpoint]]),
-    },
-  );
-  // Log lines may quote host or store text: printed escaped, never as terminal controls.
-  context.log(printableText(`${sweepSummary(report)}${alertSummary(result.outcome)}`));
-  for (const problem of result.problems)
-    context.error(printableText(`sweep ${problem.step}: ${problem.message}`));
-  if (result.problems.length > 0) {
-    throw new Error(
-      `sweep finished, but ${result.problems.map((p) => p.step).join(' and ')} failed (see log)`,
-    );
-  }
-  return report;
 }
 
 app.timer('sweep', {

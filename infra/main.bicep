@@ -158,6 +158,7 @@ module sweeper 'app/sweeper.bicep' = {
     deploymentBlobEndpoint: storage.outputs.blobEndpoint
     deploymentContainerName: deploymentContainerName
     stateTableEndpoint: storage.outputs.tableEndpoint
+    sweepQueueEndpoint: storage.outputs.queueEndpoint
     appInsightsConnectionString: appInsights.outputs.connectionString
     keyVaultName: keyVault.outputs.name
     functionsSubnetId: createVnet ? network!.outputs.functionsSubnetId : functionsSubnetId

@@ -13,6 +13,9 @@ param storageAccountName string
 param deploymentBlobEndpoint string
 param deploymentContainerName string
 param stateTableEndpoint string
+
+@description('Queue service endpoint (https://<account>.queue.core.windows.net) for the per-environment sweep fan-out.')
+param sweepQueueEndpoint string
 param appInsightsConnectionString string
 param keyVaultName string
 param functionsSubnetId string
@@ -75,6 +78,10 @@ var tunnelwatchSettings = {
   TUNNELWATCH_CONFIG: monitorConfig
   SWEEP_SCHEDULE: sweepSchedule
   TUNNELWATCH_STATE_TABLE_ENDPOINT: stateTableEndpoint
+  // An identity-based connection (Functions convention): the queue trigger and the timer's enqueue.
+  TUNNELWATCH_SWEEP_QUEUE__queueServiceUri: sweepQueueEndpoint
+  TUNNELWATCH_SWEEP_QUEUE__credential: 'managedidentity'
+  TUNNELWATCH_SWEEP_QUEUE__clientId: identityClientId
 }
 
 resource site 'Microsoft.Web/sites@2024-04-01' = {

@@ -1,5 +1,7 @@
 import type { Cause } from '../domain/cause.js';
+import { DEFAULT_ENVIRONMENT, type EnvironmentName } from '../domain/environment-name.js';
 import type { HostName } from '../domain/host-name.js';
+import { environmentPartition } from '../storage/environment-partition.js';
 import {
   isStorageStatus,
   type TableClient,
@@ -18,7 +20,7 @@ import {
 import { pairKey } from './pair-key.js';
 
 export const DEFAULT_ALERT_TABLE = 'tunnelwatchalerts';
-const PARTITION = 'pair';
+const PAIR_PARTITION = 'pair';
 // The sweep mark: one row beside the pair rows, outside their partition so list() never sees it.
 const MARK_PARTITION = 'sweep';
 const MARK_ROW = 'newest';
@@ -46,10 +48,10 @@ interface AlertEntity {
   lastVerdicts: string;
 }
 
-function toEntity(state: PairAlertState): AlertEntity {
+function toEntity(state: PairAlertState, partitionKey: string): AlertEntity {
   // Table Storage has no null: empty strings stand for "none".
   return {
-    partitionKey: PARTITION,
+    partitionKey,
     rowKey: pairKey(state.pair),
     a: state.pair.a,
     b: state.pair.b,
@@ -98,20 +100,34 @@ function parseJson<T>(text: string | undefined, fallback: T): T {
 export class TableAlertStore implements AlertStore {
   private readonly ensureTable: () => Promise<void>;
 
-  private constructor(private readonly client: TableClient) {
+  private readonly pairs: string;
+  private readonly mark: string;
+
+  private constructor(
+    private readonly client: TableClient,
+    environment: EnvironmentName,
+  ) {
     this.ensureTable = tableCreator(client);
+    // Each environment's pairs and sweep mark in partitions of their own: the same host names in
+    // two environments are two different pairs.
+    this.pairs = environmentPartition(PAIR_PARTITION, environment);
+    this.mark = environmentPartition(MARK_PARTITION, environment);
   }
 
   /** `source` names the flag or setting the target came from, in errors. */
-  static create(target: TableTarget, source = 'alert state'): TableAlertStore {
-    return new TableAlertStore(tableClient(target, DEFAULT_ALERT_TABLE, source));
+  static create(
+    target: TableTarget,
+    source = 'alert state',
+    environment: EnvironmentName = DEFAULT_ENVIRONMENT,
+  ): TableAlertStore {
+    return new TableAlertStore(tableClient(target, DEFAULT_ALERT_TABLE, source), environment);
   }
 
   async list(): Promise<StoredAlertState[]> {
     await this.ensureTable();
     const rows: StoredAlertState[] = [];
     const entities = this.client.listEntities<AlertEntity>({
-      queryOptions: { filter: `PartitionKey eq '${PARTITION}'` },
+      queryOptions: { filter: `PartitionKey eq '${this.pairs}'` },
     });
     for await (const entity of entities) rows.push(fromEntity(entity));
     return rows;
@@ -120,7 +136,7 @@ export class TableAlertStore implements AlertStore {
   async get(key: string): Promise<StoredAlertState | null> {
     await this.ensureTable();
     try {
-      return fromEntity(await this.client.getEntity<AlertEntity>(PARTITION, key));
+      return fromEntity(await this.client.getEntity<AlertEntity>(this.pairs, key));
     } catch (error) {
       if (isStorageStatus(error, 404)) return null;
       throw error;
@@ -130,8 +146,8 @@ export class TableAlertStore implements AlertStore {
   async put(state: PairAlertState, etag: string | null): Promise<void> {
     await this.ensureTable();
     try {
-      if (etag === null) await this.client.createEntity(toEntity(state));
-      else await this.client.updateEntity(toEntity(state), 'Replace', { etag });
+      if (etag === null) await this.client.createEntity(toEntity(state, this.pairs));
+      else await this.client.updateEntity(toEntity(state, this.pairs), 'Replace', { etag });
     } catch (error) {
       // 409: created meanwhile; 412: changed meanwhile; 404: deleted meanwhile.
       if (isStorageStatus(error, 409, 412, 404))
@@ -143,7 +159,7 @@ export class TableAlertStore implements AlertStore {
   async readSweepMark(): Promise<StoredSweepMark | null> {
     await this.ensureTable();
     try {
-      const entity = await this.client.getEntity<SweepMarkEntity>(MARK_PARTITION, MARK_ROW);
+      const entity = await this.client.getEntity<SweepMarkEntity>(this.mark, MARK_ROW);
       return { sweepAt: String(entity.sweepAt ?? ''), etag: entity.etag };
     } catch (error) {
       if (isStorageStatus(error, 404)) return null;
@@ -153,7 +169,7 @@ export class TableAlertStore implements AlertStore {
 
   async writeSweepMark(sweepAt: string, etag: string | null): Promise<void> {
     await this.ensureTable();
-    const entity: SweepMarkEntity = { partitionKey: MARK_PARTITION, rowKey: MARK_ROW, sweepAt };
+    const entity: SweepMarkEntity = { partitionKey: this.mark, rowKey: MARK_ROW, sweepAt };
     try {
       if (etag === null) await this.client.createEntity(entity);
       else await this.client.updateEntity(entity, 'Replace', { etag });
@@ -167,7 +183,7 @@ export class TableAlertStore implements AlertStore {
   async remove(key: string, etag: string): Promise<void> {
     await this.ensureTable();
     try {
-      await this.client.deleteEntity(PARTITION, key, { etag });
+      await this.client.deleteEntity(this.pairs, key, { etag });
     } catch (error) {
       if (isStorageStatus(error, 404)) return;
       if (isStorageStatus(error, 412))

@@ -7,15 +7,37 @@ import type { DockerHostClient } from '../transport/docker-host-client.js';
 import type { CliIo, HostHooks } from './cli-io.js';
 import type { CliOptions } from './parse-cli-args.js';
 
-/** The config every command starts from; null (after saying why on stderr) when it does not load. */
-export async function loadCliConfig(options: CliOptions, io: CliIo): Promise<TunnelwatchConfig | null> {
+/**
+ * The environments a command works on: every one in the config, or the one `--environment` names;
+ * null (after saying why on stderr) when the config does not load or has no such environment.
+ */
+export async function loadCliConfig(options: CliOptions, io: CliIo): Promise<TunnelwatchConfig[] | null> {
   const loaded = await loadConfig({
     ...(options.configPath !== undefined ? { path: options.configPath } : {}),
     env: io.env,
   });
-  if (loaded.ok) return loaded.config;
-  io.stderr.write(`tunnelwatch: config error\n${indent(formatIssues(loaded.issues))}\n`);
-  return null;
+  if (!loaded.ok) {
+    io.stderr.write(`tunnelwatch: config error\n${indent(formatIssues(loaded.issues))}\n`);
+    return null;
+  }
+  const all = loaded.config.environments;
+  if (options.environment === undefined) return all;
+  const chosen = all.filter((e) => e.environment === options.environment);
+  if (chosen.length === 0) {
+    io.stderr.write(
+      `tunnelwatch: --environment ${options.environment}: the config has no such environment (it has: ${all.map((e) => e.environment).join(', ')})\n`,
+    );
+    return null;
+  }
+  return chosen;
+}
+
+/** "== environment NAME ==" before each environment's part of a text output, when there are several. */
+export function environmentHeading(
+  environments: readonly TunnelwatchConfig[],
+  config: TunnelwatchConfig,
+): string {
+  return environments.length > 1 ? `== environment ${config.environment} ==\n` : '';
 }
 
 /**
@@ -26,13 +48,16 @@ export async function withHostClients(
   options: CliOptions,
   io: CliIo,
   hooks: HostHooks,
-  run: (config: TunnelwatchConfig, clientFor: (host: HostConfig) => DockerHostClient) => Promise<number>,
+  run: (
+    environments: readonly TunnelwatchConfig[],
+    clientFor: (host: HostConfig) => DockerHostClient,
+  ) => Promise<number>,
 ): Promise<number> {
-  const config = await loadCliConfig(options, io);
-  if (!config) return EXIT_USAGE;
+  const environments = await loadCliConfig(options, io);
+  if (!environments) return EXIT_USAGE;
   const clients = openDockerClients();
   try {
-    return await run(config, hooks.clientFor ?? clients.clientFor);
+    return await run(environments, hooks.clientFor ?? clients.clientFor);
   } finally {
     await clients.close();
   }

@@ -2,7 +2,10 @@ import { APP_SETTINGS } from '../config/app-settings.js';
 import { DEFAULT_SERVE_INTERVAL_SEC, DEFAULT_SERVE_PORT } from './parse-cli-args.js';
 
 const CONFIG_OPTION = `  --config PATH  config file, JSON or YAML (default: the ${APP_SETTINGS.config} setting,
-                 a file path or inline JSON starting with "{")`;
+                 a file path or inline JSON starting with "{")
+  --environment NAME
+                 only this environment of a config with "environments" (default: all of
+                 them, at once; each gets its own heading, report and page)`;
 
 export const MAIN_HELP = `Usage: tunnelwatch <command> [options]
 
@@ -17,7 +20,7 @@ Commands:
 Run "tunnelwatch <command> --help" for a command's options.
 `;
 
-export const SWEEP_HELP = `Usage: tunnelwatch sweep [--config PATH] [--json] [--export CONN [--entra]]
+export const SWEEP_HELP = `Usage: tunnelwatch sweep [--config PATH] [--environment NAME] [--json] [--export CONN [--entra]]
                         [--alert-state TABLE] [--history TABLE] [--html FILE]
 
 Asks every host's Network Agent to ping every peer agent (one docker exec per agent),
@@ -55,7 +58,7 @@ Exit codes: 0 all up, 1 degraded, 2 down, 3 unknown (could not measure, or an --
 --history or --html step failed), 64 usage or config error.
 `;
 
-export const DISCOVER_HELP = `Usage: tunnelwatch discover [--config PATH] [--json]
+export const DISCOVER_HELP = `Usage: tunnelwatch discover [--config PATH] [--environment NAME] [--json]
 
 Lists every configured host with its Network Agent container, overlay IP and any problem
 found (no agent, several agents, agent stopped, Docker endpoint unreachable). Probes nothing.
@@ -69,7 +72,7 @@ Exit codes: 0 every host has a running agent, 2 some host has none, 3 some host 
 be asked, 64 usage or config error.
 `;
 
-export const CLEANUP_HELP = `Usage: tunnelwatch cleanup [--config PATH]
+export const CLEANUP_HELP = `Usage: tunnelwatch cleanup [--config PATH] [--environment NAME]
 
 Removes, on every configured host, the containers tunnelwatch leaves there: the IKE probe's
 carrier (one per agent, label io.tunnelwatch.carrier; it also ends with its agent) and any
@@ -83,7 +86,7 @@ ${CONFIG_OPTION}
 Exit codes: 0 every host cleaned, 3 some host could not be asked, 64 usage or config error.
 `;
 
-export const SERVE_HELP = `Usage: tunnelwatch serve [--config PATH] [--port N] [--interval SEC] [--count N]
+export const SERVE_HELP = `Usage: tunnelwatch serve [--config PATH] [--environment NAME] [--port N] [--interval SEC] [--count N]
 
 Sweeps on an interval, keeps the recent reports in memory and serves the path matrix page
 on 127.0.0.1 (no authentication, so loopback only): GET /api/matrix (the page) and

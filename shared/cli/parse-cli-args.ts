@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { ENVIRONMENT_NAME_RULE, parseEnvironmentName } from '../domain/environment-name.js';
 
 export type CliCommand = 'sweep' | 'discover' | 'serve' | 'cleanup';
 
@@ -6,6 +7,8 @@ export type CliCommand = 'sweep' | 'discover' | 'serve' | 'cleanup';
 export interface CliOptions {
   command: CliCommand;
   configPath?: string;
+  /** Only this environment of the config (default: every one). */
+  environment?: string;
   json: boolean;
   help: boolean;
   /** sweep: Application Insights connection string (or env:NAME) to send telemetry to. */
@@ -33,6 +36,7 @@ type FlagSpec = { type: 'string' | 'boolean'; short?: string };
 
 const COMMON: Record<string, FlagSpec> = {
   config: { type: 'string' },
+  environment: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 };
 
@@ -95,8 +99,12 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
   if (values.entra === true && text('export') === undefined) {
     return usage('--entra only applies with --export');
   }
-  for (const flag of ['export', 'alert-state', 'history', 'html', 'config']) {
+  for (const flag of ['export', 'alert-state', 'history', 'html', 'config', 'environment']) {
     if (text(flag) === '') return usage(`--${flag} needs a value`);
+  }
+  const environment = text('environment');
+  if (environment !== undefined && parseEnvironmentName(environment) === null) {
+    return usage(`--environment must be ${ENVIRONMENT_NAME_RULE}`);
   }
 
   const options: CliOptions = {
@@ -109,6 +117,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
   };
   const optional: [keyof CliOptions, string][] = [
     ['configPath', 'config'],
+    ['environment', 'environment'],
     ['export', 'export'],
     ['alertState', 'alert-state'],
     ['history', 'history'],

@@ -1,9 +1,10 @@
-import type { HostName } from '../domain/host-name.js';
-import type { SweepReport } from '../domain/sweep-report.js';
+import { DEFAULT_ENVIRONMENT } from '../domain/environment-name.js';
+import { type SweepReport, worstState } from '../domain/sweep-report.js';
 import { MemoryReportHistoryStore } from '../history/memory-report-history-store.js';
 import { afterSweep } from '../pipeline/after-sweep.js';
 import { EXIT_USAGE, exitCodeFor } from '../report/exit-code.js';
 import { startMatrixServer } from '../serve/matrix-server.js';
+import { dueEnvironments } from '../sweep/due-environments.js';
 import { runSweep } from '../sweep/run-sweep.js';
 import { assembleSweep } from '../sweep/sweep-dependencies.js';
 import { sweepSummary } from '../sweep/sweep-summary.js';
@@ -31,38 +32,27 @@ export async function runServeCommand(
   io: CliIo,
   hooks: ServeCommandHooks = {},
 ): Promise<number> {
-  const config = await loadCliConfig(options, io);
-  if (!config) return EXIT_USAGE;
-  // One assembly for every sweep, so its discovery cache carries over; Docker clients still live for
-  // one sweep: an ssh host gets one connection per sweep, closed at its end.
-  const sweep = assembleSweep(sweepOverrides(hooks));
-  return serve(
-    options,
-    io,
-    hooks,
-    config.hosts.map((h) => h.name),
-    async () => {
-      try {
-        return await runSweep(config, sweep.deps);
-      } finally {
-        await sweep.close();
-      }
-    },
+  const environments = await loadCliConfig(options, io);
+  if (!environments) return EXIT_USAGE;
+  // One assembly per environment for every sweep, so its discovery cache carries over; Docker
+  // clients still live for one sweep: an ssh host gets one connection per sweep, closed at its end.
+  const served = new Map(
+    environments.map((config) => [
+      config.environment as string,
+      {
+        config,
+        sweep: assembleSweep(sweepOverrides(hooks)),
+        store: new MemoryReportHistoryStore(KEPT_REPORTS),
+      },
+    ]),
   );
-}
-
-async function serve(
-  options: CliOptions,
-  io: CliIo,
-  hooks: ServeCommandHooks,
-  hosts: readonly HostName[],
-  sweep: () => Promise<SweepReport>,
-): Promise<number> {
-  const store = new MemoryReportHistoryStore(KEPT_REPORTS);
+  const first = environments[0]!.environment;
   let server: Awaited<ReturnType<typeof startMatrixServer>>;
   try {
     server = await startMatrixServer({
-      store,
+      // The page of the first environment without ?environment=; an unknown name has no reports.
+      sources: (environment) =>
+        served.get(environment === DEFAULT_ENVIRONMENT ? first : environment)?.store ?? EMPTY_SOURCE,
       host: '127.0.0.1',
       port: options.port,
       page: { sweepIntervalMs: options.intervalSec * 1000 },
@@ -77,25 +67,48 @@ async function serve(
   }
   io.stdout.write(`${server.url}/api/matrix\n`);
   hooks.onServing?.(server.url);
-  let last: SweepReport | null = null;
+  const last = new Map<string, SweepReport>();
+  let previousTick: Date | null = null;
   try {
     for (let n = 1; options.count === undefined || n <= options.count; n++) {
       if (io.signal?.aborted) break;
       const started = Date.now();
-      const report = await sweep();
-      const result = await afterSweep(report, hosts, { historyStore: store });
-      last = report;
-      io.stderr.write(`tunnelwatch: ${sweepSummary(report)}\n`);
-      for (const p of result.problems) io.stderr.write(`tunnelwatch: ${p.message}\n`);
-      await hooks.onServeSweep?.(server.url, n, report);
+      const tick = new Date(started);
+      // Each due environment sweeps at once, on its own: one's dead hosts delay no other.
+      const due = dueEnvironments(environments, previousTick, tick);
+      previousTick = tick;
+      const reports = await Promise.all(
+        due.map(async (config) => {
+          const { sweep, store } = served.get(config.environment)!;
+          let report: SweepReport;
+          try {
+            report = await runSweep(config, sweep.deps);
+          } finally {
+            await sweep.close();
+          }
+          const result = await afterSweep(
+            report,
+            config.hosts.map((h) => h.name),
+            { historyStore: store },
+          );
+          const scope = environments.length > 1 ? `${config.environment}: ` : '';
+          io.stderr.write(`tunnelwatch: ${scope}${sweepSummary(report)}\n`);
+          for (const p of result.problems) io.stderr.write(`tunnelwatch: ${scope}${p.message}\n`);
+          last.set(config.environment, report);
+          return report;
+        }),
+      );
+      for (const report of reports) await hooks.onServeSweep?.(server.url, n, report);
       if (n === options.count) break;
       await sleep(Math.max(0, options.intervalSec * 1000 - (Date.now() - started)), io.signal);
     }
   } finally {
     await server.close();
   }
-  return last ? exitCodeFor(last.status) : 0;
+  return last.size > 0 ? exitCodeFor(worstState([...last.values()].map((r) => r.status))) : 0;
 }
+
+const EMPTY_SOURCE = { latest: async () => null, recent: async () => [] };
 
 /** Resolves after `ms`, or at once when the signal aborts. */
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {

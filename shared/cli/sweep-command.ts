@@ -1,17 +1,19 @@
 import { writeFile } from 'node:fs/promises';
 import type { HttpClient } from '@azure/core-rest-pipeline';
 import type { TokenCredential } from '@azure/identity';
-import type { SweepReport } from '../domain/sweep-report.js';
-import { afterSweep } from '../pipeline/after-sweep.js';
+import type { TunnelwatchConfig } from '../config/tunnelwatch-config.js';
+import { DEFAULT_ENVIRONMENT, type EnvironmentName } from '../domain/environment-name.js';
+import { type SweepReport, worstState } from '../domain/sweep-report.js';
+import { type AfterSweepSteps, afterSweep } from '../pipeline/after-sweep.js';
 import { EXIT_CODES, EXIT_USAGE, exitCodeFor } from '../report/exit-code.js';
 import { renderMatrixPage } from '../report/html/matrix-page.js';
 import { renderReportJson } from '../report/report-json.js';
 import { renderTextMatrix } from '../report/text-matrix.js';
 import { errorText } from '../secrets/secret-redactor.js';
-import { runSweep } from '../sweep/run-sweep.js';
+import { runSweep, type SweepDeps } from '../sweep/run-sweep.js';
 import { assembleSweep } from '../sweep/sweep-dependencies.js';
 import type { SweepProgress } from '../sweep/sweep-progress.js';
-import { loadCliConfig } from './cli-config.js';
+import { environmentHeading, loadCliConfig } from './cli-config.js';
 import { type CliIo, type SweepHooks, sweepOverrides } from './cli-io.js';
 import type { CliOptions } from './parse-cli-args.js';
 import { openSweepOutputs } from './sweep-outputs.js';
@@ -50,58 +52,117 @@ export async function runSweepCommand(
   }
   const { outputs } = opened;
   try {
-    const config = await loadCliConfig(options, io);
-    if (!config) return EXIT_USAGE;
-    const sweep = assembleSweep(sweepOverrides(hooks));
-    const progress = delayedProgress(io.stderr);
-    let report: SweepReport;
+    const environments = await loadCliConfig(options, io);
+    if (!environments) return EXIT_USAGE;
+    // One assembly per environment: host names (and so the discovery cache's keys) are per environment.
+    const sweeps = environments.map(() => assembleSweep(sweepOverrides(hooks)));
+    // Progress lines only make sense for one sweep at a time.
+    const progress = delayedProgress(environments.length === 1 ? io.stderr : null);
+    let results: EnvironmentResult[];
     try {
-      report = await runSweep(config, { ...sweep.deps, onProgress: progress.onProgress });
+      // Every environment at once, each its own sweep: one environment's dead hosts delay no other.
+      results = await Promise.all(
+        environments.map((config, i) =>
+          sweepEnvironment(config, { ...sweeps[i]!.deps, onProgress: progress.onProgress }, options, {
+            steps: { ...outputs.stepsFor(config.environment), ...(hooks.now ? { now: hooks.now } : {}) },
+            pagePath:
+              options.html === undefined
+                ? undefined
+                : environments.length === 1
+                  ? options.html
+                  : pagePathFor(options.html, config.environment),
+            now: hooks.now ?? (() => new Date()),
+          }),
+        ),
+      );
     } finally {
       progress.stop();
-      await sweep.close();
+      await Promise.all(sweeps.map((s) => s.close()));
     }
-    const result = await afterSweep(
-      report,
-      config.hosts.map((h) => h.name),
-      { ...outputs.steps, ...(hooks.now ? { now: hooks.now } : {}) },
-    );
-    const failed = result.problems.map(
-      (p) => `tunnelwatch: ${p.step === 'alerts' ? '--alert-state' : '--history'}: ${p.message}\n`,
-    );
-    if (options.html !== undefined) {
-      const page = renderMatrixPage(report, result.history, hooks.now?.() ?? new Date());
-      try {
-        await writeFile(options.html, page, 'utf8');
-      } catch (error) {
-        failed.push(
-          `tunnelwatch: --html: cannot write ${options.html} (${(error as NodeJS.ErrnoException).code ?? errorText(error)})\n`,
-        );
-      }
+    if (options.json) {
+      // One environment: its report, as before environments existed; several: an array of reports.
+      io.stdout.write(
+        results.length === 1
+          ? renderReportJson(results[0]!.report)
+          : `[\n${results.map((r) => renderReportJson(r.report).trimEnd()).join(',\n')}\n]\n`,
+      );
+    } else {
+      for (const [i, r] of results.entries())
+        io.stdout.write(environmentHeading(environments, environments[i]!) + renderTextMatrix(r.report));
     }
-    io.stdout.write(options.json ? renderReportJson(report) : renderTextMatrix(report));
+    const failed = results.flatMap((r) => r.failed);
     for (const line of failed) io.stderr.write(line);
     // A requested output that failed makes the run "unknown": its result is incomplete.
-    return failed.length > 0 ? EXIT_CODES.unknown : exitCodeFor(report.status);
+    if (failed.length > 0) return EXIT_CODES.unknown;
+    return exitCodeFor(worstState(results.map((r) => r.report.status)));
   } finally {
     await outputs.close();
   }
 }
 
+interface EnvironmentResult {
+  report: SweepReport;
+  /** stderr lines of the outputs that failed. */
+  failed: string[];
+}
+
+/** One environment: its sweep, its after-sweep steps, its page. */
+async function sweepEnvironment(
+  config: TunnelwatchConfig,
+  deps: SweepDeps,
+  options: CliOptions,
+  out: { steps: AfterSweepSteps; pagePath: string | undefined; now: () => Date },
+): Promise<EnvironmentResult> {
+  const report = await runSweep(config, deps);
+  const result = await afterSweep(
+    report,
+    config.hosts.map((h) => h.name),
+    out.steps,
+  );
+  const where = (flag: string) =>
+    options.environment === undefined && config.environment !== DEFAULT_ENVIRONMENT
+      ? `${flag} (${config.environment})`
+      : flag;
+  const failed = result.problems.map(
+    (p) => `tunnelwatch: ${where(p.step === 'alerts' ? '--alert-state' : '--history')}: ${p.message}\n`,
+  );
+  if (out.pagePath !== undefined) {
+    const page = renderMatrixPage(report, result.history, out.now());
+    try {
+      await writeFile(out.pagePath, page, 'utf8');
+    } catch (error) {
+      failed.push(
+        `tunnelwatch: --html: cannot write ${out.pagePath} (${(error as NodeJS.ErrnoException).code ?? errorText(error)})\n`,
+      );
+    }
+  }
+  return { report, failed };
+}
+
+/** `matrix.html` → `matrix-prod.html`: with several environments, one page each. */
+export function pagePathFor(path: string, environment: EnvironmentName): string {
+  const dot = path.lastIndexOf('.');
+  const slash = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\'));
+  return dot > slash + 1
+    ? `${path.slice(0, dot)}-${environment}${path.slice(dot)}`
+    : `${path}-${environment}`;
+}
+
 /** Progress lines on stderr, but only once the sweep has run for a second: quick sweeps stay silent. */
-function delayedProgress(stderr: CliIo['stderr']) {
+function delayedProgress(stderr: CliIo['stderr'] | null) {
   let visible = false;
   let last: SweepProgress | null = null;
   const show = (e: SweepProgress) => {
     if (e.phase === 'discovered')
-      stderr.write(
+      stderr?.write(
         `tunnelwatch: ${e.agents} of ${e.hosts} hosts have an agent${e.from === 'cache' ? ' (last sweep; revalidating)' : ''}; probing\n`,
       );
     else if (e.phase === 'agent-probed')
-      stderr.write(`tunnelwatch: probed from ${e.host} (${e.done}/${e.total})\n`);
-    else if (e.phase === 'diagnosed') stderr.write(`tunnelwatch: diagnosed ${e.pairs} host pairs\n`);
+      stderr?.write(`tunnelwatch: probed from ${e.host} (${e.done}/${e.total})\n`);
+    else if (e.phase === 'diagnosed') stderr?.write(`tunnelwatch: diagnosed ${e.pairs} host pairs\n`);
   };
   const timer = setTimeout(() => {
+    if (!stderr) return;
     visible = true;
     stderr.write('tunnelwatch: sweep running…\n');
     if (last) show(last);

@@ -1,6 +1,7 @@
 import type { HttpClient } from '@azure/core-rest-pipeline';
 import type { TokenCredential } from '@azure/identity';
 import { azureCredential } from '../azure/azure-credential.js';
+import { DEFAULT_ENVIRONMENT, type EnvironmentName } from '../domain/environment-name.js';
 import type { AfterSweepSteps } from '../pipeline/after-sweep.js';
 import { ingestionCredential, wantsEntraIngestion } from '../pipeline/ingestion-credential.js';
 import { alertStoreFrom, historyStoreFrom } from '../pipeline/table-stores.js';
@@ -22,7 +23,8 @@ export interface SweepOutputDeps {
 }
 
 export interface SweepOutputs {
-  steps: AfterSweepSteps;
+  /** The after-sweep steps of one environment: its own alert state and history, the shared telemetry. */
+  stepsFor(environment: EnvironmentName): AfterSweepSteps;
   telemetry: TelemetrySink | null;
   close(): Promise<void>;
 }
@@ -55,15 +57,20 @@ export function openSweepOutputs(options: CliOptions, deps: SweepOutputDeps): Op
   }
   const redact = secretRedactor(Object.values(values));
   const tableCredential = () => deps.credential ?? azureCredential(deps.env as NodeJS.ProcessEnv);
-  const steps: AfterSweepSteps = { redact };
-  try {
+  const storesFor = (environment: EnvironmentName): AfterSweepSteps => {
+    const steps: AfterSweepSteps = { redact };
     if (values['alert-state'] !== undefined) {
-      steps.alertStore = alertStoreFrom(values['alert-state'], tableCredential, '--alert-state');
+      steps.alertStore = alertStoreFrom(values['alert-state'], tableCredential, '--alert-state', environment);
     }
     if (values.history !== undefined) {
-      steps.historyStore = historyStoreFrom(values.history, tableCredential, '--history');
+      steps.historyStore = historyStoreFrom(values.history, tableCredential, '--history', environment);
       if (options.html !== undefined) steps.historyLength = DEFAULT_HISTORY_LENGTH;
     }
+    return steps;
+  };
+  try {
+    // Checks the flags' values now, before any sweep: a bad one is a usage error.
+    storesFor(DEFAULT_ENVIRONMENT);
   } catch (error) {
     return { ok: false, error: redact((error as Error).message) };
   }
@@ -84,12 +91,11 @@ export function openSweepOutputs(options: CliOptions, deps: SweepOutputDeps): Op
       offlineStorage: false,
       onError: (message) => deps.stderr.write(`tunnelwatch: telemetry: ${redact(message)}\n`),
     });
-    steps.telemetry = telemetry;
   }
   return {
     ok: true,
     outputs: {
-      steps,
+      stepsFor: (environment) => ({ ...storesFor(environment), ...(telemetry ? { telemetry } : {}) }),
       telemetry,
       close: async () => {
         await telemetry?.shutdown();

@@ -13,6 +13,13 @@ export const APP_SETTINGS = {
   appInsightsAuthenticationString: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
   /** Client id of the user-assigned managed identity used for every Azure call. */
   managedIdentityClientId: 'AZURE_CLIENT_ID',
+  /**
+   * The sweep queue's connection (Functions binding convention): a storage connection string, or in
+   * Azure `TUNNELWATCH_SWEEP_QUEUE__queueServiceUri` (+ `__credential`, `__clientId`) for the managed
+   * identity. Set: the timer enqueues one message per environment and a queue-triggered Function
+   * sweeps each; unset: the timer sweeps every environment itself.
+   */
+  sweepQueue: 'TUNNELWATCH_SWEEP_QUEUE',
   /** Table Storage endpoint for alert state and report history, e.g. https://<acct>.table.core.windows.net */
   stateTableEndpoint: 'TUNNELWATCH_STATE_TABLE_ENDPOINT',
   /**

@@ -1,6 +1,8 @@
 import { z } from 'zod';
+import { ENVIRONMENT_NAME_RULE, parseEnvironmentName } from '../domain/environment-name.js';
 import { HOST_NAME_RULE, parseHostName } from '../domain/host-name.js';
 import { parseIpv4 } from '../domain/ipv4.js';
+import { parseNcrontab } from '../schedule/ncrontab.js';
 import { parseDockerEndpoint } from './docker-endpoint.js';
 import { type PingSetting, pingSettingIssue } from './ping-limits.js';
 import { AGENT_PRESETS, DISCOVERY_SHARE } from './tunnelwatch-config.js';
@@ -104,138 +106,177 @@ export function defaultConnectTimeoutMs(deadlineMs: number): number {
   return Math.min(DEFAULT_SWEEP.connectTimeoutMs, Math.floor(discoveryBudgetMs(deadlineMs) / 2));
 }
 
-export const configFileSchema = z
-  .object({
-    hosts: z
-      .array(hostSchema, { required_error: 'required: list the Docker hosts to sweep' })
-      .min(1, 'list at least one host'),
-    agent: z
-      .object({
-        preset: z.enum(AGENT_PRESETS).default(DEFAULT_AGENT.preset),
-        selectorLabel: labelSelector.optional(),
-        overlayIpLabel: labelKey.default(DEFAULT_AGENT.overlayIpLabel),
-        advertisedIpEnv: envName.default(DEFAULT_AGENT.advertisedIpEnv),
-      })
-      .strict()
-      .default({}),
-    probes: z
-      .object({
-        // The same rules the exec batch applies to the argv it runs (shared/probes/ping/ping-limits.ts).
-        pingCount: pingSetting('count').default(DEFAULT_PROBES.pingCount),
-        pingIntervalSec: pingSetting('intervalSec').default(DEFAULT_PROBES.pingIntervalSec),
-        pingTimeoutSec: pingSetting('timeoutSec').default(DEFAULT_PROBES.pingTimeoutSec),
-        ikeTimeoutMs: z.number().int().min(50).max(30_000).default(DEFAULT_PROBES.ikeTimeoutMs),
-      })
-      .strict()
-      .default({}),
-    sweep: z
-      .object({
-        deadlineMs: z.number().int().min(1000).max(600_000).default(DEFAULT_SWEEP.deadlineMs),
-        concurrency: z.number().int().min(1).max(256).default(DEFAULT_SWEEP.concurrency),
-        // A TCP handshake across a busy network can take ~100 ms; past a minute nothing is "fast".
-        connectTimeoutMs: z.number().int().min(100).max(60_000).optional(),
-      })
-      .strict()
-      .superRefine((sweep, ctx) => {
-        // A connect timeout must end inside discovery's share of the sweep (run-sweep.ts).
-        const discoveryMs = discoveryBudgetMs(sweep.deadlineMs);
-        // Stryker disable next-line ConditionalExpression: equivalent, undefined >= n is false
-        if (sweep.connectTimeoutMs !== undefined && sweep.connectTimeoutMs >= discoveryMs) {
-          ctx.addIssue({
-            code: z.ZodIssueCode.custom,
-            path: ['connectTimeoutMs'],
-            message: `${sweep.connectTimeoutMs} ms is not shorter than discovery’s share of the sweep (a third of sweep.deadlineMs: ${discoveryMs} ms), so a black-holed endpoint would fail as a timeout instead; lower it or raise sweep.deadlineMs`,
-          });
+/** What one environment's sweep is configured with; the config file is one, or a list of named ones. */
+const environmentFields = {
+  hosts: z
+    .array(hostSchema, { required_error: 'required: list the Docker hosts to sweep' })
+    .min(1, 'list at least one host'),
+  agent: z
+    .object({
+      preset: z.enum(AGENT_PRESETS).default(DEFAULT_AGENT.preset),
+      selectorLabel: labelSelector.optional(),
+      overlayIpLabel: labelKey.default(DEFAULT_AGENT.overlayIpLabel),
+      advertisedIpEnv: envName.default(DEFAULT_AGENT.advertisedIpEnv),
+    })
+    .strict()
+    .default({}),
+  probes: z
+    .object({
+      // The same rules the exec batch applies to the argv it runs (shared/probes/ping/ping-limits.ts).
+      pingCount: pingSetting('count').default(DEFAULT_PROBES.pingCount),
+      pingIntervalSec: pingSetting('intervalSec').default(DEFAULT_PROBES.pingIntervalSec),
+      pingTimeoutSec: pingSetting('timeoutSec').default(DEFAULT_PROBES.pingTimeoutSec),
+      ikeTimeoutMs: z.number().int().min(50).max(30_000).default(DEFAULT_PROBES.ikeTimeoutMs),
+    })
+    .strict()
+    .default({}),
+  sweep: z
+    .object({
+      deadlineMs: z.number().int().min(1000).max(600_000).default(DEFAULT_SWEEP.deadlineMs),
+      concurrency: z.number().int().min(1).max(256).default(DEFAULT_SWEEP.concurrency),
+      // A TCP handshake across a busy network can take ~100 ms; past a minute nothing is "fast".
+      connectTimeoutMs: z.number().int().min(100).max(60_000).optional(),
+    })
+    .strict()
+    .superRefine((sweep, ctx) => {
+      // A connect timeout must end inside discovery's share of the sweep (run-sweep.ts).
+      const discoveryMs = discoveryBudgetMs(sweep.deadlineMs);
+      // Stryker disable next-line ConditionalExpression: equivalent, undefined >= n is false
+      if (sweep.connectTimeoutMs !== undefined && sweep.connectTimeoutMs >= discoveryMs) {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: ['connectTimeoutMs'],
+          message: `${sweep.connectTimeoutMs} ms is not shorter than discovery’s share of the sweep (a third of sweep.deadlineMs: ${discoveryMs} ms), so a black-holed endpoint would fail as a timeout instead; lower it or raise sweep.deadlineMs`,
+        });
+      }
+    })
+    .transform((sweep) => ({
+      ...sweep,
+      connectTimeoutMs: sweep.connectTimeoutMs ?? defaultConnectTimeoutMs(sweep.deadlineMs),
+    }))
+    .default({}),
+};
+
+type EnvironmentFields = z.infer<z.ZodObject<typeof environmentFields>>;
+
+/** Host names unique and well-formed, endpoints consistent with their credentials, a deadline that fits a probe round. */
+function refineEnvironment(cfg: EnvironmentFields, ctx: z.RefinementCtx): void {
+  const seen = new Map<string, number>();
+  cfg.hosts.forEach((host, i) => {
+    const at = (...rest: (string | number)[]) => ['hosts', i, ...rest];
+    const issue = (path: (string | number)[], message: string) =>
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path, message });
+
+    if (!parseHostName(host.name)) issue(at('name'), `must be ${HOST_NAME_RULE}`);
+    const first = seen.get(host.name);
+    if (first !== undefined)
+      issue(at('name'), `"${host.name}" is already the name of hosts[${first}]; names must be unique`);
+    else seen.set(host.name, i);
+    if (host.underlayIp !== undefined && !parseIpv4(host.underlayIp)) {
+      issue(at('underlayIp'), 'must be an IPv4 address such as 198.18.0.11');
+    }
+
+    const endpoint = parseDockerEndpoint(host.docker.endpoint);
+    if (typeof endpoint === 'string') {
+      issue(at('docker', 'endpoint'), endpoint);
+      return;
+    }
+    const { tls, ssh, insecure } = host.docker;
+    if (endpoint.scheme === 'tcp') {
+      if (!tls && insecure !== true)
+        issue(at('docker', 'endpoint'), `tcp endpoints need "tls" ${INSECURE_ADVICE}`);
+      if (tls && insecure === true) issue(at('docker', 'insecure'), 'remove "insecure" when "tls" is given');
+      if (tls?.fromAppSettings === true) {
+        const inline = (['ca', 'cert', 'key', 'caFile', 'certFile', 'keyFile'] as const).filter(
+          (field) => tls[field] !== undefined,
+        );
+        if (inline.length > 0) {
+          issue(
+            at('docker', 'tls'),
+            `"fromAppSettings": true takes ca, cert and key from app settings; remove ${inline.map((f) => `"${f}"`).join(', ')}`,
+          );
         }
-      })
-      .transform((sweep) => ({
-        ...sweep,
-        connectTimeoutMs: sweep.connectTimeoutMs ?? defaultConnectTimeoutMs(sweep.deadlineMs),
-      }))
-      .default({}),
+      } else if (tls) {
+        for (const part of ['ca', 'cert', 'key'] as const) {
+          const file = tls[`${part}File`];
+          const value = tls[part];
+          if (file === undefined && value === undefined) {
+            issue(at('docker', 'tls'), `needs "${part}File" (a path) or "${part}" (the PEM text)`);
+          } else if (file !== undefined && value !== undefined) {
+            issue(at('docker', 'tls', part), `give either "${part}File" or "${part}", not both`);
+          }
+        }
+      }
+    } else {
+      if (tls)
+        issue(at('docker', 'tls'), `"tls" only applies to tcp:// endpoints, not ${endpoint.scheme}://`);
+      if (insecure !== undefined)
+        issue(at('docker', 'insecure'), `"insecure" only applies to tcp:// endpoints`);
+    }
+    if (ssh && endpoint.scheme !== 'ssh') {
+      issue(at('docker', 'ssh'), `"ssh" only applies to ssh:// endpoints, not ${endpoint.scheme}://`);
+    }
+    if (ssh?.fromAppSettings === true && (ssh.privateKey !== undefined || ssh.privateKeyFile !== undefined)) {
+      issue(
+        at('docker', 'ssh'),
+        '"fromAppSettings": true takes the key from an app setting; remove "privateKey" / "privateKeyFile"',
+      );
+    } else if (ssh?.privateKey !== undefined && ssh.privateKeyFile !== undefined) {
+      issue(at('docker', 'ssh', 'privateKey'), 'give either "privateKeyFile" or "privateKey", not both');
+    }
+  });
+
+  const p = cfg.probes;
+  // One ping burst: packets spaced by the interval, then the wait for the last reply, plus exec overhead.
+  const burstMs = ((p.pingCount - 1) * p.pingIntervalSec + p.pingTimeoutSec) * 1000;
+  const neededMs = Math.ceil(burstMs + Math.max(p.ikeTimeoutMs, 0) + 1000);
+  if (cfg.sweep.deadlineMs < neededMs) {
+    ctx.addIssue({
+      code: z.ZodIssueCode.custom,
+      path: ['sweep', 'deadlineMs'],
+      message: `${cfg.sweep.deadlineMs} ms is shorter than one probe round (${neededMs} ms with these probe settings); raise it or lower probes.pingCount / pingTimeoutSec`,
+    });
+  }
+}
+
+const environmentNameSchema = z
+  .string({ required_error: 'required: a unique environment name, e.g. "prod"' })
+  .refine((name) => parseEnvironmentName(name) !== null, `must be ${ENVIRONMENT_NAME_RULE}`);
+
+const scheduleSchema = z.string().superRefine((text, ctx) => {
+  const parsed = parseNcrontab(text);
+  if (typeof parsed === 'string') ctx.addIssue({ code: z.ZodIssueCode.custom, message: parsed });
+});
+
+/** A config file with `hosts` at the top level: one environment, named "default". */
+export const singleEnvironmentSchema = z.object(environmentFields).strict().superRefine(refineEnvironment);
+
+/** One entry of `environments[]`: the same fields, a name, and an optional schedule of its own. */
+const namedEnvironmentSchema = z
+  .object({ name: environmentNameSchema, schedule: scheduleSchema.optional(), ...environmentFields })
+  .strict()
+  .superRefine(refineEnvironment);
+
+export const multiEnvironmentSchema = z
+  .object({
+    environments: z
+      .array(namedEnvironmentSchema, { required_error: 'required: list the environments to sweep' })
+      .min(1, 'list at least one environment'),
   })
   .strict()
   .superRefine((cfg, ctx) => {
     const seen = new Map<string, number>();
-    cfg.hosts.forEach((host, i) => {
-      const at = (...rest: (string | number)[]) => ['hosts', i, ...rest];
-      const issue = (path: (string | number)[], message: string) =>
-        ctx.addIssue({ code: z.ZodIssueCode.custom, path, message });
-
-      if (!parseHostName(host.name)) issue(at('name'), `must be ${HOST_NAME_RULE}`);
-      const first = seen.get(host.name);
-      if (first !== undefined)
-        issue(at('name'), `"${host.name}" is already the name of hosts[${first}]; names must be unique`);
-      else seen.set(host.name, i);
-      if (host.underlayIp !== undefined && !parseIpv4(host.underlayIp)) {
-        issue(at('underlayIp'), 'must be an IPv4 address such as 198.18.0.11');
-      }
-
-      const endpoint = parseDockerEndpoint(host.docker.endpoint);
-      if (typeof endpoint === 'string') {
-        issue(at('docker', 'endpoint'), endpoint);
-        return;
-      }
-      const { tls, ssh, insecure } = host.docker;
-      if (endpoint.scheme === 'tcp') {
-        if (!tls && insecure !== true)
-          issue(at('docker', 'endpoint'), `tcp endpoints need "tls" ${INSECURE_ADVICE}`);
-        if (tls && insecure === true)
-          issue(at('docker', 'insecure'), 'remove "insecure" when "tls" is given');
-        if (tls?.fromAppSettings === true) {
-          const inline = (['ca', 'cert', 'key', 'caFile', 'certFile', 'keyFile'] as const).filter(
-            (field) => tls[field] !== undefined,
-          );
-          if (inline.length > 0) {
-            issue(
-              at('docker', 'tls'),
-              `"fromAppSettings": true takes ca, cert and key from app settings; remove ${inline.map((f) => `"${f}"`).join(', ')}`,
-            );
-          }
-        } else if (tls) {
-          for (const part of ['ca', 'cert', 'key'] as const) {
-            const file = tls[`${part}File`];
-            const value = tls[part];
-            if (file === undefined && value === undefined) {
-              issue(at('docker', 'tls'), `needs "${part}File" (a path) or "${part}" (the PEM text)`);
-            } else if (file !== undefined && value !== undefined) {
-              issue(at('docker', 'tls', part), `give either "${part}File" or "${part}", not both`);
-            }
-          }
-        }
-      } else {
-        if (tls)
-          issue(at('docker', 'tls'), `"tls" only applies to tcp:// endpoints, not ${endpoint.scheme}://`);
-        if (insecure !== undefined)
-          issue(at('docker', 'insecure'), `"insecure" only applies to tcp:// endpoints`);
-      }
-      if (ssh && endpoint.scheme !== 'ssh') {
-        issue(at('docker', 'ssh'), `"ssh" only applies to ssh:// endpoints, not ${endpoint.scheme}://`);
-      }
-      if (
-        ssh?.fromAppSettings === true &&
-        (ssh.privateKey !== undefined || ssh.privateKeyFile !== undefined)
-      ) {
-        issue(
-          at('docker', 'ssh'),
-          '"fromAppSettings": true takes the key from an app setting; remove "privateKey" / "privateKeyFile"',
-        );
-      } else if (ssh?.privateKey !== undefined && ssh.privateKeyFile !== undefined) {
-        issue(at('docker', 'ssh', 'privateKey'), 'give either "privateKeyFile" or "privateKey", not both');
-      }
+    cfg.environments.forEach((environment, i) => {
+      const first = seen.get(environment.name);
+      if (first === undefined) seen.set(environment.name, i);
+      else
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: ['environments', i, 'name'],
+          message: `"${environment.name}" is already the name of environments[${first}]; names must be unique`,
+        });
     });
-
-    const p = cfg.probes;
-    // One ping burst: packets spaced by the interval, then the wait for the last reply, plus exec overhead.
-    const burstMs = ((p.pingCount - 1) * p.pingIntervalSec + p.pingTimeoutSec) * 1000;
-    const neededMs = Math.ceil(burstMs + Math.max(p.ikeTimeoutMs, 0) + 1000);
-    if (cfg.sweep.deadlineMs < neededMs) {
-      ctx.addIssue({
-        code: z.ZodIssueCode.custom,
-        path: ['sweep', 'deadlineMs'],
-        message: `${cfg.sweep.deadlineMs} ms is shorter than one probe round (${neededMs} ms with these probe settings); raise it or lower probes.pingCount / pingTimeoutSec`,
-      });
-    }
   });
 
-export type ConfigFile = z.infer<typeof configFileSchema>;
+export type EnvironmentFile = z.infer<typeof singleEnvironmentSchema>;
+export type ConfigFile = EnvironmentFile;

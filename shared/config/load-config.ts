@@ -1,16 +1,18 @@
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, extname, join, resolve } from 'node:path';
+import { DEFAULT_ENVIRONMENT, type EnvironmentName } from '../domain/environment-name.js';
 import type { HostName } from '../domain/host-name.js';
 import { type Ipv4, parseIpv4 } from '../domain/ipv4.js';
+import { type NcrontabSchedule, parseNcrontab } from '../schedule/ncrontab.js';
 import { APP_SETTINGS } from './app-settings.js';
 import { type ConfigIssue, type ConfigResult, fromZodIssue } from './config-issue.js';
-import { type ConfigFile, configFileSchema } from './config-schema.js';
+import { type EnvironmentFile, multiEnvironmentSchema, singleEnvironmentSchema } from './config-schema.js';
 import { readPemSetting, TLS_SETTINGS } from './credential-settings.js';
 import { type DockerEndpoint, parseDockerEndpoint } from './docker-endpoint.js';
 import { parseJsonConfig, parseYamlConfig } from './parse-config-text.js';
 import { Secret } from './secret.js';
-import type { DockerConnection, HostConfig, TunnelwatchConfig } from './tunnelwatch-config.js';
+import type { DockerConnection, HostConfig, MonitorConfig, TunnelwatchConfig } from './tunnelwatch-config.js';
 
 export interface ConfigSource {
   /** `--config PATH` from the command line; wins over the app setting. */
@@ -19,7 +21,7 @@ export interface ConfigSource {
   env?: Readonly<Record<string, string | undefined>>;
 }
 
-export async function loadConfig(source: ConfigSource): Promise<ConfigResult<TunnelwatchConfig>> {
+export async function loadConfig(source: ConfigSource): Promise<ConfigResult<MonitorConfig>> {
   const setting = source.env?.[APP_SETTINGS.config]?.trim();
   if (source.path === undefined && (setting === undefined || setting === '')) {
     return fail(
@@ -51,42 +53,69 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 /**
  * Validates a parsed document and reads the key files it names (relative to `baseDir`) and, for
- * hosts with `"fromAppSettings": true`, the credential app settings in `env`.
+ * hosts with `"fromAppSettings": true`, the credential app settings in `env`. A document with
+ * `environments` lists named environments; one with top-level `hosts` is the environment "default".
  */
 export async function parseConfig(
   raw: unknown,
   baseDir: string,
   env: Env = {},
-): Promise<ConfigResult<TunnelwatchConfig>> {
-  const parsed = configFileSchema.safeParse(raw);
-  if (!parsed.success) return { ok: false, issues: parsed.error.issues.map(fromZodIssue) };
-  const issues: ConfigIssue[] = [];
-  const hosts: HostConfig[] = [];
-  for (const [i, host] of parsed.data.hosts.entries()) {
-    const docker = await resolveConnection(
-      host.docker,
-      `hosts[${i}].docker`,
-      parsed.data.sweep.connectTimeoutMs,
-      baseDir,
-      env,
-      issues,
-    );
-    if (docker) {
-      hosts.push({
-        name: host.name as HostName,
-        underlayIp: host.underlayIp === undefined ? null : (parseIpv4(host.underlayIp) as Ipv4),
-        docker,
+): Promise<ConfigResult<MonitorConfig>> {
+  const listed = typeof raw === 'object' && raw !== null && 'environments' in raw;
+  const named: {
+    at: string;
+    name: EnvironmentName;
+    schedule: NcrontabSchedule | null;
+    file: EnvironmentFile;
+  }[] = [];
+  if (listed) {
+    const parsed = multiEnvironmentSchema.safeParse(raw);
+    if (!parsed.success) return { ok: false, issues: parsed.error.issues.map(fromZodIssue) };
+    for (const [i, { name, schedule, ...file }] of parsed.data.environments.entries()) {
+      named.push({
+        at: `environments[${i}].`,
+        name: name as EnvironmentName,
+        // The schema already rejected a schedule that does not parse.
+        schedule: schedule === undefined ? null : (parseNcrontab(schedule) as NcrontabSchedule),
+        file,
       });
     }
+  } else {
+    const parsed = singleEnvironmentSchema.safeParse(raw);
+    if (!parsed.success) return { ok: false, issues: parsed.error.issues.map(fromZodIssue) };
+    named.push({ at: '', name: DEFAULT_ENVIRONMENT, schedule: null, file: parsed.data });
+  }
+  const issues: ConfigIssue[] = [];
+  const environments: TunnelwatchConfig[] = [];
+  for (const { at, name, schedule, file } of named) {
+    const hosts: HostConfig[] = [];
+    for (const [i, host] of file.hosts.entries()) {
+      const docker = await resolveConnection(
+        host.docker,
+        `${at}hosts[${i}].docker`,
+        file.sweep.connectTimeoutMs,
+        baseDir,
+        env,
+        issues,
+      );
+      if (docker) {
+        hosts.push({
+          name: host.name as HostName,
+          underlayIp: host.underlayIp === undefined ? null : (parseIpv4(host.underlayIp) as Ipv4),
+          docker,
+        });
+      }
+    }
+    const { agent, probes, sweep } = file;
+    const selector = { ...agent, selectorLabel: agent.selectorLabel ?? null };
+    environments.push({ environment: name, schedule, hosts, agent: selector, probes, sweep });
   }
   if (issues.length > 0) return { ok: false, issues };
-  const { agent, probes, sweep } = parsed.data;
-  const selector = { ...agent, selectorLabel: agent.selectorLabel ?? null };
-  return { ok: true, config: { hosts, agent: selector, probes, sweep } };
+  return { ok: true, config: { environments } };
 }
 
 async function resolveConnection(
-  docker: ConfigFile['hosts'][number]['docker'],
+  docker: EnvironmentFile['hosts'][number]['docker'],
   at: string,
   connectTimeoutMs: number,
   baseDir: string,

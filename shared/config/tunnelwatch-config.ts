@@ -1,5 +1,7 @@
+import type { EnvironmentName } from '../domain/environment-name.js';
 import type { HostName } from '../domain/host-name.js';
 import type { Ipv4 } from '../domain/ipv4.js';
+import type { NcrontabSchedule } from '../schedule/ncrontab.js';
 import type { Secret } from './secret.js';
 
 /** How to reach one host's Docker API, with TLS / ssh material already read from files. */
@@ -72,10 +74,22 @@ export interface SweepLimits {
   connectTimeoutMs: number;
 }
 
-/** A validated, loaded config. Safe to log: key material is held in `Secret`s. */
+/**
+ * One environment's validated config: everything one sweep needs. Safe to log: key material is
+ * held in `Secret`s.
+ */
 export interface TunnelwatchConfig {
+  /** Scopes pairs, alerts, reports, telemetry and pages; "default" for a config with top-level hosts. */
+  environment: EnvironmentName;
+  /** When this environment is swept; null: on every tick of the sweep timer (or `serve --interval`). */
+  schedule: NcrontabSchedule | null;
   hosts: HostConfig[];
   agent: AgentSelector;
   probes: ProbeTiming;
   sweep: SweepLimits;
+}
+
+/** The whole validated config file: one or more environments, names unique. */
+export interface MonitorConfig {
+  environments: TunnelwatchConfig[];
 }

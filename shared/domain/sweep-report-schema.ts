@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CAUSES } from './cause.js';
+import { DEFAULT_ENVIRONMENT, parseEnvironmentName } from './environment-name.js';
 import { type HostName, parseHostName } from './host-name.js';
 import { type Ipv4, parseIpv4 } from './ipv4.js';
 import { PROBE_KINDS } from './probe-kind.js';
@@ -126,6 +127,11 @@ const verdict = z.object({
 
 export const sweepReportSchema = z.object({
   schemaVersion: z.literal(SCHEMA_VERSION),
+  // Reports stored before environments existed have none: they were the default environment's.
+  environment: z
+    .string()
+    .refine((name) => parseEnvironmentName(name) !== null)
+    .default(DEFAULT_ENVIRONMENT),
   startedAt: z.string().datetime({ offset: true }),
   durationMs: ms,
   status: z.enum(STATES),

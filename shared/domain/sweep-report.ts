@@ -1,4 +1,5 @@
 import type { Cause } from './cause.js';
+import type { EnvironmentName } from './environment-name.js';
 import type { HostName } from './host-name.js';
 import type { Ipv4, OverlayIp } from './ipv4.js';
 import type { ProbeKind } from './probe-kind.js';
@@ -168,6 +169,8 @@ export type Direction = 'forward' | 'reverse' | 'both';
 
 export interface SweepReport {
   schemaVersion: typeof SCHEMA_VERSION;
+  /** Which environment was swept; "default" for a config without `environments` (and older reports). */
+  environment: EnvironmentName;
   startedAt: string;
   durationMs: number;
   status: State;

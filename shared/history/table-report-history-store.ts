@@ -13,6 +13,7 @@ import { DEFAULT_RECENT_LIMIT, type RecentQuery, type ReportHistoryStore } from 
 import { decodeReportRow, encodeReportRow } from './report-row-codec.js';
 
 export const DEFAULT_REPORT_TABLE = 'tunnelwatchreports';
+export const DEFAULT_REPORT_PARTITION = 'sweeps';
 export const DEFAULT_RETENTION_MS = 24 * 60 * 60 * 1000;
 /** Rows deleted per save at most, so one save stays short; the rest go on the next saves. */
 const PRUNE_BATCH = 100;
@@ -36,7 +37,7 @@ export class TableReportHistoryStore implements ReportHistoryStore {
     private readonly client: TableClient,
     options: TableReportHistoryOptions = {},
   ) {
-    this.partition = options.partition ?? 'sweeps';
+    this.partition = options.partition ?? DEFAULT_REPORT_PARTITION;
     this.retentionMs = options.retentionMs ?? DEFAULT_RETENTION_MS;
     this.now = options.now ?? (() => new Date());
     this.ensureTable = tableCreator(client);

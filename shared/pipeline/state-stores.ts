@@ -1,6 +1,7 @@
 import type { TokenCredential } from '@azure/identity';
 import type { AlertStore } from '../alerts/alert-store.js';
 import { APP_SETTINGS } from '../config/app-settings.js';
+import { DEFAULT_ENVIRONMENT, type EnvironmentName } from '../domain/environment-name.js';
 import type { ReportHistoryStore } from '../history/report-history-store.js';
 import { alertStoreFrom, historyStoreFrom } from './table-stores.js';
 
@@ -12,7 +13,8 @@ export interface StateStores {
   history: ReportHistoryStore;
 }
 
-// One pair per value for the life of the worker process, so each store's "table exists" check runs once.
+// One pair per value and environment for the life of the worker process, so each store's "table
+// exists" check runs once.
 const storesBySetting = new Map<string, StateStores>();
 
 /**
@@ -20,24 +22,34 @@ const storesBySetting = new Map<string, StateStores>();
  * `credential()`, or a connection string), shared by the timer and the HTTP Functions; null when
  * the setting is empty. Errors name the setting, never its value.
  */
-export function stateStoresFromSettings(env: Env, credential: () => TokenCredential): StateStores | null {
+export function stateStoresFromSettings(
+  env: Env,
+  credential: () => TokenCredential,
+  environment: EnvironmentName = DEFAULT_ENVIRONMENT,
+): StateStores | null {
   const name = APP_SETTINGS.stateTableEndpoint;
   const value = env[name]?.trim();
   if (!value) return null;
-  let stores = storesBySetting.get(value);
+  // "\n" never occurs in a setting value that parses, nor in an environment name.
+  const key = `${environment}\n${value}`;
+  let stores = storesBySetting.get(key);
   if (!stores) {
     stores = {
-      history: historyStoreFrom(value, credential, name),
-      alerts: alertStoreFrom(value, credential, name),
+      history: historyStoreFrom(value, credential, name, environment),
+      alerts: alertStoreFrom(value, credential, name, environment),
     };
-    storesBySetting.set(value, stores);
+    storesBySetting.set(key, stores);
   }
   return stores;
 }
 
 /** The report history for the HTTP Functions, which have nothing to serve without it. */
-export function historyStoreFromSettings(env: Env, credential: () => TokenCredential): ReportHistoryStore {
-  const stores = stateStoresFromSettings(env, credential);
+export function historyStoreFromSettings(
+  env: Env,
+  credential: () => TokenCredential,
+  environment: EnvironmentName = DEFAULT_ENVIRONMENT,
+): ReportHistoryStore {
+  const stores = stateStoresFromSettings(env, credential, environment);
   if (!stores) {
     throw new Error(
       `app setting ${APP_SETTINGS.stateTableEndpoint} is not set: set it to https://<account>.table.core.windows.net`,

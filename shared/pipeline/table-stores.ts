@@ -1,7 +1,9 @@
 import type { TokenCredential } from '@azure/identity';
 import { TableAlertStore } from '../alerts/table-alert-store.js';
-import { TableReportHistoryStore } from '../history/table-report-history-store.js';
+import { DEFAULT_ENVIRONMENT, type EnvironmentName } from '../domain/environment-name.js';
+import { DEFAULT_REPORT_PARTITION, TableReportHistoryStore } from '../history/table-report-history-store.js';
 import { errorText, secretRedactor } from '../secrets/secret-redactor.js';
+import { environmentPartition } from '../storage/environment-partition.js';
 import { tableAccountFrom } from '../storage/table-storage.js';
 
 /**
@@ -13,8 +15,11 @@ export function alertStoreFrom(
   value: string,
   credential: () => TokenCredential,
   source: string,
+  environment: EnvironmentName = DEFAULT_ENVIRONMENT,
 ): TableAlertStore {
-  return redacted(value, () => TableAlertStore.create(tableAccountFrom(value, credential, source), source));
+  return redacted(value, () =>
+    TableAlertStore.create(tableAccountFrom(value, credential, source), source, environment),
+  );
 }
 
 /** The report history store from the same kinds of value (the Function uses one setting for both). */
@@ -22,9 +27,11 @@ export function historyStoreFrom(
   value: string,
   credential: () => TokenCredential,
   source: string,
+  environment: EnvironmentName = DEFAULT_ENVIRONMENT,
 ): TableReportHistoryStore {
+  const partition = environmentPartition(DEFAULT_REPORT_PARTITION, environment);
   return redacted(value, () =>
-    TableReportHistoryStore.fromTarget(tableAccountFrom(value, credential, source), {}, source),
+    TableReportHistoryStore.fromTarget(tableAccountFrom(value, credential, source), { partition }, source),
   );
 }
 

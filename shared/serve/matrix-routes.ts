@@ -1,3 +1,9 @@
+import {
+  DEFAULT_ENVIRONMENT,
+  ENVIRONMENT_NAME_RULE,
+  type EnvironmentName,
+  parseEnvironmentName,
+} from '../domain/environment-name.js';
 import type { ReportHistoryStore } from '../history/report-history-store.js';
 import { escapeHtml } from '../report/html/html-escape.js';
 import { DEFAULT_HISTORY_LENGTH } from '../report/html/matrix-model.js';
@@ -9,6 +15,27 @@ import { MATRIX_PAGE_CSP, type MatrixPageOptions, renderMatrixPage } from '../re
  */
 
 export type ReportSource = Pick<ReportHistoryStore, 'latest' | 'recent'>;
+
+/** Each environment's reports; `?environment=NAME` picks one, the default environment without it. */
+export type EnvironmentSources = (environment: EnvironmentName) => ReportSource;
+
+/**
+ * The environment a request asks for with `?environment=NAME` (the default environment without
+ * it), or the 400 answer for a value that cannot be an environment name (it is not echoed back).
+ */
+export function requestedEnvironment(value: string | null, json: boolean): EnvironmentName | RouteResponse {
+  if (value === null || value === '') return DEFAULT_ENVIRONMENT;
+  const name = parseEnvironmentName(value);
+  if (name) return name;
+  const text = `The environment parameter must be ${ENVIRONMENT_NAME_RULE}.`;
+  return json
+    ? { status: 400, headers: JSON_HEADERS, body: JSON.stringify({ error: text }) }
+    : {
+        status: 400,
+        headers: { ...COMMON_HEADERS, 'content-type': 'text/plain; charset=utf-8' },
+        body: `${text}\n`,
+      };
+}
 
 export interface RouteResponse {
   status: number;
@@ -36,7 +63,7 @@ const PAGE_HEADERS = {
 const JSON_HEADERS = { ...COMMON_HEADERS, 'content-type': 'application/json; charset=utf-8' };
 
 const NO_REPORT =
-  'No sweep report is stored yet: the first sweep has not finished, or it could not save its report.';
+  'No sweep report is stored yet: the first sweep has not finished, or it could not save its report (with several environments, name one: ?environment=NAME).';
 
 export async function matrixRoute(
   source: ReportSource,

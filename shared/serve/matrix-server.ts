@@ -3,17 +3,21 @@ import { isIP } from 'node:net';
 import { printableText } from '../domain/printable-text.js';
 import type { SweepReport } from '../domain/sweep-report.js';
 import {
+  type EnvironmentSources,
   type MatrixRouteOptions,
   matrixRoute,
   type ReportSource,
   type RouteResponse,
   reportRoute,
+  requestedEnvironment,
   storeFailureResponse,
 } from './matrix-routes.js';
 
 export interface MatrixServerOptions extends MatrixRouteOptions {
   /** Where reports come from: a history store, or a function returning the latest report. */
   store?: ReportSource;
+  /** Each environment's history (`?environment=NAME`); wins over `store`. */
+  sources?: EnvironmentSources;
   getReport?: () => Promise<SweepReport | null>;
   /** Default 127.0.0.1. The page has no authentication, so only loopback is accepted by default. */
   host?: string;
@@ -80,10 +84,11 @@ export async function startMatrixServer(options: MatrixServerOptions): Promise<M
 
 async function handle(
   req: IncomingMessage,
-  source: ReportSource,
+  source: EnvironmentSources,
   options: MatrixRouteOptions,
 ): Promise<RouteResponse> {
-  const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const path = url.pathname;
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     return {
       status: 405,
@@ -92,8 +97,13 @@ async function handle(
     };
   }
   if (path === '/') return { status: 302, headers: { location: '/api/matrix' }, body: '' };
-  if (path === '/api/matrix') return matrixRoute(source, options);
-  if (path === '/api/report') return reportRoute(source);
+  if (path === '/api/matrix' || path === '/api/report') {
+    const json = path === '/api/report';
+    const environment = requestedEnvironment(url.searchParams.get('environment'), json);
+    if (typeof environment !== 'string') return environment;
+    const from = source(environment);
+    return json ? reportRoute(from) : matrixRoute(from, options);
+  }
   return {
     status: 404,
     headers: { 'content-type': 'text/plain; charset=utf-8' },
@@ -115,17 +125,20 @@ function send(res: ServerResponse, req: IncomingMessage, response: RouteResponse
   res.end(req.method === 'HEAD' ? undefined : body);
 }
 
-function reportSource(options: MatrixServerOptions): ReportSource {
-  if (options.store) return options.store;
+function reportSource(options: MatrixServerOptions): EnvironmentSources {
+  if (options.sources) return options.sources;
+  const store = options.store;
+  if (store) return () => store;
   const getReport = options.getReport;
   if (!getReport) throw new Error('startMatrixServer needs either `store` or `getReport`');
-  return {
+  const only: ReportSource = {
     latest: getReport,
     recent: async () => {
       const latest = await getReport();
       return latest ? [latest] : [];
     },
   };
+  return () => only;
 }
 
 function isLoopback(host: string): boolean {

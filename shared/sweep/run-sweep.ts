@@ -227,6 +227,7 @@ export async function runSweep(config: TunnelwatchConfig, deps: SweepDeps): Prom
 
   return {
     schemaVersion: SCHEMA_VERSION,
+    environment: config.environment,
     startedAt: started.toISOString(),
     durationMs: Math.round(performance.now() - t0),
     status: sweepStatus(hosts, verdicts),

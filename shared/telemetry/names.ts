@@ -4,8 +4,10 @@
  * like causes, they are never renamed, only added, because alert rules and workbooks query them.
  */
 
-/** Dimensions (metric attributes). At most 5 on any metric: Azure Monitor allows 10. */
+/** Dimensions (metric attributes). At most 6 on any metric: Azure Monitor allows 10. */
 export const DIMENSIONS = {
+  /** On every record: the environment (overlay) swept; "default" for a config without environments. */
+  environment: 'tunnelwatch.environment',
   source: 'tunnelwatch.source.host',
   /** A host name, or ALL_DESTINATIONS on a per-source aggregate of healthy paths. */
   destination: 'tunnelwatch.destination.host',
@@ -112,6 +114,7 @@ export type EventName = (typeof EVENTS)[keyof typeof EVENTS];
 
 /** Properties of the events (customDimensions / Properties). */
 export const EVENT_ATTRIBUTES = {
+  environment: DIMENSIONS.environment,
   source: DIMENSIONS.source,
   destination: DIMENSIONS.destination,
   cause: DIMENSIONS.cause,

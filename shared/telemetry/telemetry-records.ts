@@ -203,5 +203,10 @@ export function toTelemetry(
       attributes,
     });
   }
+  // Every record names its environment: series, alert rows and events of two overlays never mix.
+  for (const record of records) {
+    if (record.kind === 'metric') record.dimensions[DIMENSIONS.environment] = report.environment;
+    else record.attributes[EVENT_ATTRIBUTES.environment] = report.environment;
+  }
   return records;
 }

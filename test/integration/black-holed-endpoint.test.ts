@@ -76,7 +76,7 @@ beforeAll(async () => {
     fleet.dir,
   );
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
-  config = parsed.config;
+  config = parsed.config.environments[0]!;
 });
 afterAll(async () => {
   await fleet?.close();

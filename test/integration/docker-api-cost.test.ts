@@ -160,7 +160,7 @@ beforeAll(async () => {
     dir,
   );
   if (!parsed.ok) throw new Error('test config refused');
-  config = parsed.config;
+  config = parsed.config.environments[0]!;
 });
 afterAll(async () => {
   await Promise.all(daemons.map((d) => new Promise((r) => d.server.close(r))));

@@ -18,6 +18,13 @@ import { fixedTokenCredential } from '../support/fixed-token-credential.js';
 import { loopbackFleet } from '../support/local-shell-client.js';
 import { guardLoopbackOnly } from '../support/loopback-only-network.js';
 
+/** The timer with no sweep queue configured sweeps the config's one environment itself. */
+async function sweepOnce(...args: Parameters<typeof sweepTimerHandler>) {
+  const outcome = await sweepTimerHandler(...args);
+  expect(outcome.reports).toHaveLength(1);
+  return outcome.reports[0]!;
+}
+
 const TOKEN = 'test-token-not-a-secret';
 const fixedToken = fixedTokenCredential(TOKEN);
 
@@ -78,7 +85,7 @@ async function invoke(): Promise<{ report: SweepReport; logs: { level: string; t
     invocationId: `pipeline-${Date.now()}`,
     logHandler: (level, ...args) => logs.push({ level, text: args.map(String).join(' ') }),
   });
-  const report = await sweepTimerHandler(timer, context, {
+  const report = await sweepOnce(timer, context, {
     env,
     telemetry: sink,
     execProbes: [overlayIcmpProbe, underlayIcmpProbe],

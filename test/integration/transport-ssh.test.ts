@@ -137,7 +137,9 @@ describe('ssh host keys', () => {
       dir,
     );
     expect(loaded.ok).toBe(true);
-    const client = new DockerodeHostClient(loaded.ok ? loaded.config.hosts[0]!.docker : connection({}));
+    const client = new DockerodeHostClient(
+      loaded.ok ? loaded.config.environments[0]!.hosts[0]!.docker : connection({}),
+    );
     try {
       await expect(client.listContainers({ deadlineMs: 5000 })).resolves.toHaveLength(1);
     } finally {

@@ -22,6 +22,13 @@ import { fixedTokenCredential } from '../support/fixed-token-credential.js';
 import { guardLoopbackOnly } from '../support/loopback-only-network.js';
 import { recordedFaultFleet } from '../support/recorded-fault-fleet.js';
 
+/** The timer with no sweep queue configured sweeps the config's one environment itself. */
+async function sweepOnce(...args: Parameters<typeof sweepTimerHandler>) {
+  const outcome = await sweepTimerHandler(...args);
+  expect(outcome.reports).toHaveLength(1);
+  return outcome.reports[0]!;
+}
+
 const fixedToken = fixedTokenCredential('test-token-not-a-secret');
 const CONFIG = {
   hosts: [1, 2, 3].map((n) => ({
@@ -135,7 +142,7 @@ describe('the timer Function, fed a blocked UDP 4500 between h1 and h2', () => {
         invocationId: `fault-${i}`,
         logHandler: () => {},
       });
-      reports.push(await sweepTimerHandler(timer, context, { env, telemetry: sink, ...probes }));
+      reports.push(await sweepOnce(timer, context, { env, telemetry: sink, ...probes }));
     }
     await sink?.shutdown();
   });

@@ -3,6 +3,7 @@
 // verdicts from the product's own `diagnose` (so causes, evidence and advice are the real ones).
 // Deterministic: RTTs come from a seeded generator, so a test or a screenshot is the same every run.
 import { diagnose } from '../../shared/diagnosis/diagnose.js';
+import { DEFAULT_ENVIRONMENT, type EnvironmentName } from '../../shared/domain/environment-name.js';
 import type { HostName } from '../../shared/domain/host-name.js';
 import type { Ipv4 } from '../../shared/domain/ipv4.js';
 import {
@@ -33,6 +34,7 @@ export type PairKey = `${string}>${string}`;
 export interface ReportOptions {
   /** How many hosts (h1..hN), or their names. */
   hosts: number | readonly string[];
+  environment?: EnvironmentName;
   startedAt?: Date | string;
   durationMs?: number;
   /** Faults of ordered pairs "from>to" (the paths measured from `from`); the rest are healthy. */
@@ -80,6 +82,7 @@ export function buildReport(options: ReportOptions): SweepReport {
   const startedAt = options.startedAt ?? '2025-01-01T12:00:00.000Z';
   return {
     schemaVersion: SCHEMA_VERSION,
+    environment: options.environment ?? DEFAULT_ENVIRONMENT,
     startedAt: typeof startedAt === 'string' ? startedAt : startedAt.toISOString(),
     durationMs: options.durationMs ?? 1200 + names.length * 40,
     status: sweepStatus(hosts, verdicts),

@@ -14,7 +14,7 @@ import { isTransportError } from '../../shared/transport/docker-host-client.js';
 const [mode, configPath] = process.argv.slice(2);
 const loaded = await loadConfig({ path: configPath! });
 if (!loaded.ok) throw new Error(formatIssues(loaded.issues));
-const config = loaded.config;
+const config = loaded.config.environments[0]!;
 const label = config.agent.selectorLabel ?? RANCHER_11_AGENT_LABEL;
 const clients = openDockerClients();
 const started = performance.now();

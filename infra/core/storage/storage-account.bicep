@@ -36,6 +36,15 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   resource tableService 'tableServices' = {
     name: 'default'
   }
+
+  // The fan-out: the timer enqueues one message per environment, the queue trigger sweeps each
+  // (functions/sweep-queue.ts); the host moves a message that keeps failing to <name>-poison.
+  resource queueService 'queueServices' = {
+    name: 'default'
+    resource sweepQueue 'queues' = {
+      name: 'tunnelwatch-sweeps'
+    }
+  }
 }
 
 output name string = storage.name
@@ -43,3 +52,5 @@ output resourceId string = storage.id
 output blobEndpoint string = storage.properties.primaryEndpoints.blob
 // No trailing slash: the code appends table names to it.
 output tableEndpoint string = 'https://${storage.name}.table.${environment().suffixes.storage}'
+// No trailing slash: the code appends the queue name to it.
+output queueEndpoint string = 'https://${storage.name}.queue.${environment().suffixes.storage}'

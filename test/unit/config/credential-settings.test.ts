@@ -36,7 +36,7 @@ describe('Docker credentials from app settings ("fromAppSettings": true)', () =>
   it('reads TLS ca/cert/key for every opted-in host and keeps the key a Secret', async () => {
     const result = await parseConfig({ hosts: [tlsHost('a'), tlsHost('b')] }, '/nonexistent', TLS_ENV);
     if (!result.ok) throw new Error(formatIssues(result.issues));
-    for (const host of result.config.hosts) {
+    for (const host of result.config.environments[0]!.hosts) {
       expect(host.docker).toMatchObject({ scheme: 'tcp', host: '198.18.0.11', port: 2376 });
       const tls = host.docker.scheme === 'tcp' ? host.docker.tls : null;
       expect(tls?.ca).toBe(CA);
@@ -53,7 +53,7 @@ describe('Docker credentials from app settings ("fromAppSettings": true)', () =>
       TUNNELWATCH_DOCKER_SSH_KEY: SSH,
     });
     if (!result.ok) throw new Error(formatIssues(result.issues));
-    const docker = result.config.hosts[0]!.docker;
+    const docker = result.config.environments[0]!.hosts[0]!.docker;
     expect(docker.scheme === 'ssh' && docker.privateKey?.reveal()).toBe(SSH);
   });
 

@@ -19,14 +19,15 @@ async function issuesOf(raw: unknown): Promise<string> {
 async function configOf(raw: unknown): Promise<TunnelwatchConfig> {
   const result = await parseConfig(raw, FIXTURES);
   if (!result.ok) throw new Error(formatIssues(result.issues));
-  return result.config;
+  expect(result.config.environments).toHaveLength(1);
+  return result.config.environments[0]!;
 }
 
 describe('loading a good config', () => {
   it('reads a YAML file with every field, resolving key files next to it', async () => {
     const result = await loadConfig({ path: join(FIXTURES, 'valid.yaml') });
     if (!result.ok) throw new Error(formatIssues(result.issues));
-    const [h1, h2, h3] = result.config.hosts;
+    const [h1, h2, h3] = result.config.environments[0]!.hosts;
     expect(h1).toMatchObject({
       name: 'h1',
       underlayIp: '198.18.0.11',
@@ -39,14 +40,18 @@ describe('loading a good config', () => {
       underlayIp: '10.42.0.7',
       docker: { scheme: 'ssh', host: '10.0.0.13', port: 22, username: 'core' },
     });
-    expect(result.config.probes).toEqual({
+    expect(result.config.environments[0]!.probes).toEqual({
       pingCount: 5,
       pingIntervalSec: 0.2,
       pingTimeoutSec: 2,
       ikeTimeoutMs: 800,
     });
     // No connectTimeoutMs given and 15 s of deadline: half of discovery's 5 s.
-    expect(result.config.sweep).toEqual({ deadlineMs: 15000, concurrency: 4, connectTimeoutMs: 2500 });
+    expect(result.config.environments[0]!.sweep).toEqual({
+      deadlineMs: 15000,
+      concurrency: 4,
+      connectTimeoutMs: 2500,
+    });
   });
 
   it('fills every default when only hosts are given', async () => {
@@ -78,7 +83,7 @@ describe('loading a good config', () => {
   it('takes inline JSON from TUNNELWATCH_CONFIG', async () => {
     const env = { TUNNELWATCH_CONFIG: ` ${JSON.stringify({ hosts: [unixHost('inline')] })}` };
     const result = await loadConfig({ env });
-    expect(result.ok && result.config.hosts[0]!.name).toBe('inline');
+    expect(result.ok && result.config.environments[0]!.hosts[0]!.name).toBe('inline');
   });
 
   it('takes a file path from TUNNELWATCH_CONFIG, and --config wins over it', async () => {
@@ -88,8 +93,8 @@ describe('loading a good config', () => {
     const env = { TUNNELWATCH_CONFIG: join(dir, 'a.json') };
     const fromSetting = await loadConfig({ env });
     const fromFlag = await loadConfig({ env, path: join(dir, 'b.json') });
-    expect(fromSetting.ok && fromSetting.config.hosts[0]!.name).toBe('from-setting');
-    expect(fromFlag.ok && fromFlag.config.hosts[0]!.name).toBe('from-flag');
+    expect(fromSetting.ok && fromSetting.config.environments[0]!.hosts[0]!.name).toBe('from-setting');
+    expect(fromFlag.ok && fromFlag.config.environments[0]!.hosts[0]!.name).toBe('from-flag');
   });
 
   it('accepts inline TLS values and explicitly insecure tcp', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { configFileSchema } from '../../../shared/config/config-schema.js';
+import { singleEnvironmentSchema } from '../../../shared/config/config-schema.js';
 import { PING_LIMITS, type PingSetting } from '../../../shared/config/ping-limits.js';
 import type { HostName } from '../../../shared/domain/host-name.js';
 import type { Ipv4 } from '../../../shared/domain/ipv4.js';
@@ -16,7 +16,7 @@ const BASE = { pingCount: 1, pingIntervalSec: 0.2, pingTimeoutSec: 1 };
 
 /** Does the config accept this value (only the probes section judged: a long deadline keeps the round check out)? */
 function configAccepts(setting: PingSetting, value: number): boolean {
-  const parsed = configFileSchema.safeParse({
+  const parsed = singleEnvironmentSchema.safeParse({
     hosts: [{ name: 'a', docker: { endpoint: 'unix:///run/a.sock' } }],
     probes: { ...BASE, [FIELD[setting]]: value },
     sweep: { deadlineMs: 600_000 },

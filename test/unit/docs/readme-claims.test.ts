@@ -92,8 +92,8 @@ describe('README: config defaults', () => {
       '/',
     );
     if (!result.ok) throw new Error('minimal config refused');
-    expect(result.config.probes).toEqual(line('probes'));
-    expect(result.config.sweep).toEqual(line('sweep'));
+    expect(result.config.environments[0]!.probes).toEqual(line('probes'));
+    expect(result.config.environments[0]!.sweep).toEqual(line('sweep'));
   });
 });
 

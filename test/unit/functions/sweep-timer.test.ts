@@ -4,6 +4,13 @@ import { sweepTimerHandler } from '../../../functions/sweep-timer.js';
 import { overlayIcmpProbe, underlayIcmpProbe } from '../../../shared/probes/ping/ping-exec-probe.js';
 import { LocalShellClient, SilentClient } from '../../support/local-shell-client.js';
 
+/** The timer with no sweep queue configured sweeps the config's one environment itself. */
+async function sweepOnce(...args: Parameters<typeof sweepTimerHandler>) {
+  const outcome = await sweepTimerHandler(...args);
+  expect(outcome.reports).toHaveLength(1);
+  return outcome.reports[0]!;
+}
+
 const timer: Timer = {
   isPastDue: false,
   schedule: { adjustForDST: true },
@@ -32,7 +39,7 @@ const CONFIG = JSON.stringify({
 describe('sweep timer handler', () => {
   it('sweeps with the config from TUNNELWATCH_CONFIG and logs one summary line', async () => {
     const { ctx, logs } = context();
-    const report = await sweepTimerHandler(timer, ctx, {
+    const report = await sweepOnce(timer, ctx, {
       env: { TUNNELWATCH_CONFIG: CONFIG },
       ...PING_ONLY,
       telemetry: null,
@@ -54,7 +61,7 @@ describe('sweep timer handler', () => {
 
   it('uses the real Docker clients by default: a missing socket makes every host unknown, not a crash', async () => {
     const { ctx, logs } = context();
-    const report = await sweepTimerHandler(timer, ctx, {
+    const report = await sweepOnce(timer, ctx, {
       env: { TUNNELWATCH_CONFIG: CONFIG },
       ...PING_ONLY,
       telemetry: null,
@@ -72,15 +79,15 @@ describe('sweep timer handler', () => {
 
   it('fails the invocation with the field named when the config is bad', async () => {
     const { ctx, logs } = context();
-    await expect(
-      sweepTimerHandler(timer, ctx, { env: { TUNNELWATCH_CONFIG: '{"hosts": []}' } }),
-    ).rejects.toThrow('hosts: list at least one host');
+    await expect(sweepOnce(timer, ctx, { env: { TUNNELWATCH_CONFIG: '{"hosts": []}' } })).rejects.toThrow(
+      'hosts: list at least one host',
+    );
     expect(logs[0]).toMatchObject({ level: 'error' });
   });
 
   it('says once per invocation that telemetry is off when the app has no connection string', async () => {
     const { ctx, logs } = context();
-    await sweepTimerHandler(timer, ctx, {
+    await sweepOnce(timer, ctx, {
       env: { TUNNELWATCH_CONFIG: CONFIG },
       ...PING_ONLY,
       clientFor: () => new LocalShellClient({ id: 'a', labels: { 'io.rancher.container.ip': '127.0.0.1' } }),
@@ -94,7 +101,7 @@ describe('sweep timer handler', () => {
     const { ctx } = context();
     const recorded: { status: string; outcome: unknown }[] = [];
     let flushes = 0;
-    const report = await sweepTimerHandler(timer, ctx, {
+    const report = await sweepOnce(timer, ctx, {
       env: { TUNNELWATCH_CONFIG: CONFIG },
       ...PING_ONLY,
       clientFor: () => new SilentClient(),
@@ -118,7 +125,7 @@ describe('sweep timer handler', () => {
     const { ctx, logs } = context();
     const value = 'AccountNme=x;AccountKey=c2VjcmV0LWtleQ==';
     await expect(
-      sweepTimerHandler(timer, ctx, {
+      sweepOnce(timer, ctx, {
         env: { TUNNELWATCH_CONFIG: CONFIG, TUNNELWATCH_STATE_TABLE_ENDPOINT: value },
         telemetry: null,
       }),

@@ -126,10 +126,10 @@ describe('host.json', () => {
   });
 
   it('lets through the user logs of functions the app registers, and only those', () => {
-    const registered = ['sweep-timer.ts', 'matrix.ts', 'report.ts'].flatMap((file) =>
+    const registered = ['sweep-timer.ts', 'sweep-queue.ts', 'matrix.ts', 'report.ts'].flatMap((file) =>
       [
         ...readFileSync(join(REPO_ROOT, 'functions', file), 'utf8').matchAll(
-          /app\.(?:timer|http)\('([a-z]+)'/g,
+          /app\.(?:timer|http|storageQueue)\('([a-z-]+)'/g,
         ),
       ].map((m) => m[1]!),
     );
@@ -140,6 +140,7 @@ describe('host.json', () => {
     for (const name of userCategories) expect(registered).toContain(name);
     // The sweep's own log lines (progress, pipeline problems) must reach Application Insights.
     expect(host.logging.logLevel['Function.sweep.User']).toMatch(/^(Information|Debug|Trace)$/);
+    expect(host.logging.logLevel['Function.sweep-environment.User']).toMatch(/^(Information|Debug|Trace)$/);
   });
 
   it('times out well after the default sweep deadline (cold start, telemetry flush, alert state)', () => {

@@ -19,6 +19,13 @@ import {
 } from '../../../shared/transport/docker-host-client.js';
 import { buildReport } from '../../support/sweep-report-builder.js';
 
+/** The timer with no sweep queue configured sweeps the config's one environment itself. */
+async function sweepOnce(...args: Parameters<typeof sweepTimerHandler>) {
+  const outcome = await sweepTimerHandler(...args);
+  expect(outcome.reports).toHaveLength(1);
+  return outcome.reports[0]!;
+}
+
 const SAMPLE_REPORT = buildReport({
   hosts: 3,
   startedAt: '2026-01-02T03:04:05.000Z',
@@ -142,7 +149,7 @@ describe('host text in printed output', () => {
     // A config error that quotes a value is the shortest way to a context.error line with such text.
     const host = { name: HOSTILE, docker: { endpoint: 'unix:///run/h12b-x.sock' } };
     await expect(
-      sweepTimerHandler(timer, ctx, { env: { TUNNELWATCH_CONFIG: JSON.stringify({ hosts: [host, host] }) } }),
+      sweepOnce(timer, ctx, { env: { TUNNELWATCH_CONFIG: JSON.stringify({ hosts: [host, host] }) } }),
     ).rejects.toThrow();
     expect(logs.join('\n')).toContain('boom\\u001b[2J');
     for (const line of logs) expect(CONTROL.test(line.replace(/\n/g, ''))).toBe(false);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { HostConfig, TunnelwatchConfig } from '../../../shared/config/tunnelwatch-config.js';
 import { diagnose } from '../../../shared/diagnosis/diagnose.js';
+import { DEFAULT_ENVIRONMENT } from '../../../shared/domain/environment-name.js';
 import type { HostName } from '../../../shared/domain/host-name.js';
 import type { AgentProbe } from '../../../shared/probes/agent-probe.js';
 import { DEFAULT_IKE_PROBE_IMAGE, ikeAgentProbe } from '../../../shared/probes/ike/ike-agent-probe.js';
@@ -21,6 +22,8 @@ const host = (n: number): HostConfig => ({
   docker: { scheme: 'unix', socketPath: `/run/tw-test-h${n}.sock` },
 });
 const config = (hosts: HostConfig[], deadlineMs = 6000): TunnelwatchConfig => ({
+  environment: DEFAULT_ENVIRONMENT,
+  schedule: null,
   hosts,
   agent: {
     preset: 'auto',

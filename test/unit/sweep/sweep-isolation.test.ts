@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { HostConfig, TunnelwatchConfig } from '../../../shared/config/tunnelwatch-config.js';
 import { diagnose } from '../../../shared/diagnosis/diagnose.js';
+import { DEFAULT_ENVIRONMENT } from '../../../shared/domain/environment-name.js';
 import type { HostName } from '../../../shared/domain/host-name.js';
 import type { ExecProbe } from '../../../shared/probes/agent-probe.js';
 import { ipsecSaExecProbe } from '../../../shared/probes/ipsec-sa/ipsec-sa-exec-probe.js';
@@ -15,6 +16,8 @@ const host = (n: number): HostConfig => ({
   docker: { scheme: 'unix', socketPath: `/run/h12b-test-h${n}.sock` },
 });
 const CONFIG: TunnelwatchConfig = {
+  environment: DEFAULT_ENVIRONMENT,
+  schedule: null,
   hosts: [host(1), host(2), host(3)],
   agent: {
     selectorLabel: 'io.rancher.container.system=NetworkAgent',

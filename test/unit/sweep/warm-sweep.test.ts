@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { HostConfig, TunnelwatchConfig } from '../../../shared/config/tunnelwatch-config.js';
 import { diagnose } from '../../../shared/diagnosis/diagnose.js';
 import { DiscoveryCache } from '../../../shared/discovery/discovery-cache.js';
+import { DEFAULT_ENVIRONMENT } from '../../../shared/domain/environment-name.js';
 import type { HostName } from '../../../shared/domain/host-name.js';
 import { overlayIcmpProbe } from '../../../shared/probes/ping/ping-exec-probe.js';
 import { runSweep } from '../../../shared/sweep/run-sweep.js';
@@ -24,6 +25,8 @@ const host = (n: number): HostConfig => ({
   docker: { scheme: 'unix', socketPath: `/run/tw-warm-h${n}.sock` },
 });
 const CONFIG: TunnelwatchConfig = {
+  environment: DEFAULT_ENVIRONMENT,
+  schedule: null,
   hosts: [host(1), host(2), host(3)],
   agent: {
     preset: 'auto',

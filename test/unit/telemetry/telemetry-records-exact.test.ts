@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AlertOutcome } from '../../../shared/alerts/apply-alerts.js';
+import { DEFAULT_ENVIRONMENT, type EnvironmentName } from '../../../shared/domain/environment-name.js';
 import type { HostName } from '../../../shared/domain/host-name.js';
 import type { OverlayIp } from '../../../shared/domain/ipv4.js';
 import type { PathResult, SweepReport, Verdict } from '../../../shared/domain/sweep-report.js';
@@ -38,6 +39,7 @@ const report = (
   extra: Partial<SweepReport> = {},
 ): SweepReport => ({
   schemaVersion: 1,
+  environment: DEFAULT_ENVIRONMENT,
   startedAt: '2026-01-01T00:00:00.000Z',
   durationMs: 1234,
   status: 'up',
@@ -46,6 +48,18 @@ const report = (
   verdicts,
   ...extra,
 });
+/**
+ * toTelemetry, after checking that every record names the report's environment; the comparisons
+ * below leave that one dimension out.
+ */
+function recordsOf(...args: Parameters<typeof toTelemetry>): ReturnType<typeof toTelemetry> {
+  const records = toTelemetry(...args);
+  const held = records.map((r) => (r.kind === 'metric' ? r.dimensions : r.attributes));
+  for (const values of held) expect(values[DIMENSIONS.environment]).toBe(args[0].environment);
+  // Records may share one dimensions object: strip only once all are checked.
+  for (const values of held) delete values[DIMENSIONS.environment];
+  return records;
+}
 const metrics = (records: ReturnType<typeof toTelemetry>) =>
   records.filter((r): r is MetricRecord => r.kind === 'metric');
 const events = (records: ReturnType<typeof toTelemetry>) =>
@@ -60,8 +74,25 @@ const aggregate = (probe: string) => ({
 });
 
 describe('toTelemetry, record by record', () => {
-  it('feeds rtt, loss and up from each ICMP path, aggregated per source while up', () => {
+  it('names the environment on every metric and event, so two overlays never share a series', () => {
+    const prod = 'prod' as EnvironmentName;
     const records = toTelemetry(
+      report([path({ probe: 'overlay-icmp' })], [verdict()], { environment: prod }),
+      {
+        open: [],
+        transitions: [],
+        verdictChanges: [{ verdict: verdict({ state: 'down', cause: 'tunnel-down' }), previous: null }],
+      },
+    );
+    expect(records.length).toBeGreaterThan(5);
+    for (const record of records) {
+      const held = record.kind === 'metric' ? record.dimensions : record.attributes;
+      expect(held[DIMENSIONS.environment]).toBe('prod');
+    }
+  });
+
+  it('feeds rtt, loss and up from each ICMP path, aggregated per source while up', () => {
+    const records = recordsOf(
       report([
         path({ probe: 'overlay-icmp', rttMs: { min: 1, avg: 2.5, max: 4 } }),
         path({
@@ -86,7 +117,7 @@ describe('toTelemetry, record by record', () => {
 
   it('gives a path that is not up its own series named after the verdict of its direction', () => {
     const down = path({ probe: 'overlay-icmp', state: 'down', received: 0, lossRatio: 1, rttMs: null });
-    const records = toTelemetry(
+    const records = recordsOf(
       report(
         [
           down,
@@ -125,12 +156,12 @@ describe('toTelemetry, record by record', () => {
       { kind: 'metric', metric: 'pathUp', values: [0], dimensions: own('h2', 'h1', 'udp-4500-blocked') },
     ]);
     // Without a verdict for the direction the series still exists, with cause "unknown".
-    expect(pathSeries(toTelemetry(report([down])))[0]?.dimensions[DIMENSIONS.cause]).toBe('unknown');
+    expect(pathSeries(recordsOf(report([down])))[0]?.dimensions[DIMENSIONS.cause]).toBe('unknown');
   });
 
   it('counts a degraded ICMP path that still got answers as up, and skips an unmeasured one', () => {
     const lossy = path({ probe: 'overlay-icmp', state: 'degraded', received: 1, lossRatio: 2 / 3 });
-    expect(pathSeries(toTelemetry(report([lossy]))).find((r) => r.metric === 'pathUp')?.values).toEqual([1]);
+    expect(pathSeries(recordsOf(report([lossy]))).find((r) => r.metric === 'pathUp')?.values).toEqual([1]);
     const unmeasured = path({
       probe: 'underlay-icmp',
       state: 'unknown',
@@ -138,12 +169,12 @@ describe('toTelemetry, record by record', () => {
       lossRatio: 0,
       rttMs: null,
     });
-    expect(pathSeries(toTelemetry(report([unmeasured])))).toEqual([]);
+    expect(pathSeries(recordsOf(report([unmeasured])))).toEqual([]);
   });
 
   it('reads IKE reachability from the probe outcome, or from the state when there is no detail', () => {
     const ike = (over: Partial<PathResult>) =>
-      pathSeries(toTelemetry(report([path({ probe: 'ike-udp500', ...over })])));
+      pathSeries(recordsOf(report([path({ probe: 'ike-udp500', ...over })])));
     expect(ike({ ike: { outcome: 'answered', response: 'INVALID_KE_PAYLOAD' } })).toEqual([
       { kind: 'metric', metric: 'ikeRtt', values: [2], dimensions: aggregate('ike-udp500') },
       { kind: 'metric', metric: 'ikeReachable', values: [1], dimensions: aggregate('ike-udp500') },
@@ -164,7 +195,7 @@ describe('toTelemetry, record by record', () => {
 
   it('counts an SA as established only when the IKE SA is ESTABLISHED and its child INSTALLED', () => {
     const sa = (over: Partial<PathResult>) =>
-      pathSeries(toTelemetry(report([path({ probe: 'ipsec-sa', rttMs: null, ...over })]))).map((r) => [
+      pathSeries(recordsOf(report([path({ probe: 'ipsec-sa', rttMs: null, ...over })]))).map((r) => [
         r.metric,
         r.values,
       ]);
@@ -187,15 +218,12 @@ describe('toTelemetry, record by record', () => {
 
   it('drops a value that is not a finite number rather than exporting NaN', () => {
     const broken = path({ probe: 'overlay-icmp', rttMs: { min: 1, avg: Number.NaN, max: 1 } });
-    expect(pathSeries(toTelemetry(report([broken]))).map((r) => r.metric)).toEqual([
-      'pathLossRatio',
-      'pathUp',
-    ]);
+    expect(pathSeries(recordsOf(report([broken]))).map((r) => r.metric)).toEqual(['pathLossRatio', 'pathUp']);
   });
 
   it('counts hosts configured, seen (Docker answered, state known) and with an agent', () => {
     const agent = { containerId: 'c1', overlayIp: '100.64.0.1' as OverlayIp };
-    const records = toTelemetry(
+    const records = recordsOf(
       report([], [], {
         hosts: [
           { name: h('h1'), state: 'up', agent },
@@ -287,7 +315,7 @@ describe('toTelemetry, record by record', () => {
   };
 
   it('puts one alertsOpen row per open alert, with its pair, cause and id', () => {
-    const open = metrics(toTelemetry(report([]), outcome)).filter((r) => r.metric === 'alertsOpen');
+    const open = metrics(recordsOf(report([]), outcome)).filter((r) => r.metric === 'alertsOpen');
     expect(open).toEqual([
       {
         kind: 'metric',
@@ -304,7 +332,7 @@ describe('toTelemetry, record by record', () => {
   });
 
   it('turns alert transitions into events an operator can read: opened is an error, resolved info', () => {
-    const [opened, removed, healed] = events(toTelemetry(report([]), outcome)).filter(
+    const [opened, removed, healed] = events(recordsOf(report([]), outcome)).filter(
       (e) => e.name === EVENTS.alert,
     );
     expect(opened).toEqual({
@@ -339,7 +367,7 @@ describe('toTelemetry, record by record', () => {
   });
 
   it('turns verdict changes into events with the previous state when one was remembered', () => {
-    const [worse, latent] = events(toTelemetry(report([]), outcome)).filter(
+    const [worse, latent] = events(recordsOf(report([]), outcome)).filter(
       (e) => e.name === EVENTS.verdictChanged,
     );
     expect(worse).toEqual({

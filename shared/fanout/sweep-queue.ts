@@ -1,0 +1,49 @@
+import type { TokenCredential } from '@azure/identity';
+import { QueueClient } from '@azure/storage-queue';
+import { isLocalPlainHttp } from '../storage/table-storage.js';
+import { encodeSweepMessage, type SweepMessage } from './sweep-message.js';
+
+/** The queue the timer fans out on and the queue-triggered Function reads (infra/ creates it). */
+export const SWEEP_QUEUE_NAME = 'tunnelwatch-sweeps';
+
+/** Where sweep messages go; a Storage Queue in Azure, an array in unit tests. */
+export interface SweepQueue {
+  enqueue(message: SweepMessage): Promise<void>;
+}
+
+/**
+ * The sweep queue from one value: a storage connection string (Azurite locally), or an https Queue
+ * endpoint reached with `credential()`. Errors name `source`, never the value.
+ */
+export function storageSweepQueue(
+  value: string,
+  credential: () => TokenCredential,
+  source: string,
+): SweepQueue {
+  const text = value.trim();
+  let client: QueueClient;
+  if (/^https?:\/\//i.test(text)) {
+    const url = new URL(text);
+    if (url.protocol !== 'https:' && !isLocalPlainHttp(url))
+      throw new Error(`${source} must be an https:// Queue endpoint (plain http only to loopback)`);
+    client = new QueueClient(`${text.replace(/\/+$/, '')}/${SWEEP_QUEUE_NAME}`, credential());
+  } else if (/(^|;)\s*(QueueEndpoint|AccountName|UseDevelopmentStorage)\s*=/i.test(text)) {
+    client = new QueueClient(text, SWEEP_QUEUE_NAME);
+  } else {
+    throw new Error(
+      `${source} is neither an https:// Queue endpoint nor a storage connection string (…;QueueEndpoint=…)`,
+    );
+  }
+  let created: Promise<unknown> | null = null;
+  return {
+    async enqueue(message) {
+      created ??= client.createIfNotExists().catch((error: unknown) => {
+        created = null;
+        throw error;
+      });
+      await created;
+      // The Functions queue trigger reads messages as base64 (its default messageEncoding).
+      await client.sendMessage(Buffer.from(encodeSweepMessage(message), 'utf8').toString('base64'));
+    },
+  };
+}
