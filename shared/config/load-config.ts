@@ -80,8 +80,10 @@ export async function parseConfig(
     }
   }
   if (issues.length > 0) return { ok: false, issues };
-  const { agent, probes, sweep } = parsed.data;
+  const { agent, probes, sweep: sweepFile } = parsed.data;
   const selector = { ...agent, selectorLabel: agent.selectorLabel ?? null };
+  const { sampling, ...limits } = sweepFile;
+  const sweep = sampling ? { ...limits, sampling } : limits;
   return { ok: true, config: { hosts, agent: selector, probes, sweep } };
 }
 
