@@ -8,6 +8,7 @@ import type { HostConfig } from '../shared/config/tunnelwatch-config.js';
 import { printableText } from '../shared/domain/printable-text.js';
 import type { SweepReport } from '../shared/domain/sweep-report.js';
 import { afterSweep, alertSummary } from '../shared/pipeline/after-sweep.js';
+import { previousReport } from '../shared/pipeline/previous-report.js';
 import { type StateStores, stateStoresFromSettings } from '../shared/pipeline/state-stores.js';
 import type { AgentProbe, ExecProbe } from '../shared/probes/agent-probe.js';
 import { secretRedactor } from '../shared/secrets/secret-redactor.js';
@@ -23,6 +24,9 @@ type Env = Readonly<Record<string, string | undefined>>;
 // A warm instance keeps one assembled sweep, so its discovery cache outlives the invocation (its
 // Docker connections do not: they are closed after each sweep). Timer runs do not overlap.
 let instanceSweep: AssembledSweep | null = null;
+// Sampling peers: the instance's last report, where unprobed pairs take their verdicts from (a cold
+// start reads the newest stored report instead).
+let instanceLastReport: SweepReport | null = null;
 
 export interface SweepTimerDeps {
   env: Env;
@@ -81,12 +85,16 @@ export async function sweepTimerHandler(
     instanceSweep ??= assembleSweep();
     sweep = instanceSweep;
   }
+  const redact = secretRedactor([deps.env[APP_SETTINGS.stateTableEndpoint]]);
+  const previous = await previousReport(config, instanceLastReport, stores?.history);
+  if (previous.problem) context.warn(printableText(`sweep history: ${redact(previous.problem)}`));
   let report: SweepReport;
   try {
-    report = await runSweep(config, sweep.deps);
+    report = await runSweep(config, { ...sweep.deps, previousReport: previous.report });
   } finally {
     await sweep.close();
   }
+  instanceLastReport = report;
 
   const result = await afterSweep(
     report,
@@ -95,7 +103,7 @@ export async function sweepTimerHandler(
       ...(stores ? { alertStore: stores.alerts, historyStore: stores.history } : {}),
       telemetry,
       ...(deps.now ? { now: deps.now } : {}),
-      redact: secretRedactor([deps.env[APP_SETTINGS.stateTableEndpoint]]),
+      redact,
     },
   );
   // Log lines may quote host or store text: printed escaped, never as terminal controls.

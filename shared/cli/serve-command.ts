@@ -41,9 +41,11 @@ export async function runServeCommand(
     io,
     hooks,
     config.hosts.map((h) => h.name),
-    async () => {
+    async (previous) => {
       try {
-        return await runSweep(config, sweep.deps);
+        // Sampling peers: the pairs this sweep does not probe carry the last sweep's verdicts.
+        const previousReport = config.sweep.sampling ? previous : null;
+        return await runSweep(config, { ...sweep.deps, previousReport });
       } finally {
         await sweep.close();
       }
@@ -56,7 +58,7 @@ async function serve(
   io: CliIo,
   hooks: ServeCommandHooks,
   hosts: readonly HostName[],
-  sweep: () => Promise<SweepReport>,
+  sweep: (previous: SweepReport | null) => Promise<SweepReport>,
 ): Promise<number> {
   const store = new MemoryReportHistoryStore(KEPT_REPORTS);
   let server: Awaited<ReturnType<typeof startMatrixServer>>;
@@ -82,7 +84,7 @@ async function serve(
     for (let n = 1; options.count === undefined || n <= options.count; n++) {
       if (io.signal?.aborted) break;
       const started = Date.now();
-      const report = await sweep();
+      const report = await sweep(last);
       const result = await afterSweep(report, hosts, { historyStore: store });
       last = report;
       io.stderr.write(`tunnelwatch: ${sweepSummary(report)}\n`);

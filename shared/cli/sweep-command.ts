@@ -3,6 +3,7 @@ import type { HttpClient } from '@azure/core-rest-pipeline';
 import type { TokenCredential } from '@azure/identity';
 import type { SweepReport } from '../domain/sweep-report.js';
 import { afterSweep } from '../pipeline/after-sweep.js';
+import { previousReport } from '../pipeline/previous-report.js';
 import { EXIT_CODES, EXIT_USAGE, exitCodeFor } from '../report/exit-code.js';
 import { renderMatrixPage } from '../report/html/matrix-page.js';
 import { renderReportJson } from '../report/report-json.js';
@@ -54,9 +55,16 @@ export async function runSweepCommand(
     if (!config) return EXIT_USAGE;
     const sweep = assembleSweep(sweepOverrides(hooks));
     const progress = delayedProgress(io.stderr);
+    // Sampling peers: the unprobed pairs carry the newest report of --history, when given.
+    const previous = await previousReport(config, null, outputs.steps.historyStore);
+    if (previous.problem) io.stderr.write(`tunnelwatch: --history: ${previous.problem}\n`);
     let report: SweepReport;
     try {
-      report = await runSweep(config, { ...sweep.deps, onProgress: progress.onProgress });
+      report = await runSweep(config, {
+        ...sweep.deps,
+        onProgress: progress.onProgress,
+        previousReport: previous.report,
+      });
     } finally {
       progress.stop();
       await sweep.close();

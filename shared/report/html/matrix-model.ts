@@ -6,6 +6,7 @@ import {
   type State,
   type SweepReport,
   type Verdict,
+  type VerdictSample,
   worstState,
 } from '../../domain/sweep-report.js';
 import { verdictQualifiers } from '../verdict-qualifiers.js';
@@ -81,6 +82,11 @@ export interface MatrixCell {
   probes: ProbeSummary[];
   /** Oldest first, the latest sweep last. */
   history: HistoryPoint[];
+  /**
+   * Peer sampling: whether the latest sweep probed this pair, or carried its last verdict (with its
+   * age); null in a sweep that probed every pair. A carried cell has no probes of its own.
+   */
+  sample: VerdictSample | null;
 }
 
 export interface Freshness {
@@ -192,6 +198,7 @@ function buildCell(from: string, to: string, verdict: Verdict | undefined, paths
     lossRatio: overlay?.lossRatio ?? null,
     probes,
     history: [],
+    sample: verdict?.sample ?? null,
   };
 }
 
