@@ -163,3 +163,38 @@ describe(`peer sampling over a ${HOSTS}-host simulated fleet, k = ${K}`, () => {
     expect(wrong).toEqual([]);
   });
 });
+
+describe('peer sampling with a host whose Docker API is down', () => {
+  it('reports that host on all its pairs every sweep, sampled or not: discovery covers every host', async () => {
+    const small = await startSimulatedFleet({ hosts: 6, faults: [{ kind: 'docker-down', host: 'h6' }] });
+    try {
+      const cfg = await loadConfigOrThrow({
+        path: await small.writeConfig({
+          sweep: {
+            deadlineMs: 10_000,
+            sampling: { aboveHosts: 4, peersPerSweep: 1, rotationMs: ROTATION_MS },
+          },
+        }),
+      });
+      const sweep = assembleSweep();
+      let report: SweepReport;
+      try {
+        report = await runSweep(cfg, { ...sweep.deps, now: () => startOf(0), previousReport: null });
+      } finally {
+        await sweep.close();
+      }
+      const onH6 = report.verdicts.filter((v) => v.from === 'h6' || v.to === 'h6');
+      expect(onH6).toHaveLength(10);
+      for (const v of onH6) {
+        expect(v).toMatchObject({ state: 'unknown', cause: 'docker-unreachable' });
+        expect(v.sample?.source).toBe('probed');
+      }
+      // The healthy hosts' pairs this sweep did not probe are not guessed.
+      const others = report.verdicts.filter((v) => !onH6.includes(v));
+      expect(others.filter((v) => v.sample?.source === 'not-sampled-yet').length).toBeGreaterThan(0);
+      expect(others.filter((v) => v.sample?.source === 'probed').every((v) => v.cause === 'ok')).toBe(true);
+    } finally {
+      await small.close();
+    }
+  }, 60_000);
+});

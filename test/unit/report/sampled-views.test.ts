@@ -4,6 +4,7 @@ import type { SweepReport, Verdict } from '../../../shared/domain/sweep-report.j
 import { buildMatrixModel } from '../../../shared/report/html/matrix-model.js';
 import { renderTextMatrix } from '../../../shared/report/text-matrix.js';
 import { verdictQualifiers } from '../../../shared/report/verdict-qualifiers.js';
+import { sweepSummary } from '../../../shared/sweep/sweep-summary.js';
 import { bothWays, buildReport } from '../../support/sweep-report-builder.js';
 
 const from = 'h1' as HostName;
@@ -57,6 +58,13 @@ describe('views of a sampled sweep say how old a carried verdict is', () => {
     );
     expect(text).toMatch(/h1 +[^\n]*not probed/);
     expect(text).toMatch(/h1 -> h3 +down +tunnel-down \(sampled 3 sweeps ago\)/);
+  });
+
+  it('the one-line summary says how many verdicts this sweep probed', () => {
+    expect(sweepSummary(report)).toContain(
+      '4/6 pairs ok (tunnel-down×2), 4 probed this sweep (peer sampling)',
+    );
+    expect(sweepSummary(full)).not.toContain('probed');
   });
 
   it('page model: a carried cell keeps its verdict, says its sample, and has no probes of its own', () => {
