@@ -17,6 +17,8 @@ import type { HostName } from '../domain/host-name.js';
 export interface SamplingPlan {
   /** The rotation index of this sweep. */
   rotation: number;
+  /** One rotation step per this many ms of sweep start time (config `sweep.sampling.rotationMs`). */
+  rotationMs: number;
   peersPerSweep: number;
   /** ⌈(N−1)/k⌉: every ordered pair is probed at least once in this many consecutive rotations. */
   cycleSweeps: number;
@@ -69,7 +71,13 @@ export function samplingPlan(
   const peers = new Map<HostName, ReadonlySet<HostName>>(
     hosts.map((host, i) => [host, new Set(offsets.map((d) => hosts[(i + d) % n]!))]),
   );
-  return { rotation, peersPerSweep: k, cycleSweeps: cycleSweeps(n, k), peers };
+  return {
+    rotation,
+    rotationMs: sampling.rotationMs,
+    peersPerSweep: k,
+    cycleSweeps: cycleSweeps(n, k),
+    peers,
+  };
 }
 
 /** Was from→to probed (either way) in this sweep? Without a plan every pair is. */

@@ -22,7 +22,7 @@ import { watchExecNotFound } from './exec-not-found-watch.js';
 import { pairSampled, samplingPlan } from './peer-sampling.js';
 import { peerTargets } from './peer-targets.js';
 import { prepareAgent, probeAgent, unknownPaths } from './probe-agent.js';
-import { probedVerdict, unsampledVerdict } from './sampled-verdicts.js';
+import { probedVerdict, unsampledVerdicts } from './sampled-verdicts.js';
 import type { SweepProgress } from './sweep-progress.js';
 
 /** The adapters a sweep runs on; assembleSweep (sweep-dependencies.ts) builds the real ones, tests fake them. */
@@ -228,22 +228,15 @@ export async function runSweep(config: TunnelwatchConfig, deps: SweepDeps): Prom
   const hosts = checkRegistrations(current, paths, configByName);
 
   const byPair = new PathsByPair(paths);
+  const carried = plan ? unsampledVerdicts(deps.previousReport ?? null, plan) : null;
   const verdicts: Verdict[] = [];
   for (const from of hosts) {
     for (const to of hosts) {
       if (from.name === to.name) continue;
       // What discovery found on a host is fresh every sweep, sampled or not.
       const hostSpeaks = [from, to].some((h) => h.state !== 'up' || h.agent === null);
-      if (plan && !hostSpeaks && !pairSampled(plan, from.name, to.name)) {
-        verdicts.push(
-          unsampledVerdict(
-            from.name,
-            to.name,
-            deps.previousReport ?? null,
-            plan,
-            config.sweep.sampling!.rotationMs,
-          ),
-        );
+      if (plan && carried && !hostSpeaks && !pairSampled(plan, from.name, to.name)) {
+        verdicts.push(carried(from.name, to.name));
         continue;
       }
       const forward = byPair.get(from.name, to.name);

@@ -3,7 +3,7 @@ import type { HostName } from '../../../shared/domain/host-name.js';
 import type { SweepReport } from '../../../shared/domain/sweep-report.js';
 import { parseSweepReport } from '../../../shared/domain/sweep-report-schema.js';
 import { samplingPlan } from '../../../shared/sweep/peer-sampling.js';
-import { probedVerdict, unsampledVerdict } from '../../../shared/sweep/sampled-verdicts.js';
+import { probedVerdict, unsampledVerdicts } from '../../../shared/sweep/sampled-verdicts.js';
 import { bothWays, buildReport, hostNames } from '../../support/sweep-report-builder.js';
 
 const ROTATION_MS = 60_000;
@@ -18,7 +18,7 @@ const fullReport = (rotation: number): SweepReport =>
 
 describe('verdicts of pairs a sampled sweep did not probe', () => {
   it('with no earlier report: unknown, "not sampled yet", never healthy', () => {
-    const v = unsampledVerdict(h1, h3, null, plan(100), ROTATION_MS);
+    const v = unsampledVerdicts(null, plan(100))(h1, h3);
     expect(v).toMatchObject({ state: 'unknown', cause: 'unknown' });
     expect(v.sample).toEqual({ source: 'not-sampled-yet', sampledAt: null, ageSweeps: null });
     expect(v.evidence.join(' ')).toContain('not sampled yet');
@@ -27,7 +27,7 @@ describe('verdicts of pairs a sampled sweep did not probe', () => {
 
   it('repeat the last sampled verdict with the sweep it came from and its age', () => {
     const previous = fullReport(97);
-    const v = unsampledVerdict(h1, h3, previous, plan(100), ROTATION_MS);
+    const v = unsampledVerdicts(previous, plan(100))(h1, h3);
     expect(v).toMatchObject({ state: 'down', cause: 'tunnel-down' });
     expect(v.sample).toEqual({ source: 'carried', sampledAt: at(97).toISOString(), ageSweeps: 3 });
   });
@@ -37,18 +37,18 @@ describe('verdicts of pairs a sampled sweep did not probe', () => {
     const second: SweepReport = {
       ...first,
       startedAt: at(98).toISOString(),
-      verdicts: first.verdicts.map((v) => unsampledVerdict(v.from, v.to, first, plan(98), ROTATION_MS)),
+      verdicts: first.verdicts.map((v) => unsampledVerdicts(first, plan(98))(v.from, v.to)),
     };
-    const v = unsampledVerdict(h1, h3, second, plan(99), ROTATION_MS);
+    const v = unsampledVerdicts(second, plan(99))(h1, h3);
     expect(v.sample).toEqual({ source: 'carried', sampledAt: at(97).toISOString(), ageSweeps: 2 });
     // A pair never sampled stays so, however often carried.
-    const never = { ...second, verdicts: [unsampledVerdict(h1, h3, null, plan(98), ROTATION_MS)] };
-    expect(unsampledVerdict(h1, h3, never, plan(99), ROTATION_MS).sample?.source).toBe('not-sampled-yet');
+    const never = { ...second, verdicts: [unsampledVerdicts(null, plan(98))(h1, h3)] };
+    expect(unsampledVerdicts(never, plan(99))(h1, h3).sample?.source).toBe('not-sampled-yet');
   });
 
   it('a pair the previous report does not name (a new host) is not sampled yet', () => {
     const previous = buildReport({ hosts: 4, startedAt: at(99) });
-    expect(unsampledVerdict('h7' as HostName, h1, previous, plan(100), ROTATION_MS).sample?.source).toBe(
+    expect(unsampledVerdicts(previous, plan(100))('h7' as HostName, h1).sample?.source).toBe(
       'not-sampled-yet',
     );
   });
@@ -59,8 +59,8 @@ describe('verdicts of pairs a sampled sweep did not probe', () => {
       ...report,
       verdicts: [
         probedVerdict(report.verdicts[0]!, at(100)),
-        unsampledVerdict(h1, h3, fullReport(98), plan(100), ROTATION_MS),
-        unsampledVerdict(h3, h1, null, plan(100), ROTATION_MS),
+        unsampledVerdicts(fullReport(98), plan(100))(h1, h3),
+        unsampledVerdicts(null, plan(100))(h3, h1),
       ],
       sampling: { rotation: 100, peersPerSweep: 2, cycleSweeps: 4 },
     };
