@@ -167,7 +167,8 @@ export interface Verdict {
 }
 
 /**
- * Where a verdict of a sampled sweep comes from: `probed` (this sweep probed the pair, either way),
+ * Where a verdict of a sampled sweep comes from: `probed` (this sweep probed the pair, either way,
+ * or discovery found one of its hosts down or without agent: diagnosed now),
  * `carried` (not probed this sweep: the pair's last sampled verdict, repeated with its age) or
  * `not-sampled-yet` (no earlier sample known: state and cause `unknown`).
  */
