@@ -3,6 +3,7 @@ import {
   type HostResult,
   type HostState,
   type PathResult,
+  probedThisSweep,
   type State,
   type SweepReport,
   type Verdict,
@@ -62,6 +63,8 @@ export interface HistoryPoint {
   startedAt: string;
   /** null: that sweep has no verdict for this pair. */
   state: State | null;
+  /** Peer sampling: that sweep did not probe the pair (its verdict was carried over, or not sampled yet). */
+  carried: boolean;
   rttMs: number | null;
   lossRatio: number | null;
 }
@@ -146,6 +149,7 @@ export function buildMatrixModel(
         return {
           startedAt: sweep.startedAt,
           state: v ? v.state : null,
+          carried: v !== undefined && !probedThisSweep(v),
           rttMs: overlay?.rttMs?.avg ?? null,
           lossRatio: overlay?.lossRatio ?? null,
         };
