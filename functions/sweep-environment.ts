@@ -8,6 +8,7 @@ import type { HostConfig, MonitorConfig, TunnelwatchConfig } from '../shared/con
 import { printableText } from '../shared/domain/printable-text.js';
 import type { SweepReport } from '../shared/domain/sweep-report.js';
 import { afterSweep, alertSummary } from '../shared/pipeline/after-sweep.js';
+import { previousReport } from '../shared/pipeline/previous-report.js';
 import { type StateStores, stateStoresFromSettings } from '../shared/pipeline/state-stores.js';
 import type { AgentProbe, ExecProbe } from '../shared/probes/agent-probe.js';
 import { secretRedactor } from '../shared/secrets/secret-redactor.js';
@@ -51,6 +52,9 @@ export function functionCredential(deps: SweepFunctionDeps): () => TokenCredenti
 // A warm instance keeps one assembled sweep per environment, so its discovery cache outlives the
 // invocation (its Docker connections do not: they are closed after each sweep).
 const instanceSweeps = new Map<string, AssembledSweep>();
+// Sampling peers: each environment's last report on this instance, where unprobed pairs take their
+// verdicts from (a cold start reads the newest stored report instead).
+const instanceLastReports = new Map<string, SweepReport>();
 
 /**
  * One environment's sweep and after-sweep pipeline (alerts, history, telemetry), then one summary
@@ -87,12 +91,21 @@ export async function sweepEnvironment(
     sweep = instanceSweeps.get(config.environment) ?? assembleSweep();
     instanceSweeps.set(config.environment, sweep);
   }
+  const scope = several ? `${config.environment}: ` : '';
+  const redact = secretRedactor([deps.env[APP_SETTINGS.stateTableEndpoint]]);
+  const previous = await previousReport(
+    config,
+    instanceLastReports.get(config.environment) ?? null,
+    stores?.history,
+  );
+  if (previous.problem) context.warn(printableText(`${scope}sweep history: ${redact(previous.problem)}`));
   let report: SweepReport;
   try {
-    report = await runSweep(config, sweep.deps);
+    report = await runSweep(config, { ...sweep.deps, previousReport: previous.report });
   } finally {
     await sweep.close();
   }
+  instanceLastReports.set(config.environment, report);
   const result = await afterSweep(
     report,
     config.hosts.map((h) => h.name),
@@ -100,10 +113,9 @@ export async function sweepEnvironment(
       ...(stores ? { alertStore: stores.alerts, historyStore: stores.history } : {}),
       telemetry,
       ...(deps.now ? { now: deps.now } : {}),
-      redact: secretRedactor([deps.env[APP_SETTINGS.stateTableEndpoint]]),
+      redact,
     },
   );
-  const scope = several ? `${config.environment}: ` : '';
   // Log lines may quote host or store text: printed escaped, never as terminal controls.
   context.log(printableText(`${scope}${sweepSummary(report)}${alertSummary(result.outcome)}`));
   for (const problem of result.problems)

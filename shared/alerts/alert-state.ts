@@ -3,9 +3,9 @@ import type { Verdict } from '../domain/sweep-report.js';
 import { alertId, type HostPair } from './pair-key.js';
 
 export interface AlertPolicy {
-  /** Consecutive failing sweeps before an alert opens. */
+  /** Consecutive failing sweeps (samples of the pair, under peer sampling) before an alert opens. */
   openAfter: number;
-  /** Consecutive healthy sweeps before an open alert resolves. */
+  /** Consecutive healthy sweeps (samples of the pair, under peer sampling) before an open alert resolves. */
   resolveAfter: number;
 }
 

@@ -1,6 +1,6 @@
 import type { Cause } from '../domain/cause.js';
 import type { HostName } from '../domain/host-name.js';
-import type { State, SweepReport, Verdict } from '../domain/sweep-report.js';
+import { probedThisSweep, type State, type SweepReport, type Verdict } from '../domain/sweep-report.js';
 import {
   type AlertPolicy,
   DEFAULT_ALERT_POLICY,
@@ -156,6 +156,9 @@ export async function applyAlerts(
   const verdictsByPair = new Map<string, { pair: HostPair; verdicts: Verdict[] }>();
   for (const verdict of report.verdicts) {
     if (verdict.from === verdict.to || !configured.has(verdict.from) || !configured.has(verdict.to)) continue;
+    // Alerts count samples, not sweeps: a pair this sweep did not probe (peer sampling) neither
+    // advances nor resets its streaks, and is not a verdict change.
+    if (!probedThisSweep(verdict)) continue;
     const pair = hostPair(verdict.from, verdict.to);
     const key = pairKey(pair);
     const entry = verdictsByPair.get(key) ?? { pair, verdicts: [] };
@@ -253,7 +256,7 @@ export function statelessOutcome(report: SweepReport): AlertOutcome {
   return {
     transitions: [],
     verdictChanges: report.verdicts
-      .filter((v) => `${v.state}/${v.cause}` !== HEALTHY_VERDICT)
+      .filter((v) => probedThisSweep(v) && `${v.state}/${v.cause}` !== HEALTHY_VERDICT)
       .map((verdict) => ({ verdict, previous: null })),
     open: [],
   };

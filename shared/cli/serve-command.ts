@@ -80,9 +80,11 @@ export async function runServeCommand(
       const reports = await Promise.all(
         due.map(async (config) => {
           const { sweep, store } = served.get(config.environment)!;
+          // Sampling peers: the pairs this sweep does not probe carry the last sweep's verdicts.
+          const previousReport = config.sweep.sampling ? (last.get(config.environment) ?? null) : null;
           let report: SweepReport;
           try {
-            report = await runSweep(config, sweep.deps);
+            report = await runSweep(config, { ...sweep.deps, previousReport });
           } finally {
             await sweep.close();
           }

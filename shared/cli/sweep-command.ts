@@ -5,6 +5,7 @@ import type { TunnelwatchConfig } from '../config/tunnelwatch-config.js';
 import { DEFAULT_ENVIRONMENT, type EnvironmentName } from '../domain/environment-name.js';
 import { type SweepReport, worstState } from '../domain/sweep-report.js';
 import { type AfterSweepSteps, afterSweep } from '../pipeline/after-sweep.js';
+import { previousReport } from '../pipeline/previous-report.js';
 import { EXIT_CODES, EXIT_USAGE, exitCodeFor } from '../report/exit-code.js';
 import { renderMatrixPage } from '../report/html/matrix-page.js';
 import { renderReportJson } from '../report/report-json.js';
@@ -91,7 +92,7 @@ export async function runSweepCommand(
         io.stdout.write(environmentHeading(environments, environments[i]!) + renderTextMatrix(r.report));
     }
     const failed = results.flatMap((r) => r.failed);
-    for (const line of failed) io.stderr.write(line);
+    for (const line of [...results.flatMap((r) => r.warnings), ...failed]) io.stderr.write(line);
     // A requested output that failed makes the run "unknown": its result is incomplete.
     if (failed.length > 0) return EXIT_CODES.unknown;
     return exitCodeFor(worstState(results.map((r) => r.report.status)));
@@ -104,6 +105,8 @@ interface EnvironmentResult {
   report: SweepReport;
   /** stderr lines of the outputs that failed. */
   failed: string[];
+  /** stderr lines that do not change the exit code. */
+  warnings: string[];
 }
 
 /** One environment: its sweep, its after-sweep steps, its page. */
@@ -113,7 +116,10 @@ async function sweepEnvironment(
   options: CliOptions,
   out: { steps: AfterSweepSteps; pagePath: string | undefined; now: () => Date },
 ): Promise<EnvironmentResult> {
-  const report = await runSweep(config, deps);
+  // Sampling peers: the unprobed pairs carry the newest report of --history, when given.
+  const previous = await previousReport(config, null, out.steps.historyStore);
+  const warnings = previous.problem ? [`tunnelwatch: --history: ${previous.problem}\n`] : [];
+  const report = await runSweep(config, { ...deps, previousReport: previous.report });
   const result = await afterSweep(
     report,
     config.hosts.map((h) => h.name),
@@ -136,7 +142,7 @@ async function sweepEnvironment(
       );
     }
   }
-  return { report, failed };
+  return { report, failed, warnings };
 }
 
 /** `matrix.html` → `matrix-prod.html`: with several environments, one page each. */

@@ -100,6 +100,39 @@ export const DEFAULT_PROBES = {
 } as const;
 export const DEFAULT_SWEEP = { deadlineMs: 20_000, concurrency: 8, connectTimeoutMs: 3000 } as const;
 
+/** The default Function schedule and `serve --interval`: one sweep a minute. */
+export const DEFAULT_ROTATION_MS = 60_000;
+
+const samplingSchema = z
+  .object({
+    aboveHosts: z
+      .number({ required_error: 'required: sample peers only in meshes of more than this many hosts' })
+      .int('must be a whole number of hosts')
+      .min(2, 'must be at least 2 (a mesh of 2 hosts has one peer per agent)'),
+    peersPerSweep: z
+      .number({ required_error: 'required: how many peers each agent probes per sweep' })
+      .int('must be a whole number of peers')
+      .min(1, 'must be at least 1'),
+    rotationMs: z
+      .number()
+      .int('must be a whole number of milliseconds')
+      .min(1000, 'must be at least 1000 (one rotation step per sweep interval)')
+      .max(86_400_000, 'must be at most a day (86400000)')
+      .default(DEFAULT_ROTATION_MS),
+  })
+  .strict()
+  .superRefine((s, ctx) => {
+    // Sampling applies to meshes of more than aboveHosts hosts, where every agent has at least
+    // aboveHosts peers: a k that large would probe them all anyway.
+    if (s.peersPerSweep >= s.aboveHosts) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['peersPerSweep'],
+        message: `${s.peersPerSweep} peers per sweep is not fewer than aboveHosts (${s.aboveHosts}), so every agent would still probe every peer; lower peersPerSweep or raise aboveHosts`,
+      });
+    }
+  });
+
 const discoveryBudgetMs = (deadlineMs: number) => Math.floor(deadlineMs * DISCOVERY_SHARE);
 /** 3 s, or half of discovery's budget when the sweep deadline is too short for that: a short deadline stays valid. */
 export function defaultConnectTimeoutMs(deadlineMs: number): number {
@@ -136,6 +169,8 @@ const environmentFields = {
       concurrency: z.number().int().min(1).max(256).default(DEFAULT_SWEEP.concurrency),
       // A TCP handshake across a busy network can take ~100 ms; past a minute nothing is "fast".
       connectTimeoutMs: z.number().int().min(100).max(60_000).optional(),
+      /** Off unless given (docs/scale.md). */
+      sampling: samplingSchema.optional(),
     })
     .strict()
     .superRefine((sweep, ctx) => {
@@ -147,6 +182,14 @@ const environmentFields = {
           code: z.ZodIssueCode.custom,
           path: ['connectTimeoutMs'],
           message: `${sweep.connectTimeoutMs} ms is not shorter than discovery’s share of the sweep (a third of sweep.deadlineMs: ${discoveryMs} ms), so a black-holed endpoint would fail as a timeout instead; lower it or raise sweep.deadlineMs`,
+        });
+      }
+      // One rotation step per sweep: sweeps cannot start more often than one lasts.
+      if (sweep.sampling && sweep.sampling.rotationMs < sweep.deadlineMs) {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: ['sampling', 'rotationMs'],
+          message: `${sweep.sampling.rotationMs} ms is shorter than sweep.deadlineMs (${sweep.deadlineMs} ms); set it to the sweep interval (the Function schedule or serve --interval)`,
         });
       }
     })

@@ -106,8 +106,10 @@ export async function parseConfig(
         });
       }
     }
-    const { agent, probes, sweep } = file;
+    const { agent, probes, sweep: sweepFile } = file;
     const selector = { ...agent, selectorLabel: agent.selectorLabel ?? null };
+    const { sampling, ...limits } = sweepFile;
+    const sweep = sampling ? { ...limits, sampling } : limits;
     environments.push({ environment: name, schedule, hosts, agent: selector, probes, sweep });
   }
   if (issues.length > 0) return { ok: false, issues };

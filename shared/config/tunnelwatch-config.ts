@@ -72,6 +72,19 @@ export interface SweepLimits {
   concurrency: number;
   /** Longest wait for a tcp/TLS or ssh Docker endpoint's TCP connection; a black hole fails at this. */
   connectTimeoutMs: number;
+  /** Peer sampling for large meshes (config `sweep.sampling`); absent: every agent probes every peer. */
+  sampling?: PeerSampling;
+}
+
+/**
+ * Above `aboveHosts` hosts, each agent probes `peersPerSweep` peers per sweep, rotating every
+ * `rotationMs` (shared/sweep/peer-sampling.ts, docs/scale.md).
+ */
+export interface PeerSampling {
+  aboveHosts: number;
+  peersPerSweep: number;
+  /** One rotation step per this many ms of sweep start time: the sweep interval. */
+  rotationMs: number;
 }
 
 /**

@@ -16,11 +16,14 @@ import {
   type MtuRung,
   type PathResult,
   type RegistrationAddresses,
+  SAMPLE_SOURCES,
   type SaDetail,
   SCHEMA_VERSION,
   STATES,
   type SweepReport,
+  type SweepSampling,
   type Verdict,
+  type VerdictSample,
 } from './sweep-report.js';
 
 /**
@@ -113,6 +116,12 @@ const pathResult = z.object({
   error: z.string().optional(),
 });
 
+const verdictSample = z.object({
+  source: z.enum(SAMPLE_SOURCES),
+  sampledAt: z.string().datetime({ offset: true }).nullable(),
+  ageSweeps: count.nullable(),
+});
+
 const verdict = z.object({
   from: hostName,
   to: hostName,
@@ -123,6 +132,13 @@ const verdict = z.object({
   latent: z.boolean().optional(),
   direction: z.enum(['forward', 'reverse', 'both']).optional(),
   pmtu: count.optional(),
+  sample: verdictSample.optional(),
+});
+
+const sweepSampling = z.object({
+  rotation: count,
+  peersPerSweep: count,
+  cycleSweeps: count,
 });
 
 export const sweepReportSchema = z.object({
@@ -138,6 +154,7 @@ export const sweepReportSchema = z.object({
   hosts: z.array(hostResult),
   paths: z.array(pathResult),
   verdicts: z.array(verdict),
+  sampling: sweepSampling.optional(),
 });
 
 // Every SweepReport is valid input (the other direction differs only by exactOptionalPropertyTypes:
@@ -158,6 +175,8 @@ type NamesEveryField = [
   Missing<MtuDetail, typeof mtuDetail>,
   Missing<MtuRung, typeof mtuDetail.shape.ladder.element>,
   Missing<Verdict, typeof verdict>,
+  Missing<VerdictSample, typeof verdictSample>,
+  Missing<SweepSampling, typeof sweepSampling>,
 ] extends never[]
   ? true
   : never;

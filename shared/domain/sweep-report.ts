@@ -163,6 +163,39 @@ export interface Verdict {
   direction?: Direction;
   /** mtu-blackhole: the largest overlay packet (bytes) that passes both ways. */
   pmtu?: number;
+  /** Only in sampled sweeps (report `sampling`): whether this sweep probed the pair, and when it last did. */
+  sample?: VerdictSample;
+}
+
+/**
+ * Where a verdict of a sampled sweep comes from: `probed` (this sweep probed the pair, either way,
+ * or discovery found one of its hosts down or without agent: diagnosed now),
+ * `carried` (not probed this sweep: the pair's last sampled verdict, repeated with its age) or
+ * `not-sampled-yet` (no earlier sample known: state and cause `unknown`).
+ */
+export const SAMPLE_SOURCES = ['probed', 'carried', 'not-sampled-yet'] as const;
+export type SampleSource = (typeof SAMPLE_SOURCES)[number];
+
+export interface VerdictSample {
+  source: SampleSource;
+  /** startedAt of the sweep whose probes gave this verdict; null when not sampled yet. */
+  sampledAt: string | null;
+  /** Rotations (sweeps) since then: 0 when probed by this sweep; null when not sampled yet. */
+  ageSweeps: number | null;
+}
+
+/** Present when the sweep probed a rotating sample of peers (config `sweep.sampling`, docs/scale.md). */
+export interface SweepSampling {
+  /** This sweep's rotation index (its start time over `rotationMs`). */
+  rotation: number;
+  peersPerSweep: number;
+  /** ⌈(N−1)/k⌉: every ordered pair is probed at least once in this many consecutive sweeps. */
+  cycleSweeps: number;
+}
+
+/** Did this sweep's probes give the verdict (always, in a sweep that probes every peer)? */
+export function probedThisSweep(verdict: Verdict): boolean {
+  return verdict.sample === undefined || verdict.sample.source === 'probed';
 }
 
 export type Direction = 'forward' | 'reverse' | 'both';
@@ -177,6 +210,7 @@ export interface SweepReport {
   hosts: HostResult[];
   paths: PathResult[];
   verdicts: Verdict[];
+  sampling?: SweepSampling;
 }
 
 export function worstState(states: Iterable<State>): State {

@@ -12,6 +12,12 @@ export function renderTextMatrix(report: SweepReport): string {
   lines.push(
     `tunnelwatch sweep at ${printableLine(String(report.startedAt))}: ${report.status.toUpperCase()} (${report.durationMs} ms)`,
   );
+  if (report.sampling) {
+    const { peersPerSweep, cycleSweeps, rotation } = report.sampling;
+    lines.push(
+      `peer sampling: ${peersPerSweep} peers per agent this sweep (rotation ${rotation}); every pair is probed within ${cycleSweeps} sweeps`,
+    );
+  }
   lines.push('');
   const byPair = new PathsByPair(report.paths);
   lines.push(...matrix(report, byPair, 'overlay-icmp'));
@@ -48,7 +54,8 @@ function matrix(report: SweepReport, byPair: PathsByPair, probe: PathResult['pro
   const cell = (from: string, to: string) => {
     if (from === to) return '-';
     const path = byPair.find(from, to, probe);
-    return path ? pathCell(path) : 'n/a';
+    // Sampling: a pair without paths was not probed this sweep (its verdict says when it was).
+    return path ? pathCell(path) : report.sampling ? 'not probed' : 'n/a';
   };
   const header = [`${probe} from \\ to`, ...names];
   return table([header, ...names.map((from) => [from, ...names.map((to) => cell(from, to))])]);

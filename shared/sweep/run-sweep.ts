@@ -19,8 +19,10 @@ import type { DockerHostClient } from '../transport/docker-host-client.js';
 import { boundedMap } from './bounded-map.js';
 import { checkRegistrations } from './check-registrations.js';
 import { watchExecNotFound } from './exec-not-found-watch.js';
+import { pairSampled, samplingPlan } from './peer-sampling.js';
 import { peerTargets } from './peer-targets.js';
 import { prepareAgent, probeAgent, unknownPaths } from './probe-agent.js';
+import { probedVerdict, unsampledVerdicts } from './sampled-verdicts.js';
 import type { SweepProgress } from './sweep-progress.js';
 
 /** The adapters a sweep runs on; assembleSweep (sweep-dependencies.ts) builds the real ones, tests fake them. */
@@ -37,6 +39,12 @@ export interface SweepDeps {
    */
   discoveryCache?: DiscoveryCache;
   onProgress?: (event: SweepProgress) => void;
+  /**
+   * The previous sweep's report, when sampling peers (config `sweep.sampling`): the pairs this sweep
+   * does not probe repeat its verdicts, with their age. null / absent: they are `unknown`, "not
+   * sampled yet".
+   */
+  previousReport?: SweepReport | null;
   now?: () => Date;
   signal?: AbortSignal;
 }
@@ -105,10 +113,16 @@ export async function runSweep(config: TunnelwatchConfig, deps: SweepDeps): Prom
   });
 
   const configByName = new Map(config.hosts.map((h) => [h.name, h]));
+  // Above the configured mesh size: k peers per agent, rotating by start time (peer-sampling.ts).
+  const plan = samplingPlan(
+    config.sweep.sampling,
+    config.hosts.map((h) => h.name),
+    started,
+  );
   const contextOf = (host: HostWithAgent): AgentProbeContext => ({
     self: host.name,
     agent: host.agent,
-    peers: peerTargets(host, [...known.values()]),
+    peers: peerTargets(host, [...known.values()], plan?.peers.get(host.name)),
     timing: config.probes,
   });
   // Every known agent's setup (the IKE carrier on a first sweep) before any agent's pings: on hosts
@@ -214,13 +228,21 @@ export async function runSweep(config: TunnelwatchConfig, deps: SweepDeps): Prom
   const hosts = checkRegistrations(current, paths, configByName);
 
   const byPair = new PathsByPair(paths);
+  const carried = plan ? unsampledVerdicts(deps.previousReport ?? null, plan) : null;
   const verdicts: Verdict[] = [];
   for (const from of hosts) {
     for (const to of hosts) {
       if (from.name === to.name) continue;
+      // What discovery found on a host is fresh every sweep, sampled or not.
+      const hostSpeaks = [from, to].some((h) => h.state !== 'up' || h.agent === null);
+      if (plan && carried && !hostSpeaks && !pairSampled(plan, from.name, to.name)) {
+        verdicts.push(carried(from.name, to.name));
+        continue;
+      }
       const forward = byPair.get(from.name, to.name);
       const reverse = byPair.get(to.name, from.name);
-      verdicts.push(diagnoseSafely(deps.diagnose, { from, to, forward, reverse }));
+      const verdict = diagnoseSafely(deps.diagnose, { from, to, forward, reverse });
+      verdicts.push(plan ? probedVerdict(verdict, started) : verdict);
     }
   }
   deps.onProgress?.({ phase: 'diagnosed', pairs: verdicts.length });
@@ -234,6 +256,15 @@ export async function runSweep(config: TunnelwatchConfig, deps: SweepDeps): Prom
     hosts,
     paths,
     verdicts,
+    ...(plan
+      ? {
+          sampling: {
+            rotation: plan.rotation,
+            peersPerSweep: plan.peersPerSweep,
+            cycleSweeps: plan.cycleSweeps,
+          },
+        }
+      : {}),
   };
 }
 

@@ -3,9 +3,11 @@ import {
   type HostResult,
   type HostState,
   type PathResult,
+  probedThisSweep,
   type State,
   type SweepReport,
   type Verdict,
+  type VerdictSample,
   worstState,
 } from '../../domain/sweep-report.js';
 import { verdictQualifiers } from '../verdict-qualifiers.js';
@@ -61,6 +63,8 @@ export interface HistoryPoint {
   startedAt: string;
   /** null: that sweep has no verdict for this pair. */
   state: State | null;
+  /** Peer sampling: that sweep did not probe the pair (its verdict was carried over, or not sampled yet). */
+  carried: boolean;
   rttMs: number | null;
   lossRatio: number | null;
 }
@@ -81,6 +85,11 @@ export interface MatrixCell {
   probes: ProbeSummary[];
   /** Oldest first, the latest sweep last. */
   history: HistoryPoint[];
+  /**
+   * Peer sampling: whether the latest sweep probed this pair, or carried its last verdict (with its
+   * age); null in a sweep that probed every pair. A carried cell has no probes of its own.
+   */
+  sample: VerdictSample | null;
 }
 
 export interface Freshness {
@@ -140,6 +149,7 @@ export function buildMatrixModel(
         return {
           startedAt: sweep.startedAt,
           state: v ? v.state : null,
+          carried: v !== undefined && !probedThisSweep(v),
           rttMs: overlay?.rttMs?.avg ?? null,
           lossRatio: overlay?.lossRatio ?? null,
         };
@@ -192,6 +202,7 @@ function buildCell(from: string, to: string, verdict: Verdict | undefined, paths
     lossRatio: overlay?.lossRatio ?? null,
     probes,
     history: [],
+    sample: verdict?.sample ?? null,
   };
 }
 

@@ -61,6 +61,8 @@ export class DockerWireServer {
   readonly requests = new Map<string, number>();
   /** The longest request target seen, bytes (dockerode puts createContainer's options in it). */
   longestUrl = 0;
+  /** Every exec's argv, in order of creation: what an agent was asked to probe. */
+  readonly execArgvs: string[][] = [];
   readonly #plan: FleetPlan;
   readonly #host: FleetHost;
   readonly #socketPath: string;
@@ -252,6 +254,7 @@ export class DockerWireServer {
             return error(400, 'No exec command specified');
           }
           const id = randomBytes(32).toString('hex');
+          this.execArgvs.push(body.Cmd);
           this.#execs.set(id, {
             id,
             containerId: container.id,
