@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { DISCOVERY_SHARE, type HostConfig, type TunnelwatchConfig } from '../config/tunnelwatch-config.js';
 import type { PairEvidence } from '../diagnosis/pair-evidence.js';
 import type { DiscoveryOptions } from '../discovery/discover-host.js';
@@ -94,6 +95,8 @@ export async function runSweep(config: TunnelwatchConfig, deps: SweepDeps): Prom
     ...discoveryOpts,
     signal: deps.signal ? AbortSignal.any([deps.signal, abandon.signal]) : abandon.signal,
   };
+  // Every host's revalidation listens on the one signal: as many listeners as hosts is expected.
+  setMaxListeners(config.hosts.length + 10, revalidationOpts.signal!);
   const revalidations = warm ? config.hosts.map((h) => discover(h, revalidationOpts)) : null;
   const initial: HostResult[] = warm
     ? (cached as HostResult[])
