@@ -12,7 +12,7 @@ import { previousReport } from '../shared/pipeline/previous-report.js';
 import { type StateStores, stateStoresFromSettings } from '../shared/pipeline/state-stores.js';
 import type { AgentProbe, ExecProbe } from '../shared/probes/agent-probe.js';
 import { secretRedactor } from '../shared/secrets/secret-redactor.js';
-import { runSweep } from '../shared/sweep/run-sweep.js';
+import { runSweep, type SweepDeps } from '../shared/sweep/run-sweep.js';
 import { type AssembledSweep, assembleSweep } from '../shared/sweep/sweep-dependencies.js';
 import { sweepSummary } from '../shared/sweep/sweep-summary.js';
 import type { TelemetrySink } from '../shared/telemetry/telemetry-sink.js';
@@ -56,6 +56,9 @@ const instanceSweeps = new Map<string, AssembledSweep>();
 // verdicts from (a cold start reads the newest stored report instead).
 const instanceLastReports = new Map<string, SweepReport>();
 
+/** How a report comes about: one whole sweep (runSweep), or the finish of a sharded one. */
+export type ProduceReport = (config: TunnelwatchConfig, deps: SweepDeps) => Promise<SweepReport>;
+
 /**
  * One environment's sweep and after-sweep pipeline (alerts, history, telemetry), then one summary
  * line. A failed pipeline step is logged and fails the invocation after the others have run, so the
@@ -66,6 +69,7 @@ export async function sweepEnvironment(
   context: InvocationContext,
   deps: SweepFunctionDeps,
   several = false,
+  produce: ProduceReport = runSweep,
 ): Promise<SweepReport> {
   let stores: StateStores | null;
   try {
@@ -79,18 +83,7 @@ export async function sweepEnvironment(
   if (telemetry === null && deps.telemetry === undefined && functionTelemetry.off) {
     context.warn(functionTelemetry.off);
   }
-  const overrides = {
-    ...(deps.clientFor ? { clientFor: deps.clientFor } : {}),
-    ...(deps.execProbes ? { execProbes: deps.execProbes } : {}),
-    ...(deps.agentProbes ? { agentProbes: deps.agentProbes } : {}),
-  };
-  // The real sweep goes through the instance's assembly; a test's fakes get an assembly of their own.
-  let sweep: AssembledSweep;
-  if (Object.keys(overrides).length > 0) sweep = assembleSweep(overrides);
-  else {
-    sweep = instanceSweeps.get(config.environment) ?? assembleSweep();
-    instanceSweeps.set(config.environment, sweep);
-  }
+  const sweep = environmentSweep(config, deps);
   const scope = several ? `${config.environment}: ` : '';
   const redact = secretRedactor([deps.env[APP_SETTINGS.stateTableEndpoint]]);
   const previous = await previousReport(
@@ -101,7 +94,7 @@ export async function sweepEnvironment(
   if (previous.problem) context.warn(printableText(`${scope}sweep history: ${redact(previous.problem)}`));
   let report: SweepReport;
   try {
-    report = await runSweep(config, { ...sweep.deps, previousReport: previous.report });
+    report = await produce(config, { ...sweep.deps, previousReport: previous.report });
   } finally {
     await sweep.close();
   }
@@ -126,4 +119,20 @@ export async function sweepEnvironment(
     );
   }
   return report;
+}
+
+/**
+ * The sweep's adapters for an environment: the instance's own (its discovery cache outlives the
+ * invocation), or, when a test replaced any, an assembly of the test's fakes.
+ */
+export function environmentSweep(config: TunnelwatchConfig, deps: SweepFunctionDeps): AssembledSweep {
+  const overrides = {
+    ...(deps.clientFor ? { clientFor: deps.clientFor } : {}),
+    ...(deps.execProbes ? { execProbes: deps.execProbes } : {}),
+    ...(deps.agentProbes ? { agentProbes: deps.agentProbes } : {}),
+  };
+  if (Object.keys(overrides).length > 0) return assembleSweep(overrides);
+  const sweep = instanceSweeps.get(config.environment) ?? assembleSweep();
+  instanceSweeps.set(config.environment, sweep);
+  return sweep;
 }

@@ -1,18 +1,12 @@
 import { app, type InvocationContext, type Timer } from '@azure/functions';
 import { APP_SETTINGS } from '../shared/config/app-settings.js';
 import type { EnvironmentName } from '../shared/domain/environment-name.js';
-import { printableText } from '../shared/domain/printable-text.js';
 import type { SweepReport } from '../shared/domain/sweep-report.js';
-import { type SweepQueue, storageSweepQueue } from '../shared/fanout/sweep-queue.js';
+import type { SweepQueue } from '../shared/fanout/sweep-queue.js';
 import { timerTicks } from '../shared/schedule/timer-ticks.js';
 import { dueEnvironments } from '../shared/sweep/due-environments.js';
-import {
-  type Env,
-  functionCredential,
-  loadFunctionConfig,
-  type SweepFunctionDeps,
-  sweepEnvironment,
-} from './sweep-environment.js';
+import { loadFunctionConfig, type SweepFunctionDeps, sweepEnvironment } from './sweep-environment.js';
+import { sweepQueueFromSettings } from './sweep-queue-settings.js';
 
 export interface SweepTimerDeps extends SweepFunctionDeps {
   /** Replaces the Storage Queue named by the TUNNELWATCH_SWEEP_QUEUE settings (tests). */
@@ -58,24 +52,6 @@ export async function sweepTimerHandler(
   if (failed.length > 0)
     throw failed.length === 1 ? failed[0] : new Error(failed.map((e) => e.message).join('; '));
   return { enqueued: [], reports };
-}
-
-/** The sweep queue from app settings, or null when none is configured (the timer sweeps itself). */
-export function sweepQueueFromSettings(
-  env: Env,
-  deps: SweepFunctionDeps,
-  context: InvocationContext,
-): SweepQueue | null {
-  const connection = env[APP_SETTINGS.sweepQueue]?.trim();
-  const endpoint = env[`${APP_SETTINGS.sweepQueue}__queueServiceUri`]?.trim();
-  const value = connection || endpoint;
-  if (!value) return null;
-  try {
-    return storageSweepQueue(value, functionCredential(deps), APP_SETTINGS.sweepQueue);
-  } catch (error) {
-    context.error(printableText((error as Error).message));
-    throw error;
-  }
 }
 
 app.timer('sweep', {

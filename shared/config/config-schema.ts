@@ -171,6 +171,11 @@ const environmentFields = {
       connectTimeoutMs: z.number().int().min(100).max(60_000).optional(),
       /** Off unless given (docs/scale.md). */
       sampling: samplingSchema.optional(),
+      /**
+       * With the sweep queue (Azure): an environment of more hosts than this is swept in shards of
+       * at most this many source hosts, one queue message each (docs/scale.md). Off unless given.
+       */
+      shardSources: z.number().int('must be a whole number of hosts').min(1).max(1000).optional(),
     })
     .strict()
     .superRefine((sweep, ctx) => {

@@ -108,8 +108,12 @@ export async function parseConfig(
     }
     const { agent, probes, sweep: sweepFile } = file;
     const selector = { ...agent, selectorLabel: agent.selectorLabel ?? null };
-    const { sampling, ...limits } = sweepFile;
-    const sweep = sampling ? { ...limits, sampling } : limits;
+    const { sampling, shardSources, ...limits } = sweepFile;
+    const sweep = {
+      ...limits,
+      ...(sampling ? { sampling } : {}),
+      ...(shardSources !== undefined ? { shardSources } : {}),
+    };
     environments.push({ environment: name, schedule, hosts, agent: selector, probes, sweep });
   }
   if (issues.length > 0) return { ok: false, issues };

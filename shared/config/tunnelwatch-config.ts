@@ -74,6 +74,8 @@ export interface SweepLimits {
   connectTimeoutMs: number;
   /** Peer sampling for large meshes (config `sweep.sampling`); absent: every agent probes every peer. */
   sampling?: PeerSampling;
+  /** With the sweep queue: shards of at most this many source hosts (config `sweep.shardSources`). */
+  shardSources?: number;
 }
 
 /**

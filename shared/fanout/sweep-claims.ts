@@ -15,11 +15,14 @@ import {
  * or crashed (lease expired) one run again.
  */
 export interface SweepClaims {
-  /** true: this invocation owns the sweep and must complete or release it. */
-  claim(environment: EnvironmentName, tick: string, now: Date): Promise<boolean>;
-  complete(environment: EnvironmentName, tick: string): Promise<void>;
-  /** After a failure: a retry of the message may run the sweep again. */
-  release(environment: EnvironmentName, tick: string): Promise<void>;
+  /**
+   * true: this invocation owns the work (`part`: "sweep", a shard, "finish", see claimPart) and must
+   * complete or release it.
+   */
+  claim(environment: EnvironmentName, tick: string, now: Date, part?: string): Promise<boolean>;
+  complete(environment: EnvironmentName, tick: string, part?: string): Promise<void>;
+  /** After a failure: a retry of the message may run the work again. */
+  release(environment: EnvironmentName, tick: string, part?: string): Promise<void>;
 }
 
 export const DEFAULT_CLAIM_TABLE = 'tunnelwatchclaims';
@@ -46,9 +49,9 @@ export class TableSweepClaims implements SweepClaims {
     return new TableSweepClaims(tableClient(target, DEFAULT_CLAIM_TABLE, source), leaseMs);
   }
 
-  async claim(environment: EnvironmentName, tick: string, now: Date): Promise<boolean> {
+  async claim(environment: EnvironmentName, tick: string, now: Date, part = 'sweep'): Promise<boolean> {
     await this.ensureTable();
-    const key = { partitionKey: environment as string, rowKey: invertedTimeKey(new Date(tick)) };
+    const key = { partitionKey: environment as string, rowKey: rowKey(tick, part) };
     const entity: ClaimEntity = { ...key, status: 'running', claimedAt: now.toISOString() };
     try {
       await this.client.createEntity(entity);
@@ -76,18 +79,23 @@ export class TableSweepClaims implements SweepClaims {
     }
   }
 
-  async complete(environment: EnvironmentName, tick: string): Promise<void> {
+  async complete(environment: EnvironmentName, tick: string, part = 'sweep'): Promise<void> {
     await this.client.updateEntity(
-      { partitionKey: environment, rowKey: invertedTimeKey(new Date(tick)), status: 'done' },
+      { partitionKey: environment, rowKey: rowKey(tick, part), status: 'done' },
       'Merge',
     );
   }
 
-  async release(environment: EnvironmentName, tick: string): Promise<void> {
+  async release(environment: EnvironmentName, tick: string, part = 'sweep'): Promise<void> {
     try {
-      await this.client.deleteEntity(environment, invertedTimeKey(new Date(tick)));
+      await this.client.deleteEntity(environment, rowKey(tick, part));
     } catch (error) {
       if (!isStorageStatus(error, 404)) throw error;
     }
   }
+}
+
+// Newest tick first; "~" sorts after the digits, so a tick's parts sit together.
+function rowKey(tick: string, part: string): string {
+  return `${invertedTimeKey(new Date(tick))}~${part}`;
 }

@@ -10,6 +10,21 @@ export interface SweepMessage {
   environment: EnvironmentName;
   /** The timer tick this sweep belongs to, ISO 8601. */
   tick: string;
+  /**
+   * Absent: sweep the environment (sharding it when it is too big). A number: probe from that shard
+   * of a sharded sweep. "finish": diagnose a sharded sweep with whatever shards reported (sent with
+   * a delay of one sweep deadline, so a lost shard never holds the sweep up).
+   */
+  part?: number | 'finish';
+}
+
+/** What the claim of a message's work is called: one per sweep, shard and finish. */
+export function claimPart(message: SweepMessage): string {
+  return message.part === undefined
+    ? 'sweep'
+    : message.part === 'finish'
+      ? 'finish'
+      : `shard-${message.part}`;
 }
 
 /** Longer than any message the timer writes; anything longer is not ours and is not parsed. */
@@ -20,6 +35,7 @@ const sweepMessageSchema = z
     v: z.literal(1),
     environment: z.string().refine((name) => parseEnvironmentName(name) !== null),
     tick: z.string().datetime(),
+    part: z.union([z.number().int().min(0).max(10_000), z.literal('finish')]).optional(),
   })
   .strict();
 

@@ -8,7 +8,8 @@ export const SWEEP_QUEUE_NAME = 'tunnelwatch-sweeps';
 
 /** Where sweep messages go; a Storage Queue in Azure, an array in unit tests. */
 export interface SweepQueue {
-  enqueue(message: SweepMessage): Promise<void>;
+  /** `delaySeconds`: the message stays invisible that long (the finish of a sharded sweep). */
+  enqueue(message: SweepMessage, delaySeconds?: number): Promise<void>;
 }
 
 /**
@@ -36,14 +37,16 @@ export function storageSweepQueue(
   }
   let created: Promise<unknown> | null = null;
   return {
-    async enqueue(message) {
+    async enqueue(message, delaySeconds = 0) {
       created ??= client.createIfNotExists().catch((error: unknown) => {
         created = null;
         throw error;
       });
       await created;
       // The Functions queue trigger reads messages as base64 (its default messageEncoding).
-      await client.sendMessage(Buffer.from(encodeSweepMessage(message), 'utf8').toString('base64'));
+      await client.sendMessage(Buffer.from(encodeSweepMessage(message), 'utf8').toString('base64'), {
+        ...(delaySeconds > 0 ? { visibilityTimeout: Math.ceil(delaySeconds) } : {}),
+      });
     },
   };
 }

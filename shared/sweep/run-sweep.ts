@@ -41,6 +41,11 @@ export interface SweepDeps {
   discoveryCache?: DiscoveryCache;
   onProgress?: (event: SweepProgress) => void;
   /**
+   * One shard of a sharded sweep (functions/sweep-queue.ts): the coordinator's discovery instead of
+   * one's own, probing only from `sources`, and no diagnosis (the shards' finish diagnoses every pair).
+   */
+  shard?: SweepShard;
+  /**
    * The previous sweep's report, when sampling peers (config `sweep.sampling`): the pairs this sweep
    * does not probe repeat its verdicts, with their age. null / absent: they are `unknown`, "not
    * sampled yet".
@@ -48,6 +53,11 @@ export interface SweepDeps {
   previousReport?: SweepReport | null;
   now?: () => Date;
   signal?: AbortSignal;
+}
+
+export interface SweepShard {
+  hosts: readonly HostResult[];
+  sources: ReadonlySet<string>;
 }
 
 // Kept back from the deadline for diagnosis and report assembly.
@@ -87,7 +97,10 @@ export async function runSweep(config: TunnelwatchConfig, deps: SweepDeps): Prom
   const cached = config.hosts.map((h) => cache?.lastResult(h.name));
   // Warm: the cache knows every host, and at least one agent to probe from.
   const warm =
-    cache !== undefined && cached.every((r) => r !== undefined) && cached.some((r) => r!.agent !== null);
+    !deps.shard &&
+    cache !== undefined &&
+    cached.every((r) => r !== undefined) &&
+    cached.some((r) => r!.agent !== null);
   // Warm: every host's revalidation starts now, alongside the probing below. One the sweep ends
   // without (a dead, black-holed or slow endpoint) is cancelled then, so it holds nobody up.
   const abandon = new AbortController();
@@ -98,16 +111,20 @@ export async function runSweep(config: TunnelwatchConfig, deps: SweepDeps): Prom
   // Every host's revalidation listens on the one signal: as many listeners as hosts is expected.
   setMaxListeners(config.hosts.length + 10, revalidationOpts.signal!);
   const revalidations = warm ? config.hosts.map((h) => discover(h, revalidationOpts)) : null;
-  const initial: HostResult[] = warm
-    ? (cached as HostResult[])
-    : await Promise.all(config.hosts.map((h) => discover(h)));
+  const initial: HostResult[] = deps.shard
+    ? [...deps.shard.hosts]
+    : warm
+      ? (cached as HostResult[])
+      : await Promise.all(config.hosts.map((h) => discover(h)));
+  // A shard probes from its own sources only; every other sweep from every host.
+  const probesFrom = (h: HostResult) => !deps.shard || deps.shard.sources.has(h.name);
   // What peers are probed at: the cached result until a host's revalidation settles.
   const known = new Map(initial.map((h) => [h.name as string, h]));
   revalidations?.forEach((p) => void p.then((h) => known.set(h.name, h)));
   // A host rediscovered after `not-found` within this sweep: its latest result.
   const rediscovered = new Map<string, HostResult>();
 
-  let total = initial.filter(hasAgent).length;
+  let total = initial.filter(hasAgent).filter(probesFrom).length;
   deps.onProgress?.({
     phase: 'discovered',
     hosts: initial.length,
@@ -133,7 +150,7 @@ export async function runSweep(config: TunnelwatchConfig, deps: SweepDeps): Prom
   const agentProbes = deps.agentProbes ?? [];
   const prepareBudget = Math.floor((remaining() - ASSEMBLY_MARGIN_MS) / 2);
   if (agentProbes.some((p) => p.prepare) && prepareBudget > 0) {
-    await boundedMap(initial.filter(hasAgent), config.sweep.concurrency, async (host) => {
+    await boundedMap(initial.filter(hasAgent).filter(probesFrom), config.sweep.concurrency, async (host) => {
       try {
         // The watched client: the one the probes run with, so what they prepare they find again.
         const client = watchExecNotFound(deps.clientFor(configByName.get(host.name)!)).client;
@@ -180,10 +197,11 @@ export async function runSweep(config: TunnelwatchConfig, deps: SweepDeps): Prom
   // hold a concurrency slot while the others could probe.
   const order = initial
     .map((_, i) => i)
+    .filter((i) => probesFrom(initial[i]!))
     .sort((a, b) => Number(!initial[b]!.agent) - Number(!initial[a]!.agent) || a - b);
   // Settles once every host that had an agent at the start is probed: past it, nothing waits for a
   // host whose Docker API has not answered anything this sweep (dead, black-holed, slow).
-  let unprobed = initial.filter(hasAgent).length;
+  let unprobed = total;
   let allProbed = () => {};
   const agentsProbed = new Promise<null>((resolve) => {
     allProbed = () => resolve(null);
@@ -226,7 +244,44 @@ export async function runSweep(config: TunnelwatchConfig, deps: SweepDeps): Prom
     : initial;
   abandon.abort();
   const current = discovered.map((h) => rediscovered.get(h.name) ?? h);
-  const paths = sortPaths(perHost.flat(), current);
+  if (deps.shard) {
+    // A shard's part: its paths; diagnosis waits for every shard (assembleReport).
+    return {
+      schemaVersion: SCHEMA_VERSION,
+      environment: config.environment,
+      startedAt: started.toISOString(),
+      durationMs: Math.round(performance.now() - t0),
+      status: 'unknown',
+      hosts: current,
+      paths: perHost.flat(),
+      verdicts: [],
+    };
+  }
+  return assembleReport(config, deps, {
+    started,
+    durationMs: () => Math.round(performance.now() - t0),
+    hosts: current,
+    paths: perHost.flat(),
+  });
+}
+
+/**
+ * Paths and host results into the report: registrations checked, every ordered pair diagnosed (or,
+ * sampling, carried). The end of every sweep, and of a sharded one once its shards are in.
+ */
+export function assembleReport(
+  config: TunnelwatchConfig,
+  deps: Pick<SweepDeps, 'diagnose' | 'onProgress' | 'previousReport'>,
+  parts: { started: Date; durationMs: () => number; hosts: HostResult[]; paths: PathResult[] },
+): SweepReport {
+  const { started, hosts: current } = parts;
+  const configByName = new Map(config.hosts.map((h) => [h.name, h]));
+  const plan = samplingPlan(
+    config.sweep.sampling,
+    config.hosts.map((h) => h.name),
+    started,
+  );
+  const paths = sortPaths(parts.paths, current);
   // What the peers dial for each host can prove a misregistration discovery could not see.
   const hosts = checkRegistrations(current, paths, configByName);
 
@@ -254,7 +309,7 @@ export async function runSweep(config: TunnelwatchConfig, deps: SweepDeps): Prom
     schemaVersion: SCHEMA_VERSION,
     environment: config.environment,
     startedAt: started.toISOString(),
-    durationMs: Math.round(performance.now() - t0),
+    durationMs: parts.durationMs(),
     status: sweepStatus(hosts, verdicts),
     hosts,
     paths,
