@@ -95,7 +95,10 @@ export async function sweepTimerHandler(
       ...(stores ? { alertStore: stores.alerts, historyStore: stores.history } : {}),
       telemetry,
       ...(deps.now ? { now: deps.now } : {}),
-      redact: secretRedactor([deps.env[APP_SETTINGS.stateTableEndpoint]]),
+      redact: secretRedactor([
+        deps.env[APP_SETTINGS.stateTableEndpoint],
+        deps.env[APP_SETTINGS.reportBlobEndpoint],
+      ]),
     },
   );
   // Log lines may quote host or store text: printed escaped, never as terminal controls.

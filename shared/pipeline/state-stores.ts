@@ -2,11 +2,14 @@ import type { TokenCredential } from '@azure/identity';
 import type { AlertStore } from '../alerts/alert-store.js';
 import { APP_SETTINGS } from '../config/app-settings.js';
 import type { ReportHistoryStore } from '../history/report-history-store.js';
-import { alertStoreFrom, historyStoreFrom } from './table-stores.js';
+import { alertStoreFrom, reportHistoryFrom } from './table-stores.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-/** Alert state and report history: both live in the Table Storage account the setting names. */
+/**
+ * Alert state and report history: both live in the Table Storage account the state setting names;
+ * with the report blob setting, report bodies go to Blob Storage and the table keeps their index.
+ */
 export interface StateStores {
   alerts: AlertStore;
   history: ReportHistoryStore;
@@ -17,20 +20,36 @@ const storesBySetting = new Map<string, StateStores>();
 
 /**
  * The stores behind TUNNELWATCH_STATE_TABLE_ENDPOINT (an https Table endpoint reached with
- * `credential()`, or a connection string), shared by the timer and the HTTP Functions; null when
- * the setting is empty. Errors name the setting, never its value.
+ * `credential()`, or a connection string) and TUNNELWATCH_REPORT_BLOB_ENDPOINT (the same forms for
+ * Blob Storage, optional), shared by the timer and the HTTP Functions; null when the state setting
+ * is empty. Errors name the settings, never their values.
  */
 export function stateStoresFromSettings(env: Env, credential: () => TokenCredential): StateStores | null {
   const name = APP_SETTINGS.stateTableEndpoint;
+  const blobName = APP_SETTINGS.reportBlobEndpoint;
   const value = env[name]?.trim();
-  if (!value) return null;
-  let stores = storesBySetting.get(value);
+  const blobValue = env[blobName]?.trim();
+  if (!value) {
+    if (blobValue) {
+      throw new Error(
+        `app setting ${blobName} is set but ${name} is not: the report index and alert state live in Table Storage; set ${name} to https://<account>.table.core.windows.net`,
+      );
+    }
+    return null;
+  }
+  const key = `${value}\u0000${blobValue ?? ''}`;
+  let stores = storesBySetting.get(key);
   if (!stores) {
     stores = {
-      history: historyStoreFrom(value, credential, name),
+      history: reportHistoryFrom(
+        value,
+        blobValue ? { value: blobValue, source: blobName } : undefined,
+        credential,
+        name,
+      ),
       alerts: alertStoreFrom(value, credential, name),
     };
-    storesBySetting.set(value, stores);
+    storesBySetting.set(key, stores);
   }
   return stores;
 }
