@@ -13,6 +13,9 @@ param storageAccountName string
 param deploymentBlobEndpoint string
 param deploymentContainerName string
 param stateTableEndpoint string
+
+@description('Blob endpoint of the report bodies (one blob per sweep; the state table keeps the index).')
+param reportBlobEndpoint string
 param appInsightsConnectionString string
 param keyVaultName string
 param functionsSubnetId string
@@ -75,6 +78,7 @@ var tunnelwatchSettings = {
   TUNNELWATCH_CONFIG: monitorConfig
   SWEEP_SCHEDULE: sweepSchedule
   TUNNELWATCH_STATE_TABLE_ENDPOINT: stateTableEndpoint
+  TUNNELWATCH_REPORT_BLOB_ENDPOINT: reportBlobEndpoint
 }
 
 resource site 'Microsoft.Web/sites@2024-04-01' = {
