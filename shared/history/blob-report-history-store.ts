@@ -199,21 +199,32 @@ export class BlobReportHistoryStore implements ReportHistoryStore {
       queryOptions: { filter, select: ['RowKey', 'blobName'] },
     })) {
       if (typeof row.blobName === 'string' && row.blobName.startsWith(`${this.scope}/`)) {
-        await this.container.deleteBlob(row.blobName, { deleteSnapshots: 'include' }).catch((error) => {
-          if (!isBlobStatus(error, 404)) throw error;
-        });
+        await this.deleteBlob(row.blobName);
       }
       await this.index.deleteEntity(this.scope, row.rowKey!);
       if (++deleted >= PRUNE_BATCH) return;
     }
     const oldestKept = this.blobName(cutoff);
+    // Small pages: usually the first name is already kept and one short listing is all it costs.
+    const pages = this.container
+      .listBlobsFlat({ prefix: `${this.scope}/` })
+      .byPage({ maxPageSize: PRUNE_BATCH });
     deleted = 0;
-    for await (const blob of this.container.listBlobsFlat({ prefix: `${this.scope}/` })) {
-      if (blob.name >= oldestKept) return;
-      await this.container.deleteBlob(blob.name, { deleteSnapshots: 'include' }).catch((error) => {
-        if (!isBlobStatus(error, 404)) throw error;
-      });
-      if (++deleted >= PRUNE_BATCH) return;
+    for await (const page of pages) {
+      for (const blob of page.segment.blobItems) {
+        if (blob.name >= oldestKept) return;
+        await this.deleteBlob(blob.name);
+        if (++deleted >= PRUNE_BATCH) return;
+      }
+    }
+  }
+
+  /** Already gone is as good as deleted (another instance's prune, the lifecycle rule). */
+  private async deleteBlob(name: string): Promise<void> {
+    try {
+      await this.container.deleteBlob(name, { deleteSnapshots: 'include' });
+    } catch (error) {
+      if (!isBlobStatus(error, 404)) throw error;
     }
   }
 
