@@ -85,7 +85,10 @@ export async function sweepEnvironment(
   }
   const sweep = environmentSweep(config, deps);
   const scope = several ? `${config.environment}: ` : '';
-  const redact = secretRedactor([deps.env[APP_SETTINGS.stateTableEndpoint]]);
+  const redact = secretRedactor([
+    deps.env[APP_SETTINGS.stateTableEndpoint],
+    deps.env[APP_SETTINGS.reportBlobEndpoint],
+  ]);
   const previous = await previousReport(
     config,
     instanceLastReports.get(config.environment) ?? null,

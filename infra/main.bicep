@@ -159,6 +159,7 @@ module sweeper 'app/sweeper.bicep' = {
     deploymentContainerName: deploymentContainerName
     stateTableEndpoint: storage.outputs.tableEndpoint
     sweepQueueEndpoint: storage.outputs.queueEndpoint
+    reportBlobEndpoint: storage.outputs.blobEndpoint
     appInsightsConnectionString: appInsights.outputs.connectionString
     keyVaultName: keyVault.outputs.name
     functionsSubnetId: createVnet ? network!.outputs.functionsSubnetId : functionsSubnetId
@@ -216,4 +217,5 @@ output AZURE_FUNCTIONS_SUBNET_PREFIX string = createVnet ? network!.outputs.func
 output AZURE_ALERT_RULE_NAMES array = alertRules.outputs.ruleNames
 output APPLICATIONINSIGHTS_CONNECTION_STRING string = appInsights.outputs.connectionString
 output TUNNELWATCH_STATE_TABLE_ENDPOINT string = storage.outputs.tableEndpoint
+output TUNNELWATCH_REPORT_BLOB_ENDPOINT string = storage.outputs.blobEndpoint
 output AZURE_WORKBOOK_ID string = workbook.outputs.workbookId

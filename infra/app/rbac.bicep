@@ -14,6 +14,7 @@ param deployerPrincipalType string = 'User'
 // Built-in role definition ids (stable across tenants).
 var roles = {
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
+  storageBlobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
   storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
   storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
@@ -21,10 +22,13 @@ var roles = {
   keyVaultSecretsOfficer: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'
 }
 
-// Blob: host leases/timer checkpoints and the deployment package. Queue: host internals.
-// Table: alert state and report history.
+// Blob Owner: host leases/timer checkpoints and the deployment package. Blob Data Contributor: the
+// report bodies (container "reports"); Owner includes it today, it is assigned for what the code
+// needs so it survives a narrower host role. Queue: host internals. Table: alert state and the
+// report history (one row per sweep, or the index of the report blobs).
 var storageRoles = [
   roles.storageBlobDataOwner
+  roles.storageBlobDataContributor
   roles.storageQueueDataContributor
   roles.storageTableDataContributor
 ]

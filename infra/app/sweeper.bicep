@@ -16,6 +16,8 @@ param stateTableEndpoint string
 
 @description('Queue service endpoint (https://<account>.queue.core.windows.net) for the per-environment sweep fan-out.')
 param sweepQueueEndpoint string
+@description('Blob endpoint of the report bodies (one blob per sweep; the state table keeps the index).')
+param reportBlobEndpoint string
 param appInsightsConnectionString string
 param keyVaultName string
 param functionsSubnetId string
@@ -82,6 +84,7 @@ var tunnelwatchSettings = {
   TUNNELWATCH_SWEEP_QUEUE__queueServiceUri: sweepQueueEndpoint
   TUNNELWATCH_SWEEP_QUEUE__credential: 'managedidentity'
   TUNNELWATCH_SWEEP_QUEUE__clientId: identityClientId
+  TUNNELWATCH_REPORT_BLOB_ENDPOINT: reportBlobEndpoint
 }
 
 resource site 'Microsoft.Web/sites@2024-04-01' = {

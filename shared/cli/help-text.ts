@@ -21,7 +21,8 @@ Run "tunnelwatch <command> --help" for a command's options.
 `;
 
 export const SWEEP_HELP = `Usage: tunnelwatch sweep [--config PATH] [--environment NAME] [--json] [--export CONN [--entra]]
-                        [--alert-state TABLE] [--history TABLE] [--html FILE]
+                        [--alert-state TABLE] [--history TABLE [--history-blob BLOB]]
+                        [--html FILE]
 
 Asks every host's Network Agent to ping every peer agent (one docker exec per agent),
 then prints a host-by-host matrix of RTT and loss and one verdict per ordered host pair.
@@ -46,12 +47,18 @@ ${CONFIG_OPTION}
                  plain http only to loopback (Azurite)
   --history TABLE
                  save the report to the report history the Function's matrix page reads
-                 (same forms as --alert-state)
+                 (same forms as --alert-state); one table row per sweep, reports up to
+                 ~80 hosts
+  --history-blob BLOB
+                 with --history: keep each report as one gzipped blob (container "reports")
+                 and only a small index row per sweep in TABLE, for meshes beyond one row;
+                 BLOB is a storage connection string or an
+                 https://<account>.blob.core.windows.net URL (then Entra ID, as --entra)
   --html FILE    write the self-contained path matrix page to FILE (with --history, the
                  page's history strips show the stored sweeps, else only this one)
   -h, --help     show this help
 
-CONN and TABLE may be given as env:NAME to read them from the environment variable NAME,
+CONN, TABLE and BLOB may be given as env:NAME to read them from the environment variable NAME,
 which keeps keys out of the process list and shell history. Keys are never printed.
 
 Exit codes: 0 all up, 1 degraded, 2 down, 3 unknown (could not measure, or an --alert-state,

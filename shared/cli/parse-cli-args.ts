@@ -19,6 +19,8 @@ export interface CliOptions {
   alertState?: string;
   /** sweep: Table Storage connection string or https URL (or env:NAME) to save the report to. */
   history?: string;
+  /** sweep: Blob Storage connection string or https URL (or env:NAME) for the report bodies (with --history). */
+  historyBlob?: string;
   /** sweep: write the matrix page to this file. */
   html?: string;
   /** serve: port on 127.0.0.1 (0: any free port). */
@@ -49,6 +51,7 @@ export const COMMAND_FLAGS: Record<CliCommand, Record<string, FlagSpec>> = {
     entra: { type: 'boolean' },
     'alert-state': { type: 'string' },
     history: { type: 'string' },
+    'history-blob': { type: 'string' },
     html: { type: 'string' },
   },
   discover: { ...COMMON, json: { type: 'boolean' } },
@@ -99,8 +102,11 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
   if (values.entra === true && text('export') === undefined) {
     return usage('--entra only applies with --export');
   }
-  for (const flag of ['export', 'alert-state', 'history', 'html', 'config', 'environment']) {
+  for (const flag of ['export', 'alert-state', 'history', 'history-blob', 'html', 'config', 'environment']) {
     if (text(flag) === '') return usage(`--${flag} needs a value`);
+  }
+  if (text('history-blob') !== undefined && text('history') === undefined) {
+    return usage('--history-blob only applies with --history (the report index stays in Table Storage)');
   }
   const environment = text('environment');
   if (environment !== undefined && parseEnvironmentName(environment) === null) {
@@ -121,6 +127,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     ['export', 'export'],
     ['alertState', 'alert-state'],
     ['history', 'history'],
+    ['historyBlob', 'history-blob'],
     ['html', 'html'],
   ];
   for (const [key, flag] of optional) {

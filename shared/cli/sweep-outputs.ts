@@ -4,7 +4,7 @@ import { azureCredential } from '../azure/azure-credential.js';
 import { DEFAULT_ENVIRONMENT, type EnvironmentName } from '../domain/environment-name.js';
 import type { AfterSweepSteps } from '../pipeline/after-sweep.js';
 import { ingestionCredential, wantsEntraIngestion } from '../pipeline/ingestion-credential.js';
-import { alertStoreFrom, historyStoreFrom } from '../pipeline/table-stores.js';
+import { alertStoreFrom, reportHistoryFrom } from '../pipeline/table-stores.js';
 import { DEFAULT_HISTORY_LENGTH } from '../report/html/matrix-model.js';
 import { secretRedactor } from '../secrets/secret-redactor.js';
 import { checkConnectionString } from '../telemetry/azure-monitor.js';
@@ -40,15 +40,16 @@ function flagValue(flag: string, value: string, env: Env): string | { error: str
 }
 
 /**
- * What `sweep --export / --alert-state / --history / --html` turn into: the steps of the shared
+ * What `sweep --export / --alert-state / --history [--history-blob] / --html` turn into: the steps of the shared
  * after-sweep pipeline. Telemetry starts here, before the sweep. Errors name the flag, never a key.
  */
 export function openSweepOutputs(options: CliOptions, deps: SweepOutputDeps): OpenedOutputs {
-  const values: Partial<Record<'export' | 'alert-state' | 'history', string>> = {};
+  const values: Partial<Record<'export' | 'alert-state' | 'history' | 'history-blob', string>> = {};
   for (const [flag, raw] of [
     ['export', options.export],
     ['alert-state', options.alertState],
     ['history', options.history],
+    ['history-blob', options.historyBlob],
   ] as const) {
     if (raw === undefined) continue;
     const value = flagValue(`--${flag}`, raw, deps.env);
@@ -63,7 +64,14 @@ export function openSweepOutputs(options: CliOptions, deps: SweepOutputDeps): Op
       steps.alertStore = alertStoreFrom(values['alert-state'], tableCredential, '--alert-state', environment);
     }
     if (values.history !== undefined) {
-      steps.historyStore = historyStoreFrom(values.history, tableCredential, '--history', environment);
+      const blobs = values['history-blob'];
+      steps.historyStore = reportHistoryFrom(
+        values.history,
+        blobs !== undefined ? { value: blobs, source: '--history-blob' } : undefined,
+        tableCredential,
+        '--history',
+        environment,
+      );
       if (options.html !== undefined) steps.historyLength = DEFAULT_HISTORY_LENGTH;
     }
     return steps;

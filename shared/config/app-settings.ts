@@ -23,6 +23,12 @@ export const APP_SETTINGS = {
   /** Table Storage endpoint for alert state and report history, e.g. https://<acct>.table.core.windows.net */
   stateTableEndpoint: 'TUNNELWATCH_STATE_TABLE_ENDPOINT',
   /**
+   * Blob Storage for report bodies, e.g. https://<acct>.blob.core.windows.net: when set, each
+   * sweep's report is one blob and the state table keeps only a small index row per sweep.
+   * Unset: the whole report goes in one table row (reports up to ~80 hosts).
+   */
+  reportBlobEndpoint: 'TUNNELWATCH_REPORT_BLOB_ENDPOINT',
+  /**
    * Docker client credentials as PEM text, for hosts whose config says `"tls": { "fromAppSettings": true }`
    * (or `"ssh": { "fromAppSettings": true }`). In Azure each is a Key Vault reference
    * (infra/app/sweeper.bicep); Bicep sets either the three TLS ones or the SSH one (dockerAuth).

@@ -3,24 +3,27 @@ import type { AlertStore } from '../alerts/alert-store.js';
 import { APP_SETTINGS } from '../config/app-settings.js';
 import { DEFAULT_ENVIRONMENT, type EnvironmentName } from '../domain/environment-name.js';
 import type { ReportHistoryStore } from '../history/report-history-store.js';
-import { alertStoreFrom, historyStoreFrom } from './table-stores.js';
+import { alertStoreFrom, reportHistoryFrom } from './table-stores.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-/** Alert state and report history: both live in the Table Storage account the setting names. */
+/**
+ * Alert state and report history: both live in the Table Storage account the state setting names;
+ * with the report blob setting, report bodies go to Blob Storage and the table keeps their index.
+ */
 export interface StateStores {
   alerts: AlertStore;
   history: ReportHistoryStore;
 }
 
-// One pair per value and environment for the life of the worker process, so each store's "table
-// exists" check runs once.
+// One pair per value and environment for the life of the worker process, so each store's "table exists" check runs once.
 const storesBySetting = new Map<string, StateStores>();
 
 /**
  * The stores behind TUNNELWATCH_STATE_TABLE_ENDPOINT (an https Table endpoint reached with
- * `credential()`, or a connection string), shared by the timer and the HTTP Functions; null when
- * the setting is empty. Errors name the setting, never its value.
+ * `credential()`, or a connection string) and TUNNELWATCH_REPORT_BLOB_ENDPOINT (the same forms for
+ * Blob Storage, optional), shared by the timer and the HTTP Functions; null when the state setting
+ * is empty. Errors name the settings, never their values.
  */
 export function stateStoresFromSettings(
   env: Env,
@@ -28,14 +31,29 @@ export function stateStoresFromSettings(
   environment: EnvironmentName = DEFAULT_ENVIRONMENT,
 ): StateStores | null {
   const name = APP_SETTINGS.stateTableEndpoint;
+  const blobName = APP_SETTINGS.reportBlobEndpoint;
   const value = env[name]?.trim();
-  if (!value) return null;
-  // "\n" never occurs in a setting value that parses, nor in an environment name.
-  const key = `${environment}\n${value}`;
+  const blobValue = env[blobName]?.trim();
+  if (!value) {
+    if (blobValue) {
+      throw new Error(
+        `app setting ${blobName} is set but ${name} is not: the report index and alert state live in Table Storage; set ${name} to https://<account>.table.core.windows.net`,
+      );
+    }
+    return null;
+  }
+  // NUL never occurs in a setting value that parses, nor in an environment name.
+  const key = `${environment}\u0000${value}\u0000${blobValue ?? ''}`;
   let stores = storesBySetting.get(key);
   if (!stores) {
     stores = {
-      history: historyStoreFrom(value, credential, name, environment),
+      history: reportHistoryFrom(
+        value,
+        blobValue ? { value: blobValue, source: blobName } : undefined,
+        credential,
+        name,
+        environment,
+      ),
       alerts: alertStoreFrom(value, credential, name, environment),
     };
     storesBySetting.set(key, stores);

@@ -1,4 +1,4 @@
-// `tunnelwatch sweep --export / --alert-state / --history / --html` in process, against real Azurite
+// `tunnelwatch sweep --export / --alert-state / --history [--history-blob] / --html` in process, against real Azurite
 // and the real Azure Monitor exporter posting to a local ingestion endpoint.
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -6,10 +6,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TableAlertStore } from '../../shared/alerts/table-alert-store.js';
 import { type CliExtensions, runCli } from '../../shared/cli/run-cli.js';
+import { BlobReportHistoryStore } from '../../shared/history/blob-report-history-store.js';
 import { TableReportHistoryStore } from '../../shared/history/table-report-history-store.js';
 import { overlayIcmpProbe, underlayIcmpProbe } from '../../shared/probes/ping/ping-exec-probe.js';
 import { EVENT_ATTRIBUTES, EVENTS, METRICS } from '../../shared/telemetry/names.js';
-import { type Azurite, startAzuriteTable } from '../support/azurite.js';
+import { type Azurite, startAzuriteBlob, startAzuriteTable } from '../support/azurite.js';
 import { type CaptureEndpoint, plainHttpClient, startCaptureEndpoint } from '../support/capture-endpoint.js';
 import { fixedTokenCredential } from '../support/fixed-token-credential.js';
 import { LocalShellClient, loopbackFleet } from '../support/local-shell-client.js';
@@ -57,7 +58,7 @@ afterAll(async () => {
   guard?.restore();
 });
 
-async function run(argv: string[]) {
+async function run(argv: string[], env: Record<string, string> = {}) {
   let stdout = '';
   let stderr = '';
   const code = await runCli(
@@ -66,7 +67,7 @@ async function run(argv: string[]) {
       stdout: { write: (t: string) => (stdout += t) },
       stderr: { write: (t: string) => (stderr += t) },
       // The key stays out of argv: the flags say env:NAME.
-      env: { TW_TABLES: azurite.connectionString, TW_EXPORT: endpoint.connectionString },
+      env: { TW_TABLES: azurite.connectionString, TW_EXPORT: endpoint.connectionString, ...env },
     },
     ext,
   );
@@ -177,5 +178,57 @@ describe('tunnelwatch sweep runs the same pipeline as the Function', () => {
     expect(stderr).toMatch(/^tunnelwatch: --alert-state: applying the alert state failed: /m);
     const accountKey = /AccountKey=([^;]+)/.exec(dead)![1]!;
     expect(stderr).not.toContain(accountKey);
+  }, 60_000);
+});
+
+describe('tunnelwatch sweep --history --history-blob: report bodies in Blob Storage', () => {
+  let blobs: Azurite;
+  let runs: Awaited<ReturnType<typeof run>>[];
+  let htmlPath: string;
+
+  beforeAll(async () => {
+    blobs = await startAzuriteBlob();
+    htmlPath = join(dir, 'matrix-blob.html');
+    const flags = ['--history', 'env:TW_TABLES', '--history-blob', 'env:TW_BLOBS'];
+    const env = { TW_BLOBS: blobs.connectionString };
+    runs = [
+      await run(['sweep', '--json', '--config', configPath, ...flags], env),
+      await run(['sweep', '--json', '--config', configPath, ...flags, '--html', htmlPath], env),
+    ];
+  }, 60_000);
+  afterAll(async () => {
+    await blobs?.stop();
+  });
+
+  it('saves each report as a blob indexed in the table, where the Function reads it with both settings', async () => {
+    for (const r of runs) expect(r.code).toBe(3);
+    const store = BlobReportHistoryStore.fromTargets(
+      { connectionString: azurite.connectionString },
+      { connectionString: blobs.connectionString },
+    );
+    const stored = await store.recent();
+    expect(stored.map((r) => r.startedAt)).toEqual(runs.map((r) => JSON.parse(r.stdout).startedAt).reverse());
+    const page = await readFile(htmlPath, 'utf8');
+    for (const r of runs) expect(page).toContain(JSON.parse(r.stdout).startedAt);
+  });
+
+  it('a Blob Storage failure is reported on stderr under --history without the key, and the exit code is 3', async () => {
+    const dead = blobs.connectionString.replace(/127\.0\.0\.1:\d+/, '127.0.0.1:9');
+    const r = await run(
+      [
+        'sweep',
+        '--json',
+        '--config',
+        configPath,
+        '--history',
+        'env:TW_TABLES',
+        '--history-blob',
+        'env:TW_DEAD',
+      ],
+      { TW_DEAD: dead },
+    );
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/^tunnelwatch: --history: saving the report failed: /m);
+    expect(r.stderr).not.toContain(/AccountKey=([^;]+)/.exec(dead)![1]!);
   }, 60_000);
 });

@@ -1,17 +1,20 @@
 // One sweep with every kind of secret planted (a TLS private key, an ssh passphrase, a storage
 // connection string, a bearer token) and every output scanned for them: stdout, stderr with every
-// debug namespace on (DEBUG=*), the telemetry envelopes, the JSON report, the page and the history rows.
+// debug namespace on (DEBUG=*), the telemetry envelopes, the JSON report, the page, the history rows
+// and the report blobs.
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { TableClient } from '@azure/data-tables';
+import { BlobServiceClient } from '@azure/storage-blob';
 import debug from 'debug';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CliExtensions, runCli } from '../../shared/cli/run-cli.js';
 import { overlayIcmpProbe, underlayIcmpProbe } from '../../shared/probes/ping/ping-exec-probe.js';
 import { openDockerClients } from '../../shared/transport/docker-clients.js';
-import { type Azurite, startAzuriteTable } from '../support/azurite.js';
+import { type Azurite, startAzuriteBlob, startAzuriteTable } from '../support/azurite.js';
 import { type CaptureEndpoint, plainHttpClient, startCaptureEndpoint } from '../support/capture-endpoint.js';
 import { fixedTokenCredential } from '../support/fixed-token-credential.js';
 import { loopbackFleet } from '../support/local-shell-client.js';
@@ -28,18 +31,28 @@ const BEARER = 'h12b-planted-bearer-token';
 
 let guard: ReturnType<typeof guardLoopbackOnly>;
 let azurite: Azurite;
+let blobAzurite: Azurite;
 let endpoint: CaptureEndpoint;
 let dir: string;
 /** The Azurite account key: public for Azurite, but it stands for any storage account key here. */
 let accountKey: string;
 
-const outputs = { stdout: '', stderr: '', page: '', historyRows: '', envelopes: '', debugLines: 0 };
+const outputs = {
+  stdout: '',
+  stderr: '',
+  page: '',
+  historyRows: '',
+  reportBlobs: '',
+  envelopes: '',
+  debugLines: 0,
+};
 /** Which debug namespaces were on at the end of the sweeps, before the test switched DEBUG off. */
 const debugOn = { modem: true, other: false };
 
 beforeAll(async () => {
   guard = guardLoopbackOnly();
   [azurite, endpoint] = await Promise.all([startAzuriteTable(), startCaptureEndpoint()]);
+  blobAzurite = await startAzuriteBlob();
   accountKey = /AccountKey=([^;]+)/.exec(azurite.connectionString)![1]!;
   dir = await mkdtemp(join(tmpdir(), 'h12b-secrets-'));
   const [keyFile, certFile] = [join(dir, 'key.pem'), join(dir, 'cert.pem')];
@@ -125,6 +138,8 @@ beforeAll(async () => {
           'env:TW_TABLES',
           '--history',
           'env:TW_TABLES',
+          // The second sweep keeps its report as a blob (indexed in the table).
+          ...(i === 1 ? ['--history-blob', 'env:TW_BLOBS'] : []),
           '--export',
           'env:TW_EXPORT',
           '--entra',
@@ -134,7 +149,11 @@ beforeAll(async () => {
         {
           stdout: { write: (t: string) => (outputs.stdout += t) },
           stderr: { write: (t: string) => (outputs.stderr += t) },
-          env: { TW_TABLES: azurite.connectionString, TW_EXPORT: endpoint.connectionString },
+          env: {
+            TW_TABLES: azurite.connectionString,
+            TW_BLOBS: blobAzurite.connectionString,
+            TW_EXPORT: endpoint.connectionString,
+          },
         },
         ext,
       );
@@ -159,11 +178,21 @@ beforeAll(async () => {
     });
     for await (const row of client.listEntities()) outputs.historyRows += `${JSON.stringify(row)}\n`;
   }
+  // Every blob of every container, inflated: what a reader of the storage account sees.
+  const blobService = BlobServiceClient.fromConnectionString(blobAzurite.connectionString);
+  for await (const container of blobService.listContainers()) {
+    const client = blobService.getContainerClient(container.name);
+    for await (const blob of client.listBlobsFlat()) {
+      const bytes = await client.getBlobClient(blob.name).downloadToBuffer();
+      outputs.reportBlobs += `${(blob.name.endsWith('.gz') ? gunzipSync(bytes) : bytes).toString('utf8')}\n`;
+    }
+  }
 }, 120_000);
 
 afterAll(async () => {
   await endpoint?.close();
   await azurite?.stop();
+  await blobAzurite?.stop();
   guard?.restore();
 });
 
@@ -173,6 +202,7 @@ describe('no planted secret reaches any output', () => {
     expect(JSON.parse(`${outputs.stdout.split('\n}\n')[0]!}\n}`).hosts).toHaveLength(4);
     expect(outputs.page).toContain('<html');
     expect(outputs.historyRows.length).toBeGreaterThan(0);
+    expect(JSON.parse(outputs.reportBlobs).hosts).toHaveLength(4);
     expect(endpoint.envelopes().length).toBeGreaterThan(0);
     expect(keyLines().length).toBeGreaterThan(0);
     // The TLS and ssh hosts were really dialled with their key material (refused on the closed port),
@@ -190,7 +220,8 @@ describe('no planted secret reaches any output', () => {
   const scans: [string, () => string][] = [
     ['stdout (the JSON report)', () => outputs.stdout],
     ['the page', () => outputs.page],
-    ['the stored rows (alerts and history)', () => outputs.historyRows],
+    ['the stored rows (alerts, history, report index)', () => outputs.historyRows],
+    ['the report blobs', () => outputs.reportBlobs],
     ['the telemetry envelopes', () => outputs.envelopes],
   ];
   for (const [where, text] of scans) {

@@ -3,7 +3,10 @@ import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
-const AZURITE_TABLE = fileURLToPath(new URL('../../node_modules/.bin/azurite-table', import.meta.url));
+const azuriteBin = (service: AzuriteService) =>
+  fileURLToPath(new URL(`../../node_modules/.bin/azurite-${service}`, import.meta.url));
+
+type AzuriteService = 'table' | 'blob';
 
 /** Azurite's published development account (documented, not a secret). */
 const ACCOUNT = 'devstoreaccount1';
@@ -27,18 +30,34 @@ async function freePort(): Promise<number> {
   return address.port;
 }
 
+export interface AzuriteOptions {
+  location?: string;
+  port?: number;
+}
+
 /**
  * Starts azurite-table on loopback. In memory by default; pass `location` (a directory) to keep
  * the data on disk so a restart on the same port finds it again.
  */
-export async function startAzuriteTable(
-  options: { location?: string; port?: number } = {},
+export function startAzuriteTable(options: AzuriteOptions = {}): Promise<Azurite> {
+  return startAzurite('table', 'TableEndpoint', options);
+}
+
+/** Starts azurite-blob on loopback, the same way (its connection string names only BlobEndpoint). */
+export function startAzuriteBlob(options: AzuriteOptions = {}): Promise<Azurite> {
+  return startAzurite('blob', 'BlobEndpoint', options);
+}
+
+async function startAzurite(
+  service: AzuriteService,
+  endpointKey: 'TableEndpoint' | 'BlobEndpoint',
+  options: AzuriteOptions,
 ): Promise<Azurite> {
   const port = options.port ?? (await freePort());
   const args = [
-    '--tableHost',
+    `--${service}Host`,
     '127.0.0.1',
-    '--tablePort',
+    `--${service}Port`,
     String(port),
     '--skipApiVersionCheck',
     '--disableTelemetry',
@@ -46,16 +65,16 @@ export async function startAzuriteTable(
   ];
   if (options.location) args.push('--location', options.location);
   else args.push('--inMemoryPersistence');
-  const child: ChildProcess = spawn(AZURITE_TABLE, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(azuriteBin(service), args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const ready = new Promise<void>((resolve, reject) => {
     const timer = setTimeout(
-      () => reject(new Error(`azurite-table not ready after 20 s: ${output.slice(-500)}`)),
+      () => reject(new Error(`azurite-${service} not ready after 20 s: ${output.slice(-500)}`)),
       20_000,
     );
     child.stdout?.on('data', (chunk: Buffer) => {
       output += chunk.toString();
-      if (/successfully (started|listening)/i.test(output)) {
+      if (/successfully (started|listening|listens)/i.test(output)) {
         clearTimeout(timer);
         resolve();
       }
@@ -65,7 +84,7 @@ export async function startAzuriteTable(
     });
     child.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`azurite-table exited with ${code}: ${output.slice(-500)}`));
+      reject(new Error(`azurite-${service} exited with ${code}: ${output.slice(-500)}`));
     });
   });
   try {
@@ -76,7 +95,7 @@ export async function startAzuriteTable(
   }
   return {
     port,
-    connectionString: `DefaultEndpointsProtocol=http;AccountName=${ACCOUNT};AccountKey=${ACCOUNT_KEY};TableEndpoint=http://127.0.0.1:${port}/${ACCOUNT};`,
+    connectionString: `DefaultEndpointsProtocol=http;AccountName=${ACCOUNT};AccountKey=${ACCOUNT_KEY};${endpointKey}=http://127.0.0.1:${port}/${ACCOUNT};`,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null || !child.pid) return;
       const exited = once(child, 'exit');

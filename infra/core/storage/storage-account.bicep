@@ -1,4 +1,5 @@
-// Storage for the Functions host, the deployment package and Table Storage (alert state).
+// Storage for the Functions host, the deployment package, Table Storage (alert state, report
+// index) and the report bodies (one blob per sweep in the reports container).
 // Entra ID only: shared keys are disabled, so no connection string with a key exists anywhere.
 param name string
 param location string = resourceGroup().location
@@ -6,6 +7,12 @@ param tags object = {}
 
 @description('Blob container Flex Consumption deploys the app package into.')
 param deploymentContainerName string
+
+@description('Blob container of the sweep reports (shared/history/blob-report-history-store.ts DEFAULT_REPORT_CONTAINER).')
+param reportsContainerName string = 'reports'
+
+@description('Days after which the lifecycle rule deletes a report blob: a backstop, the code deletes reports older than 24 h itself.')
+param reportsRetentionDays int = 1
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   name: name
@@ -30,6 +37,37 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
       name: deploymentContainerName
       properties: { publicAccess: 'None' }
     }
+    resource reportsContainer 'containers' = {
+      name: reportsContainerName
+      properties: { publicAccess: 'None' }
+    }
+  }
+
+  // Backstop for report blobs the code did not delete (a save that failed half way, a scope no
+  // longer swept): the lifecycle rule runs about once a day.
+  resource lifecycle 'managementPolicies' = {
+    name: 'default'
+    properties: {
+      policy: {
+        rules: [
+          {
+            name: 'delete-old-reports'
+            enabled: true
+            type: 'Lifecycle'
+            definition: {
+              filters: {
+                blobTypes: ['blockBlob']
+                prefixMatch: ['${reportsContainerName}/']
+              }
+              actions: {
+                baseBlob: { delete: { daysAfterModificationGreaterThan: reportsRetentionDays } }
+              }
+            }
+          }
+        ]
+      }
+    }
+    dependsOn: [blobService::reportsContainer]
   }
 
   // The code creates its own tables on first use (Storage Table Data Contributor allows it).
@@ -50,6 +88,7 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
 output name string = storage.name
 output resourceId string = storage.id
 output blobEndpoint string = storage.properties.primaryEndpoints.blob
+output reportsContainerName string = reportsContainerName
 // No trailing slash: the code appends table names to it.
 output tableEndpoint string = 'https://${storage.name}.table.${environment().suffixes.storage}'
 // No trailing slash: the code appends the queue name to it.

@@ -45,6 +45,13 @@ describe('the shape of the code', () => {
     expect(importers).toEqual(['shared/storage/table-storage.ts']);
   });
 
+  it('has one Blob Storage adapter: only shared/storage/blob-storage.ts imports @azure/storage-blob', () => {
+    const importers = [...graph]
+      .filter(([, imports]) => imports.includes('@azure/storage-blob'))
+      .map(([f]) => f);
+    expect(importers).toEqual(['shared/storage/blob-storage.ts']);
+  });
+
   it('has no import cycle in shared/ and functions/', () => {
     expect(findCycle(graph)).toBeNull();
   });

@@ -163,6 +163,14 @@ describe('tunnelwatch sweep outputs (--html, --export, --alert-state, --history)
       '--history is neither an https:// Table endpoint nor a storage connection string',
     ],
     [
+      ['--history-blob', 'UseDevelopmentStorage=true'],
+      '--history-blob only applies with --history (the report index stays in Table Storage)',
+    ],
+    [
+      ['--history', 'UseDevelopmentStorage=true', '--history-blob', 'Acount=x;AccountKy=c2VjcmV0LWtleS0x'],
+      '--history-blob is neither an https:// Blob endpoint nor a storage connection string',
+    ],
+    [
       ['--history', 'env:TW_TEST_UNSET_VARIABLE'],
       '--history env:TW_TEST_UNSET_VARIABLE: the environment variable TW_TEST_UNSET_VARIABLE is not set',
     ],

@@ -94,6 +94,7 @@ export const RESOURCE_MODELS: Readonly<Record<string, Loader>> = {
   'Microsoft.Storage/storageAccounts/tableServices': ts(STORAGE, 'tableServicePropertiesSerializer'),
   'Microsoft.Storage/storageAccounts/queueServices': ts(STORAGE, 'queueServicePropertiesSerializer'),
   'Microsoft.Storage/storageAccounts/queueServices/queues': ts(STORAGE, 'storageQueueSerializer'),
+  'Microsoft.Storage/storageAccounts/managementPolicies': ts(STORAGE, 'managementPolicySerializer'),
   'Microsoft.KeyVault/vaults': ts(KEYVAULT, 'vaultCreateOrUpdateParametersSerializer'),
   'Microsoft.Insights/actionGroups': ts(
     ['@azure/arm-monitor', 'dist/esm/models/actionGroupsApi/models.js', '2024-10-01-preview'],

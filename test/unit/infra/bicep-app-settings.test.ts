@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { APP_SETTINGS } from '../../../shared/config/app-settings.js';
+import { DEFAULT_REPORT_CONTAINER } from '../../../shared/history/blob-report-history-store.js';
 import {
   appSettingsExpression,
   type BicepFile,
@@ -95,5 +96,17 @@ describe('app settings: Bicep vs. what the code reads', () => {
     // biome-ignore lint/suspicious/noTemplateCurlyInString: this is Bicep interpolation text, not JS
     expect(reference).toBe("'@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName='");
     expect(readFileSync(sweeper.abs, 'utf8')).toMatch(/keyVaultReferenceIdentity:\s*identityResourceId/);
+  });
+
+  it('sends report bodies to the storage account blob endpoint, into the container the code writes, with a lifecycle backstop', () => {
+    expect(settingText(APP_SETTINGS.reportBlobEndpoint)).toBe('reportBlobEndpoint');
+    const main = readFileSync(join(INFRA_DIR, 'main.bicep'), 'utf8');
+    expect(main).toMatch(/^\s*reportBlobEndpoint:\s*storage\.outputs\.blobEndpoint$/m);
+    const storage = readFileSync(join(INFRA_DIR, 'core/storage/storage-account.bicep'), 'utf8');
+    expect(storage).toContain(`param reportsContainerName string = '${DEFAULT_REPORT_CONTAINER}'`);
+    expect(storage).toMatch(/resource reportsContainer 'containers' = \{\s*name: reportsContainerName/);
+    // The rule deletes only report blobs, never the deployment package or the host's blobs.
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: this is Bicep interpolation text, not JS
+    expect(storage).toContain("prefixMatch: ['${reportsContainerName}/']");
   });
 });
