@@ -36,8 +36,11 @@ param functionsSubnetId string = ''
 @description('E-mail address for alerts; empty for an action group without receivers.')
 param alertEmail string = ''
 
-@description('Window of the dead-man alert: 3 sweep intervals (ISO 8601). Change it with sweepSchedule.')
-param heartbeatAlertWindow string = 'PT3M'
+@description('Lookback of the dead-man alert (ISO 8601, at most P2D): how long a silent environment is remembered; each environment is judged by its own sweep interval.')
+param heartbeatAlertWindow string = 'P1D'
+
+@description('Window of the path-down alert (ISO 8601): longer than the slowest environment\'s sweep interval plus ingestion delay, or its alerts resolve between sweeps.')
+param pathDownAlertWindow string = 'PT5M'
 
 @description('Object id of whoever runs azd (set by azd); gets Key Vault Secrets Officer to upload the Docker credentials.')
 param principalId string = ''
@@ -190,6 +193,7 @@ module alertRules 'app/alert-rules.bicep' = {
     workspaceResourceId: logAnalytics.outputs.resourceId
     actionGroupResourceId: actionGroup.outputs.resourceId
     heartbeatWindow: heartbeatAlertWindow
+    pathDownWindow: pathDownAlertWindow
   }
 }
 

@@ -10,39 +10,42 @@ param tags object = {}
 param workspaceResourceId string
 param actionGroupResourceId string
 
-@description('Window of the dead-man rule: 3 sweep intervals (PT3M for the default 1-minute schedule).')
-param heartbeatWindow string = 'PT3M'
+@description('Window of the path-down rule: must hold every environment\'s latest sweep, so longer than the slowest environment\'s sweep interval plus ingestion delay.')
+param pathDownWindow string = 'PT5M'
+
+@description('Window (lookback) of the dead-man rule: how long a silent environment is remembered, at most P2D. An environment is silent after 3 of its own sweep intervals; see infra/kql/alert-heartbeat-missing.kql.')
+param heartbeatWindow string = 'P1D'
 
 var rules = [
   {
     key: 'path-down'
     displayName: 'tunnelwatch: path down'
-    description: 'A host-to-host path is down; the cause dimension says why (tunnel, UDP 500, UDP 4500, underlay, agent).'
+    description: 'A host-to-host path of an environment is down; the cause dimension says why (tunnel, UDP 500, UDP 4500, underlay, agent).'
     severity: 1
     evaluationFrequency: 'PT1M'
-    windowSize: 'PT5M'
+    windowSize: pathDownWindow
     query: loadTextContent('../kql/alert-path-down.kql')
-    dimensions: ['source', 'destination', 'cause', 'alertId']
+    dimensions: ['environment', 'source', 'destination', 'cause', 'alertId']
   }
   {
     key: 'heartbeat-missing'
     displayName: 'tunnelwatch: monitor heartbeat missing'
-    description: 'No sweep heartbeat for 3 intervals: the monitor itself is down, so silence means nothing.'
+    description: 'An environment sent no sweep heartbeat for 3 of its intervals, or (environment *) none sweeps: the monitor is down there, so silence means nothing.'
     severity: 1
     evaluationFrequency: 'PT1M'
     windowSize: heartbeatWindow
     query: loadTextContent('../kql/alert-heartbeat-missing.kql')
-    dimensions: []
+    dimensions: ['environment']
   }
   {
     key: 'sustained-loss'
     displayName: 'tunnelwatch: sustained packet loss'
-    description: 'A path has lost packets for a sustained period while still up.'
+    description: 'A path of an environment has lost packets for a sustained period while still up.'
     severity: 2
     evaluationFrequency: 'PT5M'
     windowSize: 'PT15M'
     query: loadTextContent('../kql/alert-sustained-loss.kql')
-    dimensions: ['source', 'destination']
+    dimensions: ['environment', 'source', 'destination']
   }
 ]
 

@@ -21,6 +21,12 @@ export type DimensionName = (typeof DIMENSIONS)[keyof typeof DIMENSIONS];
 /** Destination value of a record that aggregates every healthy path of one source host. */
 export const ALL_DESTINATIONS = '*';
 
+/**
+ * Environment of the dead-man alert's row for the monitor as a whole (no environment sweeps); no
+ * environment can be named so (shared/domain/environment-name.ts).
+ */
+export const ALL_ENVIRONMENTS = '*';
+
 export type InstrumentKind = 'histogram' | 'gauge' | 'counter';
 
 export interface MetricDefinition {

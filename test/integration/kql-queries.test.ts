@@ -1,13 +1,31 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { CAUSES } from '../../shared/domain/cause.js';
+import { DEFAULT_ENVIRONMENT } from '../../shared/domain/environment-name.js';
 import { PROBE_KINDS } from '../../shared/domain/probe-kind.js';
 import { STATES } from '../../shared/domain/sweep-report.js';
-import { ALERT_RULES, ALL_DESTINATIONS, ALL_TELEMETRY_NAMES, METRICS } from '../../shared/telemetry/names.js';
-import { checkKql, kqlFiles, unknownNames } from '../support/kql-validator.js';
+import {
+  ALERT_RULES,
+  ALL_DESTINATIONS,
+  ALL_ENVIRONMENTS,
+  ALL_TELEMETRY_NAMES,
+  METRICS,
+} from '../../shared/telemetry/names.js';
+import {
+  checkKql,
+  expandWorkbookParameters,
+  formatSelection,
+  kqlFiles,
+  unknownNames,
+} from '../support/kql-validator.js';
 
 const KQL_DIR = fileURLToPath(new URL('../../infra/kql/', import.meta.url));
-const files = kqlFiles(KQL_DIR);
+// Workbook queries filter on the workbook's Environment dropdown; they are checked as the workbook
+// runs them with the default environment selected (test/unit/infra/workbook.test.ts checks the rest).
+const files = kqlFiles(KQL_DIR).map((f) => ({
+  file: f.file,
+  text: expandWorkbookParameters(f.text, { Environment: formatSelection([DEFAULT_ENVIRONMENT]) }),
+}));
 
 describe('KQL in infra/kql', () => {
   it('has a file for every alert rule the code names', () => {
@@ -29,7 +47,14 @@ describe('KQL in infra/kql', () => {
       expect(unknownNames(stringLiterals, ALL_TELEMETRY_NAMES)).toEqual([]);
       expect(stringLiterals.some((l) => l.startsWith('tunnelwatch.'))).toBe(true);
       // Dimension values compared in queries must be real values too.
-      const values = new Set<string>([...PROBE_KINDS, ...CAUSES, ...STATES, ALL_DESTINATIONS]);
+      const values = new Set<string>([
+        ...PROBE_KINDS,
+        ...CAUSES,
+        ...STATES,
+        ALL_DESTINATIONS,
+        ALL_ENVIRONMENTS,
+        DEFAULT_ENVIRONMENT,
+      ]);
       const comparedValues = stringLiterals.filter(
         (l) => !l.startsWith('tunnelwatch.') && /^[a-z0-9*][a-z0-9-]*$/.test(l),
       );
@@ -41,6 +66,16 @@ describe('KQL in infra/kql', () => {
 });
 
 describe('the validator itself', () => {
+  it('expands workbook parameters as the workbook formats them, and refuses one it does not know', () => {
+    const query = 'AppMetrics | where tostring(Properties["tunnelwatch.environment"]) in ({Environment})';
+    const expanded = expandWorkbookParameters(query, { Environment: formatSelection(['default', 'prod']) });
+    expect(expanded).toContain("in ('default','prod')");
+    expect(checkKql(expanded).diagnostics).toEqual([]);
+    expect(checkKql(query).diagnostics.length).toBeGreaterThan(0);
+    const misspelt = query.replace('{Environment}', '{Enviroment}');
+    expect(() => expandWorkbookParameters(misspelt, { Environment: "'default'" })).toThrow(/Enviroment/);
+  });
+
   it('reports a syntax error, an unknown column and an unknown table with positions', () => {
     const { diagnostics } = checkKql('AppMetrics\n| where Nmae == "x"\n| summarize by');
     expect(diagnostics.length).toBeGreaterThanOrEqual(2);

@@ -109,3 +109,29 @@ export function kqlFiles(dir: string, name: RegExp = /./): Array<{ file: string;
     .sort()
     .map((file) => ({ file, text: readFileSync(join(dir, file), 'utf8') }));
 }
+
+/** A workbook parameter reference: `{Name}` or `{Name:format}` (Azure Workbooks syntax). */
+const WORKBOOK_PARAMETER = /\{([A-Za-z_][A-Za-z0-9_]*)(?::[A-Za-z]+)?\}/g;
+
+/** The names of the workbook parameters a query refers to, in order of first use. */
+export function workbookParameterNames(query: string): string[] {
+  return [...new Set([...query.matchAll(WORKBOOK_PARAMETER)].map((m) => m[1]!))];
+}
+
+/**
+ * A workbook query as Azure Workbooks runs it: every `{Name}` replaced by that parameter's formatted
+ * value, so it can be parsed like any KQL. A reference to a parameter not given throws: a misspelt
+ * name would otherwise reach Log Analytics as a syntax error only in the portal.
+ */
+export function expandWorkbookParameters(query: string, values: Readonly<Record<string, string>>): string {
+  return query.replace(WORKBOOK_PARAMETER, (reference, name: string) => {
+    const value = values[name];
+    if (value === undefined) throw new Error(`${reference}: no workbook parameter named ${name}`);
+    return value;
+  });
+}
+
+/** How a multi-select dropdown formats its selection into a query: each value quoted, then joined. */
+export function formatSelection(values: readonly string[], quote = "'", delimiter = ','): string {
+  return values.map((v) => `${quote}${v}${quote}`).join(delimiter);
+}

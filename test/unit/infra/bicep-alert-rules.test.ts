@@ -45,7 +45,7 @@ function readHeader(kql: string): RuleHeader {
         ? 'application-insights'
         : null,
     evaluationFrequency: /evaluationFrequency:[^|\n]*?(PT\d+[MH])/.exec(header)?.[1] ?? null,
-    windowSize: /windowSize:[^|\n]*?(PT\d+[MH])/.exec(header)?.[1] ?? null,
+    windowSize: /windowSize:[^|\n]*?(PT\d+[MH]|P\d+D)/.exec(header)?.[1] ?? null,
     dimensions: (/dimensions:\s*([^|\n]+)/.exec(header)?.[1] ?? '')
       .split(',')
       .map((d) => d.trim())
@@ -134,14 +134,31 @@ describe('alert rules vs. the telemetry names and the KQL files', () => {
     expect(problems).toEqual([]);
   });
 
-  it('splits path alerts by source and destination host, so each broken path is its own alert', () => {
+  it('splits path alerts by environment, source and destination host, so each broken path is its own alert', () => {
+    // The same host names may exist in two environments: without the environment, their paths would merge.
     for (const key of ['path-down', 'sustained-loss']) {
-      expect(rules.find((r) => r.key === key)?.dimensions.slice(0, 2), key).toEqual([
+      expect(rules.find((r) => r.key === key)?.dimensions.slice(0, 3), key).toEqual([
+        'environment',
         'source',
         'destination',
       ]);
     }
     expect(rules.find((r) => r.key === 'path-down')?.dimensions).toContain('cause');
+  });
+
+  it('splits the dead-man rule by environment, so one silent environment pages while others sweep', () => {
+    expect(rules.find((r) => r.key === 'heartbeat-missing')?.dimensions).toEqual(['environment']);
+  });
+
+  it('keeps every rule window within what Azure allows (at most two days)', () => {
+    const minutes = (iso: string | null) => {
+      const m = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?)?$/.exec(iso ?? '');
+      return m ? Number(m[1] ?? 0) * 1440 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0) : Number.NaN;
+    };
+    for (const rule of rules) {
+      expect(minutes(rule.windowSize), `${rule.key}: ${rule.windowSize}`).toBeLessThanOrEqual(2 * 1440);
+      expect(minutes(rule.windowSize), rule.key).toBeGreaterThanOrEqual(minutes(rule.evaluationFrequency));
+    }
   });
 
   it('each query produces the columns its rule splits by, from tables of the scope main.bicep wires in', () => {
