@@ -1,11 +1,13 @@
 import { app, type InvocationContext } from '@azure/functions';
 import { APP_SETTINGS } from '../shared/config/app-settings.js';
 import type { SweepReport } from '../shared/domain/sweep-report.js';
+import { BlobShardStore } from '../shared/fanout/blob-shard-store.js';
 import type { ShardStore } from '../shared/fanout/shard-store.js';
 import { needsShards } from '../shared/fanout/sharded-sweep.js';
 import { type SweepClaims, TableSweepClaims } from '../shared/fanout/sweep-claims.js';
 import { claimPart, decodeSweepMessage } from '../shared/fanout/sweep-message.js';
 import { SWEEP_QUEUE_NAME, type SweepQueue } from '../shared/fanout/sweep-queue.js';
+import { blobAccountFrom } from '../shared/storage/blob-storage.js';
 import { tableAccountFrom } from '../shared/storage/table-storage.js';
 import { finishSweep, planShardedSweep, probeShard } from './sharded-sweep-steps.js';
 import {
@@ -90,7 +92,7 @@ export async function sweepQueueHandler(
     context.log(`${claimPart(message)} of ${what} skipped: a duplicate delivery`);
     return { skipped: 'duplicate' };
   }
-  const store = deps.shardStore !== undefined ? deps.shardStore : null;
+  const store = deps.shardStore !== undefined ? deps.shardStore : shardStoreFromSettings(deps);
   const queue = deps.queue !== undefined ? deps.queue : sweepQueueFromSettings(deps.env, deps, context);
 
   if (message.part === undefined) {
@@ -129,6 +131,14 @@ export async function sweepQueueHandler(
   const reported = await store.results(environment.environment, message.tick);
   const finished = reported.length >= plan.shards.length ? await finish() : null;
   return { shardProbed: index, finished };
+}
+
+/** Shards live in the report blob account (TUNNELWATCH_REPORT_BLOB_ENDPOINT); without one, no shards. */
+function shardStoreFromSettings(deps: SweepFunctionDeps): ShardStore | null {
+  const value = deps.env[APP_SETTINGS.reportBlobEndpoint]?.trim();
+  if (!value) return null;
+  const source = APP_SETTINGS.reportBlobEndpoint;
+  return BlobShardStore.fromAccount(blobAccountFrom(value, functionCredential(deps), source), source);
 }
 
 /** Claims live in the state table; without one there is no duplicate detection (documented). */

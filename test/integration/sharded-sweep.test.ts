@@ -1,4 +1,4 @@
-// A sharded sweep through the real queue handler on Azurite queues and tables: one discovery, one
+// A sharded sweep through the real queue handler on Azurite queues, tables and blobs: one discovery, one
 // message per shard of source hosts, the last shard finishes; a redelivered shard counts once; a
 // lost shard's pairs are unknown with the reason once the delayed finish comes, never a hang.
 import { InvocationContext } from '@azure/functions';
@@ -7,12 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type QueueOutcome, type SweepQueueDeps, sweepQueueHandler } from '../../functions/sweep-queue.js';
 import type { EnvironmentName } from '../../shared/domain/environment-name.js';
 import type { SweepReport } from '../../shared/domain/sweep-report.js';
-import { MemoryShardStore } from '../../shared/fanout/shard-store.js';
+import { BlobShardStore } from '../../shared/fanout/blob-shard-store.js';
 import { TableSweepClaims } from '../../shared/fanout/sweep-claims.js';
 import { SWEEP_QUEUE_NAME, storageSweepQueue } from '../../shared/fanout/sweep-queue.js';
 import { overlayIcmpProbe, underlayIcmpProbe } from '../../shared/probes/ping/ping-exec-probe.js';
+import { blobAccountFrom } from '../../shared/storage/blob-storage.js';
 import { tableAccountFrom } from '../../shared/storage/table-storage.js';
-import { type Azurite, startAzuriteQueue, startAzuriteTable } from '../support/azurite.js';
+import { type Azurite, startAzuriteBlob, startAzuriteQueue, startAzuriteTable } from '../support/azurite.js';
 import { fixedTokenCredential } from '../support/fixed-token-credential.js';
 import { loopbackFleet } from '../support/local-shell-client.js';
 import { guardLoopbackOnly } from '../support/loopback-only-network.js';
@@ -36,15 +37,16 @@ const CONFIG = JSON.stringify({
 let guard: ReturnType<typeof guardLoopbackOnly>;
 let tables: Azurite;
 let queues: Azurite;
+let blobs: Azurite;
 let queue: QueueClient;
 let deps: SweepQueueDeps;
-let store: MemoryShardStore;
+let store: BlobShardStore;
 
 beforeAll(async () => {
   guard = guardLoopbackOnly();
-  [tables, queues] = await Promise.all([startAzuriteTable(), startAzuriteQueue()]);
+  [tables, queues, blobs] = await Promise.all([startAzuriteTable(), startAzuriteQueue(), startAzuriteBlob()]);
   queue = new QueueClient(queues.connectionString, SWEEP_QUEUE_NAME);
-  store = new MemoryShardStore();
+  store = BlobShardStore.fromAccount(blobAccountFrom(blobs.connectionString, () => credential, 'test'));
   const env = { TUNNELWATCH_CONFIG: CONFIG, TUNNELWATCH_STATE_TABLE_ENDPOINT: tables.connectionString };
   deps = {
     env,
@@ -64,7 +66,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all([tables?.stop(), queues?.stop()]);
+  await Promise.all([tables?.stop(), queues?.stop(), blobs?.stop()]);
   guard?.restore();
 });
 

@@ -14,6 +14,9 @@ param reportsContainerName string = 'reports'
 @description('Days after which the lifecycle rule deletes a report blob: a backstop, the code deletes reports older than 24 h itself.')
 param reportsRetentionDays int = 1
 
+@description('Container of sharded sweeps in flight (plan and shard results); the finish deletes them, the lifecycle rule is the backstop.')
+param shardsContainerName string = 'sweep-shards'
+
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   name: name
   location: location
@@ -41,6 +44,10 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
       name: reportsContainerName
       properties: { publicAccess: 'None' }
     }
+    resource shardsContainer 'containers' = {
+      name: shardsContainerName
+      properties: { publicAccess: 'None' }
+    }
   }
 
   // Backstop for report blobs the code did not delete (a save that failed half way, a scope no
@@ -57,7 +64,7 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
             definition: {
               filters: {
                 blobTypes: ['blockBlob']
-                prefixMatch: ['${reportsContainerName}/']
+                prefixMatch: ['${reportsContainerName}/', '${shardsContainerName}/']
               }
               actions: {
                 baseBlob: { delete: { daysAfterModificationGreaterThan: reportsRetentionDays } }
@@ -67,7 +74,7 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
         ]
       }
     }
-    dependsOn: [blobService::reportsContainer]
+    dependsOn: [blobService::reportsContainer, blobService::shardsContainer]
   }
 
   // The code creates its own tables on first use (Storage Table Data Contributor allows it).

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { APP_SETTINGS } from '../../../shared/config/app-settings.js';
+import { DEFAULT_SHARD_CONTAINER } from '../../../shared/fanout/blob-shard-store.js';
 import { DEFAULT_REPORT_CONTAINER } from '../../../shared/history/blob-report-history-store.js';
 import {
   appSettingsExpression,
@@ -107,6 +108,9 @@ describe('app settings: Bicep vs. what the code reads', () => {
     expect(storage).toMatch(/resource reportsContainer 'containers' = \{\s*name: reportsContainerName/);
     // The rule deletes only report blobs, never the deployment package or the host's blobs.
     // biome-ignore lint/suspicious/noTemplateCurlyInString: this is Bicep interpolation text, not JS
-    expect(storage).toContain("prefixMatch: ['${reportsContainerName}/']");
+    expect(storage).toContain("prefixMatch: ['${reportsContainerName}/', '${shardsContainerName}/']");
+    // Sharded sweeps in flight: the container the shard store writes, under the same backstop.
+    expect(storage).toContain(`param shardsContainerName string = '${DEFAULT_SHARD_CONTAINER}'`);
+    expect(storage).toMatch(/resource shardsContainer 'containers' = \{\s*name: shardsContainerName/);
   });
 });
