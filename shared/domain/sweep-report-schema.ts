@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CAUSES } from './cause.js';
+import { type Check, compileCheck } from './compiled-check.js';
 import { DEFAULT_ENVIRONMENT, parseEnvironmentName } from './environment-name.js';
 import { type HostName, parseHostName } from './host-name.js';
 import { type Ipv4, parseIpv4 } from './ipv4.js';
@@ -29,7 +30,7 @@ import {
 /**
  * The SweepReport contract as a schema, for reports that come back from outside the process
  * (storage). What passes has exactly the types of `SweepReport`, brands included, so readers such as
- * the matrix page trust them instead of re-checking every field. Unknown fields are dropped.
+ * the matrix page trust them instead of re-checking every field.
  */
 const hostName = z.custom<HostName>(
   (v) => typeof v === 'string' && parseHostName(v) === v,
@@ -183,11 +184,21 @@ type NamesEveryField = [
 const checks: [AcceptsEveryReport, NamesEveryField] = [true, true];
 void checks;
 
+let isSweepReport: Check | null = null;
+
 /**
  * Checks a value against the contract (`what` names it in the error). Throws naming where it first
  * fails (the path into the report and the kind of problem), never quoting the value.
  */
 export function parseSweepReport(value: unknown, what = 'the stored report'): SweepReport {
+  // The compiled check first: the same rules without zod's copy of a report that can hold 280,000
+  // objects. A report that passes is returned as it is (fields the contract does not name are kept,
+  // unread); zod runs only to say where one fails.
+  isSweepReport ??= compileCheck(sweepReportSchema);
+  if (isSweepReport(value)) {
+    const report = value as SweepReport;
+    return report.environment === undefined ? { ...report, environment: DEFAULT_ENVIRONMENT } : report;
+  }
   const result = sweepReportSchema.safeParse(value);
   if (result.success) return result.data as SweepReport;
   const issue = result.error.issues[0]!;

@@ -1,0 +1,121 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { compileCheck } from '../../../shared/domain/compiled-check.js';
+import { parseSweepReport, sweepReportSchema } from '../../../shared/domain/sweep-report-schema.js';
+import { buildReport } from '../../support/sweep-report-builder.js';
+
+// The compiled check must answer exactly as zod does, or a stored report that zod would refuse
+// reaches the page unchecked. Differential: thousands of single-field mutations of a real-shaped
+// report, each judged by both.
+const isReport = compileCheck(sweepReportSchema);
+
+function seeded(seed: number) {
+  let s = seed;
+  return () => {
+    s = (s * 1_103_515_245 + 12_345) % 2 ** 31;
+    return s / 2 ** 31;
+  };
+}
+
+const ODD_VALUES: unknown[] = [
+  null,
+  undefined,
+  -1,
+  0,
+  1,
+  0.5,
+  1.5,
+  2 ** 40,
+  Number.NaN,
+  Number.POSITIVE_INFINITY,
+  '',
+  'x',
+  'h1',
+  'h1 ',
+  '198.18.0.1',
+  '198.18.0.256',
+  '2026-12-06T10:00:00Z',
+  '2026-12-06 10:00',
+  true,
+  false,
+  [],
+  {},
+  'up',
+  'ok',
+  'tunnel-down',
+  'overlay-icmp',
+  'answered',
+];
+
+/** Every container (object or array) in the report with its keys, to pick mutation points from. */
+function containers(
+  value: unknown,
+  into: { holder: Record<string | number, unknown>; keys: (string | number)[] }[] = [],
+) {
+  if (Array.isArray(value)) {
+    into.push({ holder: value as unknown as Record<number, unknown>, keys: value.map((_, i) => i) });
+    for (const item of value) containers(item, into);
+  } else if (typeof value === 'object' && value !== null) {
+    into.push({ holder: value as Record<string, unknown>, keys: Object.keys(value) });
+    for (const item of Object.values(value)) containers(item, into);
+  }
+  return into;
+}
+
+describe('the compiled report check', () => {
+  const report = buildReport({
+    hosts: 4,
+    faults: { 'h1>h2': 'udp-4500-blocked', 'h3>h4': 'mtu-blackhole', 'h4>h1': 'agent-down' } as never,
+  });
+
+  // The optional parts a sampled sweep adds, so mutations reach them too.
+  report.sampling = { rotation: 3, peersPerSweep: 2, cycleSweeps: 2 };
+  report.verdicts[0]!.sample = { source: 'carried', sampledAt: '2026-12-06T10:00:00.000Z', ageSweeps: 1 };
+
+  it('accepts what zod accepts: a whole report, old reports without an environment, extra fields', () => {
+    expect(sweepReportSchema.safeParse(report).success).toBe(true);
+    expect(isReport(report)).toBe(true);
+    const { environment: _, ...old } = report;
+    expect(isReport(old)).toBe(true);
+    expect(parseSweepReport(old).environment).toBe('default');
+    expect(isReport({ ...report, extra: 'kept' })).toBe(true);
+  });
+
+  it('agrees with zod on 3,000 single-field mutations of a report', () => {
+    const rand = seeded(7);
+    const copy = structuredClone(report);
+    const points = containers(copy);
+    let refused = 0;
+    for (let round = 0; round < 3000; round++) {
+      const point = points[Math.floor(rand() * points.length)]!;
+      if (point.keys.length === 0) continue;
+      const key = point.keys[Math.floor(rand() * point.keys.length)]!;
+      const replacement = ODD_VALUES[Math.floor(rand() * ODD_VALUES.length)];
+      // Mutate one field in place, judge, put it back: no copy per round.
+      const had = Object.hasOwn(point.holder, key);
+      const before = point.holder[key];
+      if (rand() < 0.1 && !Array.isArray(point.holder)) delete point.holder[key];
+      else point.holder[key] = replacement;
+      const zodSays = sweepReportSchema.safeParse(copy).success;
+      if (isReport(copy) !== zodSays) {
+        throw new Error(`disagree at ${String(key)} := ${String(replacement)}: zod ${zodSays}`);
+      }
+      if (!zodSays) refused++;
+      if (had) point.holder[key] = before;
+      else delete point.holder[key];
+    }
+    // The mutations must mostly break the contract, or the comparison proves little.
+    expect(refused).toBeGreaterThan(1500);
+  });
+
+  it('refuses to compile what it does not know, instead of passing it unchecked', () => {
+    expect(() => compileCheck(z.bigint())).toThrow('ZodBigInt is not supported');
+    expect(() => compileCheck(z.number().multipleOf(2))).toThrow('number check "multipleOf"');
+  });
+
+  it('still names where a report fails, from zod', () => {
+    const broken = structuredClone(report);
+    (broken.paths[3] as { sent: unknown }).sent = -1;
+    expect(() => parseSweepReport(broken)).toThrow('does not match the report contract at paths[3].sent');
+  });
+});
