@@ -1,4 +1,4 @@
-import type { CallOptions, DockerHostClient } from '../../transport/docker-host-client.js';
+import type { CallOptions, ContainerSummary, DockerHostClient } from '../../transport/docker-host-client.js';
 import { IKE_PROBE_PATH } from './ike-probe-image.js';
 
 /**
@@ -63,11 +63,16 @@ export function forgetCarrier(client: DockerHostClient): void {
 const LEGACY_SIDECAR_LABEL = 'io.tunnelwatch.sidecar';
 
 /**
- * Removes every container tunnelwatch started on this host (carriers, legacy sidecars); returns
- * their ids. What this client remembered is dropped, so the next sweep starts a new carrier.
+ * Removes every container tunnelwatch started on this host (carriers, legacy sidecars), picked from
+ * the host's list `containers`; returns their ids. What this client remembered is dropped, so the
+ * next sweep starts a new carrier.
  */
-export async function removeLeftovers(client: DockerHostClient, opts: CallOptions): Promise<string[]> {
-  const ids = (await client.listContainers(opts))
+export async function removeLeftovers(
+  client: DockerHostClient,
+  containers: readonly ContainerSummary[],
+  opts: CallOptions,
+): Promise<string[]> {
+  const ids = containers
     .filter((c) => CARRIER_LABEL in c.labels || LEGACY_SIDECAR_LABEL in c.labels)
     .map((c) => c.id);
   await Promise.all(ids.map((id) => client.removeContainer(id, opts)));

@@ -106,6 +106,7 @@ class AgentHost implements DockerHostClient {
   }
   async removeContainer() {}
   async ensureImage() {}
+  async putArchive() {}
   async close() {}
 }
 
