@@ -51,9 +51,14 @@ while [ $# -gt 0 ]; do
   esac
   ids="$ids $id"; pids="$pids $!"
 done
-# The watchdog kills its own sleep when told to stop, or that sleep would outlive the batch; its
-# trap is set before the sleep starts, so a stop that comes early leaves nothing either.
-( s=; trap 'kill $s 2>/dev/null; exit' TERM; sleep "$budget" & s=$!; wait $s; kill $pids 2>/dev/null ) >/dev/null 2>&1 &
+# The watchdog kills its own sleep when told to stop, or that sleep would outlive the batch. A stop
+# may come before the sleep's pid is known (between its start and s=$!): the trap only notes it,
+# and the watchdog checks the note once s is set. KILL, not TERM: a TERM that reaches the sleep's
+# process before it has become sleep can be lost there.
+( s=; stop=; trap 'stop=1; kill -9 $s 2>/dev/null' TERM; sleep "$budget" & s=$!
+  [ -z "$stop" ] && wait $s
+  if [ -n "$stop" ]; then kill -9 $s 2>/dev/null; exit; fi
+  kill $pids 2>/dev/null ) >/dev/null 2>&1 &
 watchdog=$!
 set -- $pids
 for id in $ids; do
