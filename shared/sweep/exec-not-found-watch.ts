@@ -9,7 +9,7 @@ export interface WatchedClient {
   clear(containerId: string): void;
 }
 
-// One watch per client, so what the probes remember per client (the IKE carrier) survives it.
+// One watch per client, so what the probes remember per client (the IKE probe's copy, its carrier) survives it.
 const watches = new WeakMap<DockerHostClient, WatchedClient>();
 
 /**

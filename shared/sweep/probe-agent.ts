@@ -7,10 +7,11 @@ import type { DockerHostClient } from '../transport/docker-host-client.js';
 
 /**
  * The AgentProbes' preparation for one agent (putting the IKE probe program into the agent, or
- * starting its fallback carrier, when this process has not done so for this agent yet). The sweep runs it for every agent before any agent's pings start: creating and starting a
- * container costs CPU on the source host, and doing it during the pings inflated the measured
- * overlay RTT about fivefold in the lab (median 13 ms → 52–80 ms). An exec in a running carrier does
- * not. Never throws: a failed preparation is met again, and reported, by the probe's run.
+ * starting its fallback carrier, when this process has not done so for this agent yet). The sweep
+ * runs it for every agent before any agent's pings start: creating and starting a container costs
+ * CPU on the source host, and doing it during the pings inflated the measured overlay RTT about
+ * fivefold in the lab (median 13 ms → 52–80 ms). Never throws: a failed preparation is met again,
+ * and reported, by the probe's run.
  */
 export async function prepareAgent(
   ctx: AgentProbeContext,

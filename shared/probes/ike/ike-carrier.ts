@@ -2,9 +2,10 @@ import type { CallOptions, ContainerSummary, DockerHostClient } from '../../tran
 import { IKE_PROBE_PATH } from './ike-probe-image.js';
 
 /**
- * The IKE probe's carrier: one long-lived container per agent, sharing the agent's network and PID
- * namespaces, running the probe program in its sleeping `--carry` mode. Each sweep runs the program
- * in it with one exec, so the per-sweep container create/start/wait/remove (~1.4 s per agent) is gone.
+ * The IKE probe's carrier, the fallback for an agent that cannot take the program itself
+ * (ike-agent-copy.ts: read-only root filesystem, noexec /tmp): one long-lived container per such
+ * agent, sharing the agent's network and PID namespaces, running the probe program in its sleeping
+ * `--carry` mode. Each sweep runs the program in it with one exec, beside the agent's batch.
  * It dies with the agent (its PID namespace ends) and the daemon then removes it (AutoRemove); a new
  * agent gets a new carrier. Everything about it is labelled, so `tunnelwatch cleanup` finds it.
  */
