@@ -236,8 +236,7 @@ export async function runExecBatch(
   const refused = [...checked, ...extra];
   if (runnable.length === 0) return { outputs: new Map(), failure: refused[0] ?? null };
   const nonce = randomBytes(8).toString('hex');
-  // The in-agent watchdog fires a little before our deadline so the exec usually returns what finished.
-  const budgetSec = Math.max(1, Math.floor(opts.deadlineMs / 1000) - 1);
+  const budgetSec = watchdogBudgetSec(opts.deadlineMs);
   try {
     const result = await client.exec(containerId, batchArgv(runnable, budgetSec, nonce), {
       ...opts,
@@ -255,6 +254,14 @@ export async function runExecBatch(
   } catch (e) {
     return { outputs: new Map(), failure: isTransportError(e) ? e.message : `exec failed: ${String(e)}` };
   }
+}
+
+/**
+ * Seconds the in-agent watchdog lets jobs run, for an exec deadline of `deadlineMs`: a little less,
+ * so the exec usually returns what finished. A job that must report sizes its own wait to this.
+ */
+export function watchdogBudgetSec(deadlineMs: number): number {
+  return Math.max(1, Math.floor(deadlineMs / 1000) - 1);
 }
 
 /** The batch script's last line: with it the exec's exit code is known to be 0 without asking. */

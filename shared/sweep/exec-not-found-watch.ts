@@ -4,7 +4,7 @@ import { isTransportError } from '../transport/docker-host-client.js';
 export interface WatchedClient {
   /** The host's client, observed; the same object for the same inner client on every sweep. */
   client: DockerHostClient;
-  /** Whether an exec in (or a copy into) `containerId` failed with `not-found` since the last `clear`: the container is gone. */
+  /** Whether an exec in `containerId` failed with `not-found` since the last `clear`: the container is gone. */
   execNotFound(containerId: string): boolean;
   clear(containerId: string): void;
 }
@@ -31,14 +31,8 @@ export function watchExecNotFound(inner: DockerHostClient): WatchedClient {
         throw e;
       }
     },
-    putArchive: async (id, directory, tarball, opts) => {
-      try {
-        return await inner.putArchive(id, directory, tarball, opts);
-      } catch (e) {
-        if (isTransportError(e) && e.kind === 'not-found') gone.add(id);
-        throw e;
-      }
-    },
+    // Not watched: a copy's 404 may mean a missing directory, not a missing container.
+    putArchive: (id, directory, tarball, opts) => inner.putArchive(id, directory, tarball, opts),
     startCarrier: (spec) => inner.startCarrier(spec),
     removeContainer: (id, opts) => inner.removeContainer(id, opts),
     ensureImage: (image, rootfs, opts) => inner.ensureImage(image, rootfs, opts),

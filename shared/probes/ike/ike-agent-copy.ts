@@ -55,7 +55,7 @@ export function forgetHome(client: DockerHostClient): void {
 /**
  * Puts the program into the agent (one request; the same bytes again when it is already there) and
  * remembers the outcome: `in-agent` once it is in, `carrier` when the daemon refused it. Transport
- * failures (unreachable, timeout, the agent gone) reject and leave nothing remembered.
+ * failures (unreachable, timeout) and 409 reject and leave nothing remembered.
  */
 export async function putProgramInto(
   client: DockerHostClient,
@@ -74,11 +74,13 @@ export async function putProgramInto(
 }
 
 /**
- * The daemon answered and said no (403 read-only root filesystem, 400, 500 …), as opposed to not
- * answering or the container being gone (404, 409): decided by the status code, never by the text.
+ * The daemon answered and said no (403 read-only root filesystem, 404 no /tmp, 400, 500 …), as
+ * opposed to not answering, or 409 (the agent is not running: its batch fails too, and says so).
+ * Decided by the status code, never by the text. A 404 for an agent that is gone marks only that
+ * dead id; its successor has a new one.
  */
 function isRefusal(e: unknown): boolean {
-  return isTransportError(e) && e.kind === 'protocol' && e.statusCode !== undefined;
+  return isTransportError(e) && e.statusCode !== undefined && e.kind !== 'conflict';
 }
 
 /** Removes the program from a running agent: argv `rm -f PATH`, the exact path, no shell. */

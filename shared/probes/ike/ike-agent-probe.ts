@@ -6,7 +6,7 @@ import {
   isTransportError,
 } from '../../transport/docker-host-client.js';
 import type { AgentProbe, AgentProbeContext, BatchShare, PeerTarget } from '../agent-probe.js';
-import { isCommandMissing } from '../exec-batch.js';
+import { isCommandMissing, watchdogBudgetSec } from '../exec-batch.js';
 import { unknownPath } from '../unknown-path.js';
 import {
   forgetHome,
@@ -38,6 +38,8 @@ export const DEFAULT_IKE_PROBE_IMAGE: IkeProbeImage = { name: IKE_PROBE_IMAGE, r
 const SETUP_DEADLINE_MS = 20_000;
 // What one exec of the program costs beyond the reply wait (create + start + the stream's end).
 const EXEC_OVERHEAD_MS = 1_000;
+// How long before the batch's watchdog the program's reply wait ends, so it prints its lines first.
+const WATCHDOG_MARGIN_MS = 300;
 // Below this the exec cannot even be made: report unknown instead of trying.
 const MIN_EXEC_MS = 300;
 /** The program's last line once every target has its own (ike-probe.c). */
@@ -123,12 +125,15 @@ export function ikeAgentProbe(
       if (knownHome(client, ctx.agent.containerId) !== 'in-agent') return null;
       const plan = planProbes(ctx, random);
       if (plan.targets.length === 0) return null;
+      // The batch's watchdog stops its jobs a little before the budget: the program's wait ends first.
+      const watchdogMs = watchdogBudgetSec(ctx.budgetMs ?? Number.POSITIVE_INFINITY) * 1000;
+      const waitMs = Math.max(100, Math.min(plan.waitMs, watchdogMs - WATCHDOG_MARGIN_MS));
       return {
         jobs: [
           {
             id: IKE_JOB_ID,
             op: 'ike-probe',
-            args: [IKE_PROBE_HASH, String(plan.waitMs), ...plan.targets.flatMap(targetArgs)],
+            args: [IKE_PROBE_HASH, String(waitMs), ...plan.targets.flatMap(targetArgs)],
           },
         ],
         async finish(outputs, failure, signal) {

@@ -75,7 +75,11 @@ function programOutput(args: readonly string[]): string {
  * carrier can be made to vanish once (`vanishOnce`), as when someone removed it.
  */
 function fakeClient(
-  options: { vanishOnce?: boolean; existing?: ContainerSummary[]; copy?: 'refused' | 'taken' } = {},
+  options: {
+    vanishOnce?: boolean;
+    existing?: ContainerSummary[];
+    copy?: 'refused' | 'taken' | 'no-tmp' | 'not-running';
+  } = {},
 ) {
   const calls = {
     images: [] as string[],
@@ -88,6 +92,10 @@ function fakeClient(
   const client = {
     async putArchive(id: string, directory: string, tarball: Uint8Array) {
       calls.copies.push({ id, directory, tarball });
+      if (options.copy === 'not-running')
+        throw new TransportError('conflict', 'Docker API answered 409 (container is not running)', 409);
+      if (options.copy === 'no-tmp')
+        throw new TransportError('not-found', 'Docker API answered 404 (Could not find the file /tmp)', 404);
       if (options.copy !== 'taken')
         throw new TransportError(
           'protocol',
@@ -203,6 +211,28 @@ describe('ikeAgentProbe', () => {
     expect(calls.execs.map((e) => e.id)).toEqual(['carrier-1']);
     expect(paths.filter((p) => p.state === 'up')).toHaveLength(2);
     expect(probe.share!(ctx, client)).toBeNull();
+  });
+
+  it('an agent without /tmp (404) gets a carrier; one that is not running (409) gets nothing remembered', async () => {
+    const probe = ikeAgentProbe(DEFAULT_IKE_PROBE_IMAGE);
+    const noTmp = fakeClient({ copy: 'no-tmp' });
+    await probe.prepare!(ctx, noTmp.client, new AbortController().signal);
+    expect(noTmp.calls.carriers).toHaveLength(1);
+    const stopped = fakeClient({ copy: 'not-running' });
+    await expect(probe.prepare!(ctx, stopped.client, new AbortController().signal)).rejects.toMatchObject({
+      kind: 'conflict',
+    });
+    expect(stopped.calls.carriers).toHaveLength(0);
+    expect(probe.share!(ctx, stopped.client)).toBeNull();
+  });
+
+  it('ends the program’s reply wait before the batch’s watchdog stops its jobs', async () => {
+    const { client } = fakeClient({ copy: 'taken' });
+    const probe = ikeAgentProbe(DEFAULT_IKE_PROBE_IMAGE);
+    await probe.prepare!(ctx, client, new AbortController().signal);
+    // A 2.5 s budget: the watchdog stops jobs after 1 s, so the 750 ms wait becomes 700 ms.
+    expect(probe.share!({ ...ctx, budgetMs: 2500 }, client)!.jobs[0]!.args[1]).toBe('700');
+    expect(probe.share!({ ...ctx, budgetMs: 60_000 }, client)!.jobs[0]!.args[1]).toBe('750');
   });
 
   it('a batch that died before the program reported leaves its paths unknown, with the batch’s reason', async () => {
