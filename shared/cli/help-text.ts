@@ -15,7 +15,7 @@ Commands:
   sweep      probe every host pair through the Network Agents and diagnose each pair
   discover   list hosts, their Network Agent and its overlay IP
   serve      sweep on an interval and serve the path matrix page on 127.0.0.1
-  cleanup    remove what tunnelwatch leaves on the hosts (the IKE probe's carriers)
+  cleanup    remove what tunnelwatch leaves on the hosts (the IKE probe program, carriers)
 
 Run "tunnelwatch <command> --help" for a command's options.
 `;
@@ -81,10 +81,11 @@ be asked, 64 usage or config error.
 
 export const CLEANUP_HELP = `Usage: tunnelwatch cleanup [--config PATH] [--environment NAME]
 
-Removes, on every configured host, the containers tunnelwatch leaves there: the IKE probe's
-carrier (one per agent, label io.tunnelwatch.carrier; it also ends with its agent) and any
-one-shot sidecar of older versions (label io.tunnelwatch.sidecar). The next sweep starts a new
-carrier where it needs one. Prints one line per host.
+Removes, on every configured host, what tunnelwatch leaves there: the IKE probe program in the
+running agent (/tmp/tunnelwatch-ike-probe-<hash>, removed with rm -f of that exact path), the IKE
+probe's carrier where an agent needed one (label io.tunnelwatch.carrier; it also ends with its
+agent) and any one-shot sidecar of older versions (label io.tunnelwatch.sidecar). The next sweep
+puts the program back (or starts a carrier) where it needs it. Prints one line per host.
 
 Options:
 ${CONFIG_OPTION}

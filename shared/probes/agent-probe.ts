@@ -37,7 +37,7 @@ export interface ExecJob {
   op: ExecOp;
   args: string[];
 }
-export type ExecOp = 'ping' | 'ping-sized' | 'ipsec-sas' | 'ipsec-sas-after' | 'ipsec-conns';
+export type ExecOp = 'ping' | 'ping-sized' | 'ipsec-sas' | 'ipsec-sas-after' | 'ipsec-conns' | 'ike-probe';
 
 export interface JobOutput {
   exitCode: number;
@@ -65,15 +65,32 @@ export interface ExecProbe {
 }
 
 /**
- * A probe that cannot ride in the exec batch and talks to the host's Docker API itself (e.g. the IKE
- * probe, exec'd in its carrier sharing the agent's network namespace). `prepare` (optional) runs
- * before the batch, for setup that must not compete with the pings for CPU (starting a container);
- * `run` runs alongside the batch, under the same per-agent deadline (`signal` aborts when it passes).
- * Failures become `unknown` paths, so implementations should return them rather than throw; a
- * failed `prepare` is not reported by itself (`run` meets the same failure and reports it).
+ * An AgentProbe's share of one agent's exec batch for one sweep: its jobs ride in the batch, and
+ * `finish` turns their outputs into path results once the batch has ended (it may call Docker again,
+ * e.g. to put back a program the agent lost, within the same deadline).
+ */
+export interface BatchShare {
+  jobs: ExecJob[];
+  finish(
+    outputs: ReadonlyMap<string, JobOutput>,
+    failure: string | null,
+    signal: AbortSignal,
+  ): Promise<PathResult[]>;
+}
+
+/**
+ * A probe that needs the host's Docker API beyond the exec batch (the IKE probe: it puts its program
+ * into the agent once, or falls back to a carrier container). `prepare` (optional) runs before the
+ * batch, for setup that must not compete with the pings for CPU (an upload, starting a container).
+ * Each sweep, `share` (optional) is asked first: when it returns jobs, they ride in the agent's exec
+ * batch and `run` is not called; otherwise `run` runs alongside the batch. Both under the same
+ * per-agent deadline (`signal` aborts when it passes). Failures become `unknown` paths, so
+ * implementations should return them rather than throw; a failed `prepare` is not reported by
+ * itself (`run` or `finish` meets the same failure and reports it).
  */
 export interface AgentProbe {
   kinds: readonly ProbeKind[];
   prepare?(ctx: AgentProbeContext, client: DockerHostClient, signal: AbortSignal): Promise<void>;
+  share?(ctx: AgentProbeContext, client: DockerHostClient): BatchShare | null;
   run(ctx: AgentProbeContext, client: DockerHostClient, signal: AbortSignal): Promise<PathResult[]>;
 }

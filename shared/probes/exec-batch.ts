@@ -13,7 +13,10 @@ import type { ExecJob, ExecOp, JobOutput } from './agent-probe.js';
  * jobs still running after BUDGET seconds: `docker exec` cannot be cancelled from the API side, so
  * without it a timed-out batch would leave processes behind in the agent. The SAs are read twice,
  * at the start and as the last ping leaves, so the packet counters' change over this sweep's own
- * probes is known (lost ESP shows as a gap between both ends, diagnosis/sa-pairing.ts).
+ * probes is known (lost ESP shows as a gap between both ends, diagnosis/sa-pairing.ts). The one
+ * variadic op, `ike-probe HASH WAIT [ID IPV4 PORT HEX]…`, runs the IKE probe program tunnelwatch put
+ * into the agent (shared/probes/ike/ike-agent-copy.ts) and takes the rest of argv, so it comes last;
+ * a missing program shows as its exit 127, one that may not run (noexec /tmp) as 126.
  */
 export const BATCH_SCRIPT = `set -u
 nonce=$1; budget=$2; shift 2
@@ -39,13 +42,23 @@ while [ $# -gt 0 ]; do
       shift 1 ;;
     ipsec-conns)
       swanctl --list-conns --raw >"$dir/$id.out" 2>&1 & ;;
+    ike-probe)
+      [ $# -ge 2 ] || exit 124
+      prog=/tmp/tunnelwatch-ike-probe-$1; shift
+      "$prog" "$@" >"$dir/$id.out" 2>&1 &
+      shift $# ;;
     *) exit 124 ;;
   esac
   ids="$ids $id"; pids="$pids $!"
 done
-# The watchdog kills its own sleep when told to stop, or that sleep would outlive the batch; its
-# trap is set before the sleep starts, so a stop that comes early leaves nothing either.
-( s=; trap 'kill $s 2>/dev/null; exit' TERM; sleep "$budget" & s=$!; wait $s; kill $pids 2>/dev/null ) >/dev/null 2>&1 &
+# The watchdog kills its own sleep when told to stop, or that sleep would outlive the batch. A stop
+# may come before the sleep's pid is known (between its start and s=$!): the trap only notes it,
+# and the watchdog checks the note once s is set. KILL, not TERM: a TERM that reaches the sleep's
+# process before it has become sleep can be lost there.
+( s=; stop=; trap 'stop=1; kill -9 $s 2>/dev/null' TERM; sleep "$budget" & s=$!
+  [ -z "$stop" ] && wait $s
+  if [ -n "$stop" ]; then kill -9 $s 2>/dev/null; exit; fi
+  kill $pids 2>/dev/null ) >/dev/null 2>&1 &
 watchdog=$!
 set -- $pids
 for id in $ids; do
@@ -81,7 +94,30 @@ const OP_ARGS: Record<ExecOp, ((arg: string) => boolean)[]> = {
   'ipsec-sas': [],
   'ipsec-sas-after': [(delay) => /^\d(\.\d{1,2})?$/.test(delay)],
   'ipsec-conns': [],
+  'ike-probe': [(hash) => /^[0-9a-f]{12}$/.test(hash), (waitMs) => isIkeWaitMs(waitMs)],
 };
+
+/**
+ * Ops whose fixed arguments are followed by any number of groups of this many arguments, each
+ * checked the same way. Such an op takes the rest of the script's argv, so a batch has at most one
+ * and runs it last.
+ */
+const OP_GROUPS: Partial<Record<ExecOp, { checks: ((arg: string) => boolean)[]; max: number }>> = {
+  // ike-probe.c's targets: ID IPV4 PORT HEX, the datagram ≤ 2048 bytes, ≤ 1024 targets; it re-checks each.
+  'ike-probe': {
+    checks: [
+      (id) => /^[a-z0-9-]{1,32}$/.test(id),
+      (ip) => parseIpv4(ip) === ip,
+      (port) => port === '500' || port === '4500',
+      (hex) => hex.length % 2 === 0 && /^[0-9a-f]{2,4096}$/.test(hex),
+    ],
+    max: 1024,
+  },
+};
+
+function isIkeWaitMs(text: string): boolean {
+  return /^[1-9]\d{0,4}$/.test(text) && Number(text) <= 60_000;
+}
 
 const JOB_ID = /^[a-z0-9-]{1,64}$/;
 
@@ -94,13 +130,39 @@ export interface BatchResult {
 /** Checks one job; returns a reason when it must not run. */
 export function rejectJob(job: ExecJob): string | null {
   if (!JOB_ID.test(job.id)) return `job id "${job.id.slice(0, 64)}" is not [a-z0-9-]+`;
-  const checks = OP_ARGS[job.op];
-  if (!checks) return `job ${job.id}: unknown op`;
-  if (job.args.length !== checks.length) return `job ${job.id}: ${job.op} takes ${checks.length} arguments`;
-  const bad = job.args.findIndex((arg, i) => !checks[i]!(arg));
+  const fixed = OP_ARGS[job.op];
+  if (!fixed) return `job ${job.id}: unknown op`;
+  const groups = OP_GROUPS[job.op];
+  if (!groups) {
+    if (job.args.length !== fixed.length) return `job ${job.id}: ${job.op} takes ${fixed.length} arguments`;
+  } else {
+    const rest = job.args.length - fixed.length;
+    const size = groups.checks.length;
+    if (rest < 0 || rest % size !== 0 || rest / size > groups.max)
+      return `job ${job.id}: ${job.op} takes ${fixed.length} arguments, then up to ${groups.max} groups of ${size}`;
+  }
+  const bad = job.args.findIndex((arg, i) =>
+    i < fixed.length ? !fixed[i]!(arg) : !groups!.checks[(i - fixed.length) % groups!.checks.length]!(arg),
+  );
   return bad === -1 ? null : `job ${job.id}: argument ${bad + 1} of ${job.op} is not valid`;
 }
 
+/** Whether `op` takes the rest of the batch's argv (see OP_GROUPS). */
+export function isVariadicOp(op: ExecOp): boolean {
+  return OP_GROUPS[op] !== undefined;
+}
+
+/**
+ * The jobs in the order the script runs them: fixed-arity jobs as given, then the one variadic job;
+ * a second variadic job is refused (it would swallow the first's targets).
+ */
+export function orderJobs(jobs: readonly ExecJob[]): { ordered: ExecJob[]; refused: string[] } {
+  const variadic = jobs.filter((j) => isVariadicOp(j.op));
+  const refused = variadic.slice(1).map((j) => `job ${j.id}: only one ${j.op} job fits in a batch`);
+  return { ordered: [...jobs.filter((j) => !isVariadicOp(j.op)), ...variadic.slice(0, 1)], refused };
+}
+
+/** The exec's argv; `jobs` already in run order (orderJobs). */
 export function batchArgv(jobs: readonly ExecJob[], budgetSec: number, nonce: string): string[] {
   return [
     'sh',
@@ -169,12 +231,12 @@ export async function runExecBatch(
   jobs: readonly ExecJob[],
   opts: BatchOptions,
 ): Promise<BatchResult> {
-  const refused = jobs.map(rejectJob).filter((r): r is string => r !== null);
-  const runnable = jobs.filter((j) => rejectJob(j) === null);
+  const checked = jobs.map(rejectJob).filter((r): r is string => r !== null);
+  const { ordered: runnable, refused: extra } = orderJobs(jobs.filter((j) => rejectJob(j) === null));
+  const refused = [...checked, ...extra];
   if (runnable.length === 0) return { outputs: new Map(), failure: refused[0] ?? null };
   const nonce = randomBytes(8).toString('hex');
-  // The in-agent watchdog fires a little before our deadline so the exec usually returns what finished.
-  const budgetSec = Math.max(1, Math.floor(opts.deadlineMs / 1000) - 1);
+  const budgetSec = watchdogBudgetSec(opts.deadlineMs);
   try {
     const result = await client.exec(containerId, batchArgv(runnable, budgetSec, nonce), {
       ...opts,
@@ -192,6 +254,14 @@ export async function runExecBatch(
   } catch (e) {
     return { outputs: new Map(), failure: isTransportError(e) ? e.message : `exec failed: ${String(e)}` };
   }
+}
+
+/**
+ * Seconds the in-agent watchdog lets jobs run, for an exec deadline of `deadlineMs`: a little less,
+ * so the exec usually returns what finished. A job that must report sizes its own wait to this.
+ */
+export function watchdogBudgetSec(deadlineMs: number): number {
+  return Math.max(1, Math.floor(deadlineMs / 1000) - 1);
 }
 
 /** The batch script's last line: with it the exec's exit code is known to be 0 without asking. */

@@ -6,7 +6,7 @@ import { overlayIcmpProbe, underlayIcmpProbe } from '../probes/ping/ping-exec-pr
 
 /**
  * The probe registry both shells (CLI, Timer Function) sweep with. New probe kinds are added here:
- * batch probes to EXEC_PROBES, Docker-API probes (the IKE sidecar) to AGENT_PROBES.
+ * batch probes to EXEC_PROBES, probes that also need the Docker API (the IKE probe) to AGENT_PROBES.
  */
 export const EXEC_PROBES: readonly ExecProbe[] = [
   overlayIcmpProbe,
@@ -16,7 +16,8 @@ export const EXEC_PROBES: readonly ExecProbe[] = [
 ];
 
 /**
- * The IKE sidecar. Its image is one committed static program (shared/probes/ike/ike-probe.c); the
- * rootfs tarball is built in memory and imported only onto a host that lacks the image.
+ * The IKE probe: one committed static program (shared/probes/ike/ike-probe.c), put into each agent
+ * once and run in its exec batch; its carrier image (the same program) is built in memory and
+ * imported only for an agent that cannot take the program.
  */
 export const AGENT_PROBES: readonly AgentProbe[] = [ikeAgentProbe(DEFAULT_IKE_PROBE_IMAGE)];

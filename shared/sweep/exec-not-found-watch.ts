@@ -9,7 +9,7 @@ export interface WatchedClient {
   clear(containerId: string): void;
 }
 
-// One watch per client, so what the probes remember per client (the IKE carrier) survives it.
+// One watch per client, so what the probes remember per client (the IKE probe's copy, its carrier) survives it.
 const watches = new WeakMap<DockerHostClient, WatchedClient>();
 
 /**
@@ -31,6 +31,8 @@ export function watchExecNotFound(inner: DockerHostClient): WatchedClient {
         throw e;
       }
     },
+    // Not watched: a copy's 404 may mean a missing directory, not a missing container.
+    putArchive: (id, directory, tarball, opts) => inner.putArchive(id, directory, tarball, opts),
     startCarrier: (spec) => inner.startCarrier(spec),
     removeContainer: (id, opts) => inner.removeContainer(id, opts),
     ensureImage: (image, rootfs, opts) => inner.ensureImage(image, rootfs, opts),

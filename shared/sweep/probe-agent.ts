@@ -6,11 +6,12 @@ import { unknownPath } from '../probes/unknown-path.js';
 import type { DockerHostClient } from '../transport/docker-host-client.js';
 
 /**
- * The AgentProbes' preparation for one agent (starting the IKE carrier, on a host's first sweep
- * only). The sweep runs it for every agent before any agent's pings start: creating and starting a
- * container costs CPU on the source host, and doing it during the pings inflated the measured
- * overlay RTT about fivefold in the lab (median 13 ms → 52–80 ms). An exec in a running carrier does
- * not. Never throws: a failed preparation is met again, and reported, by the probe's run.
+ * The AgentProbes' preparation for one agent (putting the IKE probe program into the agent, or
+ * starting its fallback carrier, when this process has not done so for this agent yet). The sweep
+ * runs it for every agent before any agent's pings start: creating and starting a container costs
+ * CPU on the source host, and doing it during the pings inflated the measured overlay RTT about
+ * fivefold in the lab (median 13 ms → 52–80 ms). Never throws: a failed preparation is met again,
+ * and reported, by the probe's run.
  */
 export async function prepareAgent(
   ctx: AgentProbeContext,
@@ -28,9 +29,9 @@ export async function prepareAgent(
 }
 
 /**
- * Everything a sweep measures from one agent: the exec batch (all ExecProbes' jobs in one exec) and
- * the AgentProbes side by side, all bounded by `deadlineMs`, so an agent costs about one ping burst.
- * Never throws.
+ * Everything a sweep measures from one agent: the exec batch (all ExecProbes' jobs, and the jobs
+ * AgentProbes share into it, in one exec) and the other AgentProbes side by side, all bounded by
+ * `deadlineMs`, so an agent costs about one ping burst. Never throws.
  */
 export async function probeAgent(
   ctx: AgentProbeContext,
@@ -41,13 +42,28 @@ export async function probeAgent(
   outer?: AbortSignal,
 ): Promise<PathResult[]> {
   const signal = agentSignal(deadlineMs, outer);
+  // AgentProbes get the budget as a number to size their calls, and as the signal.
+  const probeCtx: AgentProbeContext = { ...ctx, budgetMs: Math.min(deadlineMs, ctx.budgetMs ?? deadlineMs) };
+  const failed = (probe: AgentProbe, e: unknown) =>
+    unknownPaths(ctx, probe.kinds, `${probe.kinds.join('/')} probe failed: ${describe(e)}`);
+  const sharing = agentProbes.map((probe) => {
+    try {
+      return { probe, share: probe.share?.(probeCtx, client) ?? null, refused: null };
+    } catch (e) {
+      return { probe, share: null, refused: failed(probe, e) };
+    }
+  });
   const batch = async (): Promise<PathResult[]> => {
     // A probe that throws while planning or parsing costs only its own paths (see isolated()).
     const planned = execProbes.map((p) => ({
       probe: p,
       jobs: isolated(ctx, p.kinds, 'planning', () => p.jobs(ctx)),
     }));
-    const jobs = planned.flatMap(({ jobs }) => (jobs.ok ? jobs.value : []));
+    const shares = sharing.flatMap(({ probe, share }) => (share ? [{ probe, share }] : []));
+    const jobs = [
+      ...planned.flatMap(({ jobs }) => (jobs.ok ? jobs.value : [])),
+      ...shares.flatMap(({ share }) => share.jobs),
+    ];
     const refusedPaths = planned.flatMap(({ jobs }) => (jobs.ok ? [] : jobs.paths));
     const runnable = planned.filter(({ jobs }) => jobs.ok).map(({ probe }) => probe);
     if (jobs.length === 0 && refusedPaths.length === 0) return [];
@@ -58,22 +74,23 @@ export async function probeAgent(
             deadlineMs,
             signal,
           });
+    const shared = await Promise.all(
+      shares.map(({ probe, share }) => share.finish(outputs, failure, signal).catch((e) => failed(probe, e))),
+    );
     return runnable
       .flatMap((p) => {
         const parsed = isolated(ctx, p.kinds, 'parsing', () => p.parse(ctx, outputs, failure));
         return parsed.ok ? parsed.value : parsed.paths;
       })
-      .concat(refusedPaths);
+      .concat(refusedPaths, shared.flat());
   };
-  const started = performance.now();
-  // AgentProbes get what is left of the budget, as a number to size their calls and as the signal.
-  const left = Math.max(0, Math.floor(deadlineMs - (performance.now() - started)));
-  const probeCtx: AgentProbeContext = { ...ctx, budgetMs: Math.min(left, ctx.budgetMs ?? left) };
-  const agentProbeRuns = agentProbes.map(async (probe) => {
+  const agentProbeRuns = sharing.map(async ({ probe, share, refused }) => {
+    if (share) return [];
+    if (refused) return refused;
     try {
       return await probe.run(probeCtx, client, signal);
     } catch (e) {
-      return unknownPaths(ctx, probe.kinds, `${probe.kinds.join('/')} probe failed: ${describe(e)}`);
+      return failed(probe, e);
     }
   });
   const [batchPaths, ...results] = await Promise.all([batch(), ...agentProbeRuns]);

@@ -31,7 +31,7 @@ export interface SweepDeps {
   clientFor: (host: HostConfig) => DockerHostClient;
   /** Probes riding in the per-agent exec batch (overlay-icmp, underlay-icmp, ipsec-sa, …). */
   execProbes: readonly ExecProbe[];
-  /** Probes that use the Docker API themselves (e.g. the IKE sidecar). */
+  /** Probes that also use the Docker API themselves (the IKE probe: its copy into the agent, its carrier). */
   agentProbes?: readonly AgentProbe[];
   diagnose: (evidence: PairEvidence) => Verdict;
   /**
@@ -145,8 +145,9 @@ export async function runSweep(config: TunnelwatchConfig, deps: SweepDeps): Prom
     peers: peerTargets(host, [...known.values()], plan?.peers.get(host.name)),
     timing: config.probes,
   });
-  // Every known agent's setup (the IKE carrier on a first sweep) before any agent's pings: on hosts
-  // that share CPUs (the lab) one agent's container start would otherwise inflate another's RTTs.
+  // Every known agent's setup (the IKE probe's copy, or its carrier, on a first sweep) before any
+  // agent's pings: on hosts that share CPUs (the lab) one agent's container start would otherwise
+  // inflate another's RTTs.
   const agentProbes = deps.agentProbes ?? [];
   const prepareBudget = Math.floor((remaining() - ASSEMBLY_MARGIN_MS) / 2);
   if (agentProbes.some((p) => p.prepare) && prepareBudget > 0) {

@@ -73,6 +73,12 @@ export interface DockerHostClient {
   exec(containerId: string, argv: string[], opts: ExecOptions): Promise<ExecResult>;
   /** Creates and starts a carrier (see CarrierSpec); resolves with its container id. */
   startCarrier(spec: CarrierSpec): Promise<string>;
+  /**
+   * Unpacks the tar archive `tarball` into directory `directory` of a container's filesystem
+   * (`PUT /containers/{id}/archive?path=…`). A read-only root filesystem, or any other refusal by
+   * the daemon, rejects with the daemon's status code.
+   */
+  putArchive(containerId: string, directory: string, tarball: Uint8Array, opts: CallOptions): Promise<void>;
   /** Removes a container, running or not; a container already gone is not an error. */
   removeContainer(id: string, opts: CallOptions): Promise<void>;
   /** Makes sure `image` exists on the host, importing the rootfs tarball `rootfs()` returns when missing. */

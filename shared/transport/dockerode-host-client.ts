@@ -164,6 +164,29 @@ export class DockerodeHostClient implements DockerHostClient {
     }
   }
 
+  putArchive(containerId: string, directory: string, tarball: Uint8Array, opts: CallOptions): Promise<void> {
+    return this.#call(`copy into ${short(containerId)}`, opts, async (abortSignal) => {
+      // A Buffer goes out with its Content-Length in one request body, as for an image import.
+      const answer = (await this.#docker.getContainer(containerId).putArchive(
+        Buffer.from(tarball) as unknown as NodeJS.ReadableStream,
+        {
+          path: directory,
+          abortSignal,
+        } as object,
+      )) as unknown;
+      // docker-modem answers with the (empty) body, or with a stream of it: read it to its end.
+      if (answer && typeof (answer as NodeJS.ReadableStream).resume === 'function') {
+        await new Promise<void>((resolve, reject) => {
+          const body = answer as NodeJS.ReadableStream;
+          body.on('end', resolve);
+          body.on('close', resolve);
+          body.on('error', reject);
+          body.resume();
+        });
+      }
+    });
+  }
+
   removeContainer(id: string, opts: CallOptions): Promise<void> {
     return this.#call(`remove container ${short(id)}`, opts, async (abortSignal) => {
       try {

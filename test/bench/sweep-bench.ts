@@ -117,6 +117,7 @@ async function mtuLadderCost(
       execs++;
       return client.exec(id, argv, opts);
     },
+    putArchive: (id, directory, tarball, opts) => client.putArchive(id, directory, tarball, opts),
     startCarrier: (spec) => client.startCarrier(spec),
     removeContainer: (id, opts) => client.removeContainer(id, opts),
     ensureImage: (image, path, opts) => client.ensureImage(image, path, opts),

@@ -1,13 +1,19 @@
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import type { HostConfig } from '../../shared/config/tunnelwatch-config.js';
 import { hasLabel } from '../../shared/discovery/rancher-layout.js';
+import {
+  IKE_PROBE_AGENT_DIR,
+  IKE_PROBE_AGENT_PATH,
+  ikeProbeAgentTar,
+} from '../../shared/probes/ike/ike-agent-copy.js';
 import type { ContainerDetails } from '../../shared/transport/docker-host-client.js';
 import { DockerodeHostClient } from '../../shared/transport/dockerode-host-client.js';
 import { DEFAULT_CONFIG_FILE } from '../lab/lab.js';
 import { loadConfigOrThrow } from '../support/load-config-or-throw.js';
 
-// The dockerode adapter against a real lab dockerd (TCP+TLS). Read-only for the lab: execs inside the
-// agent and one short-lived sidecar that removes itself.
+// The dockerode adapter against a real lab dockerd (TCP+TLS). Nearly read-only for the lab: execs
+// inside the agent, the IKE probe program put into it and removed again, and one short-lived
+// sidecar that removes itself.
 const LAB_CONFIG = process.env.TUNNELWATCH_LAB_CONFIG ?? DEFAULT_CONFIG_FILE;
 let host: HostConfig;
 let client: DockerodeHostClient;
@@ -51,6 +57,26 @@ describe.skipIf(inject('labSkipReason') !== '')('DockerodeHostClient on a real d
     });
   });
 
+  it('puts the IKE probe program into the agent (PUT archive): root-owned 0755, runnable there, removable', async () => {
+    const call = { deadlineMs: 10_000 };
+    await client.putArchive(agent.id, IKE_PROBE_AGENT_DIR, ikeProbeAgentTar(), call);
+    try {
+      const listed = await client.exec(agent.id, ['ls', '-ln', IKE_PROBE_AGENT_PATH], call);
+      expect(listed.stdout).toMatch(/^-rwxr-xr-x\s+1\s+0\s+0\s/);
+      // No targets: the program only prints its last line.
+      const ran = await client.exec(agent.id, [IKE_PROBE_AGENT_PATH, '100'], {
+        ...call,
+        completeMarker: '- end',
+      });
+      expect(ran).toEqual({ exitCode: 0, stdout: '- end\n', stderr: '' });
+      // The same bytes again (a one-shot run puts it in every time): replaced, not refused.
+      await client.putArchive(agent.id, IKE_PROBE_AGENT_DIR, ikeProbeAgentTar(), call);
+    } finally {
+      await client.exec(agent.id, ['rm', '-f', IKE_PROBE_AGENT_PATH], call);
+    }
+    expect((await client.exec(agent.id, ['ls', IKE_PROBE_AGENT_PATH], call)).exitCode).not.toBe(0);
+  });
+
   it('starts a carrier in the agent’s network and PID namespaces, execs in it, and removes it', async () => {
     // The agent's own image (the lab's 1.6 router or 1.1 Network Agent): it has sh, ip and ps.
     const image = (await client.listContainers({ deadlineMs: 5000 })).find((c) => c.id === agent.id)!.image;
@@ -81,6 +107,14 @@ describe.skipIf(inject('labSkipReason') !== '')('DockerodeHostClient on a real d
         completeMarker: '@@done',
       });
       expect(marked).toEqual({ exitCode: 0, stdout: 'out\n@@done\n', stderr: '' });
+      // The carrier's root filesystem is read-only: dockerd refuses a copy into it with a status code
+      // (what the IKE probe reads as "this agent cannot take the program", and falls back on).
+      const refused = await client
+        .putArchive(carrier, '/', ikeProbeAgentTar(), { deadlineMs: 10_000 })
+        .then(() => null)
+        .catch((e) => e);
+      expect(refused).toMatchObject({ name: 'TransportError', kind: 'protocol' });
+      expect([400, 403, 500]).toContain(refused.statusCode);
     } finally {
       await client.removeContainer(carrier, { deadlineMs: 10_000 });
     }

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { TunnelwatchConfig } from '../../shared/config/tunnelwatch-config.js';
 import { PROBE_KINDS } from '../../shared/domain/probe-kind.js';
 import type { SweepReport } from '../../shared/domain/sweep-report.js';
-import { IKE_PROBE_IMAGE } from '../../shared/probes/ike/ike-agent-probe.js';
+import { IKE_PROBE_AGENT_PATH } from '../../shared/probes/ike/ike-agent-copy.js';
 import { CARRIER_LABEL } from '../../shared/probes/ike/ike-carrier.js';
 import { runSweep } from '../../shared/sweep/run-sweep.js';
 import { type AssembledSweep, assembleSweep } from '../../shared/sweep/sweep-dependencies.js';
@@ -14,8 +14,8 @@ import { loadConfigOrThrow } from '../support/load-config-or-throw.js';
 import { cli, lossOnly } from './support/lab-sweep.js';
 
 // The default probe registry (both shells sweep with it) against the healthy lab: all five probe
-// kinds for every ordered pair, the IKE probe image imported on first use through the Docker API,
-// one carrier per agent kept between sweeps and removed by `tunnelwatch cleanup`, stateless on the peers.
+// kinds for every ordered pair, the IKE probe program put into each agent on first use through the
+// Docker API and run in its exec batch (no carrier), removed by `tunnelwatch cleanup`, stateless on the peers.
 const skipReason = inject('labSkipReason');
 const hostCount = inject('labHostCount');
 const configPath = inject('labConfigPath');
@@ -83,13 +83,13 @@ describe.skipIf(skipReason !== '')('the default probes on the healthy lab', () =
     expect(tunnelsMissing).toEqual([]);
     config = await loadConfigOrThrow({ path: configPath });
     sweep = assembleSweep();
-    // First use on h1: the sidecar image must come from the rootfs tarball via the Docker API.
-    // A cold start: no carrier anywhere (earlier files' sweeps left theirs), no image on h1.
+    // A cold start: no carrier anywhere, no IKE probe program in any agent (earlier files' sweeps
+    // left theirs).
     for (const h of hosts) {
       const ids = await carrierIds(h);
       if (ids.length > 0) await docker(h, ['rm', '--force', ...ids]);
+      await agentExec(h, ['rm', '-f', IKE_PROBE_AGENT_PATH], 10_000);
     }
-    await docker(hosts[0]!, ['rmi', '--force', IKE_PROBE_IMAGE], { allowFailure: true });
     halfOpenBefore = await halfOpenSas(hosts);
     // The agents' own processes (the lab's agents idle in `sleep`) before any probe ran.
     processesBefore = await Promise.all(hosts.map(processNames));
@@ -127,20 +127,23 @@ describe.skipIf(skipReason !== '')('the default probes on the healthy lab', () =
     expect(report.status).toBe('up');
   });
 
-  it('imported the probe image where it was missing and keeps exactly one carrier per agent', async () => {
-    const images = await docker(hosts[0]!, ['image', 'inspect', '--format', '{{.Id}}', IKE_PROBE_IMAGE], {
-      allowFailure: true,
-    });
-    expect(images.code).toBe(0);
-    const carriers = await Promise.all(hosts.map(carriersOn));
-    hosts.forEach((h, i) => {
-      expect(carriers[i], h.name).toEqual([{ agent: report.hosts[i]!.agent!.containerId, state: 'running' }]);
-    });
-    // The next sweep of the same assembled sweep uses the same carriers: none started, none gone.
-    const ids = await Promise.all(hosts.map((h) => carrierIds(h)));
+  it('put the IKE probe program into every agent once, started no carrier, and keeps using that copy', async () => {
+    // inode and change time: a copy put in again would be a new file.
+    const fileOf = (h: (typeof hosts)[number]) =>
+      agentExec(h, ['stat', '-c', '%a %u:%g %i %Z', IKE_PROBE_AGENT_PATH], 10_000).then((r) =>
+        r.stdout.trim(),
+      );
+    const files = await Promise.all(hosts.map(fileOf));
+    for (const f of files) expect(f).toMatch(/^755 0:0 \d+ \d+$/);
+    expect(await Promise.all(hosts.map(carriersOn))).toEqual(hosts.map(() => []));
+    // The next sweep of the same assembled sweep runs the same copy in each agent's batch.
     const again = await runSweep(config, sweep.deps);
-    expect(again.paths.filter((p) => p.probe.startsWith('ike-') && p.state !== 'up')).toEqual([]);
-    expect(await Promise.all(hosts.map((h) => carrierIds(h)))).toEqual(ids);
+    const ike = again.paths.filter((p) => p.probe.startsWith('ike-'));
+    expect(ike.map((p) => `${p.from}>${p.to} ${p.probe} ${p.state} ${p.ike?.response}`)).toEqual(
+      ike.map((p) => `${p.from}>${p.to} ${p.probe} up INVALID_KE_PAYLOAD`),
+    );
+    expect(await Promise.all(hosts.map(fileOf))).toEqual(files);
+    expect(await Promise.all(hosts.map(carriersOn))).toEqual(hosts.map(() => []));
   });
 
   it('leaves no probe process behind in any agent', async () => {
@@ -149,15 +152,20 @@ describe.skipIf(skipReason !== '')('the default probes on the healthy lab', () =
       const count = (names: string[], n: string) => names.filter((x) => x === n).length;
       for (const n of ['ping', 'swanctl', 'sleep', 'exe'])
         expect(count(after[i]!, n), `${h.name}: ${n}`).toBeLessThanOrEqual(count(processesBefore[i]!, n));
-      // The carrier's one sleeping process is what shares the agent's PID namespace.
-      expect(count(after[i]!, 'tunnelwatch-ike'), h.name).toBe(1);
+      // No carrier shares the agent's PID namespace, and the program is not running (ps shows the
+      // first 15 characters of its name, tunnelwatch-ike, like the carrier's).
+      expect(count(after[i]!, 'tunnelwatch-ike'), h.name).toBe(0);
     });
   });
 
-  it('tunnelwatch cleanup removes every carrier', async () => {
+  it('tunnelwatch cleanup removes the IKE probe program from every agent', async () => {
     const { code, stdout } = await cli(['cleanup', '--config', configPath]);
-    expect(stdout.trim().split('\n')).toEqual(hosts.map((h) => `${h.name}: removed 1 container(s)`));
+    expect(stdout.trim().split('\n')).toEqual(
+      hosts.map((h) => `${h.name}: removed 0 container(s); no IKE probe program left in the agent`),
+    );
     expect(code).toBe(0);
+    const left = await Promise.all(hosts.map((h) => agentExec(h, ['ls', IKE_PROBE_AGENT_PATH], 10_000)));
+    expect(left.map((r) => r.code !== 0)).toEqual(hosts.map(() => true));
     expect(await Promise.all(hosts.map(carriersOn))).toEqual(hosts.map(() => []));
   });
 

@@ -10,9 +10,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../shared/config/load-config.js';
 import type { TunnelwatchConfig } from '../../shared/config/tunnelwatch-config.js';
 import type { SweepReport } from '../../shared/domain/sweep-report.js';
+import { IKE_PROBE_AGENT_PATH } from '../../shared/probes/ike/ike-agent-copy.js';
 import { IKE_PROBE_IMAGE } from '../../shared/probes/ike/ike-probe-image.js';
 import { runSweep } from '../../shared/sweep/run-sweep.js';
 import { assembleSweep } from '../../shared/sweep/sweep-dependencies.js';
+import { tarEntryNames } from '../support/fleet/simulated-agent.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tw-api-cost-'));
 const HOSTS = ['h1', 'h2', 'h3'] as const;
@@ -36,13 +38,17 @@ function stdoutFrame(text: string): Buffer {
 
 /**
  * A Docker daemon that holds one running Network Agent and answers just enough, counting every
- * request. Its list honours the label filter, like dockerd: the agent for Rancher's labels, the IKE
- * probe's carrier (once started) for its own. An exec prints only the line that says it ran to its
+ * request. It keeps what `PUT …/archive` put into the agent; the batch's IKE job reports the shell's
+ * 127 when its program is not there. Otherwise an exec prints only the line that says it ran to its
  * end (the batch's `@@tw-NONCE done`, the probe program's `- end`), as a complete run would.
+ * `recreateAgent` replaces the agent by a new container (a new id, an empty /tmp).
  */
-function countingDaemon(n: number) {
+function countingDaemon(n: number, options: { readOnlyAgent?: boolean } = {}) {
   const requests: string[] = [];
-  const agentId = `${n}`.repeat(64).slice(0, 64);
+  let agentId = `${n}`.repeat(64).slice(0, 64);
+  let generation = 0;
+  let files = new Set<string>();
+  const oldIds = new Set<string>();
   const carrierId = `c${n}`.repeat(32).slice(0, 64);
   const registrarId = `r${n}`.repeat(32).slice(0, 64);
   const registrarLabels = { 'io.rancher.container.system': 'rancher-agent' };
@@ -57,6 +63,7 @@ function countingDaemon(n: number) {
     const path = (req.url ?? '').split('?')[0]!.replace(/^\/v\d+\.\d+/, '');
     const endpoint = `${req.method} ${path
       .replace(agentId, '{id}')
+      .replace(/[0-9a-f]{64}/, (id) => (oldIds.has(id) ? '{old-id}' : id))
       .replace(carrierId, '{carrier}')
       .replace(registrarId, '{rancher-agent}')
       .replace(/\/exec\/[a-z]+\d+-\d+\//, '/exec/{exec}/')}`;
@@ -84,7 +91,7 @@ function countingDaemon(n: number) {
   const server: Server = createServer((req, res) => {
     let body = '';
     req.on('data', (c: Buffer) => {
-      body += c.toString();
+      body += c.toString('latin1');
     });
     req.on('end', () => {
       const endpoint = route(req);
@@ -118,6 +125,12 @@ function countingDaemon(n: number) {
         return json(res, 201, { Id: carrierId });
       }
       if (endpoint === 'POST /containers/{carrier}/start') return void res.writeHead(204).end();
+      if (endpoint === 'PUT /containers/{id}/archive') {
+        if (options.readOnlyAgent) return json(res, 403, { message: 'container rootfs is marked read-only' });
+        const dir = new URL(req.url ?? '', 'http://d').searchParams.get('path');
+        for (const name of tarEntryNames(Buffer.from(body, 'latin1'))) files.add(`${dir}/${name}`);
+        return void res.writeHead(200).end();
+      }
       return json(res, 404, { message: `unexpected ${endpoint}` });
     });
   });
@@ -131,22 +144,40 @@ function countingDaemon(n: number) {
     const id = /\/exec\/([a-z]+\d+-\d+)\/start/.exec(req.url ?? '')?.[1] ?? '';
     const argv = execs.get(id) ?? [];
     // The batch's argv: sh -c SCRIPT NAME NONCE …; the probe program's: /ike-probe WAIT …
-    const last = argv[0] === 'sh' ? `@@tw-${argv[4]} done` : '- end';
-    socket.end(stdoutFrame(`${last}\n`));
+    const nonce = argv[4];
+    const ike = argv.indexOf('ike-probe');
+    const ikeJob =
+      argv[0] === 'sh' && ike > 0
+        ? files.has(`/tmp/tunnelwatch-ike-probe-${argv[ike + 1]}`)
+          ? `@@tw-${nonce} job ike 0\n- end\n\n@@tw-${nonce} end ike\n`
+          : `@@tw-${nonce} job ike 127\nsh: not found\n\n@@tw-${nonce} end ike\n`
+        : '';
+    const last = argv[0] === 'sh' ? `@@tw-${nonce} done` : '- end';
+    socket.end(stdoutFrame(`${ikeJob}${last}\n`));
     socket.on('error', () => {});
   });
   const socketPath = join(dir, `h${n}.sock`);
   const forgetCarrier = () => {
     carrier = null;
   };
-  return { server, socketPath, requests, forgetCarrier };
+  const recreateAgent = () => {
+    generation++;
+    oldIds.add(agentId);
+    agentId = `${n}${'abcdef'[generation % 6]}`.repeat(32).slice(0, 64);
+    files = new Set();
+  };
+  return { server, socketPath, requests, forgetCarrier, recreateAgent, files: () => files };
 }
 
 const daemons = HOSTS.map((_, i) => countingDaemon(i + 1));
+// An agent with a read-only root filesystem (dockerd answers the copy with 403), for the fallback.
+const readOnly = countingDaemon(4, { readOnlyAgent: true });
 let config: TunnelwatchConfig;
 
 beforeAll(async () => {
-  await Promise.all(daemons.map((d) => new Promise<void>((r) => d.server.listen(d.socketPath, r))));
+  await Promise.all(
+    [...daemons, readOnly].map((d) => new Promise<void>((r) => d.server.listen(d.socketPath, r))),
+  );
   const parsed = await parseConfig(
     {
       hosts: HOSTS.map((name, i) => ({
@@ -163,7 +194,7 @@ beforeAll(async () => {
   config = parsed.config.environments[0]!;
 });
 afterAll(async () => {
-  await Promise.all(daemons.map((d) => new Promise((r) => d.server.close(r))));
+  await Promise.all([...daemons, readOnly].map((d) => new Promise((r) => d.server.close(r))));
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -187,12 +218,12 @@ describe('Docker API requests per agent per sweep (docs/probes.md)', () => {
     'GET /containers/{id}/json',
     'GET /containers/{rancher-agent}/json',
   ];
-  // the exec batch: every ping and the SA read in one exec, its exit code known from its last line
+  // the exec batch: every ping, the SA read and the IKE probe in one exec, its exit code known from its last line
   const BATCH = ['POST /containers/{id}/exec', 'POST /exec/{exec}/start'];
-  // the IKE probe in the carrier, beside the batch
-  const IKE = ['POST /containers/{carrier}/exec', 'POST /exec/{exec}/start'];
+  // the IKE probe program put into the agent, once per agent per process
+  const COPY = ['PUT /containers/{id}/archive'];
 
-  it('the first sweep starts one carrier per agent, and a warm one costs one list beside the two execs', async () => {
+  it('the first sweep puts the IKE probe program into each agent; a warm one costs the list and the batch: 3', async () => {
     for (const d of daemons) d.forgetCarrier();
     // The product's own assembly, kept across sweeps as `serve` and a warm Function instance keep it.
     const sweep = assembleSweep();
@@ -202,38 +233,110 @@ describe('Docker API requests per agent per sweep (docs/probes.md)', () => {
       // Every agent was found and probed.
       expect(report.hosts.map((h) => h.agent?.overlayIp)).toEqual(['100.64.1.2', '100.64.2.2', '100.64.3.2']);
       for (const d of daemons) {
-        expect([...d.requests].sort()).toEqual(
-          [
-            ...COLD_DISCOVERY,
-            ...BATCH,
-            // the carrier: looked for in the host's list, its image checked, created and started
-            'GET /containers/json',
-            `GET /images/${IKE_PROBE_IMAGE}/json`,
-            'POST /containers/create',
-            'POST /containers/{carrier}/start',
-            ...IKE,
-          ].sort(),
-        );
+        expect([...d.requests].sort()).toEqual([...COLD_DISCOVERY, ...COPY, ...BATCH].sort());
+        expect(d.requests).toHaveLength(DOCUMENTED_COLD);
+        expect([...d.files()]).toEqual([IKE_PROBE_AGENT_PATH]);
       }
-      for (const d of daemons) d.requests.length = 0;
-      await runSweep(config, sweep.deps);
-      for (const d of daemons) {
-        expect([...d.requests].sort()).toEqual([...STEADY_DISCOVERY, ...BATCH, ...IKE].sort());
-        expect(d.requests).toHaveLength(DOCUMENTED);
+      // The program ran in the batch: its job came back (this daemon's program prints only its last
+      // line, so each probe is "not reported" rather than lost with the batch or the program missing).
+      const ike = report.paths.filter((p) => p.probe.startsWith('ike-'));
+      expect(ike).toHaveLength(12);
+      expect(new Set(ike.map((p) => p.error))).toEqual(
+        new Set(['the IKE probe program did not report this probe']),
+      );
+      for (let i = 0; i < 2; i++) {
+        for (const d of daemons) d.requests.length = 0;
+        await runSweep(config, sweep.deps);
+        for (const d of daemons) {
+          expect([...d.requests].sort()).toEqual([...STEADY_DISCOVERY, ...BATCH].sort());
+          expect(d.requests).toHaveLength(DOCUMENTED);
+        }
       }
+      expect(DOCUMENTED).toBeLessThanOrEqual(3);
     } finally {
       await sweep.close();
     }
   });
 
-  it('a one-shot run (the CLI) is cold: it finds the running carrier by its label instead of starting another', async () => {
+  it('a one-shot run (the CLI) is cold: it puts the program in once more (the same bytes) and starts no carrier', async () => {
     await sweepOnce();
     for (const d of daemons) {
-      expect([...d.requests].sort()).toEqual(
-        [...COLD_DISCOVERY, ...BATCH, 'GET /containers/json', ...IKE].sort(),
-      );
+      expect([...d.requests].sort()).toEqual([...COLD_DISCOVERY, ...COPY, ...BATCH].sort());
       expect(d.requests).toHaveLength(DOCUMENTED_COLD);
       expect(d.requests.filter((r) => r === 'POST /containers/create')).toEqual([]);
+    }
+  });
+
+  it('a re-created agent (a new id, its /tmp empty) gets the program again, within the same sweep', async () => {
+    const sweep = assembleSweep();
+    try {
+      await runSweep(config, sweep.deps);
+      const d = daemons[0]!;
+      d.recreateAgent();
+      for (const x of daemons) x.requests.length = 0;
+      const report = await runSweep(config, sweep.deps);
+      // The old agent's exec answers 404; the host is listed again and the new agent probed, the
+      // program put into it first and run there by itself (its batch had no place for it yet).
+      expect(d.files().has(IKE_PROBE_AGENT_PATH)).toBe(true);
+      expect(report.hosts[0]!.agent?.containerId).not.toBe('1'.repeat(64));
+      expect([...d.requests].sort()).toEqual(
+        [
+          ...STEADY_DISCOVERY,
+          'POST /containers/{old-id}/exec', // 404: the agent is gone
+          'GET /containers/{id}/json', // the new agent, inspected once
+          ...COPY,
+          ...BATCH,
+          ...BATCH, // the program run by itself in the new agent
+        ].sort(),
+      );
+      // From then on it rides in the batch again: 3.
+      for (const x of daemons) x.requests.length = 0;
+      await runSweep(config, sweep.deps);
+      expect([...d.requests].sort()).toEqual([...STEADY_DISCOVERY, ...BATCH].sort());
+    } finally {
+      await sweep.close();
+    }
+  });
+
+  it('an agent that refuses the program gets a carrier: its IKE exec beside the batch, 5 in a warm sweep', async () => {
+    const parsed = await parseConfig(
+      {
+        hosts: [
+          { name: 'h1', underlayIp: '198.18.0.11', docker: { endpoint: `unix://${daemons[0]!.socketPath}` } },
+          { name: 'h4', underlayIp: '198.18.0.14', docker: { endpoint: `unix://${readOnly.socketPath}` } },
+        ],
+        probes: { ikeTimeoutMs: 100 },
+        sweep: { deadlineMs: 8000 },
+      },
+      dir,
+    );
+    if (!parsed.ok) throw new Error('test config refused');
+    const hosts = parsed.config.environments[0]!.hosts;
+    const sweep = assembleSweep();
+    try {
+      readOnly.requests.length = 0;
+      await runSweep({ ...config, hosts }, sweep.deps);
+      expect([...readOnly.requests].sort()).toEqual(
+        [
+          ...COLD_DISCOVERY,
+          ...COPY,
+          ...BATCH,
+          // the carrier: looked for in the host's list, its image checked, created and started
+          'GET /containers/json',
+          `GET /images/${IKE_PROBE_IMAGE}/json`,
+          'POST /containers/create',
+          'POST /containers/{carrier}/start',
+          'POST /containers/{carrier}/exec',
+          'POST /exec/{exec}/start',
+        ].sort(),
+      );
+      readOnly.requests.length = 0;
+      await runSweep({ ...config, hosts }, sweep.deps);
+      expect([...readOnly.requests].sort()).toEqual(
+        [...STEADY_DISCOVERY, ...BATCH, 'POST /containers/{carrier}/exec', 'POST /exec/{exec}/start'].sort(),
+      );
+    } finally {
+      await sweep.close();
     }
   });
 

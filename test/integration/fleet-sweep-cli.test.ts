@@ -1,13 +1,17 @@
 // A 100-host sweep through the real `tunnelwatch` CLI (bin/tunnelwatch.js in a child process, real
 // dockerode) against the simulated fleet's 100 fake Docker daemons on unix sockets, with a few chosen
 // faults: the faulty pairs get exactly their verdicts, every other pair is ok, and each agent costs
-// two execs (the batch, the IKE probe in its carrier) and one carrier, with nothing else left behind.
+// one copy of the IKE probe program into it and one exec (the batch, the IKE probe in it), with
+// nothing left behind; the two agents with a read-only root filesystem get a carrier instead (one
+// more exec each, and the image imported where it was missing).
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SweepReport } from '../../shared/domain/sweep-report.js';
 import { type Fault, type SimulatedFleet, startSimulatedFleet } from '../support/simulated-docker-fleet.js';
 
 const HOSTS = 100;
+// Agents that refuse the IKE probe program; h11's host has the carrier image, h12's imports it.
+const READ_ONLY = ['h11', 'h12'];
 const FAULTS: Fault[] = [
   { kind: 'block-udp4500', from: 'h10', to: 'h20', oneWay: false },
   { kind: 'block-udp500', from: 'h30', to: 'h31', oneWay: false },
@@ -39,7 +43,12 @@ let result: { code: number | null; stdout: string; stderr: string };
 
 beforeAll(async () => {
   // Odd hosts have the IKE probe image, even ones import it (built in memory) first.
-  fleet = await startSimulatedFleet({ hosts: HOSTS, faults: FAULTS, probeImage: 'some' });
+  fleet = await startSimulatedFleet({
+    hosts: HOSTS,
+    faults: FAULTS,
+    probeImage: 'some',
+    readOnlyAgents: READ_ONLY,
+  });
   // A generous deadline: this test checks verdicts, not speed (test/bench/fleet-bench.ts measures that).
   const config = await fleet.writeConfig({ sweep: { deadlineMs: 200_000, concurrency: 16 } });
   result = await runCli(['sweep', '--config', config, '--json'], {});
@@ -118,27 +127,29 @@ describe(`a ${HOSTS}-host sweep through the CLI against the simulated fleet`, ()
     expect(report.paths.filter((p) => p.probe === 'overlay-icmp')).toHaveLength(probing * (HOSTS - 3));
   });
 
-  it('costs each agent two execs and one carrier, and leaves nothing else running on any host', () => {
+  it('costs each agent one copy and one exec (a read-only one a carrier), and leaves nothing running on any host', () => {
     for (const [name, server] of fleet.servers) {
       const calls = (route: string) => server.requests.get(route) ?? 0;
       const probed = name !== 'h70';
+      const carried = READ_ONLY.includes(name);
       expect({
         name,
+        copies: calls('PUT /containers/:id/archive'),
         exec: calls('POST /containers/:id/exec'),
         carriers: calls('POST /containers/create'),
         exitCodes: calls('GET /exec/:id/json'),
       }).toEqual({
         name,
-        exec: probed ? 2 : 0,
-        carriers: probed ? 1 : 0,
-        // Both execs end with the line that says they ran to their end: no exit code is asked for.
+        copies: probed ? 1 : 0,
+        exec: probed ? (carried ? 2 : 1) : 0,
+        carriers: carried ? 1 : 0,
+        // Every exec ends with the line that says it ran to its end: no exit code is asked for.
         exitCodes: 0,
       });
-      const index = Number(name.slice(1));
-      expect(calls('POST /images/create')).toBe(probed && index % 2 === 0 ? 1 : 0);
-      // The carrier stays for the next sweep (it dies with its agent); nothing else is left.
+      expect(calls('POST /images/create')).toBe(name === 'h12' ? 1 : 0);
+      // A carrier stays for the next sweep (it dies with its agent); nothing else is left.
       expect(server.leftoverContainers).toEqual(
-        probed ? [expect.stringMatching(/^tunnelwatch-carrier-/)] : [],
+        carried ? [expect.stringMatching(/^tunnelwatch-carrier-/)] : [],
       );
       // The IKE probe's argv (99 peers × 2 requests) travels in the exec body, never in a URL.
       expect(server.longestUrl).toBeLessThan(1024);

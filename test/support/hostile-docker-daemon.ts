@@ -47,7 +47,7 @@ export type Misbehaviour =
   /** 307 to `redirectTo`. */
   | 'redirect';
 
-export type Route = 'ping' | 'list' | 'inspect' | 'exec-create' | 'exec-start' | 'exec-inspect';
+export type Route = 'ping' | 'list' | 'inspect' | 'exec-create' | 'exec-start' | 'exec-inspect' | 'copy';
 
 export interface HostileDaemonOptions {
   /** Listen on this unix socket; otherwise on 127.0.0.1 with a free port. */
@@ -200,6 +200,12 @@ export async function startHostileDaemon(options: HostileDaemonOptions = {}): Pr
         const id = `exec${++execSeq}`;
         execs.set(id, (JSON.parse(Buffer.concat(body).toString() || '{}') as { Cmd?: string[] }).Cmd ?? []);
         json(res, 201, { Id: id });
+      } else if (route === 'copy') {
+        // PUT /containers/{id}/archive (the IKE probe program put into the agent): taken, kept nowhere.
+        const c = findContainer(containers, path.split('/')[2]!);
+        if (!c) return json(res, 404, { message: 'No such container' });
+        res.writeHead(200, { 'Api-Version': '1.41' });
+        res.end();
       } else if (route === 'exec-inspect') {
         const argv = execs.get(path.split('/')[2]!);
         if (!argv) return json(res, 404, { message: 'No such exec instance' });
@@ -312,6 +318,7 @@ function routeOf(method: string, path: string): Route | null {
   if (method === 'POST' && /^\/containers\/[^/]+\/exec$/.test(path)) return 'exec-create';
   if (method === 'POST' && /^\/exec\/[^/]+\/start$/.test(path)) return 'exec-start';
   if (method === 'GET' && /^\/exec\/[^/]+\/json$/.test(path)) return 'exec-inspect';
+  if (method === 'PUT' && /^\/containers\/[^/]+\/archive$/.test(path)) return 'copy';
   return null;
 }
 

@@ -62,6 +62,21 @@ export class LocalShellClient implements DockerHostClient {
     });
   }
 
+  /**
+   * Refused as dockerd refuses a read-only agent (403): the batch script runs the program from this
+   * machine's own /tmp, where a test must not put it. The IKE probe then falls back to a carrier,
+   * which this double does not have either, so its paths are `unknown`.
+   */
+  putArchive(): Promise<void> {
+    return Promise.reject(
+      new TransportError(
+        'protocol',
+        'copy into agent: Docker API answered 403 (container rootfs is marked read-only)',
+        403,
+      ),
+    );
+  }
+
   startCarrier(): Promise<string> {
     return Promise.reject(new TransportError('not-found', 'no carriers in the local shell double'));
   }
@@ -86,6 +101,9 @@ export class SilentClient implements DockerHostClient {
   }
   exec(_id: string, _argv: string[], opts: CallOptions) {
     return this.wait<ExecResult>('exec', opts);
+  }
+  putArchive(_id: string, _directory: string, _tarball: Uint8Array, opts: CallOptions) {
+    return this.wait<void>('copy into container', opts);
   }
   startCarrier(spec: CallOptions) {
     return this.wait<string>('start carrier', spec);

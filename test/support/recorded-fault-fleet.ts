@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { HostConfig } from '../../shared/config/tunnelwatch-config.js';
+import { IKE_PROBE_AGENT_PATH } from '../../shared/probes/ike/ike-agent-copy.js';
 import type {
   CallOptions,
   ContainerDetails,
@@ -76,13 +77,23 @@ class RecordedAgent implements DockerHostClient {
     };
   }
 
-  /** The exec batch: `sh -c SCRIPT tunnelwatch-batch NONCE BUDGET (ID OP ARGS…)…`, answered in its output format. */
+  /**
+   * The exec batch: `sh -c SCRIPT tunnelwatch-batch NONCE BUDGET (ID OP ARGS…)…`, answered in its
+   * output format; its last job may be the IKE probe program put into the agent (op `ike-probe`).
+   */
   async exec(id: string, argv: string[]): Promise<ExecResult> {
-    if (id === CARRIER_ID) return this.#ikeProbe(argv);
+    // The program by itself: in the carrier, or in the agent it was put into (a client that knows no
+    // earlier sweep of this agent puts it in and runs it alone once).
+    if (id === CARRIER_ID || argv[0] === IKE_PROBE_AGENT_PATH) return this.#ikeProbe(argv);
     const [nonce] = argv.slice(4, 5);
     const blocks: string[] = [];
     for (let i = 6; i < argv.length; ) {
       const [id, op] = [argv[i]!, argv[i + 1]!];
+      if (op === 'ike-probe') {
+        const ike = this.#ikeProbe(argv.slice(i + 2));
+        blocks.push(`@@tw-${nonce} job ${id} 0`, ike.stdout, `@@tw-${nonce} end ${id}`);
+        break;
+      }
       if (op !== 'ping') throw new Error(`recorded fleet: no recording for op ${op}`);
       const target = argv[i + 5]!;
       const peer = hostNumber(target);
@@ -105,7 +116,10 @@ class RecordedAgent implements DockerHostClient {
 
   async removeContainer(): Promise<void> {}
 
-  /** The IKE probe in its carrier: one line per probe, `ID answered RTT_US REPLY_HEX` or `ID timeout`. */
+  /** The agent takes the IKE probe program (the replay needs no bytes of it). */
+  async putArchive(): Promise<void> {}
+
+  /** The IKE probe (in the agent's batch, or in a carrier): one line per probe, `ID answered RTT_US REPLY_HEX` or `ID timeout`. */
   #ikeProbe(argv: string[]): ExecResult {
     const lines: string[] = [];
     for (let i = 0; i < argv.length; i++) {

@@ -26,6 +26,8 @@ export interface FleetOptions {
    * the others exercise the import path. Default 'all'.
    */
   probeImage?: 'all' | 'some' | 'none';
+  /** Hosts whose agent has a read-only root filesystem: it refuses the IKE probe program (a carrier then). */
+  readOnlyAgents?: readonly string[];
 }
 
 export interface SimulatedFleet {
@@ -57,6 +59,7 @@ export async function startSimulatedFleet(opts: FleetOptions): Promise<Simulated
         host,
         socketPath: socketOf(host.name),
         images: hasImage ? [IKE_PROBE_IMAGE] : [],
+        readOnlyAgent: opts.readOnlyAgents?.includes(host.name) === true,
       });
       await server.listen();
       servers.set(host.name, server);

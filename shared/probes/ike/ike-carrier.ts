@@ -1,10 +1,11 @@
-import type { CallOptions, DockerHostClient } from '../../transport/docker-host-client.js';
+import type { CallOptions, ContainerSummary, DockerHostClient } from '../../transport/docker-host-client.js';
 import { IKE_PROBE_PATH } from './ike-probe-image.js';
 
 /**
- * The IKE probe's carrier: one long-lived container per agent, sharing the agent's network and PID
- * namespaces, running the probe program in its sleeping `--carry` mode. Each sweep runs the program
- * in it with one exec, so the per-sweep container create/start/wait/remove (~1.4 s per agent) is gone.
+ * The IKE probe's carrier, the fallback for an agent that cannot take the program itself
+ * (ike-agent-copy.ts: read-only root filesystem, noexec /tmp): one long-lived container per such
+ * agent, sharing the agent's network and PID namespaces, running the probe program in its sleeping
+ * `--carry` mode. Each sweep runs the program in it with one exec, beside the agent's batch.
  * It dies with the agent (its PID namespace ends) and the daemon then removes it (AutoRemove); a new
  * agent gets a new carrier. Everything about it is labelled, so `tunnelwatch cleanup` finds it.
  */
@@ -63,11 +64,16 @@ export function forgetCarrier(client: DockerHostClient): void {
 const LEGACY_SIDECAR_LABEL = 'io.tunnelwatch.sidecar';
 
 /**
- * Removes every container tunnelwatch started on this host (carriers, legacy sidecars); returns
- * their ids. What this client remembered is dropped, so the next sweep starts a new carrier.
+ * Removes every container tunnelwatch started on this host (carriers, legacy sidecars), picked from
+ * the host's list `containers`; returns their ids. What this client remembered is dropped, so the
+ * next sweep starts a new carrier.
  */
-export async function removeLeftovers(client: DockerHostClient, opts: CallOptions): Promise<string[]> {
-  const ids = (await client.listContainers(opts))
+export async function removeLeftovers(
+  client: DockerHostClient,
+  containers: readonly ContainerSummary[],
+  opts: CallOptions,
+): Promise<string[]> {
+  const ids = containers
     .filter((c) => CARRIER_LABEL in c.labels || LEGACY_SIDECAR_LABEL in c.labels)
     .map((c) => c.id);
   await Promise.all(ids.map((id) => client.removeContainer(id, opts)));

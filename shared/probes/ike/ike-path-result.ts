@@ -34,7 +34,7 @@ export function ikePathResult(
   fields: string[] | undefined,
 ): PathResult {
   const probe = ikeProbeKind(port);
-  if (!fields) return unknownPath(from, to, probe, target, 'the IKE probe sidecar did not report this probe');
+  if (!fields) return unknownPath(from, to, probe, target, 'the IKE probe program did not report this probe');
   const [outcome, rttText, hex] = fields;
   const base = { from, to, probe, target, sent: 1 };
   const lost = { ...base, received: 0, lossRatio: 1, rttMs: null, state: 'down' as const };

@@ -1,7 +1,8 @@
 /*
- * ike-probe: the whole IKE probe sidecar image (tunnelwatch/ike-probe). A static x86_64 Linux
- * program with no libc: raw syscalls only, so the image is this one file and the build needs no
- * host-specific files. Its bytes are committed (ike-probe-binary.ts); `npm run build:ike-probe`
+ * ike-probe: the IKE probe program, put into each agent as /tmp/tunnelwatch-ike-probe-<hash> and
+ * run by its exec batch (or, for an agent that cannot take it, the whole carrier image
+ * tunnelwatch/ike-probe). A static x86_64 Linux program with no libc: raw syscalls only, so it is
+ * one self-contained file and the build needs no host-specific files. Its bytes are committed (ike-probe-binary.ts); `npm run build:ike-probe`
  * rebuilds them from this source with gcc, and a unit test checks the two match.
  *
  * Usage: ike-probe WAIT_MS [ID IPV4 PORT HEX]...
@@ -21,9 +22,9 @@
  * Exit status 0, or 2 when WAIT_MS is malformed (nothing sent, no end line).
  *
  * Or: ike-probe --carry NAME   (NAME [a-z0-9-]{1,15})
- *   The long-lived carrier: names itself NAME (what /proc/PID/comm shows) and sleeps until killed.
- *   It runs in the agent's PID namespace, so the agent's own exec batch finds it by that name and
- *   runs this same program as /proc/PID/exe: no file is ever put into the agent.
+ *   The long-lived carrier (the fallback for an agent that cannot take the file): names itself NAME
+ *   (what /proc/PID/comm shows) and sleeps until killed, in the agent's network and PID namespaces;
+ *   each sweep execs this same program in it.
  */
 
 #define MAX_TARGETS 1024

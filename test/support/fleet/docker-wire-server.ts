@@ -8,7 +8,7 @@ import type { Duplex } from 'node:stream';
 import { frameHeader } from '../hostile-docker-daemon.js';
 import type { FleetHost, FleetPlan } from './fleet-plan.js';
 import { agentStopped, FLEET_OVERLAY_LABEL } from './fleet-plan.js';
-import { agentExec, type CommandResult, ikeSidecar } from './simulated-agent.js';
+import { agentExec, type CommandResult, ikeSidecar, tarEntryNames } from './simulated-agent.js';
 
 const API_VERSION = '1.41';
 // Real dockerd writes what the process wrote, in pieces of at most 32 KiB.
@@ -36,6 +36,8 @@ interface FakeContainer {
   role: 'agent' | 'carrier' | 'other';
   attached: Duplex[];
   waiters: ((code: number) => void)[];
+  /** Paths put into its filesystem through `PUT …/archive` (the IKE probe program, in an agent). */
+  files: Set<string>;
 }
 
 interface FakeExec {
@@ -54,6 +56,8 @@ export interface DockerWireServerOptions {
   images?: readonly string[];
   /** Idle keep-alive connections are closed after this long; default 0 = never, like dockerd. */
   keepAliveTimeoutMs?: number;
+  /** The agent's root filesystem is read-only: `PUT …/archive` answers 403, as dockerd does. */
+  readOnlyAgent?: boolean;
 }
 
 /** One simulated host's Docker daemon. `requests` counts every API call by route, for assertions. */
@@ -69,6 +73,7 @@ export class DockerWireServer {
   readonly #containers = new Map<string, FakeContainer>();
   readonly #execs = new Map<string, FakeExec>();
   readonly #images: Set<string>;
+  readonly #readOnlyAgent: boolean;
   readonly #server: Server;
   readonly #sockets = new Set<Duplex>();
 
@@ -77,6 +82,7 @@ export class DockerWireServer {
     this.#host = opts.host;
     this.#socketPath = opts.socketPath;
     this.#images = new Set(opts.images ?? []);
+    this.#readOnlyAgent = opts.readOnlyAgent === true;
     const agent = this.#host;
     this.#containers.set(agent.agentId, {
       id: agent.agentId,
@@ -95,6 +101,7 @@ export class DockerWireServer {
       role: 'agent',
       attached: [],
       waiters: [],
+      files: new Set(),
     });
     // dockerd is a Go net/http server: 1 MiB of request line and headers. dockerode repeats every
     // createContainer option in the query string, so a sidecar's argv counts against this limit.
@@ -264,6 +271,16 @@ export class DockerWireServer {
           });
           return reply(201, { Id: id });
         }
+        if (method === 'PUT' && action === '/archive') {
+          // dockerd unpacks the tar into the container's filesystem at ?path=, which must exist.
+          const directory = url.searchParams.get('path') ?? '';
+          const tarball = await bodyBytes(req);
+          if (container.role === 'agent' && this.#readOnlyAgent)
+            return error(403, 'container rootfs is marked read-only');
+          if (directory !== '/tmp') return error(404, `Could not find the file ${directory} in container`);
+          for (const name of tarEntryNames(tarball)) container.files.add(`${directory}/${name}`);
+          return reply(200);
+        }
         if (method === 'POST' && action === '/start') {
           await jsonBody(req);
           if (container.state === 'running') return reply(304);
@@ -370,7 +387,7 @@ export class DockerWireServer {
     const result =
       container.role === 'carrier'
         ? ikeSidecar(this.#plan, this.#host, exec.argv)
-        : agentExec(this.#plan, this.#host, exec.argv);
+        : agentExec(this.#plan, this.#host, exec.argv, container.files);
     writeFrames(out, result);
     exec.running = false;
     exec.exitCode = result.exitCode;
@@ -442,6 +459,7 @@ export class DockerWireServer {
       role: Array.isArray(spec.Cmd) && spec.Cmd[1] === '--carry' ? 'carrier' : 'other',
       attached: [],
       waiters: [],
+      files: new Set(),
     });
     return { Id: id, Warnings: [] };
   }
@@ -571,6 +589,17 @@ async function jsonBody(req: IncomingMessage): Promise<unknown> {
   }
   const text = Buffer.concat(chunks).toString('utf8');
   return text.trim() === '' ? {} : JSON.parse(text);
+}
+
+async function bodyBytes(req: IncomingMessage): Promise<Uint8Array> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new Error('request body too large');
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
 }
 
 async function drain(req: IncomingMessage): Promise<number> {

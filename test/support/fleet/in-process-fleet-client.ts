@@ -16,10 +16,12 @@ import {
   type FleetHost,
   type FleetPlan,
 } from './fleet-plan.js';
-import { agentExec, ikeSidecar } from './simulated-agent.js';
+import { agentExec, ikeSidecar, tarEntryNames } from './simulated-agent.js';
 
 class InProcessFleetClient implements DockerHostClient {
   calls = 0;
+  /** Paths put into the agent through the API (the IKE probe program). */
+  readonly files = new Set<string>();
   constructor(
     readonly plan: FleetPlan,
     readonly host: FleetHost,
@@ -68,7 +70,13 @@ class InProcessFleetClient implements DockerHostClient {
     if (containerId === carrierOf(this.host)) return ikeSidecar(this.plan, this.host, argv);
     if (agentStopped(this.plan, this.host))
       throw new TransportError('conflict', 'container is not running', 409);
-    return agentExec(this.plan, this.host, argv);
+    return agentExec(this.plan, this.host, argv, this.files);
+  }
+
+  async putArchive(containerId: string, directory: string, tarball: Uint8Array): Promise<void> {
+    this.#enter();
+    if (containerId !== this.host.agentId) throw new TransportError('not-found', 'no such container', 404);
+    for (const name of tarEntryNames(tarball)) this.files.add(`${directory}/${name}`);
   }
 
   async startCarrier(): Promise<string> {

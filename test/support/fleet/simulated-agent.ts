@@ -2,6 +2,7 @@
 // fleet plan. Pure: argv in, exit code and output out. Only the command lines tunnelwatch really
 // sends are understood; anything else fails the way a missing binary does in a real container.
 
+import { IKE_PROBE_AGENT_PATH } from '../../../shared/probes/ike/ike-agent-copy.js';
 import { IKE_PROBE_PATH } from '../../../shared/probes/ike/ike-probe-image.js';
 import {
   type BatchJobOutput,
@@ -37,10 +38,19 @@ const notFound = (binary: string): CommandResult => ({
   stderr: '',
 });
 
-/** `docker exec` in the agent of `self`. */
-export function agentExec(plan: FleetPlan, self: FleetHost, argv: readonly string[]): CommandResult {
+/** `docker exec` in the agent of `self`, whose filesystem holds `files` (paths put there through the API). */
+export function agentExec(
+  plan: FleetPlan,
+  self: FleetHost,
+  argv: readonly string[],
+  files: ReadonlySet<string> = new Set(),
+): CommandResult {
   if (argv[0] === 'sh' && argv[1] === '-c' && argv[3] === 'tunnelwatch-batch')
-    return batch(plan, self, argv.slice(4));
+    return batch(plan, self, argv.slice(4), files);
+  // The IKE probe program tunnelwatch put into the agent, run by itself (the retry after a lost copy).
+  if (argv[0] === IKE_PROBE_AGENT_PATH && files.has(argv[0])) return ikeProgram(plan, self, argv.slice(1));
+  if (argv[0] === 'rm' && argv[1] === '-f' && argv.length === 3)
+    return { exitCode: 0, stdout: '', stderr: '' };
   if (argv.join(' ') === 'ip -o -4 addr show') {
     return {
       exitCode: 0,
@@ -62,13 +72,31 @@ export const OP_ARITY: Record<string, number> = {
   'ipsec-conns': 0,
 };
 
-function batch(plan: FleetPlan, self: FleetHost, args: readonly string[]): CommandResult {
+/** Where the batch script looks for the IKE probe program tunnelwatch put into the agent. */
+const agentProgram = (hash: string) => `/tmp/tunnelwatch-ike-probe-${hash}`;
+
+function batch(
+  plan: FleetPlan,
+  self: FleetHost,
+  args: readonly string[],
+  files: ReadonlySet<string>,
+): CommandResult {
   const [nonce, , ...rest] = args;
   if (!nonce) return { exitCode: 2, stdout: '', stderr: 'sh: 1: nonce: parameter not set\n' };
   const jobs: BatchJobOutput[] = [];
   for (let i = 0; i < rest.length; ) {
     const id = rest[i]!;
     const op = rest[i + 1] ?? '';
+    if (op === 'ike-probe') {
+      // Takes the rest of argv: HASH WAIT [ID IPV4 PORT HEX]…; the shell's 127 when the program is not there.
+      const hash = rest[i + 2] ?? '';
+      const program = agentProgram(hash);
+      const run = files.has(program)
+        ? ikeProgram(plan, self, rest.slice(i + 3))
+        : { exitCode: 127, stdout: `sh: ${program}: not found\n`, stderr: '' };
+      jobs.push({ id, exitCode: run.exitCode, output: run.stdout });
+      break;
+    }
     const arity = OP_ARITY[op];
     if (arity === undefined || i + 2 + arity > rest.length) return { exitCode: 124, stdout: '', stderr: '' };
     const opArgs = rest.slice(i + 2, i + 2 + arity);
@@ -139,12 +167,17 @@ function ipsecConns(plan: FleetPlan, self: FleetHost) {
   return { exitCode: 0, output: `${[...lines, 'list-conns reply {}'].join('\n')}\n` };
 }
 
-/** The IKE probe sidecar started in `self`'s agent network namespace. */
+/** The IKE probe program in `self`'s carrier (the fallback), sharing its agent's network namespace. */
 export function ikeSidecar(plan: FleetPlan, self: FleetHost, argv: readonly string[]): CommandResult {
-  // ike-probe.c's argv: WAIT_MS, then ID IPV4 PORT HEX per target.
   if (argv[0] !== IKE_PROBE_PATH) return notFound(argv[0] ?? '');
+  return ikeProgram(plan, self, argv.slice(1));
+}
+
+/** What the IKE probe program prints in `self`'s network namespace, given its arguments. */
+function ikeProgram(plan: FleetPlan, self: FleetHost, args: readonly string[]): CommandResult {
+  // ike-probe.c's argv: WAIT_MS, then ID IPV4 PORT HEX per target.
   const lines: IkeProbeLine[] = [];
-  const targets = argv.slice(2);
+  const targets = args.slice(1);
   for (let i = 0; i + 4 <= targets.length; i += 4) {
     const [id, ip, portText, hex] = targets.slice(i, i + 4) as [string, string, string, string];
     const port = portText === '500' ? 500 : portText === '4500' ? 4500 : null;
@@ -164,4 +197,27 @@ export function ikeSidecar(plan: FleetPlan, self: FleetHost, argv: readonly stri
   }
   // The program's last line, once every target has its own.
   return { exitCode: 0, stdout: `${lines.map((l) => `${ikeProbeLine(l)}\n`).join('')}- end\n`, stderr: '' };
+}
+
+/** The names of a ustar archive's entries (what `PUT …/archive` would unpack), read from its headers. */
+export function tarEntryNames(tarball: Uint8Array): string[] {
+  const names: string[] = [];
+  const bytes = Buffer.from(tarball.buffer, tarball.byteOffset, tarball.byteLength);
+  for (let at = 0; at + 512 <= bytes.length; ) {
+    const name = bytes
+      .subarray(at, at + 100)
+      .toString('latin1')
+      .replace(/\0.*$/s, '');
+    if (name === '') break;
+    const size = Number.parseInt(
+      bytes
+        .subarray(at + 124, at + 136)
+        .toString('latin1')
+        .replace(/\0.*$/s, ''),
+      8,
+    );
+    names.push(name);
+    at += 512 + Math.ceil(size / 512) * 512;
+  }
+  return names;
 }

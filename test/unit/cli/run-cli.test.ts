@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { DISCOVER_HELP, MAIN_HELP, SERVE_HELP, SWEEP_HELP } from '../../../shared/cli/help-text.js';
 import { COMMAND_FLAGS } from '../../../shared/cli/parse-cli-args.js';
 import { type CliExtensions, runCli } from '../../../shared/cli/run-cli.js';
+import { IKE_PROBE_AGENT_PATH } from '../../../shared/probes/ike/ike-agent-copy.js';
 import { overlayIcmpProbe, underlayIcmpProbe } from '../../../shared/probes/ping/ping-exec-probe.js';
 import { type DockerHostClient, TransportError } from '../../../shared/transport/docker-host-client.js';
 import { LocalShellClient, SilentClient } from '../../support/local-shell-client.js';
@@ -212,8 +213,9 @@ describe('tunnelwatch discover', () => {
 });
 
 describe('tunnelwatch cleanup', () => {
-  it('removes the carriers and legacy sidecars on every host, and exits 3 naming a host it could not ask', async () => {
+  it('removes the carriers, legacy sidecars and the agent’s IKE probe program on every host, and exits 3 naming a host it could not ask', async () => {
     const removed: string[] = [];
+    const execs: string[] = [];
     const host = (name: string, containers: Record<string, string[]>): DockerHostClient =>
       ({
         async listContainers() {
@@ -236,6 +238,10 @@ describe('tunnelwatch cleanup', () => {
         async removeContainer(id: string) {
           removed.push(`${name}:${id}`);
         },
+        async exec(id: string, argv: string[]) {
+          execs.push(`${name}:${id}: ${JSON.stringify(argv)}`);
+          return { exitCode: 0, stdout: '', stderr: '' };
+        },
       }) as unknown as DockerHostClient;
     const clients: Record<string, DockerHostClient> = {
       h1: host('h1', { 'io.tunnelwatch.carrier': ['c1'], 'io.tunnelwatch.sidecar': ['s1'] }),
@@ -255,9 +261,13 @@ describe('tunnelwatch cleanup', () => {
       { clientFor: (h) => clients[h.name]! },
     );
     expect(removed.sort()).toEqual(['h1:c1', 'h1:s1']);
+    // The program's exact path, as argv (no shell), in each host's running agent.
+    expect(execs.sort()).toEqual(
+      ['h1', 'h2'].map((h) => `${h}:agent: ${JSON.stringify(['rm', '-f', IKE_PROBE_AGENT_PATH])}`),
+    );
     expect(r.stdout.split('\n')).toEqual([
-      'h1: removed 2 container(s)',
-      'h2: removed 0 container(s)',
+      'h1: removed 2 container(s); no IKE probe program left in the agent',
+      'h2: removed 0 container(s); no IKE probe program left in the agent',
       'h3: not cleaned: tcp://198.18.0.13:2376: Docker endpoint unreachable (ECONNREFUSED)',
       '',
     ]);

@@ -79,6 +79,7 @@ class FakeDockerHost implements DockerHostClient {
   }
   async removeContainer() {}
   async ensureImage() {}
+  async putArchive() {}
   async close() {}
 }
 

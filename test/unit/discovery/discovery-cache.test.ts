@@ -76,6 +76,7 @@ class ChangingHost implements DockerHostClient {
   }
   async removeContainer() {}
   async ensureImage() {}
+  async putArchive() {}
   async close() {}
 }
 

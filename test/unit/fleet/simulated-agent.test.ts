@@ -1,7 +1,8 @@
 // The simulated fleet must print what the real tools print: its outputs are checked here against the
 // product's own parsers, so a bench or integration test on the fleet measures real parsing work.
 import { describe, expect, it } from 'vitest';
-import { batchArgv, parseBatchOutput } from '../../../shared/probes/exec-batch.js';
+import { batchArgv, orderJobs, parseBatchOutput } from '../../../shared/probes/exec-batch.js';
+import { IKE_PROBE_AGENT_PATH, IKE_PROBE_HASH } from '../../../shared/probes/ike/ike-agent-copy.js';
 import { parseIkeProbeLines } from '../../../shared/probes/ike/ike-path-result.js';
 import { IKE_PROBE_PATH } from '../../../shared/probes/ike/ike-probe-image.js';
 import { parseIkeResponse } from '../../../shared/probes/ike/ike-response.js';
@@ -87,6 +88,29 @@ describe('simulated agent outputs, read by the real parsers', () => {
     expect(lines.get('a')?.[0]).toBe('answered');
     expect(lines.get('b')).toEqual(['timeout']);
     expect(lines.get('c')?.[0]).toBe('refused');
+  });
+
+  it('the batch’s IKE job answers like the program when it was put into the agent, 127 when not', () => {
+    const plan = planFleet(3, [{ kind: 'kill-ike', host: 'h3' }]);
+    const [h1, h2, h3] = [plan.hosts[0]!, plan.hosts[1]!, plan.hosts[2]!];
+    const hex = Buffer.from(request).toString('hex');
+    const jobs = [
+      { id: 'ov-0', op: 'ping' as const, args: ['3', '0.2', '1', h2.overlayIp] },
+      {
+        id: 'ike',
+        op: 'ike-probe' as const,
+        args: [IKE_PROBE_HASH, '1000', 'a', h2.underlayIp, '500', hex, 'c', h3.underlayIp, '500', hex],
+      },
+    ];
+    const argv = batchArgv(orderJobs(jobs).ordered, 5, 'n2');
+    const held = parseBatchOutput(agentExec(plan, h1, argv, new Set([IKE_PROBE_AGENT_PATH])).stdout, 'n2');
+    expect([...held.keys()]).toEqual(['ov-0', 'ike']);
+    const lines = parseIkeProbeLines(held.get('ike')!.output);
+    expect(lines.get('a')?.[0]).toBe('answered');
+    expect(lines.get('c')?.[0]).toBe('refused');
+    const missing = parseBatchOutput(agentExec(plan, h1, argv).stdout, 'n2');
+    expect(missing.get('ike')?.exitCode).toBe(127);
+    expect(missing.get('ov-0')?.exitCode).toBe(0);
   });
 
   it('refuses a fault naming a host the fleet does not have, or one it does not simulate', () => {

@@ -517,6 +517,7 @@ function fakeHost(c: {
     },
     async removeContainer() {},
     async ensureImage() {},
+    async putArchive() {},
     async close() {},
   } as DockerHostClient;
 }

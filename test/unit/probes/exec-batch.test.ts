@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, readdir, readFile, symlink } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -8,10 +8,12 @@ import type { ExecJob } from '../../../shared/probes/agent-probe.js';
 import {
   BATCH_SCRIPT,
   batchArgv,
+  orderJobs,
   parseBatchOutput,
   rejectJob,
   runExecBatch,
 } from '../../../shared/probes/exec-batch.js';
+import { ikeProbeProgram } from '../../../shared/probes/ike/ike-probe-image.js';
 import { parsePingOutput } from '../../../shared/probes/ping/parse-ping-output.js';
 import { type ExecOptions, TransportError } from '../../../shared/transport/docker-host-client.js';
 import { LocalShellClient, SilentClient } from '../../support/local-shell-client.js';
@@ -482,5 +484,85 @@ describe('parseBatchOutput, the nonce and the size cap', () => {
     await runExecBatch(client, 'c0ffee', [ping('ov-0', '127.0.0.1')], { deadlineMs: 3000 });
     expect(nonce).toMatch(/^[0-9a-f]{16}$/);
     expect(marker).toBe(`@@tw-${nonce} done`);
+  });
+});
+
+describe('the IKE probe job (op ike-probe: HASH WAIT, then ID IPV4 PORT HEX per target)', () => {
+  const ike = (args: string[], id = 'ike'): ExecJob => ({ id, op: 'ike-probe', args });
+  const target = ['p0-500', '127.1.17.1', '500', 'ab'.repeat(40)];
+
+  it('takes a 12-hex-digit program hash, a wait of 1–60000 ms and whole targets only', () => {
+    expect(rejectJob(ike(['0123456789ab', '1000', ...target]))).toBeNull();
+    expect(rejectJob(ike(['0123456789ab', '60000']))).toBeNull();
+    for (const bad of [
+      ['0123456789AB', '1000', ...target],
+      ['../../bin/sh', '1000', ...target],
+      ['0123456789ab', '60001', ...target],
+      ['0123456789ab', '0', ...target],
+      ['0123456789ab', '1000', ...target.slice(0, 3)],
+      ['0123456789ab', '1000', 'P0', ...target.slice(1)],
+      ['0123456789ab', '1000', target[0]!, '127.1.17.01', '500', target[3]!],
+      ['0123456789ab', '1000', target[0]!, target[1]!, '501', target[3]!],
+      ['0123456789ab', '1000', target[0]!, target[1]!, '500', 'abc'],
+      ['0123456789ab', '1000', target[0]!, target[1]!, '500', 'ab'.repeat(2049)],
+      ['0123456789ab', '1000', target[0]!, target[1]!, '500', `${target[3]!};sh`],
+    ]) {
+      expect(rejectJob(ike(bad)), JSON.stringify(bad)).not.toBeNull();
+    }
+    const many = Array.from({ length: 1025 }, () => target).flat();
+    expect(rejectJob(ike(['0123456789ab', '1000', ...many]))).toMatch(/up to 1024 groups of 4/);
+  });
+
+  it('runs last, since it takes the rest of argv; a second one is refused', () => {
+    const first = ike(['0123456789ab', '1000', ...target]);
+    const { ordered, refused } = orderJobs([
+      first,
+      ping('ov-0', '127.0.0.1'),
+      ike(['0123456789ab', '1000'], 'ike2'),
+    ]);
+    expect(ordered.map((j) => j.id)).toEqual(['ov-0', 'ike']);
+    expect(refused).toEqual(['job ike2: only one ike-probe job fits in a batch']);
+  });
+
+  describe('run for real by BusyBox sh on loopback', () => {
+    const client = () => new LocalShellClient({ id: 'c0ffee', labels: {} });
+
+    it('runs the program put into /tmp with its targets as argv, beside the other jobs', async () => {
+      // A hash of this test's own, so the file is this test's alone.
+      const hash = randomUUID().replace(/-/g, '').slice(0, 12);
+      const program = `/tmp/tunnelwatch-ike-probe-${hash}`;
+      await writeFile(program, ikeProbeProgram());
+      await chmod(program, 0o755);
+      try {
+        const { outputs, failure } = await runExecBatch(
+          client(),
+          'c0ffee',
+          [ike([hash, '300', ...target]), ping('ov-0', '127.0.0.1', '1')],
+          { deadlineMs: 8000 },
+        );
+        expect(failure).toBeNull();
+        // Nothing listens there: the kernel's ICMP port unreachable, seen by the program as refused.
+        expect(outputs.get('ike')).toEqual({
+          exitCode: 0,
+          output: expect.stringMatching(/^p0-500 refused \d+\n- end$/),
+        });
+        expect(outputs.get('ov-0')?.exitCode).toBe(0);
+      } finally {
+        await rm(program, { force: true });
+      }
+    });
+
+    it('reports a program that is not there as exit 127 of its job, the others unharmed', async () => {
+      const hash = randomUUID().replace(/-/g, '').slice(0, 12);
+      const { outputs, failure } = await runExecBatch(
+        client(),
+        'c0ffee',
+        [ike([hash, '300', ...target]), ping('ov-0', '127.0.0.1', '1')],
+        { deadlineMs: 8000 },
+      );
+      expect(failure).toBeNull();
+      expect(outputs.get('ike')?.exitCode).toBe(127);
+      expect(outputs.get('ov-0')?.exitCode).toBe(0);
+    });
   });
 });

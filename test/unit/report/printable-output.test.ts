@@ -111,6 +111,7 @@ describe('host text in printed output', () => {
       startCarrier: async () => 'carrier',
       removeContainer: async () => {},
       ensureImage: async () => {},
+      putArchive: async () => {},
       close: async () => {},
     };
     for (const argv of [

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { HostName } from '../../../shared/domain/host-name.js';
 import type { Ipv4 } from '../../../shared/domain/ipv4.js';
-import type { AgentProbeContext } from '../../../shared/probes/agent-probe.js';
+import type { AgentProbe, AgentProbeContext } from '../../../shared/probes/agent-probe.js';
 import { ipsecSaExecProbe } from '../../../shared/probes/ipsec-sa/ipsec-sa-exec-probe.js';
 import { overlayIcmpProbe } from '../../../shared/probes/ping/ping-exec-probe.js';
 import { probeAgent } from '../../../shared/sweep/probe-agent.js';
@@ -41,6 +41,55 @@ describe('probeAgent', () => {
     const paths = await probeAgent(ctx, nonceEcho, [ipsecSaExecProbe], [], 5000);
     expect(paths).toMatchObject([
       { probe: 'ipsec-sa', state: 'unknown', error: 'swanctl is not installed in the agent container' },
+    ]);
+  });
+
+  it('runs an AgentProbe’s shared job in the same exec and hands it the outputs; a throwing share or finish costs only its paths', async () => {
+    const execs: string[][] = [];
+    const client = {
+      exec: async (_id: string, argv: string[]) => {
+        execs.push(argv);
+        const nonce = argv[4]!;
+        return {
+          exitCode: 0,
+          stdout: `@@tw-${nonce} job shared 0\nfrom the batch\n\n@@tw-${nonce} end shared\n@@tw-${nonce} done\n`,
+          stderr: '',
+        };
+      },
+    } as unknown as DockerHostClient;
+    const seen: (string | undefined)[] = [];
+    const sharing: AgentProbe = {
+      kinds: ['ike-udp500'],
+      share: () => ({
+        jobs: [{ id: 'shared', op: 'ipsec-conns', args: [] }],
+        finish: async (outputs) => {
+          seen.push(outputs.get('shared')?.output);
+          return [];
+        },
+      }),
+      run: async () => {
+        throw new Error('run is not called when the probe shares the batch');
+      },
+    };
+    const throwing = (where: 'share' | 'finish'): AgentProbe => ({
+      kinds: ['ike-udp4500'],
+      share: () => {
+        if (where === 'share') throw new Error('no plan');
+        return {
+          jobs: [],
+          finish: async () => {
+            throw new Error('no parse');
+          },
+        };
+      },
+      run: async () => [],
+    });
+    const paths = await probeAgent(ctx, client, [], [sharing, throwing('share'), throwing('finish')], 5000);
+    expect(execs).toHaveLength(1);
+    expect(seen).toEqual(['from the batch']);
+    expect(paths.map((p) => [p.probe, p.state, p.error])).toEqual([
+      ['ike-udp4500', 'unknown', 'ike-udp4500 probe failed: no parse'],
+      ['ike-udp4500', 'unknown', 'ike-udp4500 probe failed: no plan'],
     ]);
   });
 });

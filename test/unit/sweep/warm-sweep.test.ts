@@ -109,6 +109,7 @@ class AgentHost implements DockerHostClient {
   }
   async removeContainer() {}
   async ensureImage() {}
+  async putArchive() {}
   async close() {}
 }
 

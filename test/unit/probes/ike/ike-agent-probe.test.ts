@@ -3,6 +3,12 @@ import { describe, expect, it } from 'vitest';
 import type { HostName } from '../../../../shared/domain/host-name.js';
 import type { Ipv4 } from '../../../../shared/domain/ipv4.js';
 import type { AgentProbeContext } from '../../../../shared/probes/agent-probe.js';
+import { rejectJob } from '../../../../shared/probes/exec-batch.js';
+import {
+  IKE_PROBE_AGENT_PATH,
+  IKE_PROBE_HASH,
+  ikeProbeAgentTar,
+} from '../../../../shared/probes/ike/ike-agent-copy.js';
 import {
   DEFAULT_IKE_PROBE_IMAGE,
   IKE_PROBE_IMAGE,
@@ -44,20 +50,59 @@ interface IkeExec {
   opts: ExecOptions;
 }
 
+const invalidKe = hex('udp500-invalid-ke.reply');
+
 /**
- * A fake host: answers h2 like charon does (INVALID_KE_PAYLOAD echoing our SPI), refuses h3:500,
- * drops h3:4500. Its carrier can be made to vanish once (`vanishOnce`), as when someone removed it.
+ * What the program prints for its arguments (WAIT, then ID IPV4 PORT HEX per target): h2 answers
+ * like charon does (INVALID_KE_PAYLOAD echoing our SPI), h3 refuses on 500 and drops 4500.
  */
-function fakeClient(options: { vanishOnce?: boolean; existing?: ContainerSummary[] } = {}) {
+function programOutput(args: readonly string[]): string {
+  const lines: string[] = [];
+  for (let i = 1; i + 3 < args.length; i += 4) {
+    const [pid, target, port, request] = args.slice(i, i + 4) as [string, string, string, string];
+    const body = port === '4500' ? request.slice(8) : request;
+    const reply = (port === '4500' ? '00000000' : '') + body.slice(0, 16) + invalidKe.slice(16);
+    if (target === '198.18.0.12') lines.push(`${pid} answered 812 ${reply}`);
+    else if (port === '500') lines.push(`${pid} refused 300`);
+    else lines.push(`${pid} timeout`);
+  }
+  return `${lines.join('\n')}\n- end\n`;
+}
+
+/**
+ * A fake host whose agent refuses the program (`copy: 'refused'`, the default: dockerd's 403 for a
+ * read-only root filesystem), so the probe runs in a carrier; or takes it (`copy: 'taken'`). Its
+ * carrier can be made to vanish once (`vanishOnce`), as when someone removed it.
+ */
+function fakeClient(
+  options: {
+    vanishOnce?: boolean;
+    existing?: ContainerSummary[];
+    copy?: 'refused' | 'taken' | 'no-tmp' | 'not-running';
+  } = {},
+) {
   const calls = {
     images: [] as string[],
     carriers: [] as CarrierSpec[],
     removed: [] as string[],
     execs: [] as IkeExec[],
+    copies: [] as { id: string; directory: string; tarball: Uint8Array }[],
   };
   let vanish = options.vanishOnce === true;
-  const invalidKe = hex('udp500-invalid-ke.reply');
   const client = {
+    async putArchive(id: string, directory: string, tarball: Uint8Array) {
+      calls.copies.push({ id, directory, tarball });
+      if (options.copy === 'not-running')
+        throw new TransportError('conflict', 'Docker API answered 409 (container is not running)', 409);
+      if (options.copy === 'no-tmp')
+        throw new TransportError('not-found', 'Docker API answered 404 (Could not find the file /tmp)', 404);
+      if (options.copy !== 'taken')
+        throw new TransportError(
+          'protocol',
+          'Docker API answered 403 (container rootfs is marked read-only)',
+          403,
+        );
+    },
     async listContainers() {
       return options.existing ?? [];
     },
@@ -77,23 +122,136 @@ function fakeClient(options: { vanishOnce?: boolean; existing?: ContainerSummary
         vanish = false;
         throw new TransportError('not-found', `no such container: ${id}`, 404);
       }
-      const lines: string[] = [];
-      for (let i = 2; i + 3 < argv.length; i += 4) {
-        const [pid, target, port, request] = argv.slice(i, i + 4) as [string, string, string, string];
-        const body = port === '4500' ? request.slice(8) : request;
-        const reply = (port === '4500' ? '00000000' : '') + body.slice(0, 16) + invalidKe.slice(16);
-        if (target === '198.18.0.12') lines.push(`${pid} answered 812 ${reply}`);
-        else if (port === '500') lines.push(`${pid} refused 300`);
-        else lines.push(`${pid} timeout`);
-      }
-      return { exitCode: 0, stdout: `${lines.join('\n')}\n- end\n`, stderr: '' };
+      return { exitCode: 0, stdout: programOutput(argv.slice(1)), stderr: '' };
     },
   } as unknown as DockerHostClient;
   return { client, calls };
 }
 
 describe('ikeAgentProbe', () => {
-  it('runs ONE exec in the agent’s carrier probing every peer on both ports', async () => {
+  it('puts the program into the agent once and rides in its exec batch: no request of its own', async () => {
+    const { client, calls } = fakeClient({ copy: 'taken' });
+    const probe = ikeAgentProbe(DEFAULT_IKE_PROBE_IMAGE);
+    await probe.prepare!(ctx, client, new AbortController().signal);
+    // One file, root-owned 0755, named by the program's hash, unpacked into the agent's /tmp.
+    expect(calls.copies.map((c) => [c.id, c.directory])).toEqual([['agent-h1', '/tmp']]);
+    expect(calls.copies[0]!.tarball).toEqual(ikeProbeAgentTar());
+    const tar = Buffer.from(calls.copies[0]!.tarball);
+    expect(tar.subarray(0, 100).toString('latin1').replace(/\0+$/, '')).toBe(
+      `tunnelwatch-ike-probe-${IKE_PROBE_HASH}`,
+    );
+    expect(tar.subarray(100, 107).toString('latin1')).toBe('0000755');
+    expect(IKE_PROBE_AGENT_PATH).toBe(`/tmp/tunnelwatch-ike-probe-${IKE_PROBE_HASH}`);
+    for (let sweep = 0; sweep < 2; sweep++) {
+      const share = probe.share!(ctx, client)!;
+      expect(share.jobs).toHaveLength(1);
+      const [job] = share.jobs;
+      expect(job!.op).toBe('ike-probe');
+      expect(rejectJob(job!)).toBeNull();
+      expect(job!.args.slice(0, 2)).toEqual([IKE_PROBE_HASH, '750']);
+      expect(job!.args.length).toBe(2 + 4 * 4); // h2 and h3, two ports each; h4 has no address
+      const output = programOutput(job!.args.slice(1));
+      const paths = await share.finish(
+        new Map([[job!.id, { exitCode: 0, output }]]),
+        null,
+        new AbortController().signal,
+      );
+      expect(paths.map((p) => [p.to, p.probe, p.state, p.ike?.response ?? null])).toEqual([
+        ['h2', 'ike-udp500', 'up', 'INVALID_KE_PAYLOAD'],
+        ['h2', 'ike-udp4500', 'up', 'INVALID_KE_PAYLOAD'],
+        ['h3', 'ike-udp500', 'down', null],
+        ['h3', 'ike-udp4500', 'down', null],
+        ['h4', 'ike-udp500', 'unknown', null],
+        ['h4', 'ike-udp4500', 'unknown', null],
+      ]);
+    }
+    // Steady state: no upload, no exec, no carrier beyond the first sweep's one upload.
+    expect(calls.copies).toHaveLength(1);
+    expect(calls.execs).toHaveLength(0);
+    expect(calls.carriers).toHaveLength(0);
+  });
+
+  it('puts the program back and runs it once alone when the batch finds it gone (exit 127)', async () => {
+    const { client, calls } = fakeClient({ copy: 'taken' });
+    const probe = ikeAgentProbe(DEFAULT_IKE_PROBE_IMAGE);
+    await probe.prepare!(ctx, client, new AbortController().signal);
+    const share = probe.share!(ctx, client)!;
+    const missing = { exitCode: 127, output: `sh: ${IKE_PROBE_AGENT_PATH}: not found` };
+    const paths = await share.finish(new Map([['ike', missing]]), null, new AbortController().signal);
+    expect(calls.copies).toHaveLength(2);
+    expect(calls.execs.map((e) => [e.id, e.argv[0]])).toEqual([['agent-h1', IKE_PROBE_AGENT_PATH]]);
+    expect(calls.execs[0]!.opts.completeMarker).toBe('- end');
+    expect(paths.filter((p) => p.state === 'up')).toHaveLength(2);
+    // The next sweep rides in the batch again.
+    expect(probe.share!(ctx, client)?.jobs).toHaveLength(1);
+  });
+
+  it('a re-created agent (a new id) gets the program again before its probes run', async () => {
+    const { client, calls } = fakeClient({ copy: 'taken' });
+    const probe = ikeAgentProbe(DEFAULT_IKE_PROBE_IMAGE);
+    await probe.prepare!(ctx, client, new AbortController().signal);
+    const recreated = { ...ctx, agent: { ...ctx.agent, containerId: 'agent-h1-new' } };
+    // Not known to hold it: no batch share; its run puts the program in and execs it there.
+    expect(probe.share!(recreated, client)).toBeNull();
+    const paths = await probe.run(recreated, client, new AbortController().signal);
+    expect(calls.copies.map((c) => c.id)).toEqual(['agent-h1', 'agent-h1-new']);
+    expect(calls.execs.map((e) => [e.id, e.argv[0]])).toEqual([['agent-h1-new', IKE_PROBE_AGENT_PATH]]);
+    expect(paths.filter((p) => p.state === 'up')).toHaveLength(2);
+    expect(probe.share!(recreated, client)?.jobs).toHaveLength(1);
+  });
+
+  it('an agent that may not run it (exit 126: noexec /tmp) gets a carrier from then on', async () => {
+    const { client, calls } = fakeClient({ copy: 'taken' });
+    const probe = ikeAgentProbe(DEFAULT_IKE_PROBE_IMAGE);
+    await probe.prepare!(ctx, client, new AbortController().signal);
+    const share = probe.share!(ctx, client)!;
+    const denied = { exitCode: 126, output: `sh: ${IKE_PROBE_AGENT_PATH}: Permission denied` };
+    const paths = await share.finish(new Map([['ike', denied]]), null, new AbortController().signal);
+    expect(calls.carriers).toHaveLength(1);
+    expect(calls.execs.map((e) => e.id)).toEqual(['carrier-1']);
+    expect(paths.filter((p) => p.state === 'up')).toHaveLength(2);
+    expect(probe.share!(ctx, client)).toBeNull();
+  });
+
+  it('an agent without /tmp (404) gets a carrier; one that is not running (409) gets nothing remembered', async () => {
+    const probe = ikeAgentProbe(DEFAULT_IKE_PROBE_IMAGE);
+    const noTmp = fakeClient({ copy: 'no-tmp' });
+    await probe.prepare!(ctx, noTmp.client, new AbortController().signal);
+    expect(noTmp.calls.carriers).toHaveLength(1);
+    const stopped = fakeClient({ copy: 'not-running' });
+    await expect(probe.prepare!(ctx, stopped.client, new AbortController().signal)).rejects.toMatchObject({
+      kind: 'conflict',
+    });
+    expect(stopped.calls.carriers).toHaveLength(0);
+    expect(probe.share!(ctx, stopped.client)).toBeNull();
+  });
+
+  it('ends the program’s reply wait before the batch’s watchdog stops its jobs', async () => {
+    const { client } = fakeClient({ copy: 'taken' });
+    const probe = ikeAgentProbe(DEFAULT_IKE_PROBE_IMAGE);
+    await probe.prepare!(ctx, client, new AbortController().signal);
+    // A 2.5 s budget: the watchdog stops jobs after 1 s, so the 750 ms wait becomes 700 ms.
+    expect(probe.share!({ ...ctx, budgetMs: 2500 }, client)!.jobs[0]!.args[1]).toBe('700');
+    expect(probe.share!({ ...ctx, budgetMs: 60_000 }, client)!.jobs[0]!.args[1]).toBe('750');
+  });
+
+  it('a batch that died before the program reported leaves its paths unknown, with the batch’s reason', async () => {
+    const { client, calls } = fakeClient({ copy: 'taken' });
+    const probe = ikeAgentProbe(DEFAULT_IKE_PROBE_IMAGE);
+    await probe.prepare!(ctx, client, new AbortController().signal);
+    const paths = await probe.share!(ctx, client)!.finish(
+      new Map(),
+      'probe batch ended early (exit 137)',
+      new AbortController().signal,
+    );
+    expect(paths.map((p) => [p.state, p.error])).toEqual([
+      ...Array(4).fill(['unknown', 'probe batch ended early (exit 137)']),
+      ...Array(2).fill(['unknown', 'no underlay address known for this peer']),
+    ]);
+    expect(calls.execs).toHaveLength(0);
+  });
+
+  it('runs ONE exec in the agent’s carrier probing every peer on both ports when the agent refuses the program', async () => {
     const { client, calls } = fakeClient();
     const probe = ikeAgentProbe(DEFAULT_IKE_PROBE_IMAGE);
     await probe.run(ctx, client, new AbortController().signal);

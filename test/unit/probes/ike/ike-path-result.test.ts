@@ -79,7 +79,7 @@ describe('ikePathResult', () => {
   it('a line the program never printed, or an outcome it does not know, is unknown with the words it printed', () => {
     expect(result(undefined)).toMatchObject({
       state: 'unknown',
-      error: 'the IKE probe sidecar did not report this probe',
+      error: 'the IKE probe program did not report this probe',
     });
     const odd = result(['error', 'socket:', 'permission', 'denied']);
     expect(odd).toMatchObject({ state: 'unknown', ike: { outcome: 'error' } });
