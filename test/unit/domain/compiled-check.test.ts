@@ -119,3 +119,64 @@ describe('the compiled report check', () => {
     expect(() => parseSweepReport(broken)).toThrow('does not match the report contract at paths[3].sent');
   });
 });
+
+describe('compileCheck, node by node, against zod', () => {
+  const VALUES: unknown[] = [
+    undefined,
+    null,
+    true,
+    false,
+    0,
+    -0.5,
+    0.5,
+    1,
+    2,
+    Number.NaN,
+    Number.POSITIVE_INFINITY,
+    '',
+    'a',
+    'ab',
+    '2026-12-06T10:00:00Z',
+    '2026-12-06T10:00:00+01:00',
+    'yesterday',
+    [],
+    ['a'],
+    [1],
+    {},
+    { a: 'x' },
+  ];
+  it.each([
+    ['boolean', z.boolean()],
+    ['optional boolean', z.boolean().optional()],
+    ['nullable string', z.string().nullable()],
+    ['default string', z.string().default('d')],
+    ['inclusive bounds', z.number().min(0).max(1)],
+    ['exclusive bounds', z.number().gt(0).lt(1)],
+    ['finite', z.number().finite()],
+    ['int', z.number().int()],
+    ['datetime with offset', z.string().datetime({ offset: true })],
+    ['enum', z.enum(['a', 'ab'])],
+    ['literal', z.literal(1)],
+    ['array of strings', z.array(z.string())],
+    ['object', z.object({ a: z.string() })],
+    ['refine returning a boolean', z.string().refine((s) => s.length > 1)],
+    [
+      'superRefine adding an issue',
+      z.string().superRefine((s, ctx) => {
+        if (s !== 'a') ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'not a' });
+      }),
+    ],
+    ['custom', z.custom<string>((v) => v === 'ab')],
+    ['refinement of a number', z.number().refine((n) => n !== 2)],
+  ] as const)('%s', (_name, schema) => {
+    const check = compileCheck(schema);
+    for (const value of VALUES) {
+      expect([value, check(value)]).toEqual([value, schema.safeParse(value).success]);
+    }
+  });
+
+  it('refuses effects that change the value (a check cannot say what the output would be)', () => {
+    expect(() => compileCheck(z.string().transform((s) => s.length))).toThrow('ZodEffects is not supported');
+    expect(() => compileCheck(z.preprocess((v) => v, z.string()))).toThrow('ZodEffects is not supported');
+  });
+});

@@ -46,6 +46,26 @@ describe('NCRONTAB schedules', () => {
     expect(parseNcrontab('0 5-1 * * * *')).toBe('minute field "5-1": values must be within 0-59');
   });
 
+  it('takes any whitespace between fields, and keeps the expression as written (trimmed)', () => {
+    const spaced = schedule('  0  */5\t* * * *  ');
+    expect(spaced.expression).toBe('0  */5\t* * * *');
+    expect(firesAt(spaced, at('2026-12-06T10:05:00Z'))).toBe(true);
+    // The top of each field's range is a value like any other.
+    expect(firesAt(schedule('59 59 23 31 12 6'), at('2022-12-31T23:59:59Z'))).toBe(true);
+    // A field is one item or a list of them, nothing around them.
+    expect(parseNcrontab('x5 * * * * *')).toMatch(/^second field "x5": /);
+    expect(parseNcrontab('5x * * * * *')).toMatch(/^second field "5x": /);
+  });
+
+  it('looks back one day at most, whatever window it is given', () => {
+    const yearly = schedule('0 0 10 6 12 *'); // 6 December, 10:00:00
+    // Exactly one day before upTo is outside the day looked back.
+    expect(firesWithin(yearly, at('2026-12-01T00:00:00Z'), at('2026-12-07T10:00:00Z'))).toBe(false);
+    expect(firesWithin(yearly, at('2026-12-01T00:00:00Z'), at('2026-12-07T09:59:59Z'))).toBe(true);
+    expect(previousFiring(yearly, at('2026-12-07T10:00:00Z'))).toBeNull();
+    expect(previousFiring(yearly, at('2026-12-07T09:59:59Z'))).toEqual(at('2026-12-06T10:00:00Z'));
+  });
+
   it('fires within a window (after, upTo] and finds the latest firing before a time', () => {
     const everyMinute = schedule('0 * * * * *');
     expect(firesWithin(everyMinute, at('2026-12-06T10:00:00Z'), at('2026-12-06T10:00:59Z'))).toBe(false);
@@ -85,7 +105,12 @@ describe('which environments a tick sweeps', () => {
       tick: at('2026-12-06T10:00:00Z'),
       previous: at('2026-12-06T09:59:00Z'),
     });
-    // A schedule this code cannot read (e.g. a TimeSpan): the tick is now, and every environment is due.
+    // No schedule known, or one this code cannot read (e.g. a TimeSpan): the tick is now, and every
+    // environment is due.
+    expect(timerTicks(undefined, at('2026-12-06T10:00:21.7Z'))).toEqual({
+      tick: at('2026-12-06T10:00:21Z'),
+      previous: null,
+    });
     expect(timerTicks('00:00:10', at('2026-12-06T10:00:21.7Z'))).toEqual({
       tick: at('2026-12-06T10:00:21Z'),
       previous: null,
