@@ -101,6 +101,19 @@ describe('peer sampling rotation', () => {
     expect(pairSampled(null, 'h0' as HostName, 'h5' as HostName)).toBe(true);
   });
 
+  it('is off when k peers would be every peer anyway, even from settings the schema did not check', () => {
+    const loose = (k: number) => ({ aboveHosts: 2, peersPerSweep: k, rotationMs: ROTATION_MS });
+    expect(samplingPlan(loose(4), names(5), at(5))).toBeNull();
+    expect(samplingPlan(loose(6), names(5), at(5))).toBeNull();
+    expect(samplingPlan(loose(3), names(5), at(5))?.peersPerSweep).toBe(3);
+  });
+
+  it('a host the plan does not know (added since) is not sampled, and asking does not throw', () => {
+    const plan = planFor(names(12), 3, 4);
+    expect(pairSampled(plan, 'h99' as HostName, 'h1' as HostName)).toBe(false);
+    expect(pairSampled(plan, 'h1' as HostName, 'h99' as HostName)).toBe(false);
+  });
+
   it('a pair counts as sampled when it was probed either way', () => {
     const hosts = names(12);
     const plan = planFor(hosts, 3, 4);
