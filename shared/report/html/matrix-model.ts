@@ -57,12 +57,17 @@ export interface ProbeSummary {
   note: string | null;
 }
 
-export interface HistoryPoint {
+/**
+ * One sweep of the history strips, as flat arrays indexed `row × hosts + column` like the page's
+ * data: a 200-host mesh has 39,800 pairs × 12 sweeps, too many to be an object each.
+ */
+export interface HistorySweep {
   startedAt: string;
-  /** null: that sweep has no verdict for this pair. */
-  state: State | null;
-  rttMs: number | null;
-  lossRatio: number | null;
+  /** null: that sweep has no verdict for this pair (and on the diagonal). */
+  states: (State | null)[];
+  /** The overlay ping's average. */
+  rttMs: (number | null)[];
+  lossRatio: (number | null)[];
 }
 
 export interface MatrixCell {
@@ -79,8 +84,6 @@ export interface MatrixCell {
   rttMs: number | null;
   lossRatio: number | null;
   probes: ProbeSummary[];
-  /** Oldest first, the latest sweep last. */
-  history: HistoryPoint[];
 }
 
 export interface Freshness {
@@ -100,8 +103,8 @@ export interface MatrixModel {
   hosts: HostHeader[];
   /** cells[row][column]; null on the diagonal. */
   cells: (MatrixCell | null)[][];
-  /** Start times of the sweeps in the history strips, oldest first. */
-  historySweeps: string[];
+  /** The sweeps of the history strips, oldest first, the latest last. */
+  history: HistorySweep[];
   counts: Record<State, number>;
 }
 
@@ -120,33 +123,40 @@ export function buildMatrixModel(
   const historyLength = Math.floor(positiveOr(options.historyLength, DEFAULT_HISTORY_LENGTH));
 
   const hosts = hostHeaders(latest);
-  const sweeps = historySweeps(latest, history, historyLength);
-  const verdictsBySweep = sweeps.map((s) => indexByPair(s.verdicts));
-  // History needs only each pair's overlay ping: indexing every probe of 12 sweeps of a 50-host mesh
-  // (150,000 paths) doubled the render time.
-  const overlayBySweep = sweeps.map((s) => indexOverlayByPair(s.paths));
-  const verdicts = indexByPair(latest.verdicts);
-  const paths = indexPathsByPair(latest.paths);
+  const n = hosts.length;
+  const hostIndex = new Map(hosts.map((h, i) => [h.name, i]));
+  // Pairs by their place in the matrix: string keys for 39,800 pairs × 12 sweeps cost most of a
+  // 200-host page's render.
+  const pairIndex = (from: string, to: string): number => {
+    const row = hostIndex.get(from);
+    const col = hostIndex.get(to);
+    return row === undefined || col === undefined || row === col ? -1 : row * n + col;
+  };
+  const verdicts = new Array<Verdict | undefined>(n * n);
+  for (const v of latest.verdicts) {
+    const i = pairIndex(v.from, v.to);
+    if (i >= 0) verdicts[i] = v;
+  }
+  const paths = new Array<PathResult[] | undefined>(n * n);
+  for (const p of latest.paths) {
+    const i = pairIndex(p.from, p.to);
+    if (i < 0) continue;
+    const list = paths[i];
+    if (list) list.push(p);
+    else paths[i] = [p];
+  }
 
   const counts: Record<State, number> = { up: 0, degraded: 0, down: 0, unknown: 0 };
-  const cells = hosts.map((row) =>
-    hosts.map((col) => {
-      if (row.name === col.name) return null;
-      const key = pairKey(row.name, col.name);
-      const cell = buildCell(row.name, col.name, verdicts.get(key), paths.get(key) ?? []);
-      cell.history = sweeps.map((sweep, i) => {
-        const v = verdictsBySweep[i]!.get(key);
-        const overlay = overlayBySweep[i]!.get(key);
-        return {
-          startedAt: sweep.startedAt,
-          state: v ? v.state : null,
-          rttMs: overlay?.rttMs?.avg ?? null,
-          lossRatio: overlay?.lossRatio ?? null,
-        };
-      });
+  const cells = hosts.map((row, r) =>
+    hosts.map((col, c) => {
+      if (r === c) return null;
+      const cell = buildCell(row.name, col.name, verdicts[r * n + c], paths[r * n + c] ?? []);
       counts[cell.state]++;
       return cell;
     }),
+  );
+  const sweeps = historySweeps(latest, history, historyLength).map((sweep) =>
+    historySweep(sweep, n, pairIndex),
   );
 
   const finishedAtMs = sweepFinishedAt(latest);
@@ -164,7 +174,7 @@ export function buildMatrixModel(
     },
     hosts,
     cells,
-    historySweeps: sweeps.map((s) => s.startedAt),
+    history: sweeps,
     counts,
   };
 }
@@ -191,7 +201,6 @@ function buildCell(from: string, to: string, verdict: Verdict | undefined, paths
     rttMs: overlay?.rttMs?.avg ?? null,
     lossRatio: overlay?.lossRatio ?? null,
     probes,
-    history: [],
   };
 }
 
@@ -284,31 +293,26 @@ function cellProbe(paths: PathResult[]): PathResult | undefined {
   return paths.find((p) => p.probe === CELL_PROBE);
 }
 
-function pairKey(from: string, to: string): string {
-  return `${from}\u0000${to}`;
-}
-
-function indexByPair(verdicts: Verdict[]): Map<string, Verdict> {
-  const map = new Map<string, Verdict>();
-  for (const v of verdicts) map.set(pairKey(v.from, v.to), v);
-  return map;
-}
-
-function indexOverlayByPair(paths: PathResult[]): Map<string, PathResult> {
-  const map = new Map<string, PathResult>();
-  for (const p of paths) if (p.probe === CELL_PROBE) map.set(pairKey(p.from, p.to), p);
-  return map;
-}
-
-function indexPathsByPair(paths: PathResult[]): Map<string, PathResult[]> {
-  const map = new Map<string, PathResult[]>();
-  for (const p of paths) {
-    const key = pairKey(p.from, p.to);
-    const list = map.get(key);
-    if (list) list.push(p);
-    else map.set(key, [p]);
+function historySweep(
+  sweep: SweepReport,
+  n: number,
+  pairIndex: (from: string, to: string) => number,
+): HistorySweep {
+  const states = new Array<State | null>(n * n).fill(null);
+  const rttMs = new Array<number | null>(n * n).fill(null);
+  const lossRatio = new Array<number | null>(n * n).fill(null);
+  for (const v of sweep.verdicts) {
+    const i = pairIndex(v.from, v.to);
+    if (i >= 0) states[i] = v.state;
   }
-  return map;
+  for (const p of sweep.paths) {
+    if (p.probe !== CELL_PROBE) continue;
+    const i = pairIndex(p.from, p.to);
+    if (i < 0) continue;
+    rttMs[i] = p.rttMs?.avg ?? null;
+    lossRatio[i] = p.lossRatio ?? null;
+  }
+  return { startedAt: sweep.startedAt, states, rttMs, lossRatio };
 }
 
 function positiveOr(value: number | undefined, fallback: number): number {

@@ -151,9 +151,15 @@ export function encodePageData(model: MatrixModel): PageData {
       v[at] = verdicts.add(verdict, verdict.join(','));
       r[at] = rtt(cell.rttMs);
       l[at] = ratio(cell.lossRatio);
-      const strip = cell.history.map((p) => gs.add(p.state));
+      const strip = model.history.map((sweep) => gs.add(sweep.states[at] ?? null));
       w[at] = strips.add(strip, strip.join(','));
-      c[at] = detailRecord(cell, names[row]!, names[col]!, ds, probeKinds);
+      const [evidence, probes] = detailRecord(cell, names[row]!, names[col]!, ds, probeKinds);
+      c[at] = [
+        evidence,
+        probes,
+        runOrSingle(model.history.map((sweep) => rtt(sweep.rttMs[at] ?? null))),
+        runOrSingle(model.history.map((sweep) => ratio(sweep.lossRatio[at] ?? null))),
+      ];
     }
   }
 
@@ -168,7 +174,7 @@ export function encodePageData(model: MatrixModel): PageData {
       l,
       y: strips.records,
       w,
-      t: model.historySweeps.map((t) => gs.add(t)),
+      t: model.history.map((sweep) => gs.add(sweep.startedAt)),
     },
     detail: { s: ds.strings, p: probeKinds.records, c },
   };
@@ -180,11 +186,11 @@ function detailRecord(
   to: string,
   strings: StringTable,
   probeKinds: RecordTable<ProbeKindRecord>,
-): DetailRecord {
+): [number[], number[]] {
   const fromTo = `${from}→${to}`;
   const toFrom = `${to}→${from}`;
   const evidence = cell.evidence.map((e) =>
-    strings.addPrintable(printableText(e).split(fromTo).join(FROM_TO_MARK).split(toFrom).join(TO_FROM_MARK)),
+    strings.addPrintable(printableText(e).replaceAll(fromTo, FROM_TO_MARK).replaceAll(toFrom, TO_FROM_MARK)),
   );
   const probes: number[] = [];
   for (const p of cell.probes) {
@@ -203,14 +209,10 @@ function detailRecord(
       ratio(p.lossRatio),
       values.length as 0 | 1 | 3,
     ];
-    probes.push(probeKinds.add(kind, kind.join(',')), ...values);
+    probes.push(probeKinds.add(kind, kind.join(',')));
+    for (const value of values) probes.push(value);
   }
-  return [
-    evidence,
-    probes,
-    runOrSingle(cell.history.map((h) => rtt(h.rttMs))),
-    runOrSingle(cell.history.map((h) => ratio(h.lossRatio))),
-  ];
+  return [evidence, probes];
 }
 
 /** Steady paths are most paths: one value stands for "the same in every sweep". */

@@ -118,7 +118,12 @@ describe('renderMatrixPage', () => {
             ...p,
             rttMs: p.rttMs && { min: ms(p.rttMs.min), avg: ms(p.rttMs.avg), max: ms(p.rttMs.max) },
           })),
-          history: cell.history.map((h) => ({ ...h, rttMs: ms(h.rttMs) })),
+          history: model.history.map((sweep) => ({
+            startedAt: sweep.startedAt,
+            state: sweep.states[r * 6 + c],
+            rttMs: ms(sweep.rttMs[r * 6 + c] ?? null),
+            lossRatio: sweep.lossRatio[r * 6 + c],
+          })),
         });
       });
     });
