@@ -238,22 +238,28 @@ function hostHeaders(report: SweepReport): HostHeader[] {
     if (!byName.has(h.name)) byName.set(h.name, hostHeader(h));
   }
   // A host that only appears in paths or verdicts still gets a row, so no result is hidden.
-  for (const item of [...report.verdicts, ...report.paths]) {
-    for (const name of [item.from, item.to]) {
-      if (!byName.has(name)) {
-        byName.set(name, {
-          name,
-          state: 'unknown',
-          underlayIp: null,
-          agentContainerId: null,
-          agentOverlayIp: null,
-          agentAdvertisedIp: null,
-          problems: [
-            { code: 'not-in-report', message: 'This host has results but no host entry in the report.' },
-          ],
-        });
-      }
-    }
+  const named = (name: string) => {
+    if (byName.has(name)) return;
+    byName.set(name, {
+      name,
+      state: 'unknown',
+      underlayIp: null,
+      agentContainerId: null,
+      agentOverlayIp: null,
+      agentAdvertisedIp: null,
+      problems: [
+        { code: 'not-in-report', message: 'This host has results but no host entry in the report.' },
+      ],
+    });
+  };
+  // Two loops, not one over a copy of both lists: a 200-host report has 280,000 of them.
+  for (const v of report.verdicts) {
+    named(v.from);
+    named(v.to);
+  }
+  for (const p of report.paths) {
+    named(p.from);
+    named(p.to);
   }
   return [...byName.values()];
 }

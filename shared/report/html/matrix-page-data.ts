@@ -66,10 +66,17 @@ export const TO_FROM_MARK = '\u0002';
 class StringTable {
   readonly strings: string[] = [];
   readonly #index = new Map<string, number>();
+  readonly #raw = new Map<string, number>();
 
   /** Stores the printable form of a value. */
   add(value: string | null): number {
-    return value === null ? -1 : this.addPrintable(printableText(value));
+    if (value === null) return -1;
+    let i = this.#raw.get(value);
+    if (i === undefined) {
+      i = this.addPrintable(printableText(value));
+      this.#raw.set(value, i);
+    }
+    return i;
   }
 
   addPrintable(value: string): number {
@@ -83,15 +90,16 @@ class StringTable {
   }
 }
 
+/** Records that repeat, stored once; the key is built from the raw values, so a hit costs one lookup. */
 class RecordTable<T> {
   readonly records: T[] = [];
   readonly #index = new Map<string, number>();
 
-  add(record: T, key: string): number {
+  add(key: string, make: () => T): number {
     let i = this.#index.get(key);
     if (i === undefined) {
       i = this.records.length;
-      this.records.push(record);
+      this.records.push(make());
       this.#index.set(key, i);
     }
     return i;
@@ -141,18 +149,21 @@ export function encodePageData(model: MatrixModel): PageData {
         c[at] = null;
         continue;
       }
-      const verdict: GridData['k'][number] = [
+      const qualifiers = cell.qualifiers.length > 0 ? cell.qualifiers.join(', ') : null;
+      // Free text carries its length (or comes last), so no two verdicts share a key.
+      const verdictKey = `${cell.state}|${cell.latent}|${cell.cause.length}:${cell.cause}|${qualifiers?.length ?? -1}:${qualifiers ?? ''}|${cell.advice}`;
+      v[at] = verdicts.add(verdictKey, () => [
         gs.add(cell.state),
         gs.add(cell.cause),
         gs.add(cell.advice),
-        gs.add(cell.qualifiers.length > 0 ? cell.qualifiers.join(', ') : null),
+        gs.add(qualifiers),
         cell.latent ? 1 : 0,
-      ];
-      v[at] = verdicts.add(verdict, verdict.join(','));
+      ]);
       r[at] = rtt(cell.rttMs);
       l[at] = ratio(cell.lossRatio);
-      const strip = model.history.map((sweep) => gs.add(sweep.states[at] ?? null));
-      w[at] = strips.add(strip, strip.join(','));
+      let stripKey = '';
+      for (const sweep of model.history) stripKey += `${sweep.states[at] ?? '-'},`;
+      w[at] = strips.add(stripKey, () => model.history.map((sweep) => gs.add(sweep.states[at] ?? null)));
       const [evidence, probes] = detailRecord(cell, names[row]!, names[col]!, ds, probeKinds);
       c[at] = [
         evidence,
@@ -200,16 +211,18 @@ function detailRecord(
         : p.rttMs.min === p.rttMs.avg && p.rttMs.avg === p.rttMs.max
           ? [rtt(p.rttMs.avg)!]
           : [rtt(p.rttMs.min)!, rtt(p.rttMs.avg)!, rtt(p.rttMs.max)!];
-    const kind: ProbeKindRecord = [
-      strings.add(p.probe),
-      strings.add(p.state),
-      strings.add(p.note),
-      p.sent,
-      p.received,
-      ratio(p.lossRatio),
-      values.length as 0 | 1 | 3,
-    ];
-    probes.push(probeKinds.add(kind, kind.join(',')));
+    const key = `${p.probe}|${p.state}|${p.sent}|${p.received}|${p.lossRatio}|${values.length}|${p.note === null ? '-' : `+${p.note}`}`;
+    probes.push(
+      probeKinds.add(key, () => [
+        strings.add(p.probe),
+        strings.add(p.state),
+        strings.add(p.note),
+        p.sent,
+        p.received,
+        ratio(p.lossRatio),
+        values.length as 0 | 1 | 3,
+      ]),
+    );
     for (const value of values) probes.push(value);
   }
   return [evidence, probes];
