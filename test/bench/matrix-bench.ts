@@ -72,25 +72,31 @@ async function bench(hosts: number): Promise<void> {
   for (const r of [...history, latest]) await store.save(r);
   const server = await startMatrixServer({ store });
   try {
-    const figures = { load: [] as number[], gridPaint: [] as number[], cells: 0 };
+    const figures = { response: [] as number[], load: [] as number[], gridPaint: [] as number[], cells: 0 };
     for (let i = 0; i < loads; i++) {
       const page = await browser.context.newPage();
       await page.addInitScript(FIRST_GRID_PAINT);
       await page.goto(`${server.url}/api/matrix`, { waitUntil: 'load' });
       // Runs in the page; written as text because the project's tsconfig has no DOM library.
       const timing = (await page.evaluate(`new Promise((resolve) => {
+        const nav = performance.getEntriesByType('navigation')[0];
         const wait = () => window.__twGridPainted === undefined ? setTimeout(wait, 10) : resolve({
-          load: performance.getEntriesByType('navigation')[0].loadEventEnd,
+          response: nav.responseEnd,
+          load: nav.loadEventEnd,
           grid: window.__twGridPainted,
         });
         wait();
-      })`)) as { load: number; grid: number };
+      })`)) as { response: number; load: number; grid: number };
+      figures.response.push(timing.response);
       figures.load.push(timing.load);
       figures.gridPaint.push(timing.grid);
       if (i === 0) figures.cells = await page.locator('button.cell').count();
       await page.close();
     }
     console.log(`  in Chromium (1600×1000, median of ${loads} loads from 127.0.0.1, from navigation start):`);
+    console.log(
+      `    page received     ${ms(median(figures.response)).padStart(8)}  (the server's render and the transfer)`,
+    );
     console.log(`    load event        ${vsTarget(median(figures.load))}`);
     console.log(`    first grid paint  ${vsTarget(median(figures.gridPaint))}`);
     console.log(`    cells in the DOM  ${figures.cells} of ${hosts * (hosts - 1)}`);

@@ -25,7 +25,7 @@ h1 { font-size: 20px; margin: 0; }
 /* A grid whose tracks exist for every host while only the cells in view are elements (the script
    places them by row and column): the scroll extent is right, and the headers stick. */
 .matrix { display: grid; position: relative; width: max-content; gap: 2px; padding: 0 2px 2px 0; font-size: 12px;
-  grid-template-columns: max-content repeat(var(--n), 8em); grid-template-rows: auto repeat(var(--n), 4.2em); }
+  grid-template-columns: max-content repeat(var(--n), 9em); grid-template-rows: auto repeat(var(--n), 4.2em); }
 .matrix.dense { grid-template-columns: max-content repeat(var(--n), 3.6em); grid-template-rows: auto repeat(var(--n), 3.1em); }
 .matrix .corner, .matrix .col, .matrix .row { font-weight: 600; background: #fff; position: sticky; z-index: 1; }
 /* The white shadow covers the 2px gap next to a header, so cells scrolling under it do not show through. */
