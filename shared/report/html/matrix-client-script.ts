@@ -207,7 +207,8 @@ export const MATRIX_CLIENT_SCRIPT = `(function () {
     requestAnimationFrame(function () { pending = false; draw(); });
   }
   scroller.addEventListener('scroll', schedule, { passive: true });
-  window.addEventListener('resize', function () { measure(); schedule(); });
+  // The grid's box changes with the window and when the details panel wraps below it on narrow screens.
+  new ResizeObserver(function () { measure(); schedule(); }).observe(scroller);
   measure();
   draw();
 

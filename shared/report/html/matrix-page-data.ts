@@ -132,6 +132,7 @@ export function encodePageData(model: MatrixModel): PageData {
   const names = model.hosts.map((h) => printableText(h.name));
 
   const size = n * n;
+  const sweeps = model.history.length;
   const v = new Array<number>(size);
   const r = new Array<Num>(size);
   const l = new Array<Num>(size);
@@ -161,16 +162,19 @@ export function encodePageData(model: MatrixModel): PageData {
       ]);
       r[at] = rtt(cell.rttMs);
       l[at] = ratio(cell.lossRatio);
+      // One pass over the sweeps: a 200-host page does this for 39,800 pairs × 12 sweeps.
       let stripKey = '';
-      for (const sweep of model.history) stripKey += `${sweep.states[at] ?? '-'},`;
+      const rtts = new Array<Num>(sweeps);
+      const losses = new Array<Num>(sweeps);
+      for (let k = 0; k < sweeps; k++) {
+        const sweep = model.history[k]!;
+        stripKey += `${sweep.states[at] ?? '-'},`;
+        rtts[k] = rtt(sweep.rttMs[at] ?? null);
+        losses[k] = ratio(sweep.lossRatio[at] ?? null);
+      }
       w[at] = strips.add(stripKey, () => model.history.map((sweep) => gs.add(sweep.states[at] ?? null)));
       const [evidence, probes] = detailRecord(cell, names[row]!, names[col]!, ds, probeKinds);
-      c[at] = [
-        evidence,
-        probes,
-        runOrSingle(model.history.map((sweep) => rtt(sweep.rttMs[at] ?? null))),
-        runOrSingle(model.history.map((sweep) => ratio(sweep.lossRatio[at] ?? null))),
-      ];
+      c[at] = [evidence, probes, runOrSingle(rtts), runOrSingle(losses)];
     }
   }
 
@@ -230,5 +234,7 @@ function detailRecord(
 
 /** Steady paths are most paths: one value stands for "the same in every sweep". */
 function runOrSingle<T>(values: T[]): T | T[] {
-  return values.length > 0 && values.every((v) => v === values[0]) ? values[0]! : values;
+  if (values.length === 0) return values;
+  for (let i = 1; i < values.length; i++) if (values[i] !== values[0]) return values;
+  return values[0]!;
 }
