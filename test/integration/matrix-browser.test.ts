@@ -173,6 +173,30 @@ describe.skipIf(missing !== null)('matrix page of 200 hosts in headless Chromium
   let latest: SweepReport;
   const problems: string[] = [];
   const cell = (from: number, to: number) => page.locator(`button.cell[data-cell="${from * 200 + to}"]`);
+  /** Points across the part of the grid in view (right of and below the sticky headers) that hit no cell. */
+  const holes = () =>
+    page.evaluate(`(() => {
+      const scroller = document.getElementById('tw-scroll');
+      const box = scroller.getBoundingClientRect();
+      const col = document.querySelector('.col').getBoundingClientRect();
+      const row = document.querySelector('.row').getBoundingClientRect();
+      const left = row.right + 4, top = col.bottom + 4;
+      // clientWidth/Height: the part inside the border, without the scroll bars.
+      const right = Math.min(box.left + scroller.clientLeft + scroller.clientWidth, innerWidth) - 6;
+      const bottom = Math.min(box.top + scroller.clientTop + scroller.clientHeight, innerHeight) - 6;
+      const missed = [];
+      const drawn = (x, y) => {
+        const hit = document.elementFromPoint(x, y);
+        return hit !== null && hit.closest('button.cell, .self') !== null;
+      };
+      for (let i = 0; i <= 8; i++)
+        for (let j = 0; j <= 8; j++) {
+          const x = left + ((right - left) * i) / 8, y = top + ((bottom - top) * j) / 8;
+          // A point may fall in the 2px gap between tracks; 3px back it cannot.
+          if (!drawn(x, y) && !drawn(x - 3, y - 3)) missed.push([Math.round(x), Math.round(y)]);
+        }
+      return missed;
+    })()`);
 
   beforeAll(async () => {
     latest = buildReport({
@@ -183,7 +207,8 @@ describe.skipIf(missing !== null)('matrix page of 200 hosts in headless Chromium
     const store = new MemoryReportHistoryStore();
     await store.save(latest);
     server = await startMatrixServer({ store });
-    browser = await launchChromium();
+    // A large screen: more tracks in view, so a position error that grows along the axis shows.
+    browser = await launchChromium({ width: 1600, height: 1000 });
     page = await browser.context.newPage();
     page.on('pageerror', (e) => problems.push(e.message));
     page.on('console', (m) => {
@@ -213,6 +238,7 @@ describe.skipIf(missing !== null)('matrix page of 200 hosts in headless Chromium
     });
     await expect.poll(() => cell(199, 198).count()).toBe(1);
     expect(await cell(199, 198).getAttribute('aria-label')).toMatch(/^host-199 → host-198: up, ok/);
+    expect(await cell(198, 199).getAttribute('aria-label')).toMatch(/^host-198 → host-199: up, ok/);
     const box = (await scroller.boundingBox())!;
     const corner = (await cell(199, 198).boundingBox())!;
     expect(corner.x + corner.width).toBeLessThanOrEqual(box.x + box.width);
@@ -224,6 +250,13 @@ describe.skipIf(missing !== null)('matrix page of 200 hosts in headless Chromium
     const colHead = (await page.locator('.col button[data-host="198"]').boundingBox())!;
     expect(colHead.y).toBeGreaterThanOrEqual(box.y - 1);
     expect(colHead.y).toBeLessThan(corner.y);
+    expect(await holes()).toEqual([]);
+    // And in the middle of the matrix, at a scroll position between tracks.
+    await scroller.evaluate((el: ScrollBox) => {
+      el.scrollTop = Math.round(el.scrollHeight * 0.55) + 0.5;
+      el.scrollLeft = Math.round(el.scrollWidth * 0.45) + 0.5;
+    });
+    await expect.poll(holes).toEqual([]);
     // The cells of the first rows are gone from the page.
     expect(await cell(0, 1).count()).toBe(0);
   });

@@ -142,11 +142,18 @@ export const MATRIX_CLIENT_SCRIPT = `(function () {
     return d;
   }
 
-  // Where the cell tracks are, read from the headers (all of them are in the markup).
-  function span(heads, pos) {
+  // Where the cell tracks are, read from the headers (all of them are in the markup). The pitch is
+  // taken over the whole axis: offsets are whole pixels, tracks are not (3.1em), and a rounding error
+  // per track would add up to rows missing at the far end of 200.
+  function span(heads, vertical) {
     if (!heads.length) return null;
+    var origin = matrix.getBoundingClientRect();
+    var pos = function (h) {
+      var box = h.getBoundingClientRect();
+      return vertical ? box.top - origin.top : box.left - origin.left;
+    };
     var first = pos(heads[0]);
-    var pitch = heads.length > 1 ? pos(heads[1]) - first : 1;
+    var pitch = heads.length > 1 ? (pos(heads[heads.length - 1]) - first) / (heads.length - 1) : 1;
     return { first: first, pitch: pitch > 0 ? pitch : 1 };
   }
   function range(s, from, to) {
@@ -157,8 +164,9 @@ export const MATRIX_CLIENT_SCRIPT = `(function () {
   }
   var cols = null, rows = null;
   function measure() {
-    cols = span(colHeads, function (h) { return h.offsetLeft; });
-    rows = span(rowHeads, function (h) { return h.offsetTop; });
+    // Column headers stick to the top and row headers to the left: each is read on the axis it does not move on.
+    cols = span(colHeads, false);
+    rows = span(rowHeads, true);
   }
 
   function draw() {
@@ -214,8 +222,7 @@ export const MATRIX_CLIENT_SCRIPT = `(function () {
 
   // Arrow keys move between cells, scrolling the next one into view past the sticky headers.
   function reveal(r, c) {
-    var headW = colHeads.length ? colHeads[0].offsetLeft : 0;
-    var headH = rowHeads.length ? rowHeads[0].offsetTop : 0;
+    var headW = cols.first, headH = rows.first; // the sticky headers cover the grid up to the first track
     var left = cols.first + c * cols.pitch, top = rows.first + r * rows.pitch;
     if (left - headW < scroller.scrollLeft) scroller.scrollLeft = left - headW;
     else if (left + cols.pitch > scroller.scrollLeft + scroller.clientWidth)
