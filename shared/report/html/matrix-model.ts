@@ -127,10 +127,16 @@ export function buildMatrixModel(
   const hostIndex = new Map(hosts.map((h, i) => [h.name, i]));
   // Pairs by their place in the matrix: string keys for 39,800 pairs × 12 sweeps cost most of a
   // 200-host page's render.
+  // Results come grouped by source host, so the row is looked up once per run of them.
+  let lastFrom: string | undefined;
+  let lastRow: number | undefined;
   const pairIndex = (from: string, to: string): number => {
-    const row = hostIndex.get(from);
+    if (from !== lastFrom) {
+      lastFrom = from;
+      lastRow = hostIndex.get(from);
+    }
     const col = hostIndex.get(to);
-    return row === undefined || col === undefined || row === col ? -1 : row * n + col;
+    return lastRow === undefined || col === undefined || lastRow === col ? -1 : lastRow * n + col;
   };
   const verdicts = new Array<Verdict | undefined>(n * n);
   for (const v of latest.verdicts) {
