@@ -245,7 +245,8 @@ export const MATRIX_CLIENT_SCRIPT = `(function () {
     draw();
     var next = r * n + c;
     setCurrent(next);
-    shown.get(next).focus({ preventScroll: true });
+    var b = shown.get(next);
+    if (b) b.focus({ preventScroll: true });
   });
 
   var panel = $('tw-details');
