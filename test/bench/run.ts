@@ -1,5 +1,5 @@
 // `npm run bench`: every benchmark in turn, each in its own process, printing figures (no assertions).
-//   1. matrix page: render + load of a 50-host report in headless Chromium
+//   1. matrix page: render + load of 50- and 200-host reports in headless Chromium (2 s target)
 //   1b. simulated fleet: monitor wall, CPU and RSS for N = 50, 100, 200 fake Docker hosts (no root)
 //   1c. host-output parsers: time at n and 8n on crafted input (ratio 8 = linear)
 //   2. lab: up/down wall times (3 and 8 hosts) and memory per host        (root only)

@@ -85,6 +85,9 @@ describe('a config with several environments', () => {
     expect(prodPage).not.toContain('>h3<');
     expect(edgePage).toContain('>h3<');
     expect(edgePage).not.toContain('>h2<');
+    // Each page names its environment.
+    expect(prodPage).toContain('<title>tunnelwatch · prod — path matrix</title>');
+    expect(edgePage).toContain('<title>tunnelwatch · edge — path matrix</title>');
 
     // Each environment's history in a partition of its own: neither sees the other's reports.
     const history = (environment: string) =>

@@ -13,11 +13,23 @@ import {
   type HeadlessChromium,
   launchChromium,
 } from '../support/headless-chromium.js';
-import { buildReport, historyBefore, hostName, labFaultReport } from '../support/sweep-report-builder.js';
+import {
+  bothWays,
+  buildReport,
+  historyBefore,
+  hostName,
+  labFaultReport,
+} from '../support/sweep-report-builder.js';
 
 const SCREENSHOT = 'test-results/matrix.png';
 // Runs inside the page (evaluate); the project's tsconfig has no DOM library.
 declare const getComputedStyle: (el: unknown) => { backgroundColor: string; filter: string };
+interface ScrollBox {
+  scrollTop: number;
+  scrollLeft: number;
+  scrollHeight: number;
+  scrollWidth: number;
+}
 const missing = chromiumMissingReason();
 if (missing) console.warn(`matrix-browser: skipped: ${missing}`);
 
@@ -106,9 +118,23 @@ describe.skipIf(missing !== null)('matrix page in headless Chromium', () => {
   });
 
   it('works from the keyboard: Enter on a focused host header shows that host', async () => {
-    await page.locator('th[scope="row"] button[data-host="2"]').focus();
+    await page.locator('.row button[data-host="2"]').focus();
     await page.keyboard.press('Enter');
     await expect.poll(() => page.locator('#tw-details h2').textContent()).toBe('Host h3');
+  });
+
+  it('moves between cells with the arrow keys, stepping over the diagonal', async () => {
+    await page.locator('button.cell.s-down').first().focus(); // h1 → h3
+    await page.keyboard.press('ArrowDown'); // h2 → h3
+    await page.keyboard.press('ArrowDown'); // h3 → h3 is the diagonal: h4 → h3
+    await page.keyboard.press('ArrowLeft'); // h4 → h2
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.locator('#tw-details h2').textContent()).toBe('h4 → h2');
+    // One tab stop for the whole grid: the cell the keyboard is on.
+    expect(await page.locator('button.cell[tabindex="0"]').count()).toBe(1);
+    expect(await page.locator('button.cell[tabindex="0"]').getAttribute('aria-label')).toMatch(
+      /^h4 → h2: up, ok/,
+    );
   });
 
   it('fetches nothing but the page and raises no script or CSP error', () => {
@@ -134,5 +160,183 @@ describe.skipIf(missing !== null)('matrix page in headless Chromium', () => {
       .evaluate((el) => getComputedStyle(el).filter);
     expect(filter).toBe('grayscale(1)');
     await old.close();
+  });
+});
+
+// 200 hosts: 39,800 cells, of which the page draws the ones in view. Host names as an operator
+// numbers them; the pair in the far row is broken so its details are its own.
+describe.skipIf(missing !== null)('matrix page of 200 hosts in headless Chromium', () => {
+  const names = Array.from({ length: 200 }, (_, i) => `host-${i}`);
+  let browser: HeadlessChromium;
+  let server: MatrixServer;
+  let page: Page;
+  let latest: SweepReport;
+  const problems: string[] = [];
+  const cell = (from: number, to: number) => page.locator(`button.cell[data-cell="${from * 200 + to}"]`);
+  /** Points across the part of the grid in view (right of and below the sticky headers) that hit no cell. */
+  const holes = () =>
+    page.evaluate(`(() => {
+      const scroller = document.getElementById('tw-scroll');
+      const box = scroller.getBoundingClientRect();
+      const col = document.querySelector('.col').getBoundingClientRect();
+      const row = document.querySelector('.row').getBoundingClientRect();
+      const left = row.right + 4, top = col.bottom + 4;
+      // clientWidth/Height: the part inside the border, without the scroll bars.
+      const right = Math.min(box.left + scroller.clientLeft + scroller.clientWidth, innerWidth) - 6;
+      const bottom = Math.min(box.top + scroller.clientTop + scroller.clientHeight, innerHeight) - 6;
+      const missed = [];
+      const drawn = (x, y) => {
+        const hit = document.elementFromPoint(x, y);
+        return hit !== null && hit.closest('button.cell, .self') !== null;
+      };
+      for (let i = 0; i <= 8; i++)
+        for (let j = 0; j <= 8; j++) {
+          const x = left + ((right - left) * i) / 8, y = top + ((bottom - top) * j) / 8;
+          // A point may fall in the 2px gap between tracks; 3px back it cannot.
+          if (!drawn(x, y) && !drawn(x - 3, y - 3)) missed.push([Math.round(x), Math.round(y)]);
+        }
+      return missed;
+    })()`);
+
+  beforeAll(async () => {
+    latest = buildReport({
+      hosts: names,
+      startedAt: new Date(Date.now() - 10_000),
+      faults: bothWays('host-199', 'host-0', 'udp-4500-blocked'),
+    });
+    const store = new MemoryReportHistoryStore();
+    await store.save(latest);
+    server = await startMatrixServer({ store });
+    // A large screen: more tracks in view, so a position error that grows along the axis shows.
+    browser = await launchChromium({ width: 1600, height: 1000 });
+    page = await browser.context.newPage();
+    page.on('pageerror', (e) => problems.push(e.message));
+    page.on('console', (m) => {
+      if (m.type() === 'error' || m.type() === 'warning') problems.push(m.text());
+    });
+    await page.goto(`${server.url}/api/matrix`);
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('draws only the cells in view, not all 39,800', async () => {
+    await expect.poll(() => cell(0, 1).count()).toBe(1);
+    const drawn = await page.locator('button.cell').count();
+    expect(drawn).toBeGreaterThan(20);
+    expect(drawn).toBeLessThan(2_000);
+    expect(await page.locator('[data-host]').count()).toBe(400); // every header, for the keyboard
+  });
+
+  it('scrolled to the far corner, shows the right cells under headers that stay in view', async () => {
+    const scroller = page.locator('#tw-scroll');
+    await scroller.evaluate((el: ScrollBox) => {
+      el.scrollTop = el.scrollHeight;
+      el.scrollLeft = el.scrollWidth;
+    });
+    await expect.poll(() => cell(199, 198).count()).toBe(1);
+    expect(await cell(199, 198).getAttribute('aria-label')).toMatch(/^host-199 → host-198: up, ok/);
+    expect(await cell(198, 199).getAttribute('aria-label')).toMatch(/^host-198 → host-199: up, ok/);
+    const box = (await scroller.boundingBox())!;
+    const corner = (await cell(199, 198).boundingBox())!;
+    expect(corner.x + corner.width).toBeLessThanOrEqual(box.x + box.width);
+    expect(corner.y + corner.height).toBeLessThanOrEqual(box.y + box.height);
+    // The sticky headers name the far row and column.
+    const rowHead = (await page.locator('.row button[data-host="199"]').boundingBox())!;
+    expect(rowHead.x).toBeLessThan(corner.x);
+    expect(Math.abs(rowHead.y + rowHead.height / 2 - (corner.y + corner.height / 2))).toBeLessThan(4);
+    const colHead = (await page.locator('.col button[data-host="198"]').boundingBox())!;
+    expect(colHead.y).toBeGreaterThanOrEqual(box.y - 1);
+    expect(colHead.y).toBeLessThan(corner.y);
+    expect(await holes()).toEqual([]);
+    // And in the middle of the matrix, at a scroll position between tracks.
+    await scroller.evaluate((el: ScrollBox) => {
+      el.scrollTop = Math.round(el.scrollHeight * 0.55) + 0.5;
+      el.scrollLeft = Math.round(el.scrollWidth * 0.45) + 0.5;
+    });
+    await expect.poll(holes).toEqual([]);
+    // The cells of the first rows are gone from the page.
+    expect(await cell(0, 1).count()).toBe(0);
+  });
+
+  it('gives the details of host-199 → host-0 as the report has them', async () => {
+    await page.locator('#tw-scroll').evaluate((el: ScrollBox) => {
+      el.scrollTop = el.scrollHeight;
+      el.scrollLeft = 0;
+    });
+    await expect.poll(() => cell(199, 0).count()).toBe(1);
+    const broken = cell(199, 0);
+    expect(await broken.getAttribute('class')).toBe('cell s-down');
+    expect(await broken.textContent()).toContain('100%');
+    await broken.click();
+    const panel = page.locator('#tw-details');
+    await expect.poll(() => panel.locator('h2').textContent()).toBe('host-199 → host-0');
+    const verdict = latest.verdicts.find((v) => v.from === 'host-199' && v.to === 'host-0')!;
+    expect(await panel.locator('.cause').textContent()).toBe(verdict.cause);
+    expect(await panel.locator('.advice').textContent()).toBe(verdict.advice);
+    expect(await panel.locator('ul.evidence li').allTextContents()).toEqual(verdict.evidence);
+    const probes = latest.paths.filter((p) => p.from === 'host-199' && p.to === 'host-0');
+    const rows = await panel.locator('table.probes tr').allTextContents();
+    expect(rows).toHaveLength(probes.length + 1);
+    const overlay = probes.find((p) => p.probe === 'overlay-icmp')!;
+    expect(rows.find((r) => r.startsWith('overlay-icmp'))).toContain(`${overlay.received}/${overlay.sent}`);
+    expect(problems).toEqual([]);
+  });
+});
+
+describe.skipIf(missing !== null)('matrix page with hostile host names in headless Chromium', () => {
+  const HOSTILE = ['<img src=x onerror=alert(1)>', '"><svg onload=alert(2)>'];
+  const SCRIPT = '</script><script>alert(3)</script>\u2028';
+  let browser: HeadlessChromium;
+  let server: MatrixServer;
+
+  beforeAll(async () => {
+    const report = buildReport({
+      hosts: ['h1', ...HOSTILE],
+      startedAt: new Date(Date.now() - 10_000),
+      faults: { [`h1>${HOSTILE[0]}` as const]: 'udp-4500-blocked' },
+    });
+    for (const v of report.verdicts) {
+      v.advice = `${SCRIPT} ${HOSTILE[1]}`;
+      v.evidence.push(SCRIPT);
+    }
+    server = await startMatrixServer({ getReport: async () => report });
+    browser = await launchChromium();
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('shows them as text in cells, titles and the panel, and runs nothing of theirs', async () => {
+    const page = await browser.context.newPage();
+    const dialogs: string[] = [];
+    page.on('dialog', async (d) => {
+      dialogs.push(d.message());
+      await d.dismiss();
+    });
+    await page.goto(`${server.url}/api/matrix`);
+    const cells = page.locator('button.cell');
+    await expect.poll(() => cells.count()).toBe(6);
+    for (let i = 0; i < 6; i++) await cells.nth(i).click();
+    await page.locator('.row button[data-host="1"]').click();
+    await cells.first().click(); // h1 → <img …>
+    const panel = page.locator('#tw-details');
+    expect(await panel.locator('h2').textContent()).toBe(`h1 → ${HOSTILE[0]}`);
+    // The data island carried U+2028 escaped, and the panel shows it as the visible escape.
+    expect(await panel.locator('.advice').textContent()).toBe(
+      `</script><script>alert(3)</script>\\u2028 ${HOSTILE[1]}`,
+    );
+    expect(await panel.locator('ul.evidence li').last().textContent()).toBe(
+      '</script><script>alert(3)</script>\\u2028',
+    );
+    expect(await cells.first().getAttribute('title')).toContain(`h1 → ${HOSTILE[0]}: down`);
+    expect(await page.locator('img, svg, iframe').count()).toBe(0);
+    expect(await page.locator('script').count()).toBe(3);
+    expect(dialogs).toEqual([]);
+    await page.close();
   });
 });

@@ -3,6 +3,7 @@ import { request } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryReportHistoryStore } from '../../shared/history/memory-report-history-store.js';
 import { type MatrixServer, startMatrixServer } from '../../shared/serve/matrix-server.js';
+import { pageIslands } from '../support/matrix-page-data-decoder.js';
 import { labFaultReport } from '../support/sweep-report-builder.js';
 
 let server: MatrixServer | undefined;
@@ -76,7 +77,7 @@ describe('startMatrixServer', () => {
     expect(page.headers.get('content-security-policy')).toContain("default-src 'none'");
     const html = await page.text();
     expect(html).toContain('udp-4500-blocked');
-    expect(JSON.parse(/id="tw-data">(.*?)<\/script>/.exec(html)![1]!).t).toHaveLength(2);
+    expect(pageIslands(html).grid.t).toHaveLength(2);
 
     const json = await fetch(`${server.url}/api/report`);
     expect(json.status).toBe(200);

@@ -68,7 +68,7 @@ export function buildReport(options: ReportOptions): SweepReport {
       paths.push(...measuredPaths(from, to, options.faults?.[`${from.name}>${to.name}`], rand));
     }
   }
-  // Indexed once: filtering every path per pair is N⁴ and kept 200-host reports out of reach.
+  // Indexed once: filtering every path per pair is N⁴, minutes at the benchmark's 200 hosts.
   const byPair = new PathsByPair(paths);
   const verdicts = hosts.flatMap((from) =>
     hosts

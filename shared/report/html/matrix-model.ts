@@ -1,3 +1,4 @@
+import { DEFAULT_ENVIRONMENT } from '../../domain/environment-name.js';
 import { PROBE_KINDS } from '../../domain/probe-kind.js';
 import {
   type HostResult,
@@ -59,14 +60,19 @@ export interface ProbeSummary {
   note: string | null;
 }
 
-export interface HistoryPoint {
+/**
+ * One sweep of the history strips, as flat arrays indexed `row × hosts + column` like the page's
+ * data: a 200-host mesh has 39,800 pairs × 12 sweeps, too many to be an object each.
+ */
+export interface HistorySweep {
   startedAt: string;
-  /** null: that sweep has no verdict for this pair. */
-  state: State | null;
+  /** null: that sweep has no verdict for this pair (and on the diagonal). */
+  states: (State | null)[];
   /** Peer sampling: that sweep did not probe the pair (its verdict was carried over, or not sampled yet). */
-  carried: boolean;
-  rttMs: number | null;
-  lossRatio: number | null;
+  carried: boolean[];
+  /** The overlay ping's average. */
+  rttMs: (number | null)[];
+  lossRatio: (number | null)[];
 }
 
 export interface MatrixCell {
@@ -83,8 +89,6 @@ export interface MatrixCell {
   rttMs: number | null;
   lossRatio: number | null;
   probes: ProbeSummary[];
-  /** Oldest first, the latest sweep last. */
-  history: HistoryPoint[];
   /**
    * Peer sampling: whether the latest sweep probed this pair, or carried its last verdict (with its
    * age); null in a sweep that probed every pair. A carried cell has no probes of its own.
@@ -109,8 +113,8 @@ export interface MatrixModel {
   hosts: HostHeader[];
   /** cells[row][column]; null on the diagonal. */
   cells: (MatrixCell | null)[][];
-  /** Start times of the sweeps in the history strips, oldest first. */
-  historySweeps: string[];
+  /** The sweeps of the history strips, oldest first, the latest last. */
+  history: HistorySweep[];
   counts: Record<State, number>;
 }
 
@@ -129,40 +133,55 @@ export function buildMatrixModel(
   const historyLength = Math.floor(positiveOr(options.historyLength, DEFAULT_HISTORY_LENGTH));
 
   const hosts = hostHeaders(latest);
-  const sweeps = historySweeps(latest, history, historyLength);
-  const verdictsBySweep = sweeps.map((s) => indexByPair(s.verdicts));
-  // History needs only each pair's overlay ping: indexing every probe of 12 sweeps of a 50-host mesh
-  // (150,000 paths) doubled the render time.
-  const overlayBySweep = sweeps.map((s) => indexOverlayByPair(s.paths));
-  const verdicts = indexByPair(latest.verdicts);
-  const paths = indexPathsByPair(latest.paths);
+  const n = hosts.length;
+  const hostIndex = new Map(hosts.map((h, i) => [h.name, i]));
+  // Pairs by their place in the matrix: string keys for 39,800 pairs × 12 sweeps cost most of a
+  // 200-host page's render.
+  // Results come grouped by source host, so the row is looked up once per run of them.
+  let lastFrom: string | undefined;
+  let lastRow: number | undefined;
+  const pairIndex = (from: string, to: string): number => {
+    if (from !== lastFrom) {
+      lastFrom = from;
+      lastRow = hostIndex.get(from);
+    }
+    const col = hostIndex.get(to);
+    return lastRow === undefined || col === undefined || lastRow === col ? -1 : lastRow * n + col;
+  };
+  const verdicts = new Array<Verdict | undefined>(n * n);
+  for (const v of latest.verdicts) {
+    const i = pairIndex(v.from, v.to);
+    if (i >= 0) verdicts[i] = v;
+  }
+  const paths = new Array<PathResult[] | undefined>(n * n);
+  for (const p of latest.paths) {
+    const i = pairIndex(p.from, p.to);
+    if (i < 0) continue;
+    const list = paths[i];
+    if (list) list.push(p);
+    else paths[i] = [p];
+  }
 
   const counts: Record<State, number> = { up: 0, degraded: 0, down: 0, unknown: 0 };
-  const cells = hosts.map((row) =>
-    hosts.map((col) => {
-      if (row.name === col.name) return null;
-      const key = pairKey(row.name, col.name);
-      const cell = buildCell(row.name, col.name, verdicts.get(key), paths.get(key) ?? []);
-      cell.history = sweeps.map((sweep, i) => {
-        const v = verdictsBySweep[i]!.get(key);
-        const overlay = overlayBySweep[i]!.get(key);
-        return {
-          startedAt: sweep.startedAt,
-          state: v ? v.state : null,
-          carried: v !== undefined && !probedThisSweep(v),
-          rttMs: overlay?.rttMs?.avg ?? null,
-          lossRatio: overlay?.lossRatio ?? null,
-        };
-      });
+  const cells = hosts.map((row, r) =>
+    hosts.map((col, c) => {
+      if (r === c) return null;
+      const cell = buildCell(row.name, col.name, verdicts[r * n + c], paths[r * n + c] ?? []);
       counts[cell.state]++;
       return cell;
     }),
+  );
+  const sweeps = historySweeps(latest, history, historyLength).map((sweep) =>
+    historySweep(sweep, n, pairIndex),
   );
 
   const finishedAtMs = sweepFinishedAt(latest);
   const ageMs = finishedAtMs === null ? null : now.getTime() - finishedAtMs;
   return {
-    title: options.title ?? 'tunnelwatch',
+    // Several environments: each page says which one it is.
+    title:
+      options.title ??
+      (latest.environment === DEFAULT_ENVIRONMENT ? 'tunnelwatch' : `tunnelwatch · ${latest.environment}`),
     status: latest.status,
     durationMs: latest.durationMs,
     freshness: {
@@ -174,7 +193,7 @@ export function buildMatrixModel(
     },
     hosts,
     cells,
-    historySweeps: sweeps.map((s) => s.startedAt),
+    history: sweeps,
     counts,
   };
 }
@@ -201,7 +220,6 @@ function buildCell(from: string, to: string, verdict: Verdict | undefined, paths
     rttMs: overlay?.rttMs?.avg ?? null,
     lossRatio: overlay?.lossRatio ?? null,
     probes,
-    history: [],
     sample: verdict?.sample ?? null,
   };
 }
@@ -240,22 +258,28 @@ function hostHeaders(report: SweepReport): HostHeader[] {
     if (!byName.has(h.name)) byName.set(h.name, hostHeader(h));
   }
   // A host that only appears in paths or verdicts still gets a row, so no result is hidden.
-  for (const item of [...report.verdicts, ...report.paths]) {
-    for (const name of [item.from, item.to]) {
-      if (!byName.has(name)) {
-        byName.set(name, {
-          name,
-          state: 'unknown',
-          underlayIp: null,
-          agentContainerId: null,
-          agentOverlayIp: null,
-          agentAdvertisedIp: null,
-          problems: [
-            { code: 'not-in-report', message: 'This host has results but no host entry in the report.' },
-          ],
-        });
-      }
-    }
+  const named = (name: string) => {
+    if (byName.has(name)) return;
+    byName.set(name, {
+      name,
+      state: 'unknown',
+      underlayIp: null,
+      agentContainerId: null,
+      agentOverlayIp: null,
+      agentAdvertisedIp: null,
+      problems: [
+        { code: 'not-in-report', message: 'This host has results but no host entry in the report.' },
+      ],
+    });
+  };
+  // Two loops, not one over a copy of both lists: a 200-host report has 280,000 of them.
+  for (const v of report.verdicts) {
+    named(v.from);
+    named(v.to);
+  }
+  for (const p of report.paths) {
+    named(p.from);
+    named(p.to);
   }
   return [...byName.values()];
 }
@@ -295,31 +319,29 @@ function cellProbe(paths: PathResult[]): PathResult | undefined {
   return paths.find((p) => p.probe === CELL_PROBE);
 }
 
-function pairKey(from: string, to: string): string {
-  return `${from}\u0000${to}`;
-}
-
-function indexByPair(verdicts: Verdict[]): Map<string, Verdict> {
-  const map = new Map<string, Verdict>();
-  for (const v of verdicts) map.set(pairKey(v.from, v.to), v);
-  return map;
-}
-
-function indexOverlayByPair(paths: PathResult[]): Map<string, PathResult> {
-  const map = new Map<string, PathResult>();
-  for (const p of paths) if (p.probe === CELL_PROBE) map.set(pairKey(p.from, p.to), p);
-  return map;
-}
-
-function indexPathsByPair(paths: PathResult[]): Map<string, PathResult[]> {
-  const map = new Map<string, PathResult[]>();
-  for (const p of paths) {
-    const key = pairKey(p.from, p.to);
-    const list = map.get(key);
-    if (list) list.push(p);
-    else map.set(key, [p]);
+function historySweep(
+  sweep: SweepReport,
+  n: number,
+  pairIndex: (from: string, to: string) => number,
+): HistorySweep {
+  const states = new Array<State | null>(n * n).fill(null);
+  const carried = new Array<boolean>(n * n).fill(false);
+  const rttMs = new Array<number | null>(n * n).fill(null);
+  const lossRatio = new Array<number | null>(n * n).fill(null);
+  for (const v of sweep.verdicts) {
+    const i = pairIndex(v.from, v.to);
+    if (i < 0) continue;
+    states[i] = v.state;
+    carried[i] = !probedThisSweep(v);
   }
-  return map;
+  for (const p of sweep.paths) {
+    if (p.probe !== CELL_PROBE) continue;
+    const i = pairIndex(p.from, p.to);
+    if (i < 0) continue;
+    rttMs[i] = p.rttMs?.avg ?? null;
+    lossRatio[i] = p.lossRatio ?? null;
+  }
+  return { startedAt: sweep.startedAt, states, carried, rttMs, lossRatio };
 }
 
 function positiveOr(value: number | undefined, fallback: number): number {

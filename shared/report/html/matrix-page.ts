@@ -1,21 +1,11 @@
 import { createHash } from 'node:crypto';
-import { printableStrings } from '../../domain/printable-text.js';
 import type { State, SweepReport } from '../../domain/sweep-report.js';
 import { escapeHtml as esc, jsonForScript } from './html-escape.js';
 import { MATRIX_CLIENT_SCRIPT } from './matrix-client-script.js';
-import {
-  formatAge,
-  formatDuration,
-  formatLoss,
-  formatRtt,
-  formatRttNumber,
-  rttLightness,
-} from './matrix-format.js';
+import { formatAge, formatDuration } from './matrix-format.js';
 import {
   buildMatrixModel,
-  type HistoryPoint,
   type HostHeader,
-  type MatrixCell,
   type MatrixModel,
   type MatrixPageOptions,
 } from './matrix-model.js';
@@ -55,14 +45,13 @@ export function renderMatrixPage(
   options: MatrixPageOptions = {},
 ): string {
   const model = buildMatrixModel(latest, history, now, options);
-  const dense = model.hosts.length >= DENSE_FROM_HOSTS;
-  let cellIndex = 0;
-  const rows = model.hosts.map((host, r) => {
-    const cells = model.cells[r]!.map((cell) =>
-      cell ? renderCell(cell, cellIndex++, dense) : '<td class="self" aria-label="same host"></td>',
-    );
-    return `<tr>${hostHeader(host, r, 'row')}${cells.join('')}</tr>`;
-  });
+  const n = model.hosts.length;
+  const dense = n >= DENSE_FROM_HOSTS;
+  const data = encodePageData(model);
+  // The cells themselves are drawn by the script, only those in view (matrix-client-script.ts); the
+  // host headers are markup, so every host stays reachable from the keyboard and without the script.
+  const columns = model.hosts.map((h, i) => hostHeader(h, i, 'col')).join('');
+  const rows = model.hosts.map((h, i) => hostHeader(h, i, 'row')).join('');
 
   return `<!doctype html>
 <html lang="en">
@@ -79,20 +68,21 @@ ${renderStaleBanner(model)}
 ${renderProblemsSummary(model)}
 ${renderLegend()}
 <div class="layout">
-<div class="scroll">
-<table class="matrix${dense ? ' dense' : ''}" id="tw-matrix">
-<caption class="summary">Rows: source host · columns: destination host · each cell: overlay RTT${dense ? ' (ms)' : ''}, loss${dense ? ' (%)' : ''}, recent history</caption>
-<thead><tr><th class="corner" scope="col">from ↓ to →</th>${model.hosts.map((h, i) => hostHeader(h, i, 'col')).join('')}</tr></thead>
-<tbody>
-${rows.join('\n')}
-</tbody>
-</table>
+<section class="pane" aria-label="Path matrix">
+<p class="summary" id="tw-caption">Rows: source host · columns: destination host · each cell: overlay RTT${dense ? ' (ms)' : ''}, loss${dense ? ' (%)' : ''}, recent history</p>
+<noscript><p class="noscript">The cells are drawn by the page's script; <code>tunnelwatch sweep</code> prints the same matrix as text.</p></noscript>
+<div class="scroll" id="tw-scroll">
+<div class="matrix${dense ? ' dense' : ''}" id="tw-matrix" role="group" aria-describedby="tw-caption" style="--n:${n}">
+<div class="corner">from ↓ to →</div>${columns}${rows}
 </div>
+</div>
+</section>
 <aside class="details" id="tw-details" aria-live="polite" aria-label="Details" tabindex="-1">
 <p>Select a cell or a host name for the cause, advice, evidence and history.</p>
 </aside>
 </div>
-<script type="application/json" id="tw-data">${jsonForScript(printableStrings(encodePageData(model)))}</script>
+<script type="application/json" id="tw-grid">${jsonForScript(data.grid)}</script>
+<script type="application/json" id="tw-detail">${jsonForScript(data.detail)}</script>
 <script>${MATRIX_CLIENT_SCRIPT}</script>
 </body>
 </html>
@@ -132,55 +122,15 @@ function renderProblemsSummary(model: MatrixModel): string {
 function renderLegend(): string {
   const states: State[] = ['up', 'degraded', 'down', 'unknown'];
   const swatches = states.map((s) => `<span><i class="state s-${s}"></i>${s}</span>`).join('');
-  return `<div class="legend">${swatches}<span>darker green = higher RTT</span><span>bar at the bottom of a cell = last sweeps, oldest left</span></div>`;
+  return `<div class="legend">${swatches}<span>darker green = higher RTT</span><span>bar at the bottom of a cell = last sweeps, oldest left</span><span>arrow keys move between cells</span></div>`;
 }
 
-function hostHeader(host: HostHeader, index: number, scope: 'row' | 'col'): string {
+function hostHeader(host: HostHeader, index: number, axis: 'row' | 'col'): string {
   const title = [`${host.name}: ${host.state}`, ...host.problems.map((p) => `${p.code}: ${p.message}`)].join(
     '\n',
   );
   const badges = host.problems.map((p) => `<span class="problem">${esc(p.code)}</span>`).join('');
-  const cls = `${scope === 'col' ? 'col ' : ''}host-${host.state}`;
-  return `<th scope="${scope}" class="${cls}"><button type="button" data-host="${index}" aria-pressed="false" title="${esc(title)}">${esc(host.name)}${badges}</button></th>`;
-}
-
-function renderCell(cell: MatrixCell, index: number, dense: boolean): string {
-  const style =
-    cell.state === 'up' || cell.state === 'degraded' ? ` style="--l:${rttLightness(cell.rttMs)}%"` : '';
-  // Problem cells carry their title in the markup so hover works without the script; healthy ones
-  // get theirs from the script on first hover (see matrix-client-script.ts).
-  const title =
-    cell.state === 'up' && !cell.latent
-      ? ''
-      : ` title="${esc(`${cell.from} → ${cell.to}: ${cell.state}, ${cell.cause}${cell.qualifiers.length > 0 ? ` (${cell.qualifiers.join(', ')})` : ''}\n${cell.advice}`)}"`;
-  // Dense cells are too narrow for the cause: it is in the title and the panel.
-  const cause = dense || (cell.state === 'up' && !cell.latent) ? '' : `<em>${esc(cell.cause)}</em>`;
-  // Dense matrices drop the units (the caption names them). Kept terse: a 50-host page has 2,450 of these (no type="button": there is no form to submit).
-  return `<td><button class="cell s-${cell.state}${cell.latent ? ' latent' : ''}" data-cell="${index}"${style}${title}><b>${esc(dense ? formatRttNumber(cell.rttMs) : formatRtt(cell.rttMs))}</b><small>${esc(formatLoss(cell.lossRatio))}${dense ? '' : ' loss'}</small>${cause}${historyStrip(cell.history)}</button></td>`;
-}
-
-/** One bar per cell, its colours run-length encoded so a steady path costs a class, not N elements. */
-function historyStrip(history: HistoryPoint[]): string {
-  if (history.length === 0) return '';
-  const runs: { state: State | null; count: number }[] = [];
-  for (const point of history) {
-    const last = runs[runs.length - 1];
-    if (last && last.state === point.state) last.count++;
-    else runs.push({ state: point.state, count: 1 });
-  }
-  if (runs.length === 1) return `<i class="hist hs-${runs[0]!.state ?? 'none'}"></i>`;
-  let at = 0;
-  const stops = runs.map((run) => {
-    const from = (at / history.length) * 100;
-    at += run.count;
-    const to = (at / history.length) * 100;
-    return `var(--c-${run.state ?? 'none'}) ${round1(from)}% ${round1(to)}%`;
-  });
-  return `<i class="hist" style="background:linear-gradient(90deg,${stops.join(',')})"></i>`;
-}
-
-function round1(n: number): number {
-  return Math.round(n * 10) / 10;
+  return `<div class="${axis} host-${host.state}"><button type="button" data-host="${index}" aria-pressed="false" title="${esc(title)}">${esc(host.name)}${badges}</button></div>`;
 }
 
 function isoMinute(ms: number): string {

@@ -19,22 +19,29 @@ h1 { font-size: 20px; margin: 0; }
 .legend { display: flex; flex-wrap: wrap; gap: 6px 14px; align-items: center; color: var(--muted); margin: 8px 0; }
 .legend i { display: inline-block; width: 14px; height: 14px; vertical-align: -2px; border-radius: 2px; margin-right: 4px; }
 .layout { display: flex; align-items: flex-start; gap: 16px; }
-.scroll { overflow: auto; max-height: calc(100vh - 170px); max-width: 100%; border: 1px solid var(--line); background: #fff; }
-.matrix caption { text-align: left; padding: 2px 4px; }
-table.matrix { border-collapse: separate; border-spacing: 2px; font-size: 12px; }
-.matrix th { font-weight: 600; background: #fff; position: sticky; z-index: 1; }
-.matrix thead th { top: 0; vertical-align: bottom; }
-.matrix tbody th { left: 0; text-align: right; white-space: nowrap; }
-.matrix thead th.corner { left: 0; z-index: 2; color: var(--muted); font-weight: 400; text-align: left; }
-.matrix thead th.col button { writing-mode: vertical-rl; transform: rotate(180deg); max-height: 14em; }
-.matrix th button { font: inherit; background: none; border: 0; padding: 2px 4px; cursor: pointer; color: inherit; text-align: inherit; }
-.matrix th.host-down button, .matrix th.host-unknown button { color: #a30d0d; }
+.pane { flex: 0 1 auto; min-width: 0; }
+.pane > .summary { margin: 0 0 4px; width: 0; min-width: 100%; } /* wraps to the grid's width */
+.scroll { overflow: auto; max-height: calc(100vh - 190px); max-width: 100%; border: 1px solid var(--line); background: #fff; }
+/* A grid whose tracks exist for every host while only the cells in view are elements (the script
+   places them by row and column): the scroll extent is right, and the headers stick. */
+.matrix { display: grid; position: relative; width: max-content; gap: 2px; padding: 0 2px 2px 0; font-size: 12px;
+  grid-template-columns: max-content repeat(var(--n), 9em); grid-template-rows: auto repeat(var(--n), 4.2em); }
+.matrix.dense { grid-template-columns: max-content repeat(var(--n), 3.6em); grid-template-rows: auto repeat(var(--n), 3.1em); }
+.matrix .corner, .matrix .col, .matrix .row { font-weight: 600; background: #fff; position: sticky; z-index: 1; }
+/* The white shadow covers the 2px gap next to a header, so cells scrolling under it do not show through. */
+.matrix .col { top: 0; grid-row: 1; display: flex; align-items: flex-end; justify-content: center; box-shadow: 2px 0 0 #fff, 0 -2px 0 #fff; }
+.matrix .row { left: 0; grid-column: 1; display: flex; align-items: center; justify-content: flex-end; white-space: nowrap; box-shadow: 0 2px 0 #fff, -2px 0 0 #fff; }
+.matrix .corner { top: 0; left: 0; z-index: 2; grid-row: 1; grid-column: 1; color: var(--muted); font-weight: 400; display: flex; align-items: flex-end; padding: 2px 4px; box-shadow: 2px 2px 0 #fff; }
+.matrix .col button { writing-mode: vertical-rl; transform: rotate(180deg); max-height: 14em; overflow: hidden; }
+.matrix .col .problem { writing-mode: vertical-rl; }
+.matrix .col button, .matrix .row button { font: inherit; background: none; border: 0; padding: 2px 4px; cursor: pointer; color: inherit; text-align: inherit; }
+.matrix .host-down button, .matrix .host-unknown button { color: #a30d0d; }
 .problem { display: inline-block; font-size: 10px; font-weight: 600; color: #7a0b0b; background: #ffe0e0;
   border-radius: 3px; padding: 0 3px; margin: 1px; }
-.matrix td { padding: 0; }
-.matrix td.self { background: repeating-linear-gradient(45deg, #eef0f3 0 4px, #fff 4px 8px); }
-.cell { display: flex; flex-direction: column; align-items: stretch; width: 100%; min-width: 6.4em; height: 4.2em;
-  border: 0; padding: 2px 3px 0; font: inherit; line-height: 1.2; cursor: pointer; border-radius: 2px; color: #10261a; }
+.matrix .self { background: repeating-linear-gradient(45deg, #eef0f3 0 4px, #fff 4px 8px); }
+.noscript { color: #a30d0d; font-weight: 600; }
+.cell { display: flex; flex-direction: column; align-items: stretch; width: 100%; min-width: 0; height: 100%; overflow: hidden;
+  border: 0; padding: 2px 3px 0; font: inherit; line-height: 1.2; cursor: pointer; border-radius: 2px; color: #10261a; text-align: center; }
 .cell b { font-weight: 600; } .cell small { font-size: 11px; }
 .cell .hist { display: block; margin-top: auto; height: 6px; background: var(--c-none); box-shadow: 0 0 0 1px #fff; }
 .cell.s-up { background: hsl(140 45% var(--l, 80%)); }
@@ -43,11 +50,11 @@ table.matrix { border-collapse: separate; border-spacing: 2px; font-size: 12px; 
 .cell.s-unknown { background: repeating-linear-gradient(45deg, #c9ced6 0 5px, #dde1e7 5px 10px); color: #2b3240; }
 .cell em { font-style: normal; font-size: 10px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 .cell.latent { box-shadow: inset 0 0 0 2px var(--c-degraded); }
-.cell[aria-pressed="true"] { outline: 3px solid #1d4ed8; outline-offset: 1px; }
-.cell:focus-visible, .matrix th button:focus-visible { outline: 3px solid #1d4ed8; }
+.cell[aria-pressed="true"] { outline: 3px solid #1d4ed8; outline-offset: -3px; }
+.cell:focus-visible, .matrix button:focus-visible { outline: 3px solid #1d4ed8; outline-offset: -3px; }
 .hist.hs-up { background: var(--c-up); } .hist.hs-degraded { background: var(--c-degraded); }
 .hist.hs-down { background: var(--c-down); } .hist.hs-unknown { background: var(--c-unknown); }
-.dense .cell { min-width: 3.6em; height: 3.1em; font-size: 10px; white-space: nowrap; } .dense .cell .hist { height: 4px; }
+.dense .cell { font-size: 10px; white-space: nowrap; } .dense .cell .hist { height: 4px; }
 .details { flex: 0 0 460px; position: sticky; top: 8px; max-height: calc(100vh - 40px); overflow: auto;
   background: #fff; border: 1px solid var(--line); padding: 10px 14px; font-size: 13px; }
 .details h2 { font-size: 16px; margin: 0 0 6px; } .details h3 { font-size: 13px; margin: 10px 0 4px; }

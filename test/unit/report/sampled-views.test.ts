@@ -74,7 +74,9 @@ describe('views of a sampled sweep say how old a carried verdict is', () => {
     expect(cell.sample).toEqual(carried(3));
     expect(cell.qualifiers).toContain('sampled 3 sweeps ago');
     expect(model.cells[0]![1]!.sample?.source).toBe('probed');
-    expect(cell.history.map((h) => h.carried)).toEqual([true]);
-    expect(model.cells[0]![1]!.history.map((h) => h.carried)).toEqual([false]);
+    // History strips are flat per sweep, indexed row × hosts + column.
+    const n = model.hosts.length;
+    expect(model.history.map((sweep) => sweep.carried[0 * n + 2])).toEqual([true]);
+    expect(model.history.map((sweep) => sweep.carried[0 * n + 1])).toEqual([false]);
   });
 });

@@ -3,6 +3,7 @@ import type { HostName } from '../../../shared/domain/host-name.js';
 import { renderMatrixPage } from '../../../shared/report/html/matrix-page.js';
 import { renderTextMatrix } from '../../../shared/report/text-matrix.js';
 import { verdictQualifiers } from '../../../shared/report/verdict-qualifiers.js';
+import { decodeCell, pageIslands } from '../../support/matrix-page-data-decoder.js';
 import { bothWays, buildReport } from '../../support/sweep-report-builder.js';
 
 const from = 'h1' as HostName;
@@ -38,17 +39,15 @@ describe('the views show an MTU black hole with its pmtu, not only in the eviden
     expect(renderTextMatrix(report)).toMatch(/h1 -> h2 +down +mtu-blackhole \(pmtu 1300 bytes\)/);
   });
 
-  it('the matrix page gives it in the cell title and to the details panel', () => {
-    const html = renderMatrixPage(report, [], new Date());
-    expect(html).toContain('h1 → h2: down, mtu-blackhole (pmtu 1300 bytes)');
-    const data = JSON.parse(
-      /<script type="application\/json" id="tw-data">([^<]*)<\/script>/.exec(html)![1]!,
-    ) as {
-      s: string[];
-      c: number[][];
-    };
-    const cell = data.c.find((c) => data.s[c[3]!] === 'mtu-blackhole')!;
-    expect(data.s[cell[11]!]).toBe('pmtu 1300 bytes');
-    expect(data.s).toContain('largest passing 1300 bytes');
+  it('the matrix page carries it for the cell title and the details panel', () => {
+    const { grid, detail } = pageIslands(renderMatrixPage(report, [], new Date()));
+    const cell = decodeCell(grid, detail, 0, 1)!;
+    expect([cell.from, cell.to, cell.cause, cell.qualifiers]).toEqual([
+      'h1',
+      'h2',
+      'mtu-blackhole',
+      'pmtu 1300 bytes',
+    ]);
+    expect(cell.probes.find((p) => p.probe === 'overlay-mtu')?.note).toBe('largest passing 1300 bytes');
   });
 });
