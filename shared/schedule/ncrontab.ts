@@ -37,6 +37,7 @@ export function parseNcrontab(expression: string): NcrontabSchedule | string {
 }
 
 function parseField(text: string, min: number, max: number): boolean[] | string {
+  // Stryker disable next-line ArrayDeclaration,ArithmeticOperator: equivalent, firesAt asks `=== true` and a JS array grows
   const allowed = new Array<boolean>(max + 1).fill(false);
   for (const item of text.split(',')) {
     const match = /^(\*|(\d{1,2})(?:-(\d{1,2}))?)(?:\/(\d{1,2}))?$/.exec(item);

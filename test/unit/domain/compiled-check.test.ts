@@ -151,6 +151,7 @@ describe('compileCheck, node by node, against zod', () => {
     ['nullable string', z.string().nullable()],
     ['default string', z.string().default('d')],
     ['inclusive bounds', z.number().min(0).max(1)],
+    ['a lower bound only (Infinity passes)', z.number().min(0)],
     ['exclusive bounds', z.number().gt(0).lt(1)],
     ['finite', z.number().finite()],
     ['int', z.number().int()],

@@ -85,6 +85,8 @@ describe('finishing a sharded sweep', () => {
     ]);
     expect(lost[0]!.error).toBe('shard 2 of 3 (sources h2…h2) did not report before the sweep deadline');
     expect(report.paths.filter((p) => p.from === 'h1')).toEqual(overlayFrom('h1'));
+    // The reported paths and the lost shard's, nothing else.
+    expect(report.paths).toHaveLength(6);
   });
 
   it('adds no paths for a lost source without an agent: discovery already speaks for it', async () => {
