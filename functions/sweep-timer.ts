@@ -1,9 +1,11 @@
 import { app, type InvocationContext, type Timer } from '@azure/functions';
 import { APP_SETTINGS } from '../shared/config/app-settings.js';
 import type { EnvironmentName } from '../shared/domain/environment-name.js';
+import { printableText } from '../shared/domain/printable-text.js';
 import type { SweepReport } from '../shared/domain/sweep-report.js';
 import type { SweepQueue } from '../shared/fanout/sweep-queue.js';
 import { timerTicks } from '../shared/schedule/timer-ticks.js';
+import { errorText, secretRedactor } from '../shared/secrets/secret-redactor.js';
 import { dueEnvironments } from '../shared/sweep/due-environments.js';
 import { loadFunctionConfig, type SweepFunctionDeps, sweepEnvironment } from './sweep-environment.js';
 import { sweepQueueFromSettings } from './sweep-queue-settings.js';
@@ -36,8 +38,17 @@ export async function sweepTimerHandler(
   const due = dueEnvironments(config.environments, previous, tick);
   const queue = deps.queue !== undefined ? deps.queue : sweepQueueFromSettings(deps.env, deps, context);
   if (queue) {
-    for (const environment of due) {
-      await queue.enqueue({ v: 1, environment: environment.environment, tick: tick.toISOString() });
+    try {
+      for (const environment of due) {
+        await queue.enqueue({ v: 1, environment: environment.environment, tick: tick.toISOString() });
+      }
+    } catch (error) {
+      // An SDK error may quote its request; the setting's value (an account key) never leaves here.
+      const message = secretRedactor([deps.env[APP_SETTINGS.sweepQueue]])(
+        `enqueueing the environment sweeps failed: ${errorText(error)}`,
+      );
+      context.error(printableText(message));
+      throw new Error(message);
     }
     const names = due.map((e) => e.environment);
     context.log(

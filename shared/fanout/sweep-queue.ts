@@ -6,6 +6,9 @@ import { encodeSweepMessage, type SweepMessage } from './sweep-message.js';
 /** The queue the timer fans out on and the queue-triggered Function reads (infra/ creates it). */
 export const SWEEP_QUEUE_NAME = 'tunnelwatch-sweeps';
 
+// A timer tick is worth a few seconds of retries, not the SDK's default half minute: the next tick comes.
+const RETRIES = { retryOptions: { maxTries: 3, retryDelayInMs: 500, maxRetryDelayInMs: 2000 } };
+
 /** Where sweep messages go; a Storage Queue in Azure, an array in unit tests. */
 export interface SweepQueue {
   /** `delaySeconds`: the message stays invisible that long (the finish of a sharded sweep). */
@@ -27,9 +30,9 @@ export function storageSweepQueue(
     const url = new URL(text);
     if (url.protocol !== 'https:' && !isLocalPlainHttp(url))
       throw new Error(`${source} must be an https:// Queue endpoint (plain http only to loopback)`);
-    client = new QueueClient(`${text.replace(/\/+$/, '')}/${SWEEP_QUEUE_NAME}`, credential());
+    client = new QueueClient(`${text.replace(/\/+$/, '')}/${SWEEP_QUEUE_NAME}`, credential(), RETRIES);
   } else if (/(^|;)\s*(QueueEndpoint|AccountName|UseDevelopmentStorage)\s*=/i.test(text)) {
-    client = new QueueClient(text, SWEEP_QUEUE_NAME);
+    client = new QueueClient(text, SWEEP_QUEUE_NAME, RETRIES);
   } else {
     throw new Error(
       `${source} is neither an https:// Queue endpoint nor a storage connection string (…;QueueEndpoint=…)`,

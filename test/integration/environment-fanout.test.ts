@@ -194,6 +194,25 @@ describe('the timer fans out, the queue trigger sweeps', () => {
   });
 });
 
+describe('a sweep queue that does not answer', () => {
+  it('fails the timer invocation with a reason that quotes no key, after a few seconds of retries', async () => {
+    // A closed port on loopback: every request is refused at once.
+    const dead = queues.connectionString.replace(/127\.0\.0\.1:\d+/, '127.0.0.1:9');
+    const accountKey = /AccountKey=([^;]+)/.exec(dead)![1]!;
+    const { ctx, logs } = context('sweep');
+    const failed = sweepTimerHandler(timer, ctx, {
+      env: { ...env, TUNNELWATCH_SWEEP_QUEUE: dead },
+      ...fakes,
+      now: at('2026-12-06T15:00:00.100Z'),
+    });
+    await expect(failed).rejects.toThrow(/^enqueueing the environment sweeps failed: /);
+    const error = await failed.catch((e: Error) => e.message);
+    expect(error).not.toContain(accountKey);
+    expect(logs.map((l) => l.level)).toContain('error');
+    for (const line of logs) expect(line.text).not.toContain(accountKey);
+  }, 30_000);
+});
+
 describe('sweep claims in Table Storage', () => {
   it('lets one delivery run, holds off others while it runs, and lets a retry take over a dead claimant', async () => {
     const claims = TableSweepClaims.create(
