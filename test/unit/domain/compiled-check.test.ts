@@ -81,12 +81,12 @@ describe('the compiled report check', () => {
     expect(isReport({ ...report, extra: 'kept' })).toBe(true);
   });
 
-  it('agrees with zod on 3,000 single-field mutations of a report', () => {
+  it('agrees with zod on 1,500 single-field mutations of a report', () => {
     const rand = seeded(7);
     const copy = structuredClone(report);
     const points = containers(copy);
     let refused = 0;
-    for (let round = 0; round < 3000; round++) {
+    for (let round = 0; round < 1500; round++) {
       const point = points[Math.floor(rand() * points.length)]!;
       if (point.keys.length === 0) continue;
       const key = point.keys[Math.floor(rand() * point.keys.length)]!;
@@ -105,8 +105,9 @@ describe('the compiled report check', () => {
       else delete point.holder[key];
     }
     // The mutations must mostly break the contract, or the comparison proves little.
-    expect(refused).toBeGreaterThan(1500);
-  });
+    expect(refused).toBeGreaterThan(750);
+    // zod parses the whole report once per round: seconds, more under a coverage-instrumented run.
+  }, 60_000);
 
   it('refuses to compile what it does not know, instead of passing it unchecked', () => {
     expect(() => compileCheck(z.bigint())).toThrow('ZodBigInt is not supported');
