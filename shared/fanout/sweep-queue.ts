@@ -1,5 +1,6 @@
 import type { TokenCredential } from '@azure/identity';
 import { QueueClient } from '@azure/storage-queue';
+import { createdOnce } from '../storage/created-once.js';
 import { isLocalPlainHttp } from '../storage/table-storage.js';
 import { encodeSweepMessage, type SweepMessage } from './sweep-message.js';
 
@@ -38,14 +39,10 @@ export function storageSweepQueue(
       `${source} is neither an https:// Queue endpoint nor a storage connection string (…;QueueEndpoint=…)`,
     );
   }
-  let created: Promise<unknown> | null = null;
+  const ensureQueue = createdOnce(() => client.createIfNotExists());
   return {
     async enqueue(message, delaySeconds = 0) {
-      created ??= client.createIfNotExists().catch((error: unknown) => {
-        created = null;
-        throw error;
-      });
-      await created;
+      await ensureQueue();
       // The Functions queue trigger reads messages as base64 (its default messageEncoding).
       await client.sendMessage(Buffer.from(encodeSweepMessage(message), 'utf8').toString('base64'), {
         ...(delaySeconds > 0 ? { visibilityTimeout: Math.ceil(delaySeconds) } : {}),

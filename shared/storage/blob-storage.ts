@@ -5,6 +5,7 @@ import {
   type ContainerClient,
   RestError,
 } from '@azure/storage-blob';
+import { createdOnce } from './created-once.js';
 import { isLocalPlainHttp } from './table-storage.js';
 
 // The one module that speaks to the Blob Storage SDK: how an account is named, reached and secured,
@@ -94,22 +95,9 @@ export function containerClient(
   return service.getContainerClient(containerName);
 }
 
-/**
- * Creates the container on first use and remembers that it exists; a failure is forgotten, so the
- * next call tries again.
- */
+/** Creates the container on first use. */
 export function containerCreator(client: ContainerClient): () => Promise<void> {
-  let ready: Promise<void> | null = null;
-  return () => {
-    ready ??= client.createIfNotExists().then(
-      () => undefined,
-      (error: unknown) => {
-        ready = null;
-        throw error;
-      },
-    );
-    return ready;
-  };
+  return createdOnce(() => client.createIfNotExists());
 }
 
 /** True when the Blob service answered with one of `codes` (404 missing…). */

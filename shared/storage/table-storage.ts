@@ -1,5 +1,6 @@
 import { odata, RestError, TableClient, type TableEntityResult } from '@azure/data-tables';
 import type { TokenCredential } from '@azure/identity';
+import { createdOnce } from './created-once.js';
 
 // The one module that speaks to the Table Storage SDK: the alert store and the report history
 // share an account, so they share how it is named, reached and secured.
@@ -99,22 +100,9 @@ function connectionStringEndpoint(connectionString: string, source: string): str
   }
 }
 
-/**
- * Creates the table on first use and remembers that it exists; a failure is forgotten, so the next
- * call tries again (createTable treats "already exists" as success).
- */
+/** Creates the table on first use (createTable treats "already exists" as success). */
 export function tableCreator(client: TableClient): () => Promise<void> {
-  let ready: Promise<void> | null = null;
-  return () => {
-    ready ??= client.createTable().then(
-      () => undefined,
-      (error: unknown) => {
-        ready = null;
-        throw error;
-      },
-    );
-    return ready;
-  };
+  return createdOnce(() => client.createTable());
 }
 
 /** True when the service answered with one of `codes` (404 missing, 409 exists, 412 changed…). */

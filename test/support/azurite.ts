@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 const azuriteBin = (service: AzuriteService) =>
   fileURLToPath(new URL(`../../node_modules/.bin/azurite-${service}`, import.meta.url));
 
-type AzuriteService = 'table' | 'blob';
+type AzuriteService = 'table' | 'blob' | 'queue';
 
 /** Azurite's published development account (documented, not a secret). */
 const ACCOUNT = 'devstoreaccount1';
@@ -50,7 +50,7 @@ export function startAzuriteBlob(options: AzuriteOptions = {}): Promise<Azurite>
 
 async function startAzurite(
   service: AzuriteService,
-  endpointKey: 'TableEndpoint' | 'BlobEndpoint',
+  endpointKey: 'TableEndpoint' | 'BlobEndpoint' | 'QueueEndpoint',
   options: AzuriteOptions,
 ): Promise<Azurite> {
   const port = options.port ?? (await freePort());
@@ -111,43 +111,7 @@ async function startAzurite(
   };
 }
 
-/** Starts azurite-queue on loopback, in memory; its connection string names only QueueEndpoint. */
-export async function startAzuriteQueue(): Promise<Azurite> {
-  const port = await freePort();
-  const bin = fileURLToPath(new URL('../../node_modules/.bin/azurite-queue', import.meta.url));
-  const args = ['--queueHost', '127.0.0.1', '--queuePort', String(port), '--skipApiVersionCheck'];
-  const child = spawn(bin, [...args, '--disableTelemetry', '--silent', '--inMemoryPersistence'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`azurite-queue not ready: ${output.slice(-500)}`)),
-      20_000,
-    );
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      if (/successfully (started|listening|listens)/i.test(output)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`azurite-queue exited with ${code}: ${output.slice(-500)}`));
-    });
-  }).catch((error: unknown) => {
-    if (child.exitCode === null && child.pid) process.kill(child.pid, 'SIGTERM');
-    throw error;
-  });
-  return {
-    port,
-    connectionString: `DefaultEndpointsProtocol=http;AccountName=${ACCOUNT};AccountKey=${ACCOUNT_KEY};QueueEndpoint=http://127.0.0.1:${port}/${ACCOUNT};`,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null || !child.pid) return;
-      const exited = once(child, 'exit');
-      process.kill(child.pid, 'SIGINT');
-      await exited;
-    },
-  };
+/** Starts azurite-queue on loopback, the same way (its connection string names only QueueEndpoint). */
+export function startAzuriteQueue(options: AzuriteOptions = {}): Promise<Azurite> {
+  return startAzurite('queue', 'QueueEndpoint', options);
 }
