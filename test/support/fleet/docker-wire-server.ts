@@ -580,14 +580,7 @@ function writeFrames(out: { write(chunk: Buffer): unknown }, result: CommandResu
 }
 
 async function jsonBody(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new Error('request body too large');
-    chunks.push(chunk as Buffer);
-  }
-  const text = Buffer.concat(chunks).toString('utf8');
+  const text = Buffer.from(await bodyBytes(req)).toString('utf8');
   return text.trim() === '' ? {} : JSON.parse(text);
 }
 
