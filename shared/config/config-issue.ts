@@ -44,16 +44,28 @@ export function fromZodIssue(issue: ZodIssue): ConfigIssue {
     case 'too_small':
       if (issue.type === 'array') return { path, message: issue.message };
       if (issue.type === 'string') return { path, message: issue.message };
-      return { path, message: `must be at least ${String(issue.minimum)}` };
+      // The schema's own wording when it gave one (zod's default starts "Number must"); a bound, never the value.
+      return {
+        path,
+        message: zodDefault(issue.message) ? `must be at least ${String(issue.minimum)}` : issue.message,
+      };
     case 'invalid_enum_value':
       // The schema's own choices, never the value that was given (it could be key material).
       return { path, message: `expected one of ${issue.options.map(String).join(', ')}` };
     case 'too_big':
-      return { path, message: `must be at most ${String(issue.maximum)}` };
+      return {
+        path,
+        message: zodDefault(issue.message) ? `must be at most ${String(issue.maximum)}` : issue.message,
+      };
     case 'custom':
     case 'invalid_string':
       return { path, message: issue.message };
     default:
       return { path, message: 'invalid value' };
   }
+}
+
+/** zod's own wording for a number out of bounds, as opposed to a message the schema wrote. */
+function zodDefault(message: string): boolean {
+  return message.startsWith('Number must') || message.startsWith('BigInt must');
 }

@@ -57,3 +57,46 @@ describe('sweep.sampling', () => {
     else expect(found).toContain(expected);
   });
 });
+
+describe('sweep.sampling and sweep.shardSources: every refusal says what a right value is', () => {
+  it.each([
+    [
+      { sampling: { peersPerSweep: 2 } },
+      'sweep.sampling.aboveHosts: required: sample peers only in meshes of more than this many hosts',
+    ],
+    [
+      { sampling: { aboveHosts: 1, peersPerSweep: 1 } },
+      'sweep.sampling.aboveHosts: must be at least 2 (a mesh of 2 hosts has one peer per agent)',
+    ],
+    [
+      { sampling: { aboveHosts: 10 } },
+      'sweep.sampling.peersPerSweep: required: how many peers each agent probes per sweep',
+    ],
+    [{ sampling: { aboveHosts: 10, peersPerSweep: 0 } }, 'sweep.sampling.peersPerSweep: must be at least 1'],
+    [
+      { sampling: { aboveHosts: 10, peersPerSweep: 2, rotationMs: 60_000.5 } },
+      'sweep.sampling.rotationMs: must be a whole number of milliseconds',
+    ],
+    [
+      { sampling: { aboveHosts: 10, peersPerSweep: 2, rotationMs: 999 } },
+      'sweep.sampling.rotationMs: must be at least 1000 (one rotation step per sweep interval)',
+    ],
+    [
+      { sampling: { aboveHosts: 10, peersPerSweep: 2, rotationMs: 86_400_001 } },
+      'sweep.sampling.rotationMs: must be at most a day (86400000)',
+    ],
+    [{ shardSources: 2.5 }, 'sweep.shardSources: must be a whole number of hosts'],
+    // Without wording of the schema's own, a bound says itself.
+    [{ shardSources: 0 }, 'sweep.shardSources: must be at least 1'],
+    [{ shardSources: 1001 }, 'sweep.shardSources: must be at most 1000'],
+  ])('%j', async (sweep, message) => {
+    expect(await issues(sweep)).toContain(message);
+  });
+
+  it('a config whose environments list is missing says what to write', async () => {
+    const result = await parseConfig({ environments: undefined }, FIXTURES);
+    expect(result.ok ? '' : formatIssues(result.issues)).toContain(
+      'environments: required: list the environments to sweep',
+    );
+  });
+});

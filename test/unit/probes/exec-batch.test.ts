@@ -432,7 +432,7 @@ describe('the arguments of sized pings and the second SA read', () => {
       [0, ['0', '1000', '01', '2;', ' 2', '2x', 'x2', '2 3', '']],
       [1, ['100', '0.2222', '.2', '0.', '0.2;', 'x0.2', '0.2x', '1.a']],
       [2, ['0', '100', '05', '1;', 'x1', '1x', '1a']],
-      [3, ['15', '9001', '10000', '1', '13720', 'x1372', '1372x', '13a']],
+      [3, ['15', '9001', '10000', '1', '13720', 'x1372', '1372x', '13a', ' 1372', '1372 ', '00016']],
       [4, ['100.64.2.2; reboot', '100.64.2', '']],
     ] as const)
       for (const value of bad) {
@@ -511,6 +511,24 @@ describe('the IKE probe job (op ike-probe: HASH WAIT, then ID IPV4 PORT HEX per 
     }
     const many = Array.from({ length: 1025 }, () => target).flat();
     expect(rejectJob(ike(['0123456789ab', '1000', ...many]))).toMatch(/up to 1024 groups of 4/);
+    expect(rejectJob(ike(['0123456789ab', '1000', ...many.slice(4)]))).toBeNull();
+  });
+
+  it('anchors every field: nothing before or after a hash, a wait or a target id', () => {
+    const bad = (args: string[]) =>
+      expect(rejectJob(ike(args)), JSON.stringify(args)).toMatch(
+        /^job ike: argument \d+ of ike-probe is not valid$/,
+      );
+    bad(['x0123456789ab', '1000']);
+    bad(['0123456789abx', '1000']);
+    // A wait Number() would read as 1 000 ms: the text itself must be the number.
+    bad(['0123456789ab', ' 1000']);
+    bad(['0123456789ab', '1000 ']);
+    bad(['0123456789ab', '1000', 'P0-500', ...target.slice(1)]);
+    bad(['0123456789ab', '1000', `${target[0]}!`, ...target.slice(1)]);
+    // A count of arguments that is not whole groups is refused before any is read.
+    expect(rejectJob(ike(['0123456789ab', '1000', ...target, 'extra']))).toMatch(/groups of 4/);
+    expect(rejectJob(ike(['0123456789ab']))).toMatch(/takes 2 arguments/);
   });
 
   it('runs last, since it takes the rest of argv; a second one is refused', () => {
