@@ -178,7 +178,14 @@ Module._resolveFilename = function (request, ...rest) {
 const { registered } = (await import('node:module')).createRequire(import.meta.url)(${JSON.stringify(standIn)});
 process.stdout.write(JSON.stringify(registered.map((r) => [r.metadata.name, Object.values(r.metadata.bindings).map((b) => b.type)])));`,
         ],
-        { cwd: pkg, env: strippedEnv(), encoding: 'utf8', timeout: 60_000 },
+        {
+          cwd: pkg,
+          // As infra/ configures the app: the sweep queue's identity-based connection (never dialled
+          // at registration), so the queue-triggered Function registers too.
+          env: { ...strippedEnv(), TUNNELWATCH_SWEEP_QUEUE__queueServiceUri: 'http://127.0.0.1:9' },
+          encoding: 'utf8',
+          timeout: 60_000,
+        },
       );
     } finally {
       renameSync(hidden, join(checkout, 'node_modules'));
@@ -186,7 +193,7 @@ process.stdout.write(JSON.stringify(registered.map((r) => [r.metadata.name, Obje
     expect(load.stderr).not.toMatch(/ERR_MODULE_NOT_FOUND|Cannot find module/);
     expect(load.status, load.stderr).toBe(0);
     const registered = JSON.parse(load.stdout) as [string, string[]][];
-    // Every app.timer / app.http call in functions/*.ts, by name.
+    // Every app.timer / app.http / app.storageQueue call in functions/*.ts, by name.
     const defined = readdirSync(join(repo, 'functions'))
       .filter((f) => f.endsWith('.ts'))
       .flatMap((f) =>
@@ -197,6 +204,11 @@ process.stdout.write(JSON.stringify(registered.map((r) => [r.metadata.name, Obje
     expect(defined.length).toBeGreaterThanOrEqual(3);
     expect(registered.map(([name]) => name).sort()).toEqual(defined.map(([name]) => name).sort());
     const trigger = Object.fromEntries(registered.map(([name, types]) => [name, types[0]]));
-    for (const [name, kind] of defined) expect(trigger[name], name).toBe(`${kind}Trigger`);
+    const bindingOf: Record<string, string> = {
+      timer: 'timerTrigger',
+      http: 'httpTrigger',
+      storageQueue: 'queueTrigger',
+    };
+    for (const [name, kind] of defined) expect(trigger[name], name).toBe(bindingOf[kind]);
   });
 });
