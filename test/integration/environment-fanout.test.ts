@@ -50,7 +50,9 @@ let queue: QueueClient;
 
 beforeAll(async () => {
   guard = guardLoopbackOnly();
-  [tables, queues] = await Promise.all([startAzuriteTable(), startAzuriteQueue()]);
+  // One after the other: should the second fail to start, afterAll still stops the first.
+  tables = await startAzuriteTable();
+  queues = await startAzuriteQueue();
   env = {
     TUNNELWATCH_CONFIG: CONFIG,
     SWEEP_SCHEDULE: '0 */1 * * * *',

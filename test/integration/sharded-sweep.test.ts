@@ -44,7 +44,10 @@ let store: BlobShardStore;
 
 beforeAll(async () => {
   guard = guardLoopbackOnly();
-  [tables, queues, blobs] = await Promise.all([startAzuriteTable(), startAzuriteQueue(), startAzuriteBlob()]);
+  // One after the other: should one fail to start, afterAll still stops the others.
+  tables = await startAzuriteTable();
+  queues = await startAzuriteQueue();
+  blobs = await startAzuriteBlob();
   queue = new QueueClient(queues.connectionString, SWEEP_QUEUE_NAME);
   store = BlobShardStore.fromAccount(blobAccountFrom(blobs.connectionString, () => credential, 'test'));
   const env = { TUNNELWATCH_CONFIG: CONFIG, TUNNELWATCH_STATE_TABLE_ENDPOINT: tables.connectionString };
