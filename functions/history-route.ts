@@ -1,6 +1,7 @@
 import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { azureCredential } from '../shared/azure/azure-credential.js';
-import type { EnvironmentName } from '../shared/domain/environment-name.js';
+import { loadConfig } from '../shared/config/load-config.js';
+import { DEFAULT_ENVIRONMENT, type EnvironmentName } from '../shared/domain/environment-name.js';
 import { printableText } from '../shared/domain/printable-text.js';
 import { historyStoreFromSettings } from '../shared/pipeline/state-stores.js';
 import {
@@ -15,6 +16,15 @@ export function historySource(environment: EnvironmentName): ReportSource {
 }
 
 /**
+ * The environment a page without `?environment=` shows: the config's first (with `environments`,
+ * the default one has no reports), or the default one when the config cannot be read here.
+ */
+async function firstEnvironment(): Promise<EnvironmentName> {
+  const loaded = await loadConfig({ env: process.env });
+  return loaded.ok ? loaded.config.environments[0]!.environment : DEFAULT_ENVIRONMENT;
+}
+
+/**
  * An HTTP handler over the report history: `respond` builds the answer; a failing store is logged
  * and becomes an error response that quotes no secret (JSON for API routes, text for the page).
  */
@@ -24,7 +34,8 @@ export function historyRouteHandler(
   json: boolean,
 ): HttpHandler {
   return async (request: HttpRequest, context: InvocationContext) => {
-    const environment = requestedEnvironment(request.query.get('environment'), json);
+    const asked = request.query.get('environment');
+    const environment = requestedEnvironment(asked, json, asked ? undefined : await firstEnvironment());
     if (typeof environment !== 'string') return environment;
     try {
       return await respond(environment);

@@ -20,11 +20,15 @@ export type ReportSource = Pick<ReportHistoryStore, 'latest' | 'recent'>;
 export type EnvironmentSources = (environment: EnvironmentName) => ReportSource;
 
 /**
- * The environment a request asks for with `?environment=NAME` (the default environment without
- * it), or the 400 answer for a value that cannot be an environment name (it is not echoed back).
+ * The environment a request asks for with `?environment=NAME` (`fallback` without it: the default
+ * environment, or the first one of the config), or the 400 answer for a value that cannot be an environment name (it is not echoed back).
  */
-export function requestedEnvironment(value: string | null, json: boolean): EnvironmentName | RouteResponse {
-  if (value === null || value === '') return DEFAULT_ENVIRONMENT;
+export function requestedEnvironment(
+  value: string | null,
+  json: boolean,
+  fallback: EnvironmentName = DEFAULT_ENVIRONMENT,
+): EnvironmentName | RouteResponse {
+  if (value === null || value === '') return fallback;
   const name = parseEnvironmentName(value);
   if (name) return name;
   const text = `The environment parameter must be ${ENVIRONMENT_NAME_RULE}.`;

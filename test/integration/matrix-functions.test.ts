@@ -6,8 +6,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { matrixFunction, matrixHandler } from '../../functions/matrix.js';
 import { reportFunction, reportHandler } from '../../functions/report.js';
 import { APP_SETTINGS } from '../../shared/config/app-settings.js';
+import type { EnvironmentName } from '../../shared/domain/environment-name.js';
 import type { ReportHistoryStore } from '../../shared/history/report-history-store.js';
 import { TableReportHistoryStore } from '../../shared/history/table-report-history-store.js';
+import { historyStoreFromSettings } from '../../shared/pipeline/state-stores.js';
 import { MATRIX_PAGE_CSP } from '../../shared/report/html/matrix-page.js';
 import { type Azurite, startAzuriteTable } from '../support/azurite.js';
 import { decodeCell, pageIslands } from '../support/matrix-page-data-decoder.js';
@@ -122,5 +124,42 @@ describe('matrix and report handlers over an Azurite store', () => {
     const json = await reportHandler(() => broken)(get('report'), context('report'));
     expect(json.status).toBe(502);
     expect(logged.some((line) => line.includes('reading the report history failed'))).toBe(true);
+  });
+});
+
+describe('the HTTP Functions with several environments', () => {
+  const environments = JSON.stringify({
+    environments: ['prod', 'edge'].map((name) => ({
+      name,
+      hosts: [{ name: 'h1', docker: { endpoint: 'unix:///run/tw-http-envs-h1.sock' } }],
+    })),
+  });
+  afterEach(() => {
+    delete process.env[APP_SETTINGS.config];
+  });
+
+  it('show the page of ?environment=NAME, the first environment without it, and refuse a name that cannot be one', async () => {
+    process.env[APP_SETTINGS.stateTableEndpoint] = azurite.connectionString;
+    process.env[APP_SETTINGS.config] = environments;
+    const prod = labFaultReport(new Date(Date.now() - 30_000));
+    const credential = () => {
+      throw new Error('a connection string needs no credential');
+    };
+    await historyStoreFromSettings(process.env, credential, 'prod' as EnvironmentName).save({
+      ...prod,
+      environment: 'prod' as EnvironmentName,
+    });
+
+    const first = await matrixFunction.handler(get('matrix'), context('matrix'));
+    expect(first.status).toBe(200);
+    expect(String(first.body)).toContain('<title>tunnelwatch · prod — path matrix</title>');
+    const json = await reportFunction.handler(get('report?environment=prod'), context('report'));
+    expect(JSON.parse(String(json.body)).environment).toBe('prod');
+    // The other environment has swept nothing yet: its own 503, never prod's page.
+    const edge = await matrixFunction.handler(get('matrix?environment=edge'), context('matrix'));
+    expect(edge.status).toBe(503);
+    const bad = await reportFunction.handler(get('report?environment=Prod%3B1'), context('report'));
+    expect(bad.status).toBe(400);
+    expect(String(bad.body)).not.toContain('Prod;1');
   });
 });
