@@ -8,15 +8,14 @@ import {
   isBlobStatus,
 } from '../storage/blob-storage.js';
 import {
-  isStorageStatus,
   odata,
   type TableClient,
-  type TableEntityResult,
   type TableTarget,
   tableClient,
   tableCreator,
 } from '../storage/table-storage.js';
 import { invertedTimeKey } from './inverted-time-key.js';
+import { newestRows } from './newest-rows.js';
 import {
   DEFAULT_REPORT_BLOB_LIMITS,
   decodeReportBlob,
@@ -124,32 +123,10 @@ export class BlobReportHistoryStore implements ReportHistoryStore {
   /** Reads the blobs one at a time, so at most one report's JSON is inflated at once. */
   async recent(query: RecentQuery = {}): Promise<SweepReport[]> {
     const limit = Math.max(1, Math.floor(query.limit ?? DEFAULT_RECENT_LIMIT));
-    const rows = await this.indexRows(limit, query.since);
+    const rows = await newestRows(this.index, this.scope, limit, query.since);
     const reports: SweepReport[] = [];
     for (const row of rows) reports.push(await this.read(row));
     return reports;
-  }
-
-  private async indexRows(limit: number, since: Date | undefined): Promise<Record<string, unknown>[]> {
-    let filter = odata`PartitionKey eq ${this.scope}`;
-    // Newer sweeps have smaller keys: "since" is an upper bound on the key.
-    if (since) filter += ` and ${odata`RowKey le ${invertedTimeKey(since)}`}`;
-    const rows: Record<string, unknown>[] = [];
-    try {
-      const pages = this.index
-        .listEntities<Record<string, unknown>>({ queryOptions: { filter } })
-        .byPage({ maxPageSize: Math.min(limit, 1000) });
-      for await (const page of pages) {
-        for (const row of page as TableEntityResult<Record<string, unknown>>[]) {
-          rows.push(row);
-          if (rows.length >= limit) return rows;
-        }
-      }
-    } catch (error) {
-      if (isStorageStatus(error, 404)) return [];
-      throw error;
-    }
-    return rows;
   }
 
   private async read(row: Record<string, unknown>): Promise<SweepReport> {

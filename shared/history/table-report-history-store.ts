@@ -1,14 +1,13 @@
 import type { SweepReport } from '../domain/sweep-report.js';
 import {
-  isStorageStatus,
   odata,
   type TableClient,
-  type TableEntityResult,
   type TableTarget,
   tableClient,
   tableCreator,
 } from '../storage/table-storage.js';
 import { invertedTimeKey } from './inverted-time-key.js';
+import { newestRows } from './newest-rows.js';
 import { DEFAULT_RECENT_LIMIT, type RecentQuery, type ReportHistoryStore } from './report-history-store.js';
 import { decodeReportRow, encodeReportRow } from './report-row-codec.js';
 
@@ -70,25 +69,8 @@ export class TableReportHistoryStore implements ReportHistoryStore {
 
   async recent(query: RecentQuery = {}): Promise<SweepReport[]> {
     const limit = Math.max(1, Math.floor(query.limit ?? DEFAULT_RECENT_LIMIT));
-    let filter = odata`PartitionKey eq ${this.partition}`;
-    // Newer sweeps have smaller keys: "since" is an upper bound on the key.
-    if (query.since) filter += ` and ${odata`RowKey le ${invertedTimeKey(query.since)}`}`;
-    const reports: SweepReport[] = [];
-    try {
-      const pages = this.client
-        .listEntities<Record<string, unknown>>({ queryOptions: { filter } })
-        .byPage({ maxPageSize: Math.min(limit, 1000) });
-      for await (const page of pages) {
-        for (const row of page as TableEntityResult<Record<string, unknown>>[]) {
-          reports.push(decodeReportRow(row));
-          if (reports.length >= limit) return reports;
-        }
-      }
-    } catch (error) {
-      if (isStorageStatus(error, 404)) return [];
-      throw error;
-    }
-    return reports;
+    const rows = await newestRows(this.client, this.partition, limit, query.since);
+    return rows.map((row) => decodeReportRow(row));
   }
 
   private async prune(): Promise<void> {
