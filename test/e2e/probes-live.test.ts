@@ -94,8 +94,9 @@ describe.skipIf(skipReason !== '')('the default probes on the healthy lab', () =
     // The agents' own processes (the lab's agents idle in `sleep`) before any probe ran.
     processesBefore = await Promise.all(hosts.map(processNames));
     report = await runSweep(config, sweep.deps);
-    // A lone lost ping on a freshly healed lab says nothing about the probes: one more sweep, once.
-    if (lossOnly(report)) report = await runSweep(config, sweep.deps);
+    // Lost pings on a freshly healed (or busy) lab say nothing about the probes: up to two more
+    // sweeps while loss is all a sweep shows; the last must be clean.
+    for (let extra = 0; extra < 2 && lossOnly(report); extra++) report = await runSweep(config, sweep.deps);
   });
   afterAll(async () => {
     await sweep?.close();
