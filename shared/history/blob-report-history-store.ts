@@ -24,7 +24,7 @@ import {
   type ReportSummary,
   UnreadableReportError,
 } from './report-blob-codec.js';
-import { DEFAULT_RECENT_LIMIT, type RecentQuery, type ReportHistoryStore } from './report-history-store.js';
+import { type RecentQuery, type ReportHistoryStore, recentLimit } from './report-history-store.js';
 import { DEFAULT_RETENTION_MS } from './table-report-history-store.js';
 
 export const DEFAULT_REPORT_CONTAINER = 'reports';
@@ -122,7 +122,7 @@ export class BlobReportHistoryStore implements ReportHistoryStore {
 
   /** Reads the blobs one at a time, so at most one report's JSON is inflated at once. */
   async recent(query: RecentQuery = {}): Promise<SweepReport[]> {
-    const limit = Math.max(1, Math.floor(query.limit ?? DEFAULT_RECENT_LIMIT));
+    const limit = recentLimit(query);
     const rows = await newestRows(this.index, this.scope, limit, query.since);
     const reports: SweepReport[] = [];
     for (const row of rows) reports.push(await this.read(row));

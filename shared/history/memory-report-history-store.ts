@@ -1,5 +1,5 @@
 import type { SweepReport } from '../domain/sweep-report.js';
-import { DEFAULT_RECENT_LIMIT, type RecentQuery, type ReportHistoryStore } from './report-history-store.js';
+import { type RecentQuery, type ReportHistoryStore, recentLimit } from './report-history-store.js';
 
 /**
  * Reports kept in this process only, newest first, at most `capacity` of them: for
@@ -23,8 +23,6 @@ export class MemoryReportHistoryStore implements ReportHistoryStore {
 
   async recent(query: RecentQuery = {}): Promise<SweepReport[]> {
     const since = query.since?.getTime() ?? Number.NEGATIVE_INFINITY;
-    return this.reports
-      .filter((r) => Date.parse(r.startedAt) >= since)
-      .slice(0, Math.max(1, Math.floor(query.limit ?? DEFAULT_RECENT_LIMIT)));
+    return this.reports.filter((r) => Date.parse(r.startedAt) >= since).slice(0, recentLimit(query));
   }
 }

@@ -19,3 +19,8 @@ export interface ReportHistoryStore {
 }
 
 export const DEFAULT_RECENT_LIMIT = 60;
+
+/** How many reports a query asks for: a whole number, at least one, DEFAULT_RECENT_LIMIT unset. */
+export function recentLimit(query: RecentQuery): number {
+  return Math.max(1, Math.floor(query.limit ?? DEFAULT_RECENT_LIMIT));
+}

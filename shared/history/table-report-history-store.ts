@@ -8,7 +8,7 @@ import {
 } from '../storage/table-storage.js';
 import { invertedTimeKey } from './inverted-time-key.js';
 import { newestRows } from './newest-rows.js';
-import { DEFAULT_RECENT_LIMIT, type RecentQuery, type ReportHistoryStore } from './report-history-store.js';
+import { type RecentQuery, type ReportHistoryStore, recentLimit } from './report-history-store.js';
 import { decodeReportRow, encodeReportRow } from './report-row-codec.js';
 
 export const DEFAULT_REPORT_TABLE = 'tunnelwatchreports';
@@ -68,7 +68,7 @@ export class TableReportHistoryStore implements ReportHistoryStore {
   }
 
   async recent(query: RecentQuery = {}): Promise<SweepReport[]> {
-    const limit = Math.max(1, Math.floor(query.limit ?? DEFAULT_RECENT_LIMIT));
+    const limit = recentLimit(query);
     const rows = await newestRows(this.client, this.partition, limit, query.since);
     return rows.map((row) => decodeReportRow(row));
   }
