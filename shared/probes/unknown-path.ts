@@ -11,16 +11,8 @@ export function unknownPath(
   target: Ipv4 | null,
   error: string,
 ): PathResult {
-  return {
-    from,
-    to,
-    probe,
-    ...(target ? { target } : {}),
-    state: 'unknown',
-    sent: 0,
-    received: 0,
-    lossRatio: 0,
-    rttMs: null,
-    error,
-  };
+  // Two literals, not a conditional spread: each keeps one V8 map for every unknown path.
+  return target
+    ? { from, to, probe, target, state: 'unknown', sent: 0, received: 0, lossRatio: 0, rttMs: null, error }
+    : { from, to, probe, state: 'unknown', sent: 0, received: 0, lossRatio: 0, rttMs: null, error };
 }

@@ -235,9 +235,10 @@ function pathsOf(ctx: AgentProbeContext, plan: IkePlan, output: string, exitCode
   const lines = parseIkeProbeLines(output);
   const measured = plan.targets.map((t) => {
     const path = ikePathResult(ctx.self, t.peer.name, t.port, t.peer.underlayIp!, t.spi, lines.get(t.id));
-    return path.state === 'unknown' && !lines.has(t.id) && exitCode !== 0
-      ? { ...path, error: `the IKE probe exited with ${exitCode}` }
-      : path;
+    if (path.state === 'unknown' && !lines.has(t.id) && exitCode !== 0) {
+      path.error = `the IKE probe exited with ${exitCode}`;
+    }
+    return path;
   });
   return [...measured, ...plan.unaddressed];
 }

@@ -1,7 +1,7 @@
 import type { HostName } from '../../domain/host-name.js';
 import type { Ipv4 } from '../../domain/ipv4.js';
 import type { ProbeKind } from '../../domain/probe-kind.js';
-import type { PathResult } from '../../domain/sweep-report.js';
+import type { IkeDetail, PathResult } from '../../domain/sweep-report.js';
 import { unknownPath } from '../unknown-path.js';
 import { parseIkeResponse } from './ike-response.js';
 
@@ -36,33 +36,53 @@ export function ikePathResult(
   const probe = ikeProbeKind(port);
   if (!fields) return unknownPath(from, to, probe, target, 'the IKE probe program did not report this probe');
   const [outcome, rttText, hex] = fields;
-  const base = { from, to, probe, target, sent: 1 };
-  const lost = { ...base, received: 0, lossRatio: 1, rttMs: null, state: 'down' as const };
-  const failed = (reason: string): PathResult => ({
-    ...unknownPath(from, to, probe, target, reason),
-    ike: { outcome: 'error' },
-  });
+  // Literals with one field order, not spreads of shared fields: V8 gives every `{ ...base, more }`
+  // a map of its own (see ping-path-result.ts).
+  const lost = (ike: IkeDetail, error?: string): PathResult => {
+    const path: PathResult = {
+      from,
+      to,
+      probe,
+      target,
+      state: 'down',
+      sent: 1,
+      received: 0,
+      lossRatio: 1,
+      rttMs: null,
+      ike,
+    };
+    if (error !== undefined) path.error = error;
+    return path;
+  };
+  const failed = (reason: string, sent = 0): PathResult => {
+    const path = unknownPath(from, to, probe, target, reason);
+    path.sent = sent;
+    path.ike = { outcome: 'error' };
+    return path;
+  };
   switch (outcome) {
     case 'timeout':
-      return { ...lost, ike: { outcome: 'timeout' } };
+      return lost({ outcome: 'timeout' });
     case 'refused':
-      return {
-        ...lost,
-        ike: { outcome: 'refused' },
-        error: `ICMP port unreachable: nothing listens on UDP ${port} at ${target}`,
-      };
+      return lost(
+        { outcome: 'refused' },
+        `ICMP port unreachable: nothing listens on UDP ${port} at ${target}`,
+      );
     case 'answered': {
       const reply = hex && /^([0-9a-f]{2})+$/.test(hex) ? new Uint8Array(Buffer.from(hex, 'hex')) : null;
       const parsed = reply
         ? parseIkeResponse(reply, spi)
         : { kind: 'malformed' as const, reason: 'no reply bytes' };
-      if (parsed.kind !== 'answered') {
-        return { ...failed(`UDP ${port} answered, but not with IKE (${parsed.reason})`), sent: 1 };
-      }
+      if (parsed.kind !== 'answered')
+        return failed(`UDP ${port} answered, but not with IKE (${parsed.reason})`, 1);
       const rtt = microsToMs(rttText);
       return {
-        ...base,
+        from,
+        to,
+        probe,
+        target,
         state: 'up',
+        sent: 1,
         received: 1,
         lossRatio: 0,
         rttMs: rtt === null ? null : { min: rtt, avg: rtt, max: rtt },
