@@ -30,7 +30,24 @@ export interface MtuFact {
   cut: boolean;
 }
 
+/**
+ * Each direction's paths are the forward evidence of one ordered pair and the reverse evidence of the
+ * other, so every sweep reads them twice: remembered by the list (a sweep's path lists are not changed
+ * after probing), the second read shares the first's facts and phrase strings. Half the work, and
+ * half the evidence strings a 200-host report holds.
+ */
+const factsByPaths = new WeakMap<readonly PathResult[], DirectionFacts>();
+
 export function directionFacts(paths: readonly PathResult[]): DirectionFacts {
+  let facts = factsByPaths.get(paths);
+  if (!facts) {
+    facts = readDirection(paths);
+    factsByPaths.set(paths, facts);
+  }
+  return facts;
+}
+
+function readDirection(paths: readonly PathResult[]): DirectionFacts {
   const byKind = (kind: ProbeKind) => paths.find((p) => p.probe === kind);
   const phrases: string[] = [];
   const overlay = pingFact(byKind('overlay-icmp'), 'overlay ping', phrases);
