@@ -8,7 +8,7 @@ import { type AfterSweepSteps, afterSweep } from '../pipeline/after-sweep.js';
 import { previousReport } from '../pipeline/previous-report.js';
 import { EXIT_CODES, EXIT_USAGE, exitCodeFor } from '../report/exit-code.js';
 import { renderMatrixPage } from '../report/html/matrix-page.js';
-import { renderReportJson } from '../report/report-json.js';
+import { reportJsonChunks } from '../report/report-json.js';
 import { renderTextMatrix } from '../report/text-matrix.js';
 import { errorText } from '../secrets/secret-redactor.js';
 import { runSweep, type SweepDeps } from '../sweep/run-sweep.js';
@@ -82,11 +82,14 @@ export async function runSweepCommand(
     }
     if (options.json) {
       // One environment: its report, as before environments existed; several: an array of reports.
-      io.stdout.write(
-        results.length === 1
-          ? renderReportJson(results[0]!.report)
-          : `[\n${results.map((r) => renderReportJson(r.report).trimEnd()).join(',\n')}\n]\n`,
-      );
+      // Written piece by piece: a 200-host report is never one string.
+      const several = results.length > 1;
+      if (several) io.stdout.write('[\n');
+      for (const [i, r] of results.entries()) {
+        if (i > 0) io.stdout.write(',\n');
+        for (const piece of reportJsonChunks(r.report, 2)) io.stdout.write(piece);
+      }
+      io.stdout.write(several ? '\n]\n' : '\n');
     } else {
       for (const [i, r] of results.entries())
         io.stdout.write(environmentHeading(environments, environments[i]!) + renderTextMatrix(r.report));

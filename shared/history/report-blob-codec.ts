@@ -1,12 +1,10 @@
 import { constants } from 'node:buffer';
-import { Transform } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { promisify } from 'node:util';
-import { createGunzip, gzip } from 'node:zlib';
+import { createGunzip, createGzip } from 'node:zlib';
 import type { SweepReport } from '../domain/sweep-report.js';
 import { parseSweepReport } from '../domain/sweep-report-schema.js';
-
-const gzipAsync = promisify(gzip);
+import { reportJsonChunks } from '../report/report-json.js';
 
 /**
  * The largest blob read, sized for a 500-host report (249,500 ordered pairs): the tests' 200-host
@@ -64,30 +62,35 @@ export async function encodeReportBlob(
   // Only what the reader accepts is written, so one odd value fails this save with its place named
   // instead of making every later read of the history fail.
   parseSweepReport(report, 'the sweep report');
-  let text: string;
-  try {
-    text = JSON.stringify(report);
-  } catch (error) {
-    if (error instanceof RangeError) {
-      throw new ReportBlobTooLargeError(
-        `the sweep report of ${report.hosts.length} hosts is larger than one JSON text can be; reduce the hosts per config`,
-      );
+  // The JSON goes into gzip piece by piece: a 200-host report's text is never one string, and the
+  // save stops as soon as it passes what the reader would inflate (checked again on read).
+  let jsonBytes = 0;
+  const utf8 = function* () {
+    for (const chunk of reportJsonChunks(report)) {
+      const bytes = Buffer.from(chunk, 'utf8');
+      jsonBytes += bytes.length;
+      if (jsonBytes > limits.maxJsonBytes) {
+        throw new ReportBlobTooLargeError(
+          `the sweep report is more bytes of JSON than a stored report may inflate to (${limits.maxJsonBytes}); reduce the hosts per config`,
+        );
+      }
+      yield bytes;
     }
-    throw error;
-  }
-  const json = Buffer.from(text, 'utf8');
-  // What is written must read back: the reader refuses more than these.
-  if (json.length > limits.maxJsonBytes) {
-    throw new ReportBlobTooLargeError(
-      `the sweep report is ${json.length} bytes of JSON, more than a stored report may inflate to (${limits.maxJsonBytes}); reduce the hosts per config`,
-    );
-  }
-  const body = await gzipAsync(json);
-  if (body.length > limits.maxBlobBytes) {
-    throw new ReportBlobTooLargeError(
-      `the sweep report is ${body.length} bytes gzipped, more than the report blob limit (${limits.maxBlobBytes}); reduce the hosts per config`,
-    );
-  }
+  };
+  const compressed: Buffer[] = [];
+  let gzipBytes = 0;
+  await pipeline(Readable.from(utf8()), createGzip(), async (gzipped: AsyncIterable<Buffer>) => {
+    for await (const piece of gzipped) {
+      gzipBytes += piece.length;
+      if (gzipBytes > limits.maxBlobBytes) {
+        throw new ReportBlobTooLargeError(
+          `the sweep report gzips to more bytes than the report blob limit (${limits.maxBlobBytes}); reduce the hosts per config`,
+        );
+      }
+      compressed.push(piece);
+    }
+  });
+  const body = Buffer.concat(compressed);
   return {
     body,
     summary: {
@@ -98,7 +101,7 @@ export async function encodeReportBlob(
       pathCount: report.paths.length,
       verdictCount: report.verdicts.length,
       pairsNotOk: report.verdicts.filter((v) => v.cause !== 'ok').length,
-      jsonBytes: json.length,
+      jsonBytes,
       gzipBytes: body.length,
     },
   };

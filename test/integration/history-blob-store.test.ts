@@ -194,7 +194,7 @@ describe('BlobReportHistoryStore on Azurite (blob + table)', () => {
     report.hosts[0]!.error = randomBytes(8000).toString('hex');
     await expect(store.save(report)).rejects.toBeInstanceOf(ReportBlobTooLargeError);
     await expect(store.save(report)).rejects.toThrow(
-      /bytes gzipped, more than the report blob limit \(4096\)/,
+      /gzips to more bytes than the report blob limit \(4096\)/,
     );
     expect(await indexRows(index)).toEqual([]);
     expect(await collect(container.listBlobsFlat()).catch(() => [])).toEqual([]);

@@ -55,7 +55,7 @@ describe('report blobs: one gzipped JSON per sweep, read as a bounded stream', (
       ReportBlobTooLargeError,
     );
     await expect(encodeReportBlob(report, { ...LIMITS, maxBlobBytes: 100 })).rejects.toThrow(
-      /bytes gzipped, more than the report blob limit \(100\)/,
+      /gzips to more bytes than the report blob limit \(100\)/,
     );
     const broken = { ...report, status: 'fine' } as unknown as typeof report;
     await expect(encodeReportBlob(broken, LIMITS)).rejects.toThrow(

@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import type { SweepReport } from '../../../shared/domain/sweep-report.js';
+import { renderReportJson, reportJsonChunks } from '../../../shared/report/report-json.js';
+import { hostProblemsReport, labFaultReport, largeMeshReport } from '../../support/sweep-report-builder.js';
+
+const AT = new Date('2026-03-02T10:00:00.000Z');
+
+const REPORTS: [string, SweepReport][] = [
+  ['a lab fault report', labFaultReport(AT)],
+  ['a report with host problems', hostProblemsReport(AT)],
+  ['a 30-host mesh (many chunks)', largeMeshReport(AT, 30)],
+  [
+    'odd shapes: empty arrays, undefined and unknown fields, text JSON must escape',
+    {
+      ...labFaultReport(AT),
+      hosts: [],
+      sampling: undefined,
+      note: 'line\nbreak "quoted" \\ → \u2028',
+      nested: { list: [1, [], {}], empty: {} },
+      holes: [undefined, () => 1, 'x'],
+    } as unknown as SweepReport,
+  ],
+  ['no fields at all', {} as SweepReport],
+];
+
+describe('the report as JSON in pieces', () => {
+  it.each(REPORTS)('is the same text JSON.stringify gives, compact and indented: %s', (_, report) => {
+    expect([...reportJsonChunks(report)].join('')).toBe(JSON.stringify(report));
+    expect([...reportJsonChunks(report, 2)].join('')).toBe(JSON.stringify(report, null, 2));
+  });
+
+  it('never holds a large report as one string: pieces stay near 64 KiB', () => {
+    const report = largeMeshReport(AT, 40);
+    const pieces = [...reportJsonChunks(report, 2)];
+    const longestElement = Math.max(
+      ...[...report.paths, ...report.verdicts].map((e) => JSON.stringify(e, null, 2).length * 2),
+    );
+    expect(pieces.length).toBeGreaterThan(10);
+    for (const piece of pieces) expect(piece.length).toBeLessThan(64 * 1024 + longestElement);
+  });
+
+  it('prints one newline-terminated document for --json', () => {
+    const report = labFaultReport(AT);
+    expect(renderReportJson(report)).toBe(`${JSON.stringify(report, null, 2)}\n`);
+  });
+});
