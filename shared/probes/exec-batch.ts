@@ -184,7 +184,9 @@ export const MAX_BATCH_OUTPUT_CHARS = 4 * 1024 * 1024;
 
 /**
  * Splits the script's stdout into job outputs; a job whose block is absent or cut off is left out,
- * and so is any block whose id was not asked for (`ids`, when given). One pass over the lines.
+ * and so is any block whose id was not asked for (`ids`, when given). A block is a head line
+ * `@@tw-NONCE job ID CODE`, its output, and the line `@@tw-NONCE end ID`; found with indexOf, so
+ * one pass over the text without splitting a 200-peer batch's megabyte into lines.
  */
 export function parseBatchOutput(
   stdout: string,
@@ -194,29 +196,45 @@ export function parseBatchOutput(
   const outputs = new Map<string, JobOutput>();
   // The nonce goes into a RegExp: plain letters and digits only (ours is hex).
   if (!/^[A-Za-z0-9]{1,64}$/.test(nonce)) return outputs;
-  const lines = stdout.slice(0, MAX_BATCH_OUTPUT_CHARS).replace(/\r\n/g, '\n').split('\n');
+  const cut = stdout.slice(0, MAX_BATCH_OUTPUT_CHARS);
+  const text = cut.includes('\r') ? cut.replace(/\r\n/g, '\n') : cut;
   // Exit codes are 0..255: three digits at most, so a hostile one can never become a huge number.
   const start = new RegExp(`^@@tw-${nonce} job ([a-z0-9-]{1,64}) (\\d{1,3})$`);
-  let open: { id: string; exitCode: number; endMarker: string; from: number } | null = null;
-  // Stryker disable next-line EqualityOperator: equivalent, one step past the end reads no head line
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
-    if (open) {
-      if (line !== open.endMarker) continue;
-      // The script adds one newline after each job's output so the end marker starts a line.
-      const body = lines.slice(open.from, i);
-      if (body.at(-1) === '') body.pop();
-      if (!ids || ids.has(open.id))
-        outputs.set(open.id, { exitCode: open.exitCode, output: body.join('\n') });
-      open = null;
-      continue;
-    }
-    const head = start.exec(line);
+  const headPrefix = `@@tw-${nonce} job `;
+  let pos = 0;
+  for (;;) {
+    const at = text.indexOf(headPrefix, pos);
+    if (at < 0) break;
+    const eol = text.indexOf('\n', at);
+    const lineEnd = eol < 0 ? text.length : eol;
+    pos = lineEnd + 1;
+    // Only a whole line is a head: not text that merely contains one.
+    if (at > 0 && text.charCodeAt(at - 1) !== 10) continue;
+    const head = start.exec(text.slice(at, lineEnd));
     if (!head) continue;
     const id = head[1]!;
-    open = { id, exitCode: Number(head[2]), endMarker: `@@tw-${nonce} end ${id}`, from: i + 1 };
+    const endAt = lineStart(text, `@@tw-${nonce} end ${id}`, lineEnd);
+    // A block whose end never comes: the output was cut (or forged) here, nothing after it is read.
+    if (endAt < 0) break;
+    // The script adds one newline after each job's output so the end marker starts a line.
+    const body = text.slice(lineEnd + 1, endAt - 1);
+    if (!ids || ids.has(id))
+      outputs.set(id, { exitCode: Number(head[2]), output: body.endsWith('\n') ? body.slice(0, -1) : body });
+    pos = endAt + 1;
   }
   return outputs;
+}
+
+/** Where the first line after `from` that is exactly `line` starts (from is a newline's index); -1 when none. */
+function lineStart(text: string, line: string, from: number): number {
+  let search = from;
+  for (;;) {
+    const k = text.indexOf(`\n${line}`, search);
+    if (k < 0) return -1;
+    const after = k + 1 + line.length;
+    if (after === text.length || text.charCodeAt(after) === 10) return k + 1;
+    search = k + 1;
+  }
 }
 
 export interface BatchOptions {

@@ -29,6 +29,8 @@ interface Figures {
   wallS: number;
   cpuS: number;
   stages: Record<string, number>;
+  /** RSS (MB) right after each stage: where the peak comes from. */
+  rssAfter: Record<string, number>;
   maxRssMb: number;
   /** JS heap right after the sweep (after a GC when node runs with --expose-gc): mostly the report. */
   heapWithReportMb: number;
@@ -83,10 +85,12 @@ async function measureOne(hosts: number): Promise<void> {
   );
 
   const stages: Record<string, number> = {};
+  const rssAfter: Record<string, number> = {};
   const stage = async <T>(name: string, work: () => Promise<T> | T): Promise<T> => {
     const c0 = cpuS();
     const result = await work();
     stages[name] = cpuS() - c0;
+    rssAfter[name] = process.memoryUsage().rss / 1e6;
     return result;
   };
   const wall0 = performance.now();
@@ -138,6 +142,7 @@ async function measureOne(hosts: number): Promise<void> {
     wallS: wall,
     cpuS: cpu,
     stages,
+    rssAfter,
     maxRssMb: process.resourceUsage().maxRSS / 1024,
     heapWithReportMb,
     requestsPerAgent: requests / Math.max(1, agents),
@@ -192,6 +197,11 @@ export function runFleetBench(sizes = SIZES, log: (line: string) => void = conso
         (f.hostErrors.length > 0 ? `; host errors: ${f.hostErrors.join(' | ')}` : ''),
     );
     log(`        CPU s by stage: ${stages}`);
+    log(
+      `        RSS MB after each stage: ${Object.entries(f.rssAfter)
+        .map(([k, v]) => `${k} ${v.toFixed(0)}`)
+        .join(', ')}`,
+    );
   }
   const at = (n: number) => results.find((f) => f.hosts === n);
   const big = at(200);
