@@ -74,12 +74,13 @@ function mtuFact(path: PathResult | undefined, phrases: string[]): MtuFact | nul
       return r.received === 0;
     });
   const where = `${path.from}→${path.to}`;
-  if (lost.length === 0) phrases.push(`pmtu ${where}: at least ${ceiling} bytes (every sized ping answered)`);
+  if (lost.length === 0)
+    phrases.push(phrase`pmtu ${where}: at least ${ceiling} bytes (every sized ping answered)`);
   else {
     phrases.push(
       pmtu === null
-        ? `sized overlay pings ${where}: none of ${ladder.map((r) => r.bytes).join('/')} bytes answered`
-        : `sized overlay pings ${where}: up to ${pmtu} bytes answered, ${lost.map((r) => r.bytes).join('/')} lost (ladder up to ${ceiling})`,
+        ? phrase`sized overlay pings ${where}: none of ${ladder.map((r) => r.bytes).join('/')} bytes answered`
+        : phrase`sized overlay pings ${where}: up to ${pmtu} bytes answered, ${lost.map((r) => r.bytes).join('/')} lost (ladder up to ${ceiling})`,
     );
   }
   return { pmtu, cut };
@@ -89,10 +90,10 @@ function pingFact(path: PathResult | undefined, label: string, phrases: string[]
   if (!path) return 'unknown';
   const where = `${path.from}→${path.to}`;
   if (path.state === 'unknown' || path.sent === 0) {
-    phrases.push(`${label} ${where} not measured${path.error ? ` (${path.error})` : ''}`);
+    phrases.push(phrase`${label} ${where} not measured${path.error ? ` (${path.error})` : ''}`);
     return 'unknown';
   }
-  phrases.push(`${label} ${where}: ${path.received}/${path.sent} replies`);
+  phrases.push(phrase`${label} ${where}: ${path.received}/${path.sent} replies`);
   if (path.received === 0) return 'dead';
   return path.received < path.sent ? 'lossy' : 'up';
 }
@@ -104,16 +105,16 @@ function ikeFact(path: PathResult | undefined, port: number, phrases: string[]):
   if (outcome === 'answered') {
     const rtt = path.rttMs ? `, ${path.rttMs.avg} ms` : '';
     // Stryker disable next-line OptionalChaining: equivalent, an answered outcome implies path.ike
-    phrases.push(`IKE UDP ${port} ${where}: answered (${path.ike?.response ?? 'IKE'}${rtt})`);
+    phrases.push(phrase`IKE UDP ${port} ${where}: answered (${path.ike?.response ?? 'IKE'}${rtt})`);
     return 'answered';
   }
   if (outcome === 'timeout' || outcome === 'refused') {
     phrases.push(
-      `IKE UDP ${port} ${where}: ${outcome === 'timeout' ? 'no answer (timeout)' : 'refused (ICMP port unreachable)'}`,
+      phrase`IKE UDP ${port} ${where}: ${outcome === 'timeout' ? 'no answer (timeout)' : 'refused (ICMP port unreachable)'}`,
     );
     return outcome;
   }
-  phrases.push(`IKE UDP ${port} ${where} not measured${path.error ? ` (${path.error})` : ''}`);
+  phrases.push(phrase`IKE UDP ${port} ${where} not measured${path.error ? ` (${path.error})` : ''}`);
   return 'unknown';
 }
 
@@ -121,19 +122,30 @@ function saFact(path: PathResult | undefined, phrases: string[]): SaFact {
   if (!path) return 'unknown';
   const where = `${path.from}→${path.to}`;
   if (path.sa?.daemon === 'unreachable') {
-    phrases.push(`IPsec SA ${where}: ${IKE_DAEMON_UNREACHABLE} in ${path.from}`);
+    phrases.push(phrase`IPsec SA ${where}: ${IKE_DAEMON_UNREACHABLE} in ${path.from}`);
     return 'daemon-down';
   }
   if (path.state === 'unknown' || !path.sa) {
-    phrases.push(`IPsec SA ${where} not read${path.error ? ` (${path.error})` : ''}`);
+    phrases.push(phrase`IPsec SA ${where} not read${path.error ? ` (${path.error})` : ''}`);
     return 'unknown';
   }
   const { ikeState, childState } = path.sa;
   if (ikeState === null) {
-    phrases.push(`IPsec SA ${where}: no IKE SA`);
+    phrases.push(phrase`IPsec SA ${where}: no IKE SA`);
     return 'none';
   }
-  phrases.push(`IPsec SA ${where}: IKE ${ikeState}, CHILD ${childState ?? 'none'}`);
+  phrases.push(phrase`IPsec SA ${where}: IKE ${ikeState}, CHILD ${childState ?? 'none'}`);
   if (ikeState !== 'ESTABLISHED') return 'negotiating';
   return childState === 'INSTALLED' ? 'established' : 'partial';
+}
+
+/**
+ * A phrase as one flat string. A template literal builds a tree of concatenations (five or so per
+ * phrase, each its own heap object), and a 200-host report holds 240,000 phrases: joined, each is
+ * one string and the report 30 MB smaller.
+ */
+function phrase(parts: TemplateStringsArray, ...values: (string | number)[]): string {
+  const pieces: (string | number)[] = [parts[0]!];
+  for (let i = 0; i < values.length; i++) pieces.push(values[i]!, parts[i + 1]!);
+  return pieces.join('');
 }

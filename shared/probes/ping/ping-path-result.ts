@@ -51,7 +51,8 @@ export function pingPathResult(
     received: parsed.received,
     lossRatio: round(parsed.lossRatio),
     rttMs: parsed.rttMs,
-    samplesMs: parsed.samplesMs,
+    // A copy of exactly its length: the parser's array grew by push, to room for 17 numbers.
+    samplesMs: parsed.samplesMs.slice(),
   };
   const firstError = parsed.errors[0];
   if (firstError !== undefined) result.error = firstError;
