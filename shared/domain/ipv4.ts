@@ -16,7 +16,7 @@ export type UnderlayIp = Ipv4;
 export function parseIpv4(text: string): Ipv4 | null {
   const n = text.length;
   if (n < 7 || n > 15) return null;
-  let octets = 0;
+  const octets: number[] = [];
   let value = 0;
   let digits = 0;
   for (let i = 0; i <= n; i++) {
@@ -24,7 +24,7 @@ export function parseIpv4(text: string): Ipv4 | null {
     const c = i < n ? text.charCodeAt(i) : 46;
     if (c === 46) {
       if (digits === 0) return null;
-      octets++;
+      octets.push(value);
       value = 0;
       digits = 0;
     } else if (c >= 48 && c <= 57) {
@@ -37,7 +37,11 @@ export function parseIpv4(text: string): Ipv4 | null {
       return null;
     }
   }
-  return octets === 4 ? (text as Ipv4) : null;
+  if (octets.length !== 4) return null;
+  // V8 keeps a substring of 13 characters or more as a view of its parent: an address cut from a
+  // host's output would keep that whole output (hundreds of KB per agent) alive for as long as the
+  // report holds the address. Rebuilt from its octets, it holds only itself.
+  return (n < 13 ? text : octets.join('.')) as Ipv4;
 }
 
 /** Parses Rancher's `io.rancher.container.ip` label value: `10.42.7.3/16` (the prefix is optional). */

@@ -47,12 +47,16 @@ const ERROR_LINE = /^(?:From \S+ (?:icmp_)?seq=\d+ (.+)|ping: (.+))/;
  * more received than sent, an RTT that is not a finite number) is a PingFailure.
  */
 export function parsePingOutput(output: string, asked: number = PING_LIMITS.count.max): PingParse {
-  const text = output.slice(0, MAX_PING_OUTPUT_CHARS).replace(/\r\n/g, '\n');
+  const cut = output.length > MAX_PING_OUTPUT_CHARS ? output.slice(0, MAX_PING_OUTPUT_CHARS) : output;
+  const text = cut.includes('\r') ? cut.replace(/\r\n/g, '\n') : cut;
   const samplesMs: number[] = [];
   const errors: string[] = [];
   let badSample = false;
   for (const line of text.split('\n')) {
-    const reply = REPLY.exec(line);
+    // Each pattern only on the lines it can match: a reply starts with a digit, an error line with
+    // "From " or "ping:" (a 200-host sweep reads 240,000 ping outputs).
+    const first = line.charCodeAt(0);
+    const reply = first >= 48 && first <= 57 ? REPLY.exec(line) : null;
     if (reply) {
       if (reply[2]!.includes('DUP!')) continue;
       const rtt = Number(reply[1]);
@@ -60,7 +64,7 @@ export function parsePingOutput(output: string, asked: number = PING_LIMITS.coun
       else if (samplesMs.length < asked) samplesMs.push(rtt);
       continue;
     }
-    const error = ERROR_LINE.exec(line);
+    const error = first === 70 /* F */ || first === 112 /* p */ ? ERROR_LINE.exec(line) : null;
     if (error && errors.length < MAX_ERRORS) errors.push((error[1] ?? error[2]!).trim().slice(0, 200));
   }
 
