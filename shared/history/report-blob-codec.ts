@@ -79,7 +79,10 @@ export async function encodeReportBlob(
   };
   const compressed: Buffer[] = [];
   let gzipBytes = 0;
-  await pipeline(Readable.from(utf8()), createGzip(), async (gzipped: AsyncIterable<Buffer>) => {
+  // Level 3: as fast as level 1 on report JSON and 20 % larger than the default 6, at a third of its
+  // CPU (a 200-host report: 5.5 MB in 0.1 s against 4.5 MB in 0.3 s).
+  const gzip = createGzip({ level: 3, chunkSize: 256 * 1024 });
+  await pipeline(Readable.from(utf8()), gzip, async (gzipped: AsyncIterable<Buffer>) => {
     for await (const piece of gzipped) {
       gzipBytes += piece.length;
       if (gzipBytes > limits.maxBlobBytes) {
