@@ -2,9 +2,9 @@ import { constants } from 'node:buffer';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip } from 'node:zlib';
+import { reportJsonChunks } from '../domain/report-json-chunks.js';
 import type { SweepReport } from '../domain/sweep-report.js';
 import { parseSweepReport } from '../domain/sweep-report-schema.js';
-import { reportJsonChunks } from '../report/report-json.js';
 
 /**
  * The largest blob read, sized for a 500-host report (249,500 ordered pairs): the tests' 200-host

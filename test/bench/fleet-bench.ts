@@ -6,10 +6,10 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
+import { reportJsonChunks } from '../../shared/domain/report-json-chunks.js';
 import { encodeReportBlob } from '../../shared/history/report-blob-codec.js';
 import { afterSweep } from '../../shared/pipeline/after-sweep.js';
 import { renderMatrixPage } from '../../shared/report/html/matrix-page.js';
-import { reportJsonChunks } from '../../shared/report/report-json.js';
 import { renderTextMatrix } from '../../shared/report/text-matrix.js';
 import { toTelemetry } from '../../shared/telemetry/telemetry-records.js';
 import { loadConfigOrThrow } from '../support/load-config-or-throw.js';

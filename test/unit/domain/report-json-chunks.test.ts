@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { reportJsonChunks } from '../../../shared/domain/report-json-chunks.js';
 import type { SweepReport } from '../../../shared/domain/sweep-report.js';
-import { renderReportJson, reportJsonChunks } from '../../../shared/report/report-json.js';
+import { renderReportJson } from '../../../shared/report/report-json.js';
 import { hostProblemsReport, labFaultReport, largeMeshReport } from '../../support/sweep-report-builder.js';
 
 const AT = new Date('2026-03-02T10:00:00.000Z');
