@@ -31,6 +31,8 @@ export default {
     'shared/fanout/sweep-message.ts',
     'shared/fanout/sharded-sweep.ts',
     'shared/domain/compiled-check.ts',
+    'shared/domain/ipv4.ts',
+    'shared/domain/report-json-chunks.ts',
   ],
   coverageAnalysis: 'perTest',
   incremental: true,

@@ -71,6 +71,7 @@ export function compileCheck(schema: z.ZodTypeAny): Check {
       // One ctx per compiled refinement, not one per value: a closure made per value costs more than
       // the check (tsx also names each one). The refinements are leaves of the report contract and
       // never run this check again from inside, so one flag serves.
+      // Stryker disable next-line BooleanLiteral: equivalent, set before every use
       let ok = true;
       // Stryker disable next-line ArrayDeclaration: equivalent, the refinements here never read the path
       const ctx = { addIssue: () => (ok = false), path: [] };

@@ -195,6 +195,7 @@ export function parseBatchOutput(
   // The nonce goes into a RegExp: plain letters and digits only (ours is hex).
   if (!/^[A-Za-z0-9]{1,64}$/.test(nonce)) return outputs;
   const cut = stdout.slice(0, MAX_BATCH_OUTPUT_CHARS);
+  // Stryker disable next-line StringLiteral: equivalent, replacing where there is no CR changes nothing
   const text = cut.includes('\r') ? cut.replace(/\r\n/g, '\n') : cut;
   // Exit codes are 0..255: three digits at most, so a hostile one can never become a huge number.
   const start = new RegExp(`^@@tw-${nonce} job ([a-z0-9-]{1,64}) (\\d{1,3})$`);
@@ -204,7 +205,9 @@ export function parseBatchOutput(
     const at = text.indexOf(headPrefix, pos);
     if (at < 0) break;
     const eol = text.indexOf('\n', at);
+    // Stryker disable next-line EqualityOperator: equivalent, a newline after a head prefix is never at 0
     const lineEnd = eol < 0 ? text.length : eol;
+    // Stryker disable next-line ArithmeticOperator: equivalent, a head prefix never starts within its own line's last two characters
     pos = lineEnd + 1;
     // Only a whole line is a head: not text that merely contains one.
     if (at > 0 && text.charCodeAt(at - 1) !== 10) continue;
@@ -213,11 +216,13 @@ export function parseBatchOutput(
     const id = head[1]!;
     const endAt = lineStart(text, `@@tw-${nonce} end ${id}`, lineEnd);
     // A block whose end never comes: the output was cut (or forged) here, nothing after it is read.
+    // Stryker disable next-line EqualityOperator: equivalent, an end line starts after its head line, never at 0
     if (endAt < 0) break;
     // The script adds one newline after each job's output so the end marker starts a line.
     const body = text.slice(lineEnd + 1, endAt - 1);
     if (!ids || ids.has(id))
       outputs.set(id, { exitCode: Number(head[2]), output: body.endsWith('\n') ? body.slice(0, -1) : body });
+    // Stryker disable next-line ArithmeticOperator: equivalent, the search goes on from the end line's start or the newline before it: no head starts between
     pos = endAt + 1;
   }
   return outputs;
@@ -228,6 +233,7 @@ function lineStart(text: string, line: string, from: number): number {
   let search = from;
   for (;;) {
     const k = text.indexOf(`\n${line}`, search);
+    // Stryker disable next-line EqualityOperator: equivalent, the search starts past a head line, never at 0
     if (k < 0) return -1;
     const after = k + 1 + line.length;
     if (after === text.length || text.charCodeAt(after) === 10) return k + 1;

@@ -47,7 +47,9 @@ const ERROR_LINE = /^(?:From \S+ (?:icmp_)?seq=\d+ (.+)|ping: (.+))/;
  * more received than sent, an RTT that is not a finite number) is a PingFailure.
  */
 export function parsePingOutput(output: string, asked: number = PING_LIMITS.count.max): PingParse {
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent, slicing a shorter text changes nothing
   const cut = output.length > MAX_PING_OUTPUT_CHARS ? output.slice(0, MAX_PING_OUTPUT_CHARS) : output;
+  // Stryker disable next-line StringLiteral: equivalent, replacing where there is no CR changes nothing
   const text = cut.includes('\r') ? cut.replace(/\r\n/g, '\n') : cut;
   const samplesMs: number[] = [];
   const errors: string[] = [];
@@ -56,6 +58,7 @@ export function parsePingOutput(output: string, asked: number = PING_LIMITS.coun
     // Each pattern only on the lines it can match: a reply starts with a digit, an error line with
     // "From " or "ping:" (a 200-host sweep reads 240,000 ping outputs).
     const first = line.charCodeAt(0);
+    // Stryker disable next-line ConditionalExpression,LogicalOperator,EqualityOperator: equivalent, the pattern itself needs a digit first; the guard only skips it sooner
     const reply = first >= 48 && first <= 57 ? REPLY.exec(line) : null;
     if (reply) {
       if (reply[2]!.includes('DUP!')) continue;
@@ -64,6 +67,7 @@ export function parsePingOutput(output: string, asked: number = PING_LIMITS.coun
       else if (samplesMs.length < asked) samplesMs.push(rtt);
       continue;
     }
+    // Stryker disable next-line ConditionalExpression: equivalent, the pattern itself needs "From " or "ping: "; the guard only skips it sooner
     const error = first === 70 /* F */ || first === 112 /* p */ ? ERROR_LINE.exec(line) : null;
     if (error && errors.length < MAX_ERRORS) errors.push((error[1] ?? error[2]!).trim().slice(0, 200));
   }

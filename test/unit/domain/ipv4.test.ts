@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseIpv4 } from '../../../shared/domain/ipv4.js';
+import { parseIpv4, parseOverlayLabel } from '../../../shared/domain/ipv4.js';
 
 /** The definition, spelled as a pattern: four decimal octets 0–255, no leading zeros. */
 function reference(text: string): string | null {
@@ -56,6 +56,9 @@ describe('parseIpv4', () => {
     ['a prefix', '1.2.3.4/16'],
     ['spaces', ' 1.2.3.4'],
     ['a sign', '1.2.3.+4'],
+    ['a letter for an octet', '1.2.3.x'],
+    ['a letter after an octet', '1.2.3.4a'],
+    ['the character after 9', '1.2.:.4'],
     ['nothing', ''],
     ['over 15 characters', '001.002.003.0004'],
   ])('refuses %s (%s)', (_, text) => {
@@ -72,5 +75,37 @@ describe('parseIpv4', () => {
     // The stream reaches both answers, often.
     expect(valid).toBeGreaterThan(1_000);
     expect(valid).toBeLessThan(45_000);
+  });
+});
+
+describe("parseOverlayLabel (Rancher's io.rancher.container.ip)", () => {
+  it.each([
+    ['10.42.7.3/16', { ip: '10.42.7.3', prefix: 16 }],
+    ['10.42.7.3', { ip: '10.42.7.3', prefix: 32 }],
+    ['  100.64.2.2/1 ', { ip: '100.64.2.2', prefix: 1 }],
+    ['100.64.2.2/32', { ip: '100.64.2.2', prefix: 32 }],
+  ])('reads %j', (label, expected) => {
+    expect(parseOverlayLabel(label)).toEqual(expected);
+  });
+
+  it.each([
+    ['a prefix of 0', '10.42.7.3/0'],
+    ['a prefix past 32', '10.42.7.3/33'],
+    ['a prefix of three digits', '10.42.7.3/016'],
+    ['a prefix with junk before', '10.42.7.3/x16'],
+    ['a prefix with junk after', '10.42.7.3/16x'],
+    ['two prefixes', '10.42.7.3/16/16'],
+    ['an empty prefix', '10.42.7.3/'],
+    ['no address', '/16'],
+    ['a bad address', '10.42.7/16'],
+    ['over 64 characters', `10.42.7.3/16${' '.repeat(60)}`],
+  ])('refuses %s', (_, label) => {
+    expect(parseOverlayLabel(label)).toBeNull();
+  });
+
+  it('takes a label of exactly 64 characters, padding included', () => {
+    const label = `10.42.7.3/16${' '.repeat(52)}`;
+    expect(label).toHaveLength(64);
+    expect(parseOverlayLabel(label)).toEqual({ ip: '10.42.7.3', prefix: 16 });
   });
 });

@@ -60,6 +60,8 @@ describe('ikePathResult', () => {
       lossRatio: 1,
       ike: { outcome: 'timeout' },
     });
+    // A timeout has nothing more to say: no error field at all, not one that is undefined.
+    expect(Object.keys(result(['timeout']))).not.toContain('error');
     expect(result(['refused'])).toMatchObject({
       state: 'down',
       ike: { outcome: 'refused' },

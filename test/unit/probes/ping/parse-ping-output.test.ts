@@ -187,7 +187,7 @@ describe('parsePingOutput, edge cases a host can print', () => {
   it('reads counts and sequence numbers of more than one digit', () => {
     const out = [
       reply(12, '1'),
-      'From 198.18.0.12 icmp_seq=13 Destination Host Unreachable',
+      'From 198.18.0.12 icmp_seq=13 Destination Host Unreachable  ',
       summary(14, 12),
     ].join('\n');
     expect(parsePingOutput(out)).toMatchObject({
