@@ -4,7 +4,9 @@
 //   - Docker API requests per agent in a steady-state sweep (HTTP requests counted on Node's
 //     diagnostics channel, so every request the transport makes is seen, hijacked execs included);
 //   - host-side CPU per sweep per host: dockerd, containerd, shims and runc (the lab's processes, with
-//     their reaped children) plus everything inside the host's containers (its cgroup);
+//     their reaped children) plus everything inside the host's containers (its cgroup); then the same
+//     sweep split by component (host-cpu-breakdown.ts) and the issue's list alone (the probe
+//     machinery), without the agent's charon, which does the lab's userspace ESP;
 //   - a sweep with one black-holed Docker endpoint / a healthy sweep;
 //   - detection at a 10 s interval: UDP 4500 blocked, sweeps every 10 s (start to start), seconds
 //     until the sweep whose alert state opens the alert.
@@ -24,6 +26,7 @@ import { DEFAULT_CONFIG_FILE, fault, heal } from '../lab/lab.js';
 import { startBlackHoleEndpoint } from '../support/black-hole-endpoint.js';
 import { loadConfigOrThrow } from '../support/load-config-or-throw.js';
 import { MemoryAlertStore } from '../support/memory-alert-store.js';
+import { breakDown, type HostCpuBreakdown, hostCpuSnapshot, probeMachineryMs } from './host-cpu-breakdown.js';
 import { firstAgentContext, pingBurstMs, timesOf } from './sweep-bench.js';
 
 const DETECTION_INTERVAL_MS = 10_000;
@@ -54,6 +57,44 @@ async function hostCpuMs(host: string): Promise<number> {
 
 const fmt = (x: number, digits = 2) => x.toFixed(digits);
 const verdictOf = (ok: boolean) => (ok ? 'met' : 'NOT met');
+
+const COMPONENT_LABEL: Record<keyof HostCpuBreakdown, string> = {
+  dockerd: 'dockerd',
+  containerd: 'containerd',
+  shim: 'shims',
+  runc: 'runc (+ runc init before it joins the cgroup)',
+  probeProcesses: 'probe processes (batch sh, watchdog, ping, swanctl, IKE probe, sleep)',
+  charon: "agent's charon (lab userspace ESP + VICI answers)",
+  otherContainers: "other containers' processes (idle sidekicks)",
+};
+
+/**
+ * The same sweep's CPU split by component (mean and max over hosts), and the issue's list alone.
+ * The total above adds the daemons' reaped children AND the cgroup, so it counts the probe
+ * processes twice (the shim reaps them, and they ran in the agent's cgroup); the split does not.
+ */
+function logCpuBreakdown(perHost: HostCpuBreakdown[], log: (line: string) => void) {
+  const mean = (f: (b: HostCpuBreakdown) => number) => perHost.reduce((n, b) => n + f(b), 0) / perHost.length;
+  const max = (f: (b: HostCpuBreakdown) => number) => Math.max(...perHost.map(f));
+  log('  by component, same sweep, ms per host (mean / max; /proc ticks are 10 ms each):');
+  for (const key of Object.keys(COMPONENT_LABEL) as (keyof HostCpuBreakdown)[])
+    log(
+      `    ${COMPONENT_LABEL[key]}: ${fmt(
+        mean((b) => b[key]),
+        1,
+      )} / ${fmt(
+        max((b) => b[key]),
+        0,
+      )}`,
+    );
+  const sum = (b: HostCpuBreakdown) =>
+    (Object.keys(COMPONENT_LABEL) as (keyof HostCpuBreakdown)[]).reduce((n, k) => n + b[k], 0);
+  log(`    sum of the components (each process counted once): ${fmt(mean(sum), 0)} / ${fmt(max(sum), 0)}`);
+  const machinery = max(probeMachineryMs);
+  log(
+    `  probe machinery (issue's list: daemons, shims, runc, probe processes; the lab's userspace ESP in charon excluded): mean ${fmt(mean(probeMachineryMs), 0)} ms, max ${fmt(machinery, 0)} ms (target ≤ 100 ms: ${verdictOf(machinery <= 100)})`,
+  );
+}
 
 export async function runProbeFloorBench(
   configPath = DEFAULT_CONFIG_FILE,
@@ -97,6 +138,7 @@ export async function runProbeFloorBench(
     };
     dc.subscribe('http.client.request.start', count);
     const names = config.hosts.slice(0, n8).map((h) => h.name);
+    const snapBefore = await Promise.all(names.map(hostCpuSnapshot));
     const cpuBefore = await Promise.all(names.map(hostCpuMs));
     try {
       await runSweep(subset(n8), sweep.deps);
@@ -104,6 +146,7 @@ export async function runProbeFloorBench(
       dc.unsubscribe('http.client.request.start', count);
     }
     const cpuAfter = await Promise.all(names.map(hostCpuMs));
+    const snapAfter = await Promise.all(names.map(hostCpuSnapshot));
     const perAgent = requests / n8;
     log(
       `Docker API requests per agent per steady-state sweep: ${fmt(perAgent, 1)} (target ≤ 3: ${verdictOf(perAgent <= 3)})`,
@@ -112,6 +155,10 @@ export async function runProbeFloorBench(
     const meanCpu = cpu.reduce((a, b) => a + b, 0) / cpu.length;
     log(
       `host-side CPU per sweep per host (daemons, shims, runc, probe processes): mean ${fmt(meanCpu, 0)} ms, max ${fmt(Math.max(...cpu), 0)} ms (target ≤ 100 ms: ${verdictOf(Math.max(...cpu) <= 100)})`,
+    );
+    logCpuBreakdown(
+      names.map((_, i) => breakDown(snapBefore[i]!, snapAfter[i]!)),
+      log,
     );
 
     // 5. One black-holed endpoint among the healthy hosts.
