@@ -18,7 +18,7 @@ import { applyAlerts } from '../../shared/alerts/apply-alerts.js';
 import type { TunnelwatchConfig } from '../../shared/config/tunnelwatch-config.js';
 import type { HostName } from '../../shared/domain/host-name.js';
 import { probeAgent } from '../../shared/sweep/probe-agent.js';
-import { runSweep } from '../../shared/sweep/run-sweep.js';
+import { runSweep, type SweepDeps } from '../../shared/sweep/run-sweep.js';
 import { assembleSweep } from '../../shared/sweep/sweep-dependencies.js';
 import { type HostPlan, LAB_RUN_DIR } from '../lab/address-plan.js';
 import { cgroupParent } from '../lab/host-daemon.js';
@@ -56,6 +56,21 @@ async function hostCpuMs(host: string): Promise<number> {
 }
 
 const fmt = (x: number, digits = 2) => x.toFixed(digits);
+
+/** What one bare exec (`true`) costs in the first host's agent cgroup, mean of 5: the exec's own share of "probe processes". */
+async function bareExecCpu(config: TunnelwatchConfig, clientFor: SweepDeps['clientFor']): Promise<number> {
+  const ctx = await firstAgentContext({ ...config, hosts: config.hosts.slice(0, 2) }, clientFor);
+  const client = clientFor(config.hosts[0]!);
+  const host = config.hosts[0]!.name;
+  let total = 0;
+  const runs = 5;
+  for (let i = 0; i < runs; i++) {
+    const before = await hostCpuSnapshot(host);
+    await client.exec(ctx.agent.containerId, ['true'], { deadlineMs: 5000 });
+    total += breakDown(before, await hostCpuSnapshot(host)).probeProcesses;
+  }
+  return total / runs;
+}
 const verdictOf = (ok: boolean) => (ok ? 'met' : 'NOT met');
 
 const COMPONENT_LABEL: Record<keyof HostCpuBreakdown, string> = {
@@ -63,7 +78,8 @@ const COMPONENT_LABEL: Record<keyof HostCpuBreakdown, string> = {
   containerd: 'containerd',
   shim: 'shims',
   runc: 'runc (+ runc init before it joins the cgroup)',
-  probeProcesses: 'probe processes (batch sh, watchdog, ping, swanctl, IKE probe, sleep)',
+  probeProcesses:
+    'probe processes in the agent (batch sh, watchdog sleep, the probe program for IKE and ICMP or BusyBox pings, swanctl, cat, rm; runc init once it has joined the cgroup)',
   charon: "agent's charon (lab userspace ESP + VICI answers)",
   otherContainers: "other containers' processes (idle sidekicks)",
 };
@@ -159,6 +175,10 @@ export async function runProbeFloorBench(
     logCpuBreakdown(
       names.map((_, i) => breakDown(snapBefore[i]!, snapAfter[i]!)),
       log,
+    );
+    const bare = await bareExecCpu(config, clientFor);
+    log(
+      `    (the agent-cgroup part of any exec, measured with \`docker exec true\` in ${names[0]}'s agent: ${fmt(bare, 1)} ms, mostly runc init after it joins the cgroup; it is inside "probe processes" above)`,
     );
 
     // 5. One black-holed endpoint among the healthy hosts.
