@@ -18,7 +18,8 @@ import { IKE_PROBE_HASH, knownHome } from './ike/ike-agent-copy.js';
  * background at once, so the batch lasts as long as its slowest job, not the sum. A watchdog kills
  * jobs still running after BUDGET seconds: `docker exec` cannot be cancelled from the API side, so
  * without it a timed-out batch would leave processes behind in the agent. The SAs are read twice,
- * at the start and as the last ping leaves, so the packet counters' change over this sweep's own
+ * at the start and again as the last ping leaves (BusyBox pings: a fixed delay) or once the probe
+ * program's pings are all done (replies in or waited out), so the packet counters' change over this sweep's own
  * probes is known (lost ESP shows as a gap between both ends, diagnosis/sa-pairing.ts). The one
  * variadic op, `ike-probe HASH WAIT [ID IPV4 PORT HEX]…`, runs the IKE probe program tunnelwatch put
  * into the agent (shared/probes/ike/ike-agent-copy.ts) and takes the rest of argv, so it comes last;
@@ -31,7 +32,7 @@ mkdir -m 700 "$dir" || exit 125
 ids=; pids=
 icmp_prog=/tmp/tunnelwatch-ike-probe-$icmp_hash
 [ "$icmp_hash" != - ] && [ -x "$icmp_prog" ] || icmp_prog=
-icmp_ids=; icmp_args=
+icmp_ids=; icmp_args=; after_id=; after_pid=
 while [ $# -gt 0 ]; do
   id=$1; op=$2; shift 2
   case $op in
@@ -53,6 +54,7 @@ while [ $# -gt 0 ]; do
       swanctl --list-sas --raw >"$dir/$id.out" 2>&1 & ;;
     ipsec-sas-after)
       [ $# -ge 1 ] || exit 124
+      if [ -n "$icmp_prog" ]; then after_id=$id; after_delay=$1; shift 1; continue; fi
       { sleep "$1"; swanctl --list-sas --raw; } >"$dir/$id.out" 2>&1 &
       shift 1 ;;
     ipsec-conns)
@@ -95,6 +97,20 @@ if [ -n "$icmp_pid" ]; then
     done
   fi
 fi
+# With the program, the second SA read comes once this agent's pings are done (every reply in or
+# waited out): where a pair loses packets both ends wait out their replies, so both reads follow all
+# of the pair's probe traffic even when the agents' batches did not start together. Not after a
+# program the watchdog stopped (past the budget).
+if [ -n "$after_id" ]; then
+  if [ -n "$icmp_pid" ] && [ -z "$late" ]; then
+    if [ $icmp_rc -lt 128 ]; then
+      swanctl --list-sas --raw >"$dir/$after_id.out" 2>&1 & after_pid=$!; echo $! >>"$dir/late-pids"
+    fi
+  else
+    { sleep "$after_delay"; swanctl --list-sas --raw; } >"$dir/$after_id.out" 2>&1 &
+    after_pid=$!; echo $! >>"$dir/late-pids"
+  fi
+fi
 # Exit codes stay in a variable and every output goes out through one cat: a fork per job to read
 # them back was CPU on the host, per job per sweep.
 rcs=
@@ -115,6 +131,9 @@ elif [ -n "$icmp_pid" ]; then
     ids="$ids$icmp_ids"
   fi
   icmp_out="$dir/icmp.out"
+fi
+if [ -n "$after_pid" ]; then
+  wait $after_pid; rcs="$rcs $?"; ids="$ids $after_id"
 fi
 kill $watchdog 2>/dev/null; wait $watchdog 2>/dev/null
 files=

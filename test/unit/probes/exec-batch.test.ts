@@ -727,3 +727,61 @@ describe('parseBatchOutput, an id printed twice', () => {
     expect(parseBatchOutput(out, 'n1').get('a')).toEqual({ exitCode: 0, output: 'done' });
   });
 });
+
+describe('the second SA read with the probe program', () => {
+  it('comes once the program has finished its pings, not at the fixed delay', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tw-after-read-'));
+    const done = join(dir, 'pings-done');
+    // The stand-in program takes 0.6 s and then notes that it is done; swanctl reports whether it was.
+    await writeFile(
+      join(dir, 'swanctl'),
+      `#!/bin/sh\n[ -e ${done} ] && echo after-the-pings || echo too-early\n`,
+    );
+    await chmod(join(dir, 'swanctl'), 0o755);
+    const hash = randomUUID().replace(/-/g, '').slice(0, 12);
+    const program = `/tmp/tunnelwatch-ike-probe-${hash}`;
+    await writeFile(program, `#!/bin/sh\nsleep 0.6\n: >${done}\n`);
+    await chmod(program, 0o755);
+    const client = new LocalShellClient({ id: 'c0ffee', labels: {} });
+    const exec = client.exec.bind(client);
+    client.exec = (id, argv, opts) =>
+      exec(id, ['/usr/bin/env', `PATH=${dir}:/usr/bin:/bin`, '/bin/busybox', 'sh', ...argv.slice(1)], opts);
+    try {
+      const { outputs } = await runExecBatch(
+        client,
+        'c0ffee',
+        [ping('ov-0', '127.0.0.1', '1'), { id: 'sas-after', op: 'ipsec-sas-after', args: ['0.2'] }],
+        { deadlineMs: 8000, icmpProgramHash: hash },
+      );
+      expect(outputs.get('sas-after')).toEqual({ exitCode: 0, output: 'after-the-pings' });
+      // The stand-in printed no block for its ping: it ended with 0, so the ping has none.
+      expect(outputs.has('ov-0')).toBe(false);
+    } finally {
+      await rm(program, { force: true });
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps the fixed delay with BusyBox pings', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tw-after-read-'));
+    await writeFile(join(dir, 'swanctl'), '#!/bin/sh\necho read\n');
+    await chmod(join(dir, 'swanctl'), 0o755);
+    const client = new LocalShellClient({ id: 'c0ffee', labels: {} });
+    const exec = client.exec.bind(client);
+    client.exec = (id, argv, opts) =>
+      exec(id, ['/usr/bin/env', `PATH=${dir}:/usr/bin:/bin`, '/bin/busybox', 'sh', ...argv.slice(1)], opts);
+    try {
+      const { outputs, failure } = await runExecBatch(
+        client,
+        'c0ffee',
+        [ping('ov-0', '127.0.0.1', '1'), { id: 'sas-after', op: 'ipsec-sas-after', args: ['0.2'] }],
+        { deadlineMs: 8000, icmpProgramHash: null },
+      );
+      expect(failure).toBeNull();
+      expect(outputs.get('sas-after')).toEqual({ exitCode: 0, output: 'read' });
+      expect(outputs.get('ov-0')?.exitCode).toBe(0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
