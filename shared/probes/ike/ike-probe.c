@@ -438,7 +438,8 @@ struct icmp_target {
   i64 interval_ns, timeout_ns, next_ns, last_sent_ns;
   u32 first; /* its packets are first .. first + count - 1 */
   int done;
-  const char *error; /* a send that failed, in ping's words */
+  const char *error_call; /* the call that failed: socket or sendto */
+  const char *error;      /* why, in ping's words */
 };
 
 static struct icmp_target itargets[MAX_ICMP_TARGETS];
@@ -581,7 +582,9 @@ static void write_report(struct icmp_target *t) {
   }
   if (t->error) {
     /* BusyBox stops at a failed send and prints no statistics. */
-    rput("ping: sendto: ");
+    rput("ping: ");
+    rput(t->error_call);
+    rput(": ");
     rput(t->error);
     rput("\n");
   } else {
@@ -679,7 +682,8 @@ static int icmp(int argc, char **argv) {
   }
   if (fd < 0) {
     for (int k = 0; k < count; k++) {
-      itargets[k].error = "socket: Operation not permitted";
+      itargets[k].error_call = "socket";
+      itargets[k].error = "Operation not permitted";
       write_report(&itargets[k]);
     }
     return 0;
@@ -723,6 +727,7 @@ static int icmp(int argc, char **argv) {
         i64 rc = syscall6(SYS_sendto, fd, (i64)packet_out, 8 + t->size, 0, (i64)&to, sizeof to);
         if (rc == -EINTR || rc == -EAGAIN || rc == -105 /* ENOBUFS */) break; /* again next round */
         if (rc < 0) {
+          t->error_call = "sendto";
           t->error = send_error(-rc);
           break;
         }
