@@ -4,40 +4,57 @@ import { parseIpv4 } from '../domain/ipv4.js';
 import type { DockerHostClient } from '../transport/docker-host-client.js';
 import { isTransportError } from '../transport/docker-host-client.js';
 import type { ExecJob, ExecOp, JobOutput } from './agent-probe.js';
+import { IKE_PROBE_HASH, knownHome } from './ike/ike-agent-copy.js';
 
 /**
  * The one `docker exec` a sweep runs per agent. The script text is a constant: jobs arrive as
- * positional argv (`NONCE BUDGET  ID OP ARGS…  ID OP ARGS…`) and each op has a fixed arity, so no
- * data is ever parsed as shell. Written for BusyBox sh (also dash/bash). Every job starts in the
+ * positional argv (`NONCE BUDGET ICMP  ID OP ARGS…  ID OP ARGS…`) and each op has a fixed arity, so no
+ * data is ever parsed as shell. ICMP is the hash of the probe program tunnelwatch put into the agent
+ * (or `-`): when that program is there, every `ping` and `ping-sized` job is sent by one run of it
+ * (`--icmp`, ike-probe.c), which prints each job's block itself, in BusyBox ping's words (exit code 0:
+ * a ping stopped by the watchdog has no block at all); otherwise, or when it cannot run after all
+ * (126/127), one BusyBox ping per job as before. One process instead of one
+ * per ping: the pings were most of a sweep's CPU on the host (docs/probes.md). Written for BusyBox sh (also dash/bash). Every job starts in the
  * background at once, so the batch lasts as long as its slowest job, not the sum. A watchdog kills
  * jobs still running after BUDGET seconds: `docker exec` cannot be cancelled from the API side, so
  * without it a timed-out batch would leave processes behind in the agent. The SAs are read twice,
- * at the start and as the last ping leaves, so the packet counters' change over this sweep's own
+ * at the start and again as the last ping leaves (BusyBox pings: a fixed delay) or once the probe
+ * program's pings are all done (replies in or waited out), so the packet counters' change over this sweep's own
  * probes is known (lost ESP shows as a gap between both ends, diagnosis/sa-pairing.ts). The one
  * variadic op, `ike-probe HASH WAIT [ID IPV4 PORT HEX]…`, runs the IKE probe program tunnelwatch put
  * into the agent (shared/probes/ike/ike-agent-copy.ts) and takes the rest of argv, so it comes last;
  * a missing program shows as its exit 127, one that may not run (noexec /tmp) as 126.
  */
 export const BATCH_SCRIPT = `set -u
-nonce=$1; budget=$2; shift 2
+nonce=$1; budget=$2; icmp_hash=$3; shift 3
 dir=/tmp/tunnelwatch-$nonce
 mkdir -m 700 "$dir" || exit 125
 ids=; pids=
+icmp_prog=/tmp/tunnelwatch-ike-probe-$icmp_hash
+[ "$icmp_hash" != - ] && [ -x "$icmp_prog" ] || icmp_prog=
+icmp_ids=; icmp_args=; after_id=; after_pid=
 while [ $# -gt 0 ]; do
   id=$1; op=$2; shift 2
   case $op in
     ping)
       [ $# -ge 4 ] || exit 124
+      if [ -n "$icmp_prog" ]; then
+        icmp_ids="$icmp_ids $id"; icmp_args="$icmp_args $id $4 56 $1 $2 $3"; shift 4; continue
+      fi
       ping -c "$1" -i "$2" -W "$3" "$4" >"$dir/$id.out" 2>&1 &
       shift 4 ;;
     ping-sized)
       [ $# -ge 5 ] || exit 124
+      if [ -n "$icmp_prog" ]; then
+        icmp_ids="$icmp_ids $id"; icmp_args="$icmp_args $id $5 $4 $1 $2 $3"; shift 5; continue
+      fi
       ping -c "$1" -i "$2" -W "$3" -s "$4" "$5" >"$dir/$id.out" 2>&1 &
       shift 5 ;;
     ipsec-sas)
       swanctl --list-sas --raw >"$dir/$id.out" 2>&1 & ;;
     ipsec-sas-after)
       [ $# -ge 1 ] || exit 124
+      if [ -n "$icmp_prog" ]; then after_id=$id; after_delay=$1; shift 1; continue; fi
       { sleep "$1"; swanctl --list-sas --raw; } >"$dir/$id.out" 2>&1 &
       shift 1 ;;
     ipsec-conns)
@@ -51,6 +68,13 @@ while [ $# -gt 0 ]; do
   esac
   ids="$ids $id"; pids="$pids $!"
 done
+# Every ping at once from the one probe program, which prints each ping's job block itself
+# (icmp_args: validated tokens, split without globbing).
+icmp_pid=
+if [ -n "$icmp_ids" ]; then
+  set -f; "$icmp_prog" --icmp "$nonce" $icmp_args >"$dir/icmp.out" 2>&1 & icmp_pid=$!; set +f
+  pids="$pids $icmp_pid"
+fi
 # The watchdog kills its own sleep when told to stop, or that sleep would outlive the batch. A stop
 # may come before the sleep's pid is known (between its start and s=$!): the trap only notes it,
 # and the watchdog checks the note once s is set. KILL, not TERM: a TERM that reaches the sleep's
@@ -58,19 +82,68 @@ done
 ( s=; stop=; trap 'stop=1; kill -9 $s 2>/dev/null' TERM; sleep "$budget" & s=$!
   [ -z "$stop" ] && wait $s
   if [ -n "$stop" ]; then kill -9 $s 2>/dev/null; exit; fi
-  kill $pids 2>/dev/null ) >/dev/null 2>&1 &
+  kill $pids $(cat "$dir/late-pids" 2>/dev/null) 2>/dev/null ) >/dev/null 2>&1 &
 watchdog=$!
+# The program could not run after all (exit 126: /tmp is noexec; 127: gone meanwhile): its pings
+# go to BusyBox ping, one each, now. The watchdog reads their pids from late-pids when it fires.
+late=
+if [ -n "$icmp_pid" ]; then
+  wait $icmp_pid; icmp_rc=$?
+  if [ $icmp_rc = 126 ] || [ $icmp_rc = 127 ]; then
+    set -f; set -- $icmp_args; set +f
+    while [ $# -ge 6 ]; do
+      ping -c "$4" -i "$5" -W "$6" -s "$3" "$2" >"$dir/$1.out" 2>&1 &
+      late="$late $!"; echo $! >>"$dir/late-pids"; shift 6
+    done
+  fi
+fi
+# With the program, the second SA read comes once this agent's pings are done (every reply in or
+# waited out): where a pair loses packets both ends wait out their replies, so both reads follow all
+# of the pair's probe traffic even when the agents' batches did not start together. Not after a
+# program the watchdog stopped (past the budget).
+if [ -n "$after_id" ]; then
+  if [ -n "$icmp_pid" ] && [ -z "$late" ]; then
+    if [ $icmp_rc -lt 128 ]; then
+      swanctl --list-sas --raw >"$dir/$after_id.out" 2>&1 & after_pid=$!; echo $! >>"$dir/late-pids"
+    fi
+  else
+    { sleep "$after_delay"; swanctl --list-sas --raw; } >"$dir/$after_id.out" 2>&1 &
+    after_pid=$!; echo $! >>"$dir/late-pids"
+  fi
+fi
+# Exit codes stay in a variable and every output goes out through one cat: a fork per job to read
+# them back was CPU on the host, per job per sweep.
+rcs=
 set -- $pids
 for id in $ids; do
-  wait "$1"; echo $? >"$dir/$id.rc"; shift
+  wait "$1"; rcs="$rcs $?"; shift
 done
+# A program stopped by the watchdog printed blocks only for the pings it finished: every one of its
+# pings first gets an empty block with its exit code, and a block the program printed (later in
+# the output) replaces it, as the batch's parser keeps an id's last block.
+icmp_out=
+if [ -n "$late" ]; then
+  for pid in $late; do wait $pid; rcs="$rcs $?"; done
+  ids="$ids$icmp_ids"
+elif [ -n "$icmp_pid" ]; then
+  if [ $icmp_rc != 0 ]; then
+    for id in $icmp_ids; do rcs="$rcs $icmp_rc"; : >"$dir/$id.out"; done
+    ids="$ids$icmp_ids"
+  fi
+  icmp_out="$dir/icmp.out"
+fi
+if [ -n "$after_pid" ]; then
+  wait $after_pid; rcs="$rcs $?"; ids="$ids $after_id"
+fi
 kill $watchdog 2>/dev/null; wait $watchdog 2>/dev/null
+files=
+set -- $rcs
 for id in $ids; do
-  echo "@@tw-$nonce job $id $(cat "$dir/$id.rc")"
-  cat "$dir/$id.out"
-  echo
-  echo "@@tw-$nonce end $id"
+  echo "@@tw-$nonce job $id $1" >"$dir/$id.head"; shift
+  { echo; echo "@@tw-$nonce end $id"; } >"$dir/$id.tail"
+  files="$files $dir/$id.head $dir/$id.out $dir/$id.tail"
 done
+set -f; cat $files $icmp_out; set +f
 rm -rf "$dir"
 echo "@@tw-$nonce done"
 `;
@@ -162,9 +235,27 @@ export function orderJobs(jobs: readonly ExecJob[]): { ordered: ExecJob[]; refus
   return { ordered: [...jobs.filter((j) => !isVariadicOp(j.op)), ...variadic.slice(0, 1)], refused };
 }
 
-/** The exec's argv; `jobs` already in run order (orderJobs). */
-export function batchArgv(jobs: readonly ExecJob[], budgetSec: number, nonce: string): string[] {
-  const argv = ['sh', '-c', BATCH_SCRIPT, 'tunnelwatch-batch', nonce, String(budgetSec)];
+const PROGRAM_HASH = /^[0-9a-f]{12}$/;
+
+/**
+ * The exec's argv; `jobs` already in run order (orderJobs). `icmpProgramHash`: the probe program in
+ * the agent that sends the pings (null, or not a 12-hex-digit hash: BusyBox ping).
+ */
+export function batchArgv(
+  jobs: readonly ExecJob[],
+  budgetSec: number,
+  nonce: string,
+  icmpProgramHash: string | null = null,
+): string[] {
+  const argv = [
+    'sh',
+    '-c',
+    BATCH_SCRIPT,
+    'tunnelwatch-batch',
+    nonce,
+    String(budgetSec),
+    icmpProgramHash !== null && PROGRAM_HASH.test(icmpProgramHash) ? icmpProgramHash : '-',
+  ];
   // A loop, not flatMap and spreads: a 200-peer batch has over a thousand jobs.
   for (const job of jobs) {
     argv.push(job.id, job.op);
@@ -182,7 +273,8 @@ export const MAX_BATCH_OUTPUT_CHARS = 4 * 1024 * 1024;
 
 /**
  * Splits the script's stdout into job outputs; a job whose block is absent or cut off is left out,
- * and so is any block whose id was not asked for (`ids`, when given). A block is a head line
+ * and so is any block whose id was not asked for (`ids`, when given). An id's last complete block
+ * wins (the script relies on it for pings the probe program did not finish). A block is a head line
  * `@@tw-NONCE job ID CODE`, its output, and the line `@@tw-NONCE end ID`; found with indexOf, so
  * one pass over the text without splitting a 200-peer batch's megabyte into lines.
  */
@@ -244,6 +336,11 @@ function lineStart(text: string, line: string, from: number): number {
 export interface BatchOptions {
   deadlineMs: number;
   signal?: AbortSignal;
+  /**
+   * The probe program that sends the pings (its hash); null: BusyBox ping. Default: the IKE probe
+   * program when this process put it into this agent (ike-agent-copy.ts), else null.
+   */
+  icmpProgramHash?: string | null;
 }
 
 /** Runs all jobs in one exec. Never throws: failures come back as `failure` with the outputs that exist. */
@@ -260,9 +357,11 @@ export async function runExecBatch(
   if (runnable.length === 0) return { outputs: new Map(), failure: refused[0] ?? null };
   const nonce = randomBytes(8).toString('hex');
   const budgetSec = watchdogBudgetSec(opts.deadlineMs);
+  const { icmpProgramHash = knownHome(client, containerId) === 'in-agent' ? IKE_PROBE_HASH : null, ...call } =
+    opts;
   try {
-    const result = await client.exec(containerId, batchArgv(runnable, budgetSec, nonce), {
-      ...opts,
+    const result = await client.exec(containerId, batchArgv(runnable, budgetSec, nonce, icmpProgramHash), {
+      ...call,
       completeMarker: batchCompleteMarker(nonce),
     });
     const outputs = parseBatchOutput(result.stdout, nonce, new Set(runnable.map((j) => j.id)));

@@ -4,7 +4,9 @@
 //   - Docker API requests per agent in a steady-state sweep (HTTP requests counted on Node's
 //     diagnostics channel, so every request the transport makes is seen, hijacked execs included);
 //   - host-side CPU per sweep per host: dockerd, containerd, shims and runc (the lab's processes, with
-//     their reaped children) plus everything inside the host's containers (its cgroup);
+//     their reaped children) plus everything inside the host's containers (its cgroup); then the same
+//     sweep split by component (host-cpu-breakdown.ts) and the issue's list alone (the probe
+//     machinery), without the agent's charon, which does the lab's userspace ESP;
 //   - a sweep with one black-holed Docker endpoint / a healthy sweep;
 //   - detection at a 10 s interval: UDP 4500 blocked, sweeps every 10 s (start to start), seconds
 //     until the sweep whose alert state opens the alert.
@@ -16,7 +18,7 @@ import { applyAlerts } from '../../shared/alerts/apply-alerts.js';
 import type { TunnelwatchConfig } from '../../shared/config/tunnelwatch-config.js';
 import type { HostName } from '../../shared/domain/host-name.js';
 import { probeAgent } from '../../shared/sweep/probe-agent.js';
-import { runSweep } from '../../shared/sweep/run-sweep.js';
+import { runSweep, type SweepDeps } from '../../shared/sweep/run-sweep.js';
 import { assembleSweep } from '../../shared/sweep/sweep-dependencies.js';
 import { type HostPlan, LAB_RUN_DIR } from '../lab/address-plan.js';
 import { cgroupParent } from '../lab/host-daemon.js';
@@ -24,6 +26,7 @@ import { DEFAULT_CONFIG_FILE, fault, heal } from '../lab/lab.js';
 import { startBlackHoleEndpoint } from '../support/black-hole-endpoint.js';
 import { loadConfigOrThrow } from '../support/load-config-or-throw.js';
 import { MemoryAlertStore } from '../support/memory-alert-store.js';
+import { breakDown, type HostCpuBreakdown, hostCpuSnapshot, probeMachineryMs } from './host-cpu-breakdown.js';
 import { firstAgentContext, pingBurstMs, timesOf } from './sweep-bench.js';
 
 const DETECTION_INTERVAL_MS = 10_000;
@@ -53,7 +56,61 @@ async function hostCpuMs(host: string): Promise<number> {
 }
 
 const fmt = (x: number, digits = 2) => x.toFixed(digits);
+
+/** What one bare exec (`true`) costs in the first host's agent cgroup, mean of 5: the exec's own share of "probe processes". */
+async function bareExecCpu(config: TunnelwatchConfig, clientFor: SweepDeps['clientFor']): Promise<number> {
+  const ctx = await firstAgentContext({ ...config, hosts: config.hosts.slice(0, 2) }, clientFor);
+  const client = clientFor(config.hosts[0]!);
+  const host = config.hosts[0]!.name;
+  let total = 0;
+  const runs = 5;
+  for (let i = 0; i < runs; i++) {
+    const before = await hostCpuSnapshot(host);
+    await client.exec(ctx.agent.containerId, ['true'], { deadlineMs: 5000 });
+    total += breakDown(before, await hostCpuSnapshot(host)).probeProcesses;
+  }
+  return total / runs;
+}
 const verdictOf = (ok: boolean) => (ok ? 'met' : 'NOT met');
+
+const COMPONENT_LABEL: Record<keyof HostCpuBreakdown, string> = {
+  dockerd: 'dockerd',
+  containerd: 'containerd',
+  shim: 'shims',
+  runc: 'runc (+ runc init before it joins the cgroup)',
+  probeProcesses:
+    'probe processes in the agent (batch sh, watchdog sleep, the probe program for IKE and ICMP or BusyBox pings, swanctl, cat, rm; runc init once it has joined the cgroup)',
+  charon: "agent's charon (lab userspace ESP + VICI answers)",
+  otherContainers: "other containers' processes (idle sidekicks)",
+};
+
+/**
+ * The same sweep's CPU split by component (mean and max over hosts), and the issue's list alone.
+ * The total above adds the daemons' reaped children AND the cgroup, so it counts the probe
+ * processes twice (the shim reaps them, and they ran in the agent's cgroup); the split does not.
+ */
+function logCpuBreakdown(perHost: HostCpuBreakdown[], log: (line: string) => void) {
+  const mean = (f: (b: HostCpuBreakdown) => number) => perHost.reduce((n, b) => n + f(b), 0) / perHost.length;
+  const max = (f: (b: HostCpuBreakdown) => number) => Math.max(...perHost.map(f));
+  log('  by component, same sweep, ms per host (mean / max; /proc ticks are 10 ms each):');
+  for (const key of Object.keys(COMPONENT_LABEL) as (keyof HostCpuBreakdown)[])
+    log(
+      `    ${COMPONENT_LABEL[key]}: ${fmt(
+        mean((b) => b[key]),
+        1,
+      )} / ${fmt(
+        max((b) => b[key]),
+        0,
+      )}`,
+    );
+  const sum = (b: HostCpuBreakdown) =>
+    (Object.keys(COMPONENT_LABEL) as (keyof HostCpuBreakdown)[]).reduce((n, k) => n + b[k], 0);
+  log(`    sum of the components (each process counted once): ${fmt(mean(sum), 0)} / ${fmt(max(sum), 0)}`);
+  const machinery = max(probeMachineryMs);
+  log(
+    `  probe machinery (issue's list: daemons, shims, runc, probe processes; the lab's userspace ESP in charon excluded): mean ${fmt(mean(probeMachineryMs), 0)} ms, max ${fmt(machinery, 0)} ms (target ≤ 100 ms: ${verdictOf(machinery <= 100)})`,
+  );
+}
 
 export async function runProbeFloorBench(
   configPath = DEFAULT_CONFIG_FILE,
@@ -97,6 +154,7 @@ export async function runProbeFloorBench(
     };
     dc.subscribe('http.client.request.start', count);
     const names = config.hosts.slice(0, n8).map((h) => h.name);
+    const snapBefore = await Promise.all(names.map(hostCpuSnapshot));
     const cpuBefore = await Promise.all(names.map(hostCpuMs));
     try {
       await runSweep(subset(n8), sweep.deps);
@@ -104,6 +162,7 @@ export async function runProbeFloorBench(
       dc.unsubscribe('http.client.request.start', count);
     }
     const cpuAfter = await Promise.all(names.map(hostCpuMs));
+    const snapAfter = await Promise.all(names.map(hostCpuSnapshot));
     const perAgent = requests / n8;
     log(
       `Docker API requests per agent per steady-state sweep: ${fmt(perAgent, 1)} (target ≤ 3: ${verdictOf(perAgent <= 3)})`,
@@ -112,6 +171,14 @@ export async function runProbeFloorBench(
     const meanCpu = cpu.reduce((a, b) => a + b, 0) / cpu.length;
     log(
       `host-side CPU per sweep per host (daemons, shims, runc, probe processes): mean ${fmt(meanCpu, 0)} ms, max ${fmt(Math.max(...cpu), 0)} ms (target ≤ 100 ms: ${verdictOf(Math.max(...cpu) <= 100)})`,
+    );
+    logCpuBreakdown(
+      names.map((_, i) => breakDown(snapBefore[i]!, snapAfter[i]!)),
+      log,
+    );
+    const bare = await bareExecCpu(config, clientFor);
+    log(
+      `    (the agent-cgroup part of any exec, measured with \`docker exec true\` in ${names[0]}'s agent: ${fmt(bare, 1)} ms, mostly runc init after it joins the cgroup; it is inside "probe processes" above)`,
     );
 
     // 5. One black-holed endpoint among the healthy hosts.

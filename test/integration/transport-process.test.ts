@@ -201,7 +201,7 @@ describe('a sweep with a hostile host', () => {
       if (at < 0) return { stdout: '', exitCode: 0 };
       const nonce = argv[at + 1]!;
       const jobs: { id: string; exitCode: number; output: string }[] = [];
-      for (let i = at + 3; i < argv.length; ) {
+      for (let i = at + 4; i < argv.length; ) {
         const id = argv[i]!;
         const op = argv[i + 1]!;
         i += 2 + (OP_ARITY[op] ?? 0);

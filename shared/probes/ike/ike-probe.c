@@ -21,6 +21,17 @@
  *   - end                        the last line, once every target has its line
  * Exit status 0, or 2 when WAIT_MS is malformed (nothing sent, no end line).
  *
+ * Or: ike-probe --icmp NONCE [ID IPV4 SIZE COUNT INTERVAL TIMEOUT]...
+ *   The exec batch's pings, all from this one process instead of one BusyBox ping each (a process
+ *   and two result files per ping were most of a sweep's CPU on the host). Per target: COUNT (1..999)
+ *   ICMP echo requests of SIZE (16..9000) payload bytes to IPV4, one every INTERVAL seconds (digits,
+ *   up to 3 decimals, < 100), then up to TIMEOUT (1..99) seconds for the replies still missing, as
+ *   BusyBox ping -c -i -W -s does. All targets run at once from one ICMP socket (an unprivileged
+ *   ping socket, else a raw one), replies matched by sequence number and source. When a target is
+ *   done its result goes to stdout as the batch's own job block (NONCE: the batch's, [a-z0-9]{1,64}):
+ *     @@tw-NONCE job ID 0 / BusyBox ping's words / (empty line) / @@tw-NONCE end ID
+ *   so the batch's parser and the ping parsers read it unchanged. Exit 0; 2 when NONCE is malformed.
+ *
  * Or: ike-probe --carry NAME   (NAME [a-z0-9-]{1,15})
  *   The long-lived carrier (the fallback for an agent that cannot take the file): names itself NAME
  *   (what /proc/PID/comm shows) and sleeps until killed, in the agent's network and PID namespaces;
@@ -49,6 +60,9 @@ typedef unsigned char u8;
 #define SYS_clock_gettime 228
 #define SYS_exit_group 231
 #define SYS_pause 34
+#define SYS_setsockopt 54
+#define SYS_recvmsg 47
+#define SYS_getpid 39
 #define SYS_prctl 157
 #define PR_SET_NAME 15
 
@@ -63,6 +77,14 @@ typedef unsigned char u8;
 #define EINTR 4
 #define EAGAIN 11
 #define ECONNREFUSED 111
+#define EACCES 13
+#define EPERM 1
+#define SOCK_RAW 3
+#define IPPROTO_ICMP 1
+#define IPPROTO_IP 0
+#define IP_RECVTTL 12
+#define IP_TTL 2
+#define MSG_DONTWAIT 0x40
 
 static i64 syscall6(i64 n, i64 a, i64 b, i64 c, i64 d, i64 e, i64 f) {
   i64 ret;
@@ -402,6 +424,381 @@ static int str_eq(const char *a, const char *b) {
   return *a == *b;
 }
 
+/* ---- --icmp: every ping of the batch from one process ---- */
+
+#define MAX_ICMP_TARGETS 4096
+#define MAX_PACKETS 65535 /* the 16-bit sequence number is the packet's index, across all targets */
+#define MAX_PAYLOAD 9000
+
+struct icmp_target {
+  char id[MAX_ID + 1];
+  u32 ip;
+  char ip_text[16];
+  u32 size, count, sent, received;
+  i64 interval_ns, timeout_ns, next_ns, last_sent_ns;
+  u32 first; /* its packets are first .. first + count - 1 */
+  int done;
+  const char *error_call; /* the call that failed: socket or sendto */
+  const char *error;      /* why, in ping's words */
+};
+
+static struct icmp_target itargets[MAX_ICMP_TARGETS];
+static u32 packet_target[MAX_PACKETS];
+static i64 packet_sent_ns[MAX_PACKETS];
+static u32 packet_rtt_us[MAX_PACKETS]; /* 0xffffffff: no reply (yet) */
+static u8 packet_ttl[MAX_PACKETS];
+static u8 packet_out[8 + MAX_PAYLOAD];
+static u8 packet_in[60 + 8 + MAX_PAYLOAD + 64];
+/* One target's result file: a line per reply plus the summary. */
+static char report[1000 * 80 + 1024];
+static u64 report_at;
+
+struct iovec {
+  void *base;
+  u64 len;
+};
+struct msghdr {
+  void *name;
+  u32 namelen;
+  struct iovec *iov;
+  u64 iovlen;
+  void *control;
+  u64 controllen;
+  int flags;
+};
+struct cmsghdr {
+  u64 len;
+  int level;
+  int type;
+};
+
+static void rput(const char *s) {
+  while (*s && report_at < sizeof report - 1) report[report_at++] = *s++;
+}
+static void rput_u(u64 v) {
+  char digits[24];
+  int n = 0;
+  do digits[n++] = (char)('0' + v % 10);
+  while ((v /= 10) != 0);
+  while (n > 0 && report_at < sizeof report - 1) report[report_at++] = digits[--n];
+}
+/* Microseconds as milliseconds with three decimals, as BusyBox prints times. */
+static void rput_ms(u64 us) {
+  rput_u(us / 1000);
+  rput(".");
+  u64 frac = us % 1000;
+  if (frac < 100) rput("0");
+  if (frac < 10) rput("0");
+  rput_u(frac);
+}
+
+/* Digits with up to 3 decimals, below 100 (BusyBox's -i text): ns. */
+static int parse_seconds(const char *s, i64 *out) {
+  i64 whole = 0, frac = 0;
+  int digits = 0, decimals = 0;
+  for (; *s >= '0' && *s <= '9'; s++) {
+    if (++digits > 2) return 0;
+    whole = whole * 10 + (*s - '0');
+  }
+  if (digits == 0) return 0;
+  if (*s == '.') {
+    for (s++; *s >= '0' && *s <= '9'; s++) {
+      if (++decimals > 3) return 0;
+      frac = frac * 10 + (*s - '0');
+    }
+    if (decimals == 0) return 0;
+  }
+  if (*s) return 0;
+  while (decimals++ < 3) frac *= 10;
+  *out = whole * 1000000000L + frac * 1000000L;
+  return 1;
+}
+
+/* A decimal of 1..max_digits digits within lo..hi. */
+static int parse_uint(const char *s, int max_digits, u32 lo, u32 hi, u32 *out) {
+  u32 v = 0;
+  int digits = 0;
+  for (; *s; s++) {
+    if (*s < '0' || *s > '9' || ++digits > max_digits) return 0;
+    v = v * 10 + (u32)(*s - '0');
+  }
+  if (digits == 0 || v < lo || v > hi) return 0;
+  *out = v;
+  return 1;
+}
+
+/* The batch's nonce: it goes into the job markers the batch's parser looks for. */
+static int valid_nonce(const char *s) {
+  int n = 0;
+  for (; s[n]; n++) {
+    char c = s[n];
+    if (n >= 64 || !((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) return 0;
+  }
+  return n > 0;
+}
+
+static u16 checksum(const u8 *p, u64 n) {
+  u32 sum = 0;
+  for (u64 i = 0; i + 1 < n; i += 2) sum += (u32)(p[i] | p[i + 1] << 8);
+  if (n & 1) sum += p[n - 1];
+  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+  return (u16)~sum;
+}
+
+static const char *nonce_arg;
+
+/* Writes the target's job block to stdout in one write (stdout is the batch's file). */
+static void write_report(struct icmp_target *t) {
+  report_at = 0;
+  rput("@@tw-");
+  rput(nonce_arg);
+  rput(" job ");
+  rput(t->id);
+  rput(" 0\n");
+  rput("PING ");
+  rput(t->ip_text);
+  rput(" (");
+  rput(t->ip_text);
+  rput("): ");
+  rput_u(t->size);
+  rput(" data bytes\n");
+  u64 min = (u64)-1, max = 0, sum = 0;
+  for (u32 k = 0; k < t->sent; k++) {
+    u32 rtt = packet_rtt_us[t->first + k];
+    if (rtt == 0xffffffffu) continue;
+    if (rtt < min) min = rtt;
+    if (rtt > max) max = rtt;
+    sum += rtt;
+    rput_u(t->size + 8);
+    rput(" bytes from ");
+    rput(t->ip_text);
+    rput(": seq=");
+    rput_u(k);
+    rput(" ttl=");
+    rput_u(packet_ttl[t->first + k]);
+    rput(" time=");
+    rput_ms(rtt);
+    rput(" ms\n");
+  }
+  if (t->error) {
+    /* BusyBox stops at a failed send and prints no statistics. */
+    rput("ping: ");
+    rput(t->error_call);
+    rput(": ");
+    rput(t->error);
+    rput("\n");
+  } else {
+    rput("\n--- ");
+    rput(t->ip_text);
+    rput(" ping statistics ---\n");
+    rput_u(t->sent);
+    rput(" packets transmitted, ");
+    rput_u(t->received);
+    rput(" packets received, ");
+    rput_u(t->sent == 0 ? 0 : (u64)(t->sent - t->received) * 100 / t->sent);
+    rput("% packet loss\n");
+    if (t->received > 0) {
+      rput("round-trip min/avg/max = ");
+      rput_ms(min);
+      rput("/");
+      rput_ms(sum / t->received);
+      rput("/");
+      rput_ms(max);
+      rput(" ms\n");
+    }
+  }
+  rput("\n@@tw-");
+  rput(nonce_arg);
+  rput(" end ");
+  rput(t->id);
+  rput("\n");
+  write_all(report, report_at);
+}
+
+static const char *send_error(i64 e) {
+  switch (e) {
+    case 101: return "Network is unreachable";
+    case 113: return "No route to host";
+    case 1: return "Operation not permitted";
+    case 90: return "Message too long";
+    default: return "send failed";
+  }
+}
+
+static int icmp(int argc, char **argv) {
+  if (argc < 3 || !valid_nonce(argv[2])) {
+    put("- error bad-nonce");
+    end_line();
+    return 2;
+  }
+  nonce_arg = argv[2];
+  int count = 0;
+  u32 packets = 0;
+  int i = 3;
+  for (; i + 5 < argc; i += 6) {
+    struct icmp_target *t = &itargets[count];
+    const char *id = argv[i];
+    if (!valid_id(id)) {
+      put("- error bad-id");
+      end_line();
+      continue;
+    }
+    memset(t, 0, sizeof *t);
+    if (!parse_ipv4(argv[i + 1], &t->ip) || !parse_uint(argv[i + 2], 4, 16, MAX_PAYLOAD, &t->size) ||
+        !parse_uint(argv[i + 3], 3, 1, 999, &t->count) || !parse_seconds(argv[i + 4], &t->interval_ns) ||
+        !parse_seconds(argv[i + 5], &t->timeout_ns) || t->timeout_ns < 1000000000L) {
+      report_error(id, "bad-target", 0);
+      continue;
+    }
+    if (count == MAX_ICMP_TARGETS || packets + t->count > MAX_PACKETS) {
+      report_error(id, "too-many-targets", 0);
+      continue;
+    }
+    memcpy(t->id, id, MAX_ID + 1);
+    u64 k = 0;
+    for (const char *p = argv[i + 1]; *p && k < 15; p++) t->ip_text[k++] = *p;
+    t->ip_text[k] = 0;
+    t->first = packets;
+    for (u32 j = 0; j < t->count; j++) {
+      packet_target[packets + j] = (u32)count;
+      packet_rtt_us[packets + j] = 0xffffffffu;
+    }
+    packets += t->count;
+    count++;
+  }
+  if (i < argc) {
+    put("- error bad-args");
+    end_line();
+  }
+  if (count == 0) return 0;
+
+  /* An unprivileged ping socket (the kernel fills in the id and checksum and hands us only our
+     replies), else a raw one (we do both, and skip other processes' replies by id). */
+  int raw = 0;
+  i64 fd = SYS3(SYS_socket, AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_ICMP);
+  if (fd < 0) {
+    fd = SYS3(SYS_socket, AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMP);
+    raw = 1;
+  }
+  if (fd < 0) {
+    for (int k = 0; k < count; k++) {
+      itargets[k].error_call = "socket";
+      itargets[k].error = "Operation not permitted";
+      write_report(&itargets[k]);
+    }
+    return 0;
+  }
+  int one = 1;
+  syscall6(SYS_setsockopt, fd, IPPROTO_IP, IP_RECVTTL, (i64)&one, sizeof one, 0);
+  u16 ident = (u16)SYS3(SYS_getpid, 0, 0, 0);
+
+  i64 start = now_ns();
+  for (int k = 0; k < count; k++) itargets[k].next_ns = start;
+  int pending = count;
+  struct pollfd pfd;
+  pfd.fd = (int)fd;
+  pfd.events = POLLIN;
+  while (pending > 0) {
+    /* Send what is due, finish what is over, and find the next moment something happens. */
+    i64 now = now_ns();
+    i64 soonest = -1;
+    for (int k = 0; k < count; k++) {
+      struct icmp_target *t = &itargets[k];
+      if (t->done) continue;
+      while (!t->error && t->sent < t->count && t->next_ns <= now) {
+        u32 seq = t->first + t->sent;
+        memset(packet_out, 0, 8 + t->size);
+        packet_out[0] = 8; /* echo request */
+        packet_out[4] = (u8)(ident >> 8);
+        packet_out[5] = (u8)ident;
+        packet_out[6] = (u8)(seq >> 8);
+        packet_out[7] = (u8)seq;
+        for (u32 b = 0; b < t->size; b++) packet_out[8 + b] = (u8)b;
+        if (raw) {
+          u16 sum = checksum(packet_out, 8 + t->size);
+          packet_out[2] = (u8)sum;
+          packet_out[3] = (u8)(sum >> 8);
+        }
+        struct sockaddr_in to;
+        memset(&to, 0, sizeof to);
+        to.family = AF_INET;
+        to.addr = t->ip;
+        packet_sent_ns[seq] = now_ns();
+        i64 rc = syscall6(SYS_sendto, fd, (i64)packet_out, 8 + t->size, 0, (i64)&to, sizeof to);
+        if (rc == -EINTR || rc == -EAGAIN || rc == -105 /* ENOBUFS */) break; /* again next round */
+        if (rc < 0) {
+          t->error_call = "sendto";
+          t->error = send_error(-rc);
+          break;
+        }
+        t->sent++;
+        t->last_sent_ns = packet_sent_ns[seq];
+        t->next_ns = t->last_sent_ns + t->interval_ns;
+      }
+      int over = t->error || (t->sent == t->count && (t->received == t->count ||
+                                                      now >= t->last_sent_ns + t->timeout_ns));
+      if (over) {
+        t->done = 1;
+        pending--;
+        write_report(t);
+        continue;
+      }
+      i64 at = t->sent < t->count ? t->next_ns : t->last_sent_ns + t->timeout_ns;
+      if (soonest < 0 || at < soonest) soonest = at;
+    }
+    if (pending == 0) break;
+    i64 wait = soonest - now_ns();
+    if (wait < 0) wait = 0;
+    i64 ready = SYS3(SYS_poll, &pfd, 1, (wait + 999999) / 1000000);
+    if (ready == -EINTR || ready <= 0) continue;
+    /* Drain every reply waiting now, each timed as it is read. */
+    for (;;) {
+      char control[64];
+      struct sockaddr_in from;
+      struct iovec iov = {packet_in, sizeof packet_in};
+      struct msghdr msg;
+      memset(&msg, 0, sizeof msg);
+      msg.name = &from;
+      msg.namelen = sizeof from;
+      msg.iov = &iov;
+      msg.iovlen = 1;
+      msg.control = control;
+      msg.controllen = sizeof control;
+      i64 n = SYS3(SYS_recvmsg, fd, &msg, MSG_DONTWAIT);
+      if (n == -EINTR) continue;
+      if (n < 0) break; /* EAGAIN: drained; an ICMP error on the socket: that packet is lost */
+      i64 got = now_ns();
+      const u8 *icmp_hdr = packet_in;
+      i64 len = n;
+      u8 ttl = 0;
+      if (raw) {
+        i64 ihl = (packet_in[0] & 15) * 4;
+        if (len < ihl + 8) continue;
+        ttl = packet_in[8];
+        icmp_hdr += ihl;
+        len -= ihl;
+        if ((u16)(icmp_hdr[4] << 8 | icmp_hdr[5]) != ident) continue;
+      }
+      if (len < 8 || icmp_hdr[0] != 0 /* echo reply */) continue;
+      u32 seq = (u32)(icmp_hdr[6] << 8 | icmp_hdr[7]);
+      if (seq >= packets) continue;
+      struct icmp_target *t = &itargets[packet_target[seq]];
+      if (from.addr != t->ip || seq >= t->first + t->sent || packet_rtt_us[seq] != 0xffffffffu) continue;
+      for (u64 off = 0; !raw && off + sizeof(struct cmsghdr) <= msg.controllen;) {
+        struct cmsghdr *c = (struct cmsghdr *)(control + off);
+        if (c->len < sizeof *c || off + c->len > msg.controllen) break;
+        if (c->level == IPPROTO_IP && c->type == IP_TTL) ttl = *(u8 *)(c + 1);
+        off += (c->len + 7) & ~7ul;
+      }
+      i64 rtt = (got - packet_sent_ns[seq]) / 1000;
+      packet_rtt_us[seq] = (u32)(rtt < 0 ? 0 : rtt > 0xfffffffe ? 0xfffffffe : rtt);
+      packet_ttl[seq] = ttl;
+      t->received++;
+    }
+  }
+  return 0;
+}
+
 static int valid_carrier_name(const char *s) {
   int n = 0;
   for (; s[n]; n++) {
@@ -425,7 +822,9 @@ static int carry(const char *name) {
 __attribute__((used)) void ike_probe_start(i64 *stack) {
   int argc = (int)stack[0];
   char **argv = (char **)(stack + 1);
-  int status = argc == 3 && str_eq(argv[1], "--carry") ? carry(argv[2]) : run(argc, argv);
+  int status = argc == 3 && str_eq(argv[1], "--carry") ? carry(argv[2])
+               : argc >= 2 && str_eq(argv[1], "--icmp")  ? icmp(argc, argv)
+                                                         : run(argc, argv);
   SYS3(SYS_exit_group, status, 0, 0);
   for (;;) {}
 }

@@ -81,7 +81,8 @@ function batch(
   args: readonly string[],
   files: ReadonlySet<string>,
 ): CommandResult {
-  const [nonce, , ...rest] = args;
+  // NONCE BUDGET ICMP-PROGRAM-HASH, then the jobs (the fleet's pings fare the same either way).
+  const [nonce, , , ...rest] = args;
   if (!nonce) return { exitCode: 2, stdout: '', stderr: 'sh: 1: nonce: parameter not set\n' };
   const jobs: BatchJobOutput[] = [];
   for (let i = 0; i < rest.length; ) {

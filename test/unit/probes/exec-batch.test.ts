@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { chmod, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Ipv4 } from '../../../shared/domain/ipv4.js';
 import type { ExecJob } from '../../../shared/probes/agent-probe.js';
@@ -13,6 +13,7 @@ import {
   rejectJob,
   runExecBatch,
 } from '../../../shared/probes/exec-batch.js';
+import { IKE_PROBE_HASH, rememberHome } from '../../../shared/probes/ike/ike-agent-copy.js';
 import { ikeProbeProgram } from '../../../shared/probes/ike/ike-probe-image.js';
 import { parsePingOutput } from '../../../shared/probes/ping/parse-ping-output.js';
 import { type ExecOptions, TransportError } from '../../../shared/transport/docker-host-client.js';
@@ -96,6 +97,7 @@ describe('job validation', () => {
       'tunnelwatch-batch',
       'n0nce',
       '5',
+      '-',
       'ov-0',
       'ping',
       '2',
@@ -582,5 +584,204 @@ describe('the IKE probe job (op ike-probe: HASH WAIT, then ID IPV4 PORT HEX per 
       expect(outputs.get('ike')?.exitCode).toBe(127);
       expect(outputs.get('ov-0')?.exitCode).toBe(0);
     });
+  });
+});
+
+describe('the pings from the probe program in the agent (ICMP hash; run for real by BusyBox sh on loopback)', () => {
+  const client = () => new LocalShellClient({ id: 'c0ffee', labels: {} });
+  const sized = (id: string, ip: string, bytes: string): ExecJob => ({
+    id,
+    op: 'ping-sized',
+    args: ['2', '0.2', '1', bytes, ip],
+  });
+  /** A program of this test's own at the path the script looks for, removed afterwards. */
+  const withProgram = async (
+    bytes: Uint8Array | string,
+    mode: number,
+    run: (hash: string) => Promise<void>,
+  ) => {
+    const hash = randomUUID().replace(/-/g, '').slice(0, 12);
+    const program = `/tmp/tunnelwatch-ike-probe-${hash}`;
+    await writeFile(program, bytes);
+    await chmod(program, mode);
+    try {
+      await run(hash);
+    } finally {
+      await rm(program, { force: true });
+    }
+  };
+
+  it('puts the hash of the program this process put into the agent in argv, else "-"', async () => {
+    const argvOf = async (c: LocalShellClient) => {
+      await runExecBatch(c, 'c0ffee', [ping('ov-0', '127.0.0.1', '1')], { deadlineMs: 8000 });
+      return c.execCalls[0]!.slice(4, 7);
+    };
+    const plain = client();
+    expect(await argvOf(plain)).toEqual([expect.stringMatching(/^[0-9a-f]{16}$/), '7', '-']);
+    const holding = client();
+    rememberHome(holding, 'c0ffee', 'in-agent');
+    expect((await argvOf(holding))[2]).toBe(IKE_PROBE_HASH);
+    const carried = client();
+    rememberHome(carried, 'c0ffee', 'carrier');
+    expect((await argvOf(carried))[2]).toBe('-');
+    expect(batchArgv([ping('a', '127.0.0.1')], 5, 'n', 'not-a-hash')[6]).toBe('-');
+  });
+
+  it('sends every ping and sized ping from one run of the program, with its targets as argv', async () => {
+    // A stand-in program: notes its argv, then answers each target in the batch's own block form.
+    const log = join(await mkdtemp(join(tmpdir(), 'tw-icmp-argv-')), 'argv');
+    const script = `#!/bin/sh
+echo "$@" >>${log}
+nonce=$2; shift 2
+while [ $# -ge 6 ]; do
+  printf '@@tw-%s job %s 0\\n1 packets transmitted, 1 packets received, 0%% packet loss\\n\\n@@tw-%s end %s\\n' "$nonce" "$1" "$nonce" "$1"
+  shift 6
+done
+`;
+    await withProgram(script, 0o755, async (hash) => {
+      const { outputs, failure } = await runExecBatch(
+        client(),
+        'c0ffee',
+        [
+          ping('ov-0', '127.0.0.1', '3'),
+          sized('mtu-0-1400', '127.0.0.2', '1372'),
+          { id: 'sa', op: 'ipsec-sas', args: [] },
+        ],
+        { deadlineMs: 8000, icmpProgramHash: hash },
+      );
+      expect(failure).toBeNull();
+      const runs = (await readFile(log, 'utf8')).trim().split('\n');
+      expect(runs).toHaveLength(1);
+      expect(runs[0]).toMatch(
+        /^--icmp [0-9a-f]{16} ov-0 127\.0\.0\.1 56 3 0\.2 1 mtu-0-1400 127\.0\.0\.2 1372 2 0\.2 1$/,
+      );
+      expect(parsePingOutput(outputs.get('ov-0')!.output)).toMatchObject({ ok: true, sent: 1, received: 1 });
+      expect(outputs.get('mtu-0-1400')?.exitCode).toBe(0);
+      expect(outputs.has('sa')).toBe(true);
+    });
+    await rm(dirname(log), { recursive: true, force: true });
+  });
+
+  it('the real program measures loopback pings as BusyBox ping would report them', async () => {
+    await withProgram(ikeProbeProgram(), 0o755, async (hash) => {
+      const { outputs, failure } = await runExecBatch(
+        client(),
+        'c0ffee',
+        [ping('ov-0', '127.0.0.1', '3'), sized('mtu-0-1400', '127.0.0.2', '1372')],
+        { deadlineMs: 8000, icmpProgramHash: hash },
+      );
+      expect(failure).toBeNull();
+      expect(parsePingOutput(outputs.get('ov-0')!.output, 3)).toMatchObject({
+        ok: true,
+        sent: 3,
+        received: 3,
+      });
+      expect(outputs.get('mtu-0-1400')!.output).toContain('PING 127.0.0.2 (127.0.0.2): 1372 data bytes');
+      expect(parsePingOutput(outputs.get('mtu-0-1400')!.output, 2)).toMatchObject({ ok: true, received: 2 });
+    });
+  });
+
+  it('falls back to BusyBox ping when the program is not executable or cannot run (126)', async () => {
+    for (const [bytes, mode] of [
+      [ikeProbeProgram(), 0o644],
+      ['#!/bin/sh\nexit 126\n', 0o755],
+    ] as const) {
+      await withProgram(bytes, mode, async (hash) => {
+        const { outputs, failure } = await runExecBatch(
+          client(),
+          'c0ffee',
+          [ping('ov-0', '127.0.0.1', '2'), sized('mtu-0-1400', '127.0.0.1', '1372')],
+          { deadlineMs: 8000, icmpProgramHash: hash },
+        );
+        expect(failure).toBeNull();
+        expect(outputs.get('ov-0')?.exitCode).toBe(0);
+        expect(parsePingOutput(outputs.get('ov-0')!.output, 2)).toMatchObject({ ok: true, received: 2 });
+        expect(parsePingOutput(outputs.get('mtu-0-1400')!.output, 2)).toMatchObject({
+          ok: true,
+          received: 2,
+        });
+      });
+    }
+  });
+
+  it('a program stopped by the watchdog: finished pings keep their result, the others say they were stopped', async () => {
+    await withProgram(ikeProbeProgram(), 0o755, async (hash) => {
+      // 20 pings at 0.2 s need ~4 s; a 2.5 s deadline gives the script a 1 s budget.
+      const { outputs } = await runExecBatch(
+        client(),
+        'c0ffee',
+        [ping('slow', '127.0.0.1', '20'), ping('fast', '127.0.0.1', '1')],
+        { deadlineMs: 2500, icmpProgramHash: hash },
+      );
+      expect(outputs.get('slow')).toEqual({ exitCode: 143, output: '' });
+      expect(parsePingOutput(outputs.get('fast')!.output, 1)).toMatchObject({ ok: true, received: 1 });
+    });
+  });
+});
+
+describe('parseBatchOutput, an id printed twice', () => {
+  it('keeps the last complete block of an id', () => {
+    const out = ['@@tw-n1 job a 143', '', '@@tw-n1 end a', '@@tw-n1 job a 0', 'done', '@@tw-n1 end a'].join(
+      '\n',
+    );
+    expect(parseBatchOutput(out, 'n1').get('a')).toEqual({ exitCode: 0, output: 'done' });
+  });
+});
+
+describe('the second SA read with the probe program', () => {
+  it('comes once the program has finished its pings, not at the fixed delay', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tw-after-read-'));
+    const done = join(dir, 'pings-done');
+    // The stand-in program takes 0.6 s and then notes that it is done; swanctl reports whether it was.
+    await writeFile(
+      join(dir, 'swanctl'),
+      `#!/bin/sh\n[ -e ${done} ] && echo after-the-pings || echo too-early\n`,
+    );
+    await chmod(join(dir, 'swanctl'), 0o755);
+    const hash = randomUUID().replace(/-/g, '').slice(0, 12);
+    const program = `/tmp/tunnelwatch-ike-probe-${hash}`;
+    await writeFile(program, `#!/bin/sh\nsleep 0.6\n: >${done}\n`);
+    await chmod(program, 0o755);
+    const client = new LocalShellClient({ id: 'c0ffee', labels: {} });
+    const exec = client.exec.bind(client);
+    client.exec = (id, argv, opts) =>
+      exec(id, ['/usr/bin/env', `PATH=${dir}:/usr/bin:/bin`, '/bin/busybox', 'sh', ...argv.slice(1)], opts);
+    try {
+      const { outputs } = await runExecBatch(
+        client,
+        'c0ffee',
+        [ping('ov-0', '127.0.0.1', '1'), { id: 'sas-after', op: 'ipsec-sas-after', args: ['0.2'] }],
+        { deadlineMs: 8000, icmpProgramHash: hash },
+      );
+      expect(outputs.get('sas-after')).toEqual({ exitCode: 0, output: 'after-the-pings' });
+      // The stand-in printed no block for its ping: it ended with 0, so the ping has none.
+      expect(outputs.has('ov-0')).toBe(false);
+    } finally {
+      await rm(program, { force: true });
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps the fixed delay with BusyBox pings', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tw-after-read-'));
+    await writeFile(join(dir, 'swanctl'), '#!/bin/sh\necho read\n');
+    await chmod(join(dir, 'swanctl'), 0o755);
+    const client = new LocalShellClient({ id: 'c0ffee', labels: {} });
+    const exec = client.exec.bind(client);
+    client.exec = (id, argv, opts) =>
+      exec(id, ['/usr/bin/env', `PATH=${dir}:/usr/bin:/bin`, '/bin/busybox', 'sh', ...argv.slice(1)], opts);
+    try {
+      const { outputs, failure } = await runExecBatch(
+        client,
+        'c0ffee',
+        [ping('ov-0', '127.0.0.1', '1'), { id: 'sas-after', op: 'ipsec-sas-after', args: ['0.2'] }],
+        { deadlineMs: 8000, icmpProgramHash: null },
+      );
+      expect(failure).toBeNull();
+      expect(outputs.get('sas-after')).toEqual({ exitCode: 0, output: 'read' });
+      expect(outputs.get('ov-0')?.exitCode).toBe(0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
