@@ -199,7 +199,8 @@ export async function runSweep(config: TunnelwatchConfig, deps: SweepDeps): Prom
   const order = initial
     .map((_, i) => i)
     .filter((i) => probesFrom(initial[i]!))
-    .sort((a, b) => Number(!initial[b]!.agent) - Number(!initial[a]!.agent) || a - b);
+    // Without an agent sorts after with one (false before true), then config order.
+    .sort((a, b) => Number(!initial[a]!.agent) - Number(!initial[b]!.agent) || a - b);
   // Settles once every host that had an agent at the start is probed: past it, nothing waits for a
   // host whose Docker API has not answered anything this sweep (dead, black-holed, slow).
   let unprobed = total;

@@ -62,6 +62,8 @@ class AgentHost implements DockerHostClient {
   blackHoled = false;
   /** Lists that ended because their caller cancelled them. */
   cancelledLists = 0;
+  /** Where the agent's execs note their start and end, when given (shared by the fleet). */
+  timeline: string[] | null = null;
 
   async listContainers(opts?: CallOptions): Promise<ContainerSummary[]> {
     this.calls.push('list');
@@ -102,7 +104,12 @@ class AgentHost implements DockerHostClient {
     if (id !== this.agentId)
       throw new TransportError('not-found', `exec in ${id}: Docker API answered 404`, 404);
     if (this.state !== 'running') throw new TransportError('conflict', `exec in ${id}: not running`, 409);
-    return this.#shell.exec(id, argv, opts);
+    this.timeline?.push(`start h${this.n}`);
+    try {
+      return await this.#shell.exec(id, argv, opts);
+    } finally {
+      this.timeline?.push(`end h${this.n}`);
+    }
   }
   startCarrier(): Promise<string> {
     throw new Error('not used');
@@ -232,6 +239,22 @@ describe('a sweep through a discovery cache that knows every host', () => {
     // Nothing known to probe h3 at (no agent ever seen): the same paths as the cold sweep.
     expect(overlayFrom(warm, 'h1')).toEqual(['h2:up']);
     expect(overlayFrom(cold, 'h1')).toEqual(['h2:up']);
+  });
+
+  it('a host without an agent never takes a concurrency slot an agent could probe in', async () => {
+    // Two slots, two agents and a host black-holed from the start (known without an agent): both
+    // agents probe at once. Given a slot first, the host without one would hold it until the
+    // others were probed, and the second agent would wait for the first.
+    const f = fleet();
+    f.h(3).blackHoled = true;
+    await f.sweep(undefined, { ...CONFIG, sweep: { ...CONFIG.sweep, concurrency: 2 } });
+    const twoSlots: TunnelwatchConfig = { ...PATIENT, sweep: { ...PATIENT.sweep, concurrency: 2 } };
+    const timeline: string[] = [];
+    for (const h of f.hosts.values()) h.timeline = timeline;
+    const warm = await f.sweep(undefined, twoSlots);
+    expect(f.events[0]).toBe('discovered from cache');
+    expect(overlayFrom(warm, 'h2')).toEqual(['h1:up']);
+    expect(timeline.slice(0, 2).sort()).toEqual(['start h1', 'start h2']);
   });
 
   it('an agent recreated since the last sweep: its exec answers not-found, it is rediscovered and probed again once', async () => {
