@@ -75,16 +75,30 @@ export function compileCheck(schema: z.ZodTypeAny): Check {
       let ok = true;
       // Stryker disable next-line ArrayDeclaration: equivalent, the refinements here never read the path
       const ctx = { addIssue: () => (ok = false), path: [] };
+      // A report names a few hundred hosts and addresses hundreds of thousands of times: the answer
+      // for a string is remembered (a refinement is a pure function of its value), a bounded number.
+      const answers = new Map<string, boolean>();
       return (v) => {
         if (!inner(v)) return false;
+        const text = typeof v === 'string' ? v : null;
+        const known = text === null ? undefined : answers.get(text);
+        if (known !== undefined) return known;
         ok = true;
         refinement(v, ctx);
+        if (text !== null) {
+          // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent, only how much is remembered
+          if (answers.size >= MAX_REMEMBERED_ANSWERS) answers.clear();
+          answers.set(text, ok);
+        }
         return ok;
       };
     }
   }
   throw new Error(`compileCheck: ${def.typeName} is not supported; extend it or keep zod for this schema`);
 }
+
+/** Strings whose refinement answer one compiled rule remembers: more than a report's host names and addresses. */
+const MAX_REMEMBERED_ANSWERS = 16_384;
 
 const NUMBER_CHECKS = new Set(['int', 'finite', 'min', 'max']);
 

@@ -69,7 +69,8 @@ export function ikePathResult(
         `ICMP port unreachable: nothing listens on UDP ${port} at ${target}`,
       );
     case 'answered': {
-      const reply = hex && /^([0-9a-f]{2})+$/.test(hex) ? new Uint8Array(Buffer.from(hex, 'hex')) : null;
+      // Whole bytes of lower-case hex; a Buffer is the Uint8Array the parser reads.
+      const reply = hex && hex.length % 2 === 0 && /^[0-9a-f]+$/.test(hex) ? Buffer.from(hex, 'hex') : null;
       const parsed = reply
         ? parseIkeResponse(reply, spi)
         : { kind: 'malformed' as const, reason: 'no reply bytes' };

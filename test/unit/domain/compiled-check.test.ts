@@ -177,6 +177,31 @@ describe('compileCheck, node by node, against zod', () => {
     }
   });
 
+  it('asks a refinement once per string, and keeps each string its own answer', () => {
+    const asked: string[] = [];
+    const check = compileCheck(
+      z.array(
+        z.string().refine((s) => {
+          asked.push(s);
+          return s.startsWith('h');
+        }),
+      ),
+    );
+    // The array check stops at the first refusal.
+    expect(check(['h1', 'h1', 'x', 'h2'])).toBe(false);
+    expect(asked).toEqual(['h1', 'x']);
+    expect(check(['x'])).toBe(false);
+    expect(check(['h1', 'h2', 'h1', 'h2'])).toBe(true);
+    expect(asked).toEqual(['h1', 'x', 'h2']);
+    expect(check(['h3'])).toBe(true);
+    expect(asked).toEqual(['h1', 'x', 'h2', 'h3']);
+    // Only strings are remembered: the same number is asked again.
+    const numbers: number[] = [];
+    const positive = compileCheck(z.number().refine((n) => numbers.push(n) > 0 && n > 0));
+    expect([positive(2), positive(2), positive(-1)]).toEqual([true, true, false]);
+    expect(numbers).toEqual([2, 2, -1]);
+  });
+
   it('refuses effects that change the value (a check cannot say what the output would be)', () => {
     expect(() => compileCheck(z.string().transform((s) => s.length))).toThrow('ZodEffects is not supported');
     expect(() => compileCheck(z.preprocess((v) => v, z.string()))).toThrow('ZodEffects is not supported');
