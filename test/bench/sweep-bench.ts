@@ -96,8 +96,9 @@ export async function runSweepBench(
 
 /**
  * What the MTU ladder adds: packets per ordered pair (echo requests and replies), time on one
- * agent's critical path (the batch with and without the ladder, that agent alone), and Docker execs
- * per agent (the ladder rides in the same batch, so the count must not change).
+ * agent's critical path (the batch with and without the ladder, that agent alone, every other probe
+ * on as in a sweep: the probe program sends the pings), and Docker execs per agent (the ladder rides
+ * in the same batch, so the count must not change).
  */
 async function mtuLadderCost(
   config: TunnelwatchConfig,
@@ -125,7 +126,7 @@ async function mtuLadderCost(
   };
   const run = async (probes: readonly ExecProbe[]) => {
     execs = 0;
-    const ms = await timesOf(() => probeAgent(ctx, counting, probes, [], config.sweep.deadlineMs));
+    const ms = await timesOf(() => probeAgent(ctx, counting, probes, AGENT_PROBES, config.sweep.deadlineMs));
     return { ms, execsPerRun: execs / REPEATS };
   };
   const without = await run(base);
