@@ -82,7 +82,8 @@ be asked, 64 usage or config error.
 export const CLEANUP_HELP = `Usage: tunnelwatch cleanup [--config PATH] [--environment NAME]
 
 Removes, on every configured host, what tunnelwatch leaves there: the IKE probe program in the
-running agent (/tmp/tunnelwatch-ike-probe-<hash>, removed with rm -f of that exact path), the IKE
+running agent (/tmp/tunnelwatch-ike-probe-<hash>, this version's and older ones) with any batch
+directory an interrupted sweep left (/tmp/tunnelwatch-<nonce>), the IKE
 probe's carrier where an agent needed one (label io.tunnelwatch.carrier; it also ends with its
 agent) and any one-shot sidecar of older versions (label io.tunnelwatch.sidecar). The next sweep
 puts the program back (or starts a carrier) where it needs it. Prints one line per host.

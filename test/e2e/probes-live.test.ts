@@ -159,14 +159,23 @@ describe.skipIf(skipReason !== '')('the default probes on the healthy lab', () =
     });
   });
 
-  it('tunnelwatch cleanup removes the IKE probe program from every agent', async () => {
+  it("tunnelwatch cleanup removes the IKE probe program, an older version's copy and a stale batch directory from every agent", async () => {
+    // What an older tunnelwatch and an interrupted batch leave: another hash's program, a nonce's directory.
+    const older = '/tmp/tunnelwatch-ike-probe-000000000000';
+    const staleBatch = '/tmp/tunnelwatch-0123456789abcdef';
+    for (const h of hosts) {
+      const planted = await agentExec(h, ['sh', '-c', `: > ${older} && mkdir -p ${staleBatch}/x`], 10_000);
+      expect(planted.code, h.name).toBe(0);
+    }
     const { code, stdout } = await cli(['cleanup', '--config', configPath]);
     expect(stdout.trim().split('\n')).toEqual(
       hosts.map((h) => `${h.name}: removed 0 container(s); no IKE probe program left in the agent`),
     );
     expect(code).toBe(0);
-    const left = await Promise.all(hosts.map((h) => agentExec(h, ['ls', IKE_PROBE_AGENT_PATH], 10_000)));
-    expect(left.map((r) => r.code !== 0)).toEqual(hosts.map(() => true));
+    const left = await Promise.all(
+      hosts.map((h) => agentExec(h, ['sh', '-c', 'ls -d /tmp/tunnelwatch-* 2>/dev/null'], 10_000)),
+    );
+    expect(left.map((r) => r.stdout.trim())).toEqual(hosts.map(() => ''));
     expect(await Promise.all(hosts.map(carriersOn))).toEqual(hosts.map(() => []));
   });
 

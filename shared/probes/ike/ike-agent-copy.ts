@@ -12,7 +12,7 @@ import { rootfsTar } from './rootfs-tar.js';
  * `ike-probe`, shared/probes/exec-batch.ts) and a sweep costs no request beyond the batch's. One
  * file, named by the program's content hash (a changed program is a new file, never stale bytes),
  * in /tmp because every agent image has one; root-owned, 0755, so in the sticky /tmp no other user
- * of the agent can replace it. `tunnelwatch cleanup` removes it (exact path, argv `rm -f`).
+ * of the agent can replace it. `tunnelwatch cleanup` removes it, and any older version's copy.
  */
 export const IKE_PROBE_HASH = IKE_PROBE_SHA256.slice(0, 12);
 export const IKE_PROBE_AGENT_DIR = '/tmp';
@@ -83,13 +83,22 @@ function isRefusal(e: unknown): boolean {
   return isTransportError(e) && e.statusCode !== undefined && e.kind !== 'conflict';
 }
 
-/** Removes the program from a running agent: argv `rm -f PATH`, the exact path, no shell. */
+/**
+ * What `tunnelwatch cleanup` runs in an agent, a constant (no data in it): every copy of the program,
+ * this version's and any an older tunnelwatch put there (`tunnelwatch-ike-probe-` and a 12-digit
+ * hash), and any batch directory an interrupted batch left (`tunnelwatch-` and its 16-digit nonce;
+ * a finished batch removes its own). The two patterns cannot match each other's names.
+ */
+export const AGENT_CLEANUP_SCRIPT =
+  'rm -f /tmp/tunnelwatch-ike-probe-???????????? && rm -rf /tmp/tunnelwatch-????????????????';
+
+/** Removes what tunnelwatch put into a running agent (AGENT_CLEANUP_SCRIPT). */
 export async function removeProgramFrom(
   client: DockerHostClient,
   agentId: string,
   opts: CallOptions,
 ): Promise<boolean> {
   forgetHome(client);
-  const result = await client.exec(agentId, ['rm', '-f', IKE_PROBE_AGENT_PATH], opts);
+  const result = await client.exec(agentId, ['sh', '-c', AGENT_CLEANUP_SCRIPT], opts);
   return result.exitCode === 0;
 }

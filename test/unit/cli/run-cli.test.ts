@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { DISCOVER_HELP, MAIN_HELP, SERVE_HELP, SWEEP_HELP } from '../../../shared/cli/help-text.js';
 import { COMMAND_FLAGS } from '../../../shared/cli/parse-cli-args.js';
 import { type CliExtensions, runCli } from '../../../shared/cli/run-cli.js';
-import { IKE_PROBE_AGENT_PATH } from '../../../shared/probes/ike/ike-agent-copy.js';
+import { AGENT_CLEANUP_SCRIPT } from '../../../shared/probes/ike/ike-agent-copy.js';
 import { overlayIcmpProbe, underlayIcmpProbe } from '../../../shared/probes/ping/ping-exec-probe.js';
 import { type DockerHostClient, TransportError } from '../../../shared/transport/docker-host-client.js';
 import { LocalShellClient, SilentClient } from '../../support/local-shell-client.js';
@@ -261,9 +261,9 @@ describe('tunnelwatch cleanup', () => {
       { clientFor: (h) => clients[h.name]! },
     );
     expect(removed.sort()).toEqual(['h1:c1', 'h1:s1']);
-    // The program's exact path, as argv (no shell), in each host's running agent.
+    // One constant script in each host's running agent: the program (any version's) and stale batch directories.
     expect(execs.sort()).toEqual(
-      ['h1', 'h2'].map((h) => `${h}:agent: ${JSON.stringify(['rm', '-f', IKE_PROBE_AGENT_PATH])}`),
+      ['h1', 'h2'].map((h) => `${h}:agent: ${JSON.stringify(['sh', '-c', AGENT_CLEANUP_SCRIPT])}`),
     );
     expect(r.stdout.split('\n')).toEqual([
       'h1: removed 2 container(s); no IKE probe program left in the agent',
