@@ -157,18 +157,23 @@ static void write_all(const char *p, u64 n) {
   }
 }
 
-/* A tiny line builder: append string, append unsigned decimal, append hex, flush. */
-static u64 at;
-static void put(const char *s) {
-  while (*s && at < sizeof line - 1) line[at++] = *s++;
+/* Appending to a fixed buffer, always leaving room for a last byte; what does not fit is dropped.
+   Both outputs use it: the IKE result lines and the ping reports. */
+static void append_s(char *buf, u64 cap, u64 *at, const char *s) {
+  while (*s && *at < cap - 1) buf[(*at)++] = *s++;
 }
-static void put_u(u64 v) {
+static void append_u(char *buf, u64 cap, u64 *at, u64 v) {
   char digits[24];
   int n = 0;
   do digits[n++] = (char)('0' + v % 10);
   while ((v /= 10) != 0);
-  while (n > 0 && at < sizeof line - 1) line[at++] = digits[--n];
+  while (n > 0 && *at < cap - 1) buf[(*at)++] = digits[--n];
 }
+
+/* A tiny line builder: append string, append unsigned decimal, append hex, flush. */
+static u64 at;
+static void put(const char *s) { append_s(line, sizeof line, &at, s); }
+static void put_u(u64 v) { append_u(line, sizeof line, &at, v); }
 static void put_hex(const u8 *p, u64 n) {
   static const char x[] = "0123456789abcdef";
   for (u64 i = 0; i < n && at + 2 < sizeof line - 1; i++) {
@@ -472,16 +477,8 @@ struct cmsghdr {
   int type;
 };
 
-static void rput(const char *s) {
-  while (*s && report_at < sizeof report - 1) report[report_at++] = *s++;
-}
-static void rput_u(u64 v) {
-  char digits[24];
-  int n = 0;
-  do digits[n++] = (char)('0' + v % 10);
-  while ((v /= 10) != 0);
-  while (n > 0 && report_at < sizeof report - 1) report[report_at++] = digits[--n];
-}
+static void rput(const char *s) { append_s(report, sizeof report, &report_at, s); }
+static void rput_u(u64 v) { append_u(report, sizeof report, &report_at, v); }
 /* Microseconds as milliseconds with three decimals, as BusyBox prints times. */
 static void rput_ms(u64 us) {
   rput_u(us / 1000);
