@@ -49,8 +49,9 @@ export function parseIpv4(text: string): Ipv4 | null {
 export function parseOverlayLabel(value: string): { ip: OverlayIp; prefix: number } | null {
   // Host text: anything longer than padding around "255.255.255.255/32" is not a label we accept.
   if (value.length > 64) return null;
-  const [addr, prefixText, ...rest] = value.trim().split('/');
-  if (rest.length > 0 || addr === undefined) return null;
+  const parts = value.trim().split('/');
+  if (parts.length > 2) return null;
+  const [addr, prefixText] = parts as [string, string | undefined];
   const ip = parseIpv4(addr);
   if (!ip) return null;
   if (prefixText === undefined) return { ip, prefix: 32 };

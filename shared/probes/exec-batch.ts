@@ -211,10 +211,12 @@ export function rejectJob(job: ExecJob): string | null {
   } else {
     const rest = job.args.length - fixed.length;
     const size = groups.checks.length;
+    // Stryker disable next-line ConditionalExpression: equivalent, fewer arguments than the fixed ones leave a remainder too (a group is larger than the fixed part)
     if (rest < 0 || rest % size !== 0 || rest / size > groups.max)
       return `job ${job.id}: ${job.op} takes ${fixed.length} arguments, then up to ${groups.max} groups of ${size}`;
   }
   const bad = job.args.findIndex((arg, i) =>
+    // Stryker disable next-line ArithmeticOperator: equivalent, the one variadic op has 2 fixed arguments and groups of 4, and i + 2 ≡ i − 2 (mod 4)
     i < fixed.length ? !fixed[i]!(arg) : !groups!.checks[(i - fixed.length) % groups!.checks.length]!(arg),
   );
   return bad === -1 ? null : `job ${job.id}: argument ${bad + 1} of ${job.op} is not valid`;

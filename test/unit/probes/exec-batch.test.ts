@@ -106,6 +106,21 @@ describe('job validation', () => {
       '127.0.0.1',
     ]);
   });
+
+  it('names the probe program for the pings only by a 12-digit lower-case hash, else "-" (BusyBox ping)', () => {
+    const hashArg = (hash: string | null) => batchArgv([ping('ov-0', '127.0.0.1')], 5, 'n0nce', hash)[6];
+    expect(hashArg('0123456789ab')).toBe('0123456789ab');
+    for (const hash of [
+      null,
+      'not-a-hash',
+      '0123456789AB',
+      '0123456789a',
+      '0123456789abc',
+      'x0123456789ab',
+      '0123456789abx',
+    ])
+      expect(hashArg(hash), String(hash)).toBe('-');
+  });
 });
 
 describe('parseBatchOutput', () => {
@@ -472,6 +487,10 @@ describe('parseBatchOutput, the nonce and the size cap', () => {
       deadlineMs: 3000,
     });
     expect(failure).toBe('the probe batch printed more than 4194304 characters; the rest was ignored');
+    // Exactly the cap is not past it: the batch's own exit says what happened.
+    client.exec = async () => ({ exitCode: 2, stdout: 'x'.repeat(4 * 1024 * 1024), stderr: '' });
+    const atCap = await runExecBatch(client, 'c0ffee', [ping('ov-0', '127.0.0.1')], { deadlineMs: 3000 });
+    expect(atCap.failure).not.toMatch(/printed more than/);
   });
 
   it('asks the exec to end at the batch’s own last line, with this batch’s nonce', async () => {

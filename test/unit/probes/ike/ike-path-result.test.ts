@@ -69,6 +69,14 @@ describe('ikePathResult', () => {
     });
   });
 
+  it('takes reply bytes only from whole lower-case hex: junk before or after is no reply at all', () => {
+    for (const hex of [`zz${REPLY}`, `${REPLY}zz`, REPLY.toUpperCase(), `${REPLY}g0`]) {
+      expect(result(['answered', '10', hex]).error).toBe(
+        'UDP 500 answered, but not with IKE (no reply bytes)',
+      );
+    }
+  });
+
   it('an answer that is not IKE, or not hex, or missing, is unknown with the reason', () => {
     for (const hex of [undefined, 'zz', 'abc', `x${REPLY}`, `${REPLY}0`, '00'.repeat(10)]) {
       const path = result(hex === undefined ? ['answered', '10'] : ['answered', '10', hex]);

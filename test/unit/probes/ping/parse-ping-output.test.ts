@@ -215,6 +215,10 @@ describe('parsePingOutput, edge cases a host can print', () => {
       `junk ${reply(1, '9')}`,
       'junk From 198.18.0.12 icmp_seq=2 Destination Host Unreachable',
       'junk ping: sendmsg: x',
+      // Starting with what a reply or an error line starts with is not enough either.
+      `1 ${reply(2, '7')}`,
+      'pre From 198.18.0.12 icmp_seq=2 Destination Host Unreachable',
+      'From: ping: sendmsg: y',
       summary(3, 1),
       'junk round-trip min/avg/max = 5/5/5 ms',
     ].join('\n');
@@ -223,6 +227,11 @@ describe('parsePingOutput, edge cases a host can print', () => {
       errors: [],
       rttMs: { min: 1, avg: 1, max: 1 },
     });
+  });
+
+  it('keeps at most 200 characters of an error line', () => {
+    const parsed = parsePingOutput(`ping: ${'x'.repeat(300)}\n${summary(1, 0)}`);
+    expect(parsed.ok && parsed.errors).toEqual(['x'.repeat(200)]);
   });
 
   it('trims error lines and the first line it quotes', () => {
