@@ -256,6 +256,7 @@ export function batchArgv(
     'tunnelwatch-batch',
     nonce,
     String(budgetSec),
+    // Stryker disable next-line ConditionalExpression: equivalent for the null check, the pattern refuses "null" too
     icmpProgramHash !== null && PROGRAM_HASH.test(icmpProgramHash) ? icmpProgramHash : '-',
   ];
   // A loop, not flatMap and spreads: a 200-peer batch has over a thousand jobs.
