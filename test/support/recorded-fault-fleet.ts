@@ -85,9 +85,10 @@ class RecordedAgent implements DockerHostClient {
     // The program by itself: in the carrier, or in the agent it was put into (a client that knows no
     // earlier sweep of this agent puts it in and runs it alone once).
     if (id === CARRIER_ID || argv[0] === IKE_PROBE_AGENT_PATH) return this.#ikeProbe(argv);
+    // sh -c SCRIPT NAME NONCE BUDGET ICMP-HASH, then the jobs (exec-batch.ts batchArgv).
     const [nonce] = argv.slice(4, 5);
     const blocks: string[] = [];
-    for (let i = 6; i < argv.length; ) {
+    for (let i = 7; i < argv.length; ) {
       const [id, op] = [argv[i]!, argv[i + 1]!];
       if (op === 'ike-probe') {
         const ike = this.#ikeProbe(argv.slice(i + 2));
