@@ -39,3 +39,14 @@ export function* reportJsonChunks(report: SweepReport, indent: 0 | 2 = 0): Gener
   }
   yield `${head}${first ? '' : nl}}`;
 }
+
+/**
+ * The report as compact JSON and a newline, in UTF-8: each piece converted on its own, so the text is
+ * never one string (what an HTTP answer sends; a 200-host report is about 100 MB of bytes).
+ */
+export function reportJsonBytes(report: SweepReport): Buffer {
+  const parts: Buffer[] = [];
+  for (const piece of reportJsonChunks(report)) parts.push(Buffer.from(piece));
+  parts.push(Buffer.from('\n'));
+  return Buffer.concat(parts);
+}

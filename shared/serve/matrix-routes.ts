@@ -4,6 +4,7 @@ import {
   type EnvironmentName,
   parseEnvironmentName,
 } from '../domain/environment-name.js';
+import { reportJsonBytes } from '../domain/report-json-chunks.js';
 import type { ReportHistoryStore } from '../history/report-history-store.js';
 import { escapeHtml } from '../report/html/html-escape.js';
 import { DEFAULT_HISTORY_LENGTH } from '../report/html/matrix-model.js';
@@ -44,7 +45,8 @@ export function requestedEnvironment(
 export interface RouteResponse {
   status: number;
   headers: Record<string, string>;
-  body: string;
+  /** Text, or bytes already encoded as UTF-8 (the report JSON, built piece by piece). */
+  body: string | Buffer;
 }
 
 export interface MatrixRouteOptions {
@@ -96,7 +98,7 @@ export async function reportRoute(source: ReportSource): Promise<RouteResponse> 
       body: JSON.stringify({ error: NO_REPORT }),
     };
   }
-  return { status: 200, headers: JSON_HEADERS, body: `${JSON.stringify(latest)}\n` };
+  return { status: 200, headers: JSON_HEADERS, body: reportJsonBytes(latest) };
 }
 
 /** What a failing store turns into: the cause's class, never its message (it may quote a connection string). */

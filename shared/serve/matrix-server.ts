@@ -120,7 +120,7 @@ function misdirected(): RouteResponse {
 }
 
 function send(res: ServerResponse, req: IncomingMessage, response: RouteResponse): void {
-  const body = Buffer.from(response.body, 'utf8');
+  const body = typeof response.body === 'string' ? Buffer.from(response.body, 'utf8') : response.body;
   res.writeHead(response.status, { ...response.headers, 'content-length': String(body.length) });
   res.end(req.method === 'HEAD' ? undefined : body);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { reportJsonChunks } from '../../../shared/domain/report-json-chunks.js';
+import { reportJsonBytes, reportJsonChunks } from '../../../shared/domain/report-json-chunks.js';
 import type { SweepReport } from '../../../shared/domain/sweep-report.js';
 import { renderReportJson } from '../../../shared/report/report-json.js';
 import { hostProblemsReport, labFaultReport, largeMeshReport } from '../../support/sweep-report-builder.js';
@@ -43,6 +43,10 @@ describe('the report as JSON in pieces', () => {
     );
     expect(pieces.length).toBeGreaterThan(Math.floor((report.paths.length + report.verdicts.length) / 256));
     for (const piece of pieces) expect(piece.length).toBeLessThan(256 * longestElement + 1000);
+  });
+
+  it.each(REPORTS)('as UTF-8 bytes for an HTTP answer, compact and newline-terminated: %s', (_, report) => {
+    expect(reportJsonBytes(report).equals(Buffer.from(`${JSON.stringify(report)}\n`, 'utf8'))).toBe(true);
   });
 
   it('prints one newline-terminated document for --json', () => {
