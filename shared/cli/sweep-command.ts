@@ -3,12 +3,12 @@ import type { HttpClient } from '@azure/core-rest-pipeline';
 import type { TokenCredential } from '@azure/identity';
 import type { TunnelwatchConfig } from '../config/tunnelwatch-config.js';
 import { DEFAULT_ENVIRONMENT, type EnvironmentName } from '../domain/environment-name.js';
-import { reportJsonChunks } from '../domain/report-json-chunks.js';
 import { type SweepReport, worstState } from '../domain/sweep-report.js';
 import { type AfterSweepSteps, afterSweep } from '../pipeline/after-sweep.js';
 import { previousReport } from '../pipeline/previous-report.js';
 import { EXIT_CODES, EXIT_USAGE, exitCodeFor } from '../report/exit-code.js';
 import { renderMatrixPage } from '../report/html/matrix-page.js';
+import { writeReportJson } from '../report/report-json.js';
 import { renderTextMatrix } from '../report/text-matrix.js';
 import { errorText } from '../secrets/secret-redactor.js';
 import { runSweep, type SweepDeps } from '../sweep/run-sweep.js';
@@ -81,15 +81,10 @@ export async function runSweepCommand(
       await Promise.all(sweeps.map((s) => s.close()));
     }
     if (options.json) {
-      // One environment: its report, as before environments existed; several: an array of reports.
-      // Written piece by piece: a 200-host report is never one string.
-      const several = results.length > 1;
-      if (several) io.stdout.write('[\n');
-      for (const [i, r] of results.entries()) {
-        if (i > 0) io.stdout.write(',\n');
-        for (const piece of reportJsonChunks(r.report, 2)) io.stdout.write(piece);
-      }
-      io.stdout.write(several ? '\n]\n' : '\n');
+      writeReportJson(
+        results.map((r) => r.report),
+        (text) => io.stdout.write(text),
+      );
     } else {
       for (const [i, r] of results.entries())
         io.stdout.write(environmentHeading(environments, environments[i]!) + renderTextMatrix(r.report));

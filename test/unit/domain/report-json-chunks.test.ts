@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { reportJsonBytes, reportJsonChunks } from '../../../shared/domain/report-json-chunks.js';
 import type { SweepReport } from '../../../shared/domain/sweep-report.js';
-import { renderReportJson } from '../../../shared/report/report-json.js';
+import { writeReportJson } from '../../../shared/report/report-json.js';
 import { hostProblemsReport, labFaultReport, largeMeshReport } from '../../support/sweep-report-builder.js';
 
 const AT = new Date('2026-03-02T10:00:00.000Z');
@@ -49,8 +49,17 @@ describe('the report as JSON in pieces', () => {
     expect(reportJsonBytes(report).equals(Buffer.from(`${JSON.stringify(report)}\n`, 'utf8'))).toBe(true);
   });
 
-  it('prints one newline-terminated document for --json', () => {
+  it('prints one newline-terminated document for --json, and several reports as one array', () => {
+    const written = (reports: SweepReport[]) => {
+      let text = '';
+      writeReportJson(reports, (piece) => {
+        text += piece;
+      });
+      return text;
+    };
     const report = labFaultReport(AT);
-    expect(renderReportJson(report)).toBe(`${JSON.stringify(report, null, 2)}\n`);
+    const other = hostProblemsReport(AT);
+    expect(written([report])).toBe(`${JSON.stringify(report, null, 2)}\n`);
+    expect(JSON.parse(written([report, other]))).toEqual([report, other]);
   });
 });

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { EXIT_CODES, EXIT_USAGE, exitCodeFor } from '../../../shared/report/exit-code.js';
-import { renderReportJson } from '../../../shared/report/report-json.js';
+import { writeReportJson } from '../../../shared/report/report-json.js';
 import { renderTextMatrix } from '../../../shared/report/text-matrix.js';
 import { buildReport } from '../../support/sweep-report-builder.js';
 
@@ -48,9 +48,12 @@ describe('exit codes', () => {
   });
 });
 
-describe('renderReportJson', () => {
+describe('writeReportJson', () => {
   it('prints exactly one JSON document that round-trips', () => {
-    const text = renderReportJson(SAMPLE_REPORT);
+    let text = '';
+    writeReportJson([SAMPLE_REPORT], (piece) => {
+      text += piece;
+    });
     expect(text.endsWith('}\n')).toBe(true);
     expect(JSON.parse(text)).toEqual(SAMPLE_REPORT);
   });
