@@ -2,6 +2,7 @@ import type { HostName } from '../../domain/host-name.js';
 import type { Ipv4 } from '../../domain/ipv4.js';
 import type { ProbeKind } from '../../domain/probe-kind.js';
 import type { IkeDetail, PathResult } from '../../domain/sweep-report.js';
+import { sharedIkeDetail, sharedSingleRtt } from '../shared-details.js';
 import { unknownPath } from '../unknown-path.js';
 import { parseIkeResponse } from './ike-response.js';
 
@@ -57,15 +58,15 @@ export function ikePathResult(
   const failed = (reason: string, sent = 0): PathResult => {
     const path = unknownPath(from, to, probe, target, reason);
     path.sent = sent;
-    path.ike = { outcome: 'error' };
+    path.ike = sharedIkeDetail('error');
     return path;
   };
   switch (outcome) {
     case 'timeout':
-      return lost({ outcome: 'timeout' });
+      return lost(sharedIkeDetail('timeout'));
     case 'refused':
       return lost(
-        { outcome: 'refused' },
+        sharedIkeDetail('refused'),
         `ICMP port unreachable: nothing listens on UDP ${port} at ${target}`,
       );
     case 'answered': {
@@ -86,8 +87,8 @@ export function ikePathResult(
         sent: 1,
         received: 1,
         lossRatio: 0,
-        rttMs: rtt === null ? null : { min: rtt, avg: rtt, max: rtt },
-        ike: { outcome: 'answered', response: parsed.response },
+        rttMs: rtt === null ? null : sharedSingleRtt(rtt),
+        ike: sharedIkeDetail('answered', parsed.response),
       };
     }
     default:

@@ -2,6 +2,7 @@ import { type Ipv4, parseIpv4 } from '../../domain/ipv4.js';
 import type { PathResult, SaDetail, State } from '../../domain/sweep-report.js';
 import type { AgentProbeContext, ExecProbe, JobOutput, PeerTarget } from '../agent-probe.js';
 import { isCommandMissing } from '../exec-batch.js';
+import { sharedAddressList } from '../shared-details.js';
 import { unknownPath } from '../unknown-path.js';
 import { CidrIndex } from './cidr-index.js';
 import { type ConnEntry, parseListConns } from './parse-list-conns.js';
@@ -60,16 +61,14 @@ function childrenBySpi(job: JobOutput | undefined): Map<string, ChildSaEntry> {
   return bySpi;
 }
 
-function deltas(before: ChildSaEntry | undefined, after: ChildSaEntry | undefined) {
-  if (!before || !after) return {};
+function addDeltas(detail: SaDetail, before: ChildSaEntry, after: ChildSaEntry | undefined): void {
+  if (!after) return;
   const d = (a: number | undefined, b: number | undefined) =>
     a !== undefined && b !== undefined && b >= a ? b - a : undefined;
   const inDelta = d(before.packetsIn, after.packetsIn);
   const outDelta = d(before.packetsOut, after.packetsOut);
-  return {
-    ...(inDelta === undefined ? {} : { packetsInDelta: inDelta }),
-    ...(outDelta === undefined ? {} : { packetsOutDelta: outDelta }),
-  };
+  if (inDelta !== undefined) detail.packetsInDelta = inDelta;
+  if (outDelta !== undefined) detail.packetsOutDelta = outDelta;
 }
 
 /** The configured connections, or null when they could not be read (then nothing is said about them). */
@@ -115,12 +114,12 @@ export function ipsecSaPaths(
   const connsList = connectionsOf(connsJob);
   const conns = connsList ? new ConnsByPeer(connsList) : null;
   const later = childrenBySpi(afterJob);
-  const connFacts = (peer: PeerTarget): Pick<SaDetail, 'dialed' | 'configured'> => {
-    if (!conns) return {};
+  const addConnFacts = (detail: SaDetail, peer: PeerTarget): void => {
+    if (!conns) return;
     const conn = conns.for(peer);
-    if (!conn) return { configured: false };
-    const dialed = conn.remoteAddrs.map(parseIpv4).filter((a): a is Ipv4 => a !== null);
-    return { configured: true, dialed };
+    detail.configured = conn !== null;
+    if (conn)
+      detail.dialed = sharedAddressList(conn.remoteAddrs.map(parseIpv4).filter((a): a is Ipv4 => a !== null));
   };
   const unknownAll = (reason: string) =>
     ctx.peers.map((peer) => unknownPath(ctx.self, peer.name, 'ipsec-sa', peer.underlayIp, reason));
@@ -138,26 +137,30 @@ export function ipsecSaPaths(
   const sas = new SasByRemote(parsed.sas);
   return ctx.peers.map((peer) => {
     const sa = sas.bestFor(peer.underlayIp, peer.overlayIp);
-    if (!sa) return result(ctx, peer, 'down', { ikeState: null, childState: null, ...connFacts(peer) });
+    if (!sa) {
+      const none: SaDetail = { ikeState: null, childState: null };
+      addConnFacts(none, peer);
+      return result(ctx, peer, 'down', none);
+    }
     const remoteHost = sa.remoteHost ? parseIpv4(sa.remoteHost) : null;
     const child = bestChild(sa);
     const state: State =
       sa.state !== 'ESTABLISHED' ? 'down' : child?.state === 'INSTALLED' ? 'up' : 'degraded';
-    const detail: SaDetail = {
-      ikeState: sa.state,
-      childState: child?.state ?? null,
-      ...(sa.establishedSec === undefined ? {} : { establishedSec: sa.establishedSec }),
-      ...(sa.rekeySec === undefined ? {} : { rekeySec: sa.rekeySec }),
-      ...(child?.bytesIn === undefined ? {} : { bytesIn: child.bytesIn }),
-      ...(child?.bytesOut === undefined ? {} : { bytesOut: child.bytesOut }),
-      ...(child?.packetsIn === undefined ? {} : { packetsIn: child.packetsIn }),
-      ...(child?.packetsOut === undefined ? {} : { packetsOut: child.packetsOut }),
-      ...(child?.spiIn === undefined ? {} : { spiIn: child.spiIn }),
-      ...(child?.spiOut === undefined ? {} : { spiOut: child.spiOut }),
-      ...(child?.spiIn && child.spiOut ? deltas(child, later.get(`${child.spiIn}/${child.spiOut}`)) : {}),
-      ...(remoteHost ? { remoteHost } : {}),
-      ...connFacts(peer),
-    };
+    // Built in one order, present fields only, so 40,000 details at 200 hosts share a few V8 maps
+    // (a literal of conditional spreads gave each its own, at ~500 bytes a detail).
+    const detail: SaDetail = { ikeState: sa.state, childState: child?.state ?? null };
+    if (sa.establishedSec !== undefined) detail.establishedSec = sa.establishedSec;
+    if (sa.rekeySec !== undefined) detail.rekeySec = sa.rekeySec;
+    if (child?.bytesIn !== undefined) detail.bytesIn = child.bytesIn;
+    if (child?.bytesOut !== undefined) detail.bytesOut = child.bytesOut;
+    if (child?.packetsIn !== undefined) detail.packetsIn = child.packetsIn;
+    if (child?.packetsOut !== undefined) detail.packetsOut = child.packetsOut;
+    if (child?.spiIn !== undefined) detail.spiIn = child.spiIn;
+    if (child?.spiOut !== undefined) detail.spiOut = child.spiOut;
+    if (child?.spiIn && child.spiOut) addDeltas(detail, child, later.get(`${child.spiIn}/${child.spiOut}`));
+    // The peer's own address string when it is the same: one string less per SA.
+    if (remoteHost) detail.remoteHost = remoteHost === peer.underlayIp ? peer.underlayIp : remoteHost;
+    addConnFacts(detail, peer);
     return result(ctx, peer, state, detail);
   });
 }

@@ -1,4 +1,5 @@
 import { parseViciDump, type ViciDump } from './vici-dump.js';
+import { ViciKeys } from './vici-raw.js';
 
 /** One configured connection from `swanctl --list-conns --raw`: where it dials and which subnets it carries. */
 export interface ConnEntry {
@@ -19,6 +20,7 @@ const LIST_CONNS: ViciDump = {
   command: '--list-conns',
   max: 4096,
   counted: 'connections',
+  keep: new ViciKeys(['remote_addrs', 'remote-ts', 'remote_ts']),
 };
 
 /** Parses `list-conn event {NAME {… remote_addrs=[…] children {C {… remote-ts=[…]}}}}` lines. Linear, capped. */

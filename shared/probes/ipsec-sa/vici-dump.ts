@@ -1,4 +1,4 @@
-import { parseViciLine, type ViciSection } from './vici-raw.js';
+import { parseViciLine, type ViciKeys, type ViciSection } from './vici-raw.js';
 
 /** More than this is not swanctl output of a real agent (about 1 KB per SA): refused unread. */
 export const MAX_SWANCTL_OUTPUT = 2 * 1024 * 1024;
@@ -20,6 +20,8 @@ export interface ViciDump {
   max: number;
   /** "more than `max` …" */
   counted: string;
+  /** The value and list keys `toEntry` reads; the others are not kept (see parseViciLine). */
+  keep: ViciKeys;
 }
 
 /**
@@ -43,7 +45,7 @@ export function parseViciDump<T>(
     if (line.startsWith(dump.reply)) sawReply = true;
     if (!line.startsWith(dump.event)) continue;
     if (entries.length >= dump.max) return refused(`more than ${dump.max} ${dump.counted}`);
-    const parsed = parseViciLine(line);
+    const parsed = parseViciLine(line, dump.keep);
     const named = parsed.ok ? parsed.section.sections[0] : undefined;
     const entry = named ? toEntry(named[0], named[1], line) : `unexpected ${dump.event.slice(0, -2)}`;
     if (typeof entry === 'string') return refused(entry);

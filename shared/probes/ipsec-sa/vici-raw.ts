@@ -6,25 +6,114 @@
  * leaves stray words, which are ignored.
  */
 export interface ViciSection {
-  values: Map<string, string>;
-  lists: Map<string, string[]>;
-  sections: [name: string, section: ViciSection][];
+  readonly values: ViciFields<string>;
+  readonly lists: ViciFields<string[]>;
+  readonly sections: readonly (readonly [name: string, section: ViciSection])[];
+}
+
+/**
+ * A section's values or lists in the order the line first gives them: a flat array read by a scan,
+ * since a section keeps a dozen keys at most (a Map per section was a tenth of a sweep's
+ * allocations). A key given twice keeps its last value, as a Map would.
+ */
+export class ViciFields<V> implements Iterable<[string, V]> {
+  readonly #flat: (string | V)[] = [];
+
+  get size(): number {
+    return this.#flat.length / 2;
+  }
+
+  get(key: string): V | undefined {
+    for (let i = 0; i < this.#flat.length; i += 2) if (this.#flat[i] === key) return this.#flat[i + 1] as V;
+    return undefined;
+  }
+
+  /** Only the parser sets. */
+  set(key: string, value: V): void {
+    for (let i = 0; i < this.#flat.length; i += 2)
+      if (this.#flat[i] === key) {
+        this.#flat[i + 1] = value;
+        return;
+      }
+    this.#flat.push(key, value);
+  }
+
+  *[Symbol.iterator](): Iterator<[string, V]> {
+    for (let i = 0; i < this.#flat.length; i += 2) yield [this.#flat[i] as string, this.#flat[i + 1] as V];
+  }
 }
 
 const MAX_DEPTH = 8;
 
 export type ViciParse = { ok: true; name: string; section: ViciSection } | { ok: false; reason: string };
 
-const emptySection = (): ViciSection => ({ values: new Map(), lists: new Map(), sections: [] });
+/**
+ * The value and list keys a reader uses. A key in the line is matched in place, so a key nobody
+ * reads costs no string: an SA line has ~40 keys, a 200-host sweep reads ~80,000 such lines, and
+ * storing every key was a third of what a sweep allocated.
+ */
+export class ViciKeys {
+  readonly #byLength = new Map<number, string[]>();
 
-/** Parses one line such as `list-sa event {peer {…}}`; the top-level name is the text before the first `{`. */
-export function parseViciLine(line: string): ViciParse {
+  constructor(keys: Iterable<string>) {
+    for (const key of keys) {
+      const same = this.#byLength.get(key.length);
+      if (same) same.push(key);
+      else this.#byLength.set(key.length, [key]);
+    }
+  }
+
+  /** The kept key spelled by line[start, end), or null. */
+  match(line: string, start: number, end: number): string | null {
+    const same = this.#byLength.get(end - start);
+    if (same) for (const key of same) if (line.startsWith(key, start)) return key;
+    return null;
+  }
+}
+
+// Shared by every section that has none of a kind (most have no lists, two of four no values);
+// a section gets its own container when it gets its first entry.
+const NO_VALUES = new ViciFields<string>();
+const NO_LISTS = new ViciFields<string[]>();
+const NO_SECTIONS: readonly (readonly [string, ViciSection])[] = [];
+
+interface BuildingSection {
+  values: ViciFields<string>;
+  lists: ViciFields<string[]>;
+  sections: readonly (readonly [string, ViciSection])[];
+}
+
+const emptySection = (): BuildingSection => ({ values: NO_VALUES, lists: NO_LISTS, sections: NO_SECTIONS });
+
+function setValue(section: BuildingSection, key: string, value: string): void {
+  if (section.values === NO_VALUES) section.values = new ViciFields();
+  section.values.set(key, value);
+}
+
+function setList(section: BuildingSection, key: string, items: string[]): void {
+  if (section.lists === NO_LISTS) section.lists = new ViciFields();
+  section.lists.set(key, items);
+}
+
+function addSection(section: BuildingSection, name: string, child: ViciSection): void {
+  if (section.sections === NO_SECTIONS) section.sections = [];
+  (section.sections as (readonly [string, ViciSection])[]).push([name, child]);
+}
+
+/**
+ * Parses one line such as `list-sa event {peer {…}}`; the top-level name is the text before the
+ * first `{`. With `keep`, only those value and list keys are stored; every key is still checked for
+ * syntax. Sections are always kept.
+ */
+export function parseViciLine(line: string, keep?: ViciKeys): ViciParse {
   const open = line.indexOf('{');
   if (open < 0) return { ok: false, reason: 'no section' };
   const name = line.slice(0, open).trim();
   const root = emptySection();
-  const stack: ViciSection[] = [root];
-  let pending: string | null = null; // a word that may turn out to be a section name
+  const stack: BuildingSection[] = [root];
+  // A word that may turn out to be a section name, as its place in the line (-1: none).
+  let pendingStart = -1;
+  let pendingEnd = -1;
   let i = open + 1;
   const n = line.length;
   // Stryker disable next-line EqualityOperator: equivalent, charCodeAt(n) is NaN, which reads as an empty word and ends the loop
@@ -37,17 +126,17 @@ export function parseViciLine(line: string): ViciParse {
     }
     const top = stack[stack.length - 1]!;
     if (c === 123 /* { */) {
-      if (pending === null) return { ok: false, reason: 'a section without a name' };
+      if (pendingStart < 0) return { ok: false, reason: 'a section without a name' };
       if (stack.length >= MAX_DEPTH) return { ok: false, reason: 'sections nested too deep' };
       const child = emptySection();
-      top.sections.push([pending, child]);
+      addSection(top, line.slice(pendingStart, pendingEnd), child);
       stack.push(child);
-      pending = null;
+      pendingStart = -1;
       i++;
       continue;
     }
     if (c === 125 /* } */) {
-      pending = null;
+      pendingStart = -1;
       stack.pop();
       i++;
       if (stack.length === 0) return { ok: true, name, section: root };
@@ -61,24 +150,27 @@ export function parseViciLine(line: string): ViciParse {
       if (d === 32 || d === 9 || d === 123 || d === 125 || d === 61 /* = */) break;
       j++;
     }
-    const word = line.slice(i, j);
     // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent bound, charCodeAt(n) is NaN, never '='
     if (j < n && line.charCodeAt(j) === 61) {
-      pending = null;
+      pendingStart = -1;
+      const key = keep ? keep.match(line, i, j) : line.slice(i, j);
       let k = j + 1;
       // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent bound, charCodeAt(n) is NaN, never '['
       if (k < n && line.charCodeAt(k) === 91 /* [ */) {
         // Stryker disable next-line ArithmeticOperator: equivalent, the two characters before k + 1 are '=' and '['
         const close = line.indexOf(']', k + 1);
         // Stryker disable next-line EqualityOperator: equivalent, close is at least k + 1 > 0 when found
-        if (close < 0) return { ok: false, reason: `list ${word.slice(0, 40)} is not closed` };
-        top.lists.set(
-          word,
-          line
-            .slice(k + 1, close)
-            .split(' ')
-            .filter(Boolean),
-        );
+        if (close < 0)
+          return { ok: false, reason: `list ${line.slice(i, Math.min(j, i + 40))} is not closed` };
+        if (key !== null)
+          setList(
+            top,
+            key,
+            line
+              .slice(k + 1, close)
+              .split(' ')
+              .filter(Boolean),
+          );
         i = close + 1;
         continue;
       }
@@ -88,12 +180,15 @@ export function parseViciLine(line: string): ViciParse {
         if (d === 32 || d === 9 || d === 123 || d === 125) break;
         k++;
       }
-      top.values.set(word, line.slice(j + 1, k));
+      if (key !== null) setValue(top, key, line.slice(j + 1, k));
       i = k;
       continue;
     }
     // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent, every character that ends a word at once is handled above
-    pending = word.length > 0 ? word : null;
+    if (j > i) {
+      pendingStart = i;
+      pendingEnd = j;
+    } else pendingStart = -1;
     // Stryker disable next-line ConditionalExpression,ArithmeticOperator: equivalent, j > i here for the same reason
     i = j === i ? i + 1 : j;
   }

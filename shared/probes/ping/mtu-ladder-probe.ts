@@ -1,5 +1,6 @@
 import type { MtuRung, PathResult, State } from '../../domain/sweep-report.js';
 import type { AgentProbeContext, ExecJob, ExecProbe, JobOutput } from '../agent-probe.js';
+import { sharedMtuDetail } from '../shared-details.js';
 import { unknownPath } from '../unknown-path.js';
 import { parsePingOutput } from './parse-ping-output.js';
 
@@ -90,7 +91,7 @@ export const mtuLadderProbe: ExecProbe = {
           // Stryker disable next-line ConditionalExpression: equivalent, every rung counts its pings as sent
           lossRatio: sent === 0 ? 0 : Math.round((1 - received / sent) * 10_000) / 10_000,
           rttMs: null,
-          mtu: { pmtu, ceiling: MTU_LADDER[0], ladder },
+          mtu: sharedMtuDetail(pmtu, MTU_LADDER[0], ladder),
         },
       ];
     });

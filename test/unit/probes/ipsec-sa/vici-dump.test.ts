@@ -4,6 +4,7 @@ import {
   parseViciDump,
   viciUnreachable,
 } from '../../../../shared/probes/ipsec-sa/vici-dump.js';
+import { ViciKeys } from '../../../../shared/probes/ipsec-sa/vici-raw.js';
 
 // A made-up listing with the shape of swanctl's: `thing event {NAME {…}}` lines, then the reply.
 const DUMP = {
@@ -12,6 +13,7 @@ const DUMP = {
   command: '--list-things',
   max: 3,
   counted: 'things',
+  keep: new ViciKeys(['x']),
 };
 // The entry reader returns a value for an entry, or a string saying why it refuses one.
 const byName = (name: string) => ({ name });

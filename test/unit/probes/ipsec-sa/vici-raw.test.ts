@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { counter, parseViciLine, type ViciSection } from '../../../../shared/probes/ipsec-sa/vici-raw.js';
+import {
+  counter,
+  parseViciLine,
+  ViciKeys,
+  type ViciSection,
+} from '../../../../shared/probes/ipsec-sa/vici-raw.js';
 
 // swanctl --raw prints one VICI message per line: `NAME {key=value key=[a b] SUB {…}}`.
 interface Plain {
@@ -14,8 +19,8 @@ function plain(s: ViciSection): Plain {
     ...(s.sections.length ? { sections: s.sections.map(([n, c]) => [n, plain(c)] as [string, Plain]) } : {}),
   };
 }
-const parsed = (line: string) => {
-  const r = parseViciLine(line);
+const parsed = (line: string, keep?: ViciKeys) => {
+  const r = parseViciLine(line, keep);
   return r.ok ? { name: r.name, section: plain(r.section) } : r;
 };
 
@@ -112,6 +117,59 @@ describe('parseViciLine', () => {
     expect(parseViciLine(`x {${'k'.repeat(100)}=[a`)).toEqual({
       ok: false,
       reason: `list ${'k'.repeat(40)} is not closed`,
+    });
+  });
+
+  it('with keys to keep, stores only those values and lists, at any depth; sections stay', () => {
+    const keep = new ViciKeys(['state', 'remote-ts', 'spi-in']);
+    expect(
+      parsed(
+        'list-sa event {peer {uniqueid=3 state=ESTABLISHED remote-host=198.18.0.12 child-sas {c-1 {state=INSTALLED spi-in=c1 spi-out=c2 local-ts=[100.64.1.0/24] remote-ts=[100.64.2.0/24]}}}}',
+        keep,
+      ),
+    ).toEqual({
+      name: 'list-sa event',
+      section: {
+        sections: [
+          [
+            'peer',
+            {
+              values: { state: 'ESTABLISHED' },
+              sections: [
+                [
+                  'child-sas',
+                  {
+                    sections: [
+                      [
+                        'c-1',
+                        {
+                          values: { state: 'INSTALLED', 'spi-in': 'c1' },
+                          lists: { 'remote-ts': ['100.64.2.0/24'] },
+                        },
+                      ],
+                    ],
+                  },
+                ],
+              ],
+            },
+          ],
+        ],
+      },
+    });
+    // A key is kept only when spelled whole: neither a longer nor a shorter word of the same start.
+    expect(parsed('x {states=1 stat=2 state=3 spi-inx=4}', keep)).toEqual({
+      name: 'x',
+      section: { values: { state: '3' } },
+    });
+    // Keys nobody keeps are still read for syntax: an unclosed list is refused all the same.
+    expect(parseViciLine('x {local-ts=[100.64.1.0/24 }', keep)).toEqual({
+      ok: false,
+      reason: 'list local-ts is not closed',
+    });
+    // And a value nobody keeps still ends where values end.
+    expect(parsed('x {a=1\tstate=up}', keep)).toEqual({
+      name: 'x',
+      section: { values: { state: 'up' } },
     });
   });
 
