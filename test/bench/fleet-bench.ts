@@ -61,7 +61,8 @@ async function measureOne(hosts: number): Promise<void> {
     [
       '--import',
       'tsx',
-      new URL('../support/fleet/fleet-process.ts', import.meta.url).pathname,
+      // The fleet always runs from the sources (through tsx); the monitor may be the compiled copy.
+      new URL('../support/fleet/fleet-process.ts', import.meta.url.replace('/dist/test/', '/test/')).pathname,
       String(hosts),
       JSON.stringify(FAULTS),
     ],
@@ -185,11 +186,25 @@ function shellCpu(f: Figures, shell: keyof typeof SHELL_STAGES): number {
 }
 
 export function runFleetBench(sizes = SIZES, log: (line: string) => void = console.log): void {
+  // The monitor runs compiled, as the Function App does (dist/, plain node): tsx's loader would add
+  // ~28 MB of RSS that no deployed shell carries.
+  const root = new URL('../../', import.meta.url.replace('/dist/test/', '/test/')).pathname;
+  const compiled = spawnSync(
+    process.execPath,
+    [`${root}node_modules/typescript/bin/tsc`, '-p', `${root}tsconfig.json`],
+    {
+      stdio: 'inherit',
+    },
+  );
+  if (compiled.status !== 0) {
+    log(`fleet bench: the TypeScript compile failed (exit ${compiled.status ?? compiled.signal})`);
+    return;
+  }
   const results: Figures[] = [];
   for (const n of sizes) {
     const r = spawnSync(
       process.execPath,
-      ['--expose-gc', '--import', 'tsx', new URL(import.meta.url).pathname, '--one', String(n)],
+      ['--expose-gc', `${root}dist/test/bench/fleet-bench.js`, '--one', String(n)],
       {
         encoding: 'utf8',
         stdio: ['ignore', 'pipe', 'inherit'],

@@ -1,5 +1,5 @@
-import { parseViciDump, type ViciDump } from './vici-dump.js';
-import { ViciKeys } from './vici-raw.js';
+import { parseViciDump, unexpectedEvent, type ViciDump } from './vici-dump.js';
+import { eventSection, ViciKeys } from './vici-raw.js';
 
 /** One configured connection from `swanctl --list-conns --raw`: where it dials and which subnets it carries. */
 export interface ConnEntry {
@@ -20,12 +20,16 @@ const LIST_CONNS: ViciDump = {
   command: '--list-conns',
   max: 4096,
   counted: 'connections',
-  keep: new ViciKeys(['remote_addrs', 'remote-ts', 'remote_ts']),
 };
+// What the reader uses; other keys are not kept.
+const KEEP = new ViciKeys(['remote_addrs', 'remote-ts', 'remote_ts']);
 
 /** Parses `list-conn event {NAME {… remote_addrs=[…] children {C {… remote-ts=[…]}}}}` lines. Linear, capped. */
 export function parseListConns(output: string): ListConnsResult {
-  const parsed = parseViciDump(output, LIST_CONNS, (name, conn): ConnEntry => {
+  const parsed = parseViciDump(output, LIST_CONNS, (line): ConnEntry | string => {
+    const named = eventSection(line, KEEP);
+    if (!named) return unexpectedEvent(LIST_CONNS);
+    const [name, conn] = named;
     const children = conn.sections.find(([n]) => n === 'children')?.[1]?.sections ?? [];
     return {
       name,

@@ -1,5 +1,5 @@
-import { parseViciDump, type ViciDump, type ViciDumpResult } from './vici-dump.js';
-import { counter, ViciKeys, type ViciSection } from './vici-raw.js';
+import { parseViciDump, unexpectedEvent, type ViciDump, type ViciDumpResult } from './vici-dump.js';
+import { counterValue, scanViciLine, ViciKeys, type ViciVisitor } from './vici-raw.js';
 
 /** One IKE SA from `swanctl --list-sas --raw`, only the fields tunnelwatch reports. */
 export interface IkeSaEntry {
@@ -35,65 +35,154 @@ const LIST_SAS: ViciDump = {
   command: '--list-sas',
   max: 4096,
   counted: 'IKE SAs',
-  keep: new ViciKeys([
-    // the IKE SA
-    'state',
-    'remote-host',
-    'established',
-    'rekey-time',
-    // its CHILD SAs
-    'name',
-    'spi-in',
-    'spi-out',
-    'bytes-in',
-    'bytes-out',
-    'packets-in',
-    'packets-out',
-    'install-time',
-    'remote-ts',
-  ]),
 };
+
+// What the reader uses; the ~30 other keys of an SA line are not kept.
+const KEEP = new ViciKeys([
+  // the IKE SA
+  'state',
+  'remote-host',
+  'established',
+  'rekey-time',
+  // its CHILD SAs
+  'name',
+  'spi-in',
+  'spi-out',
+  'bytes-in',
+  'bytes-out',
+  'packets-in',
+  'packets-out',
+  'install-time',
+  'remote-ts',
+]);
 
 /**
  * Parses swanctl's raw VICI dump: one `list-sa event {NAME {k=v … child-sas {CHILD {k=v …}}}}` line
  * per IKE SA, then `list-sas reply {}`. Linear in the input and capped (host output is untrusted).
  */
 export function parseListSas(output: string): ListSasResult {
-  const parsed = parseViciDump(output, LIST_SAS, (name, ike, line) => {
-    // The SA's name follows the brace directly; a missing one would make the next key look like a name.
-    if (line.charCodeAt(LIST_SAS.event.length) === 32) return 'unexpected list-sa event';
-    const state = ike.values.get('state');
-    if (!state) return `IKE SA ${name.slice(0, 64)} has no state`;
-    // charon always prints child-sas, even empty: without it this is not an SA event it knows.
-    const childSas = ike.sections.find(([n]) => n === 'child-sas')?.[1];
-    if (!childSas) return 'unexpected list-sa event';
-    const entry: IkeSaEntry = {
-      name,
-      state: knownState(state),
-      remoteHost: ike.values.get('remote-host') ?? null,
-      children: childSas.sections.map(([childName, c]) => childEntry(childName, c)),
-    };
-    const establishedSec = counter(ike, 'established');
-    if (establishedSec !== undefined) entry.establishedSec = establishedSec;
-    const rekeySec = counter(ike, 'rekey-time');
-    if (rekeySec !== undefined) entry.rekeySec = rekeySec;
-    return entry;
-  });
+  const reader = new SaEventReader();
+  const parsed = parseViciDump(output, LIST_SAS, (line) => reader.read(line));
   return parsed.ok ? { ok: true, sas: parsed.entries } : parsed;
 }
 
-function childEntry(key: string, c: ViciSection): ChildSaEntry {
+interface ChildFields {
+  key: string;
+  name?: string;
+  state?: string;
+  spiIn?: string;
+  spiOut?: string;
+  bytesIn?: string;
+  bytesOut?: string;
+  packetsIn?: string;
+  packetsOut?: string;
+  installSec?: string;
+  remoteTs?: string[];
+}
+
+/**
+ * Reads one SA event line as it is scanned, keeping only the fields above: the event's first section
+ * is the IKE SA, its first `child-sas` section holds the CHILD SAs, each one level down. Anything else
+ * in the line (other sections, deeper ones) is passed over, as the tree reader passed it over.
+ */
+class SaEventReader implements ViciVisitor {
+  #name: string | null = null;
+  /** Inside the IKE SA's section (the event's first), and not in a later one. */
+  #inIke = false;
+  #state: string | undefined;
+  #remoteHost: string | undefined;
+  #established: string | undefined;
+  #rekey: string | undefined;
+  #childSas: 'before' | 'inside' | 'after' = 'before';
+  #child: ChildFields | null = null;
+  #children: ChildSaEntry[] = [];
+
+  read(line: string): IkeSaEntry | string {
+    // The SA's name follows the brace directly; a missing one would make the next key look like a name.
+    if (line.charCodeAt(LIST_SAS.event.length) === 32) return unexpectedEvent(LIST_SAS);
+    this.#name = null;
+    this.#inIke = false;
+    this.#state = this.#remoteHost = this.#established = this.#rekey = undefined;
+    this.#childSas = 'before';
+    this.#child = null;
+    this.#children = [];
+    const failed = scanViciLine(line, KEEP, this) !== null;
+    // Set by open() during the scan (TypeScript cannot see that).
+    const name = this.#name as string | null;
+    if (failed || name === null) return unexpectedEvent(LIST_SAS);
+    if (!this.#state) return `IKE SA ${name.slice(0, 64)} has no state`;
+    // charon always prints child-sas, even empty: without it this is not an SA event it knows.
+    if (this.#childSas === 'before') return unexpectedEvent(LIST_SAS);
+    const entry: IkeSaEntry = {
+      name,
+      state: knownState(this.#state),
+      remoteHost: this.#remoteHost ?? null,
+      children: this.#children,
+    };
+    const establishedSec = counterValue(this.#established);
+    if (establishedSec !== undefined) entry.establishedSec = establishedSec;
+    const rekeySec = counterValue(this.#rekey);
+    if (rekeySec !== undefined) entry.rekeySec = rekeySec;
+    return entry;
+  }
+
+  open(depth: number, name: string): void {
+    if (depth === 1) {
+      this.#inIke = this.#name === null;
+      if (this.#inIke) this.#name = name;
+    } else if (this.#inIke && depth === 2 && name === 'child-sas' && this.#childSas === 'before')
+      this.#childSas = 'inside';
+    else if (this.#childSas === 'inside' && depth === 3) this.#child = { key: name };
+  }
+
+  close(depth: number): void {
+    if (depth === 1) this.#inIke = false;
+    else if (depth === 2 && this.#childSas === 'inside') this.#childSas = 'after';
+    else if (depth === 3 && this.#child) {
+      this.#children.push(childEntry(this.#child));
+      this.#child = null;
+    }
+  }
+
+  value(depth: number, key: string, value: string): void {
+    if (depth === 1 && this.#inIke) {
+      if (key === 'state') this.#state = value;
+      else if (key === 'remote-host') this.#remoteHost = value;
+      else if (key === 'established') this.#established = value;
+      else if (key === 'rekey-time') this.#rekey = value;
+    } else if (depth === 3 && this.#child) {
+      const field = CHILD_FIELDS.get(key);
+      if (field) this.#child[field] = value;
+    }
+  }
+
+  list(depth: number, key: string, items: string[]): void {
+    if (depth === 3 && this.#child && key === 'remote-ts') this.#child.remoteTs = items;
+  }
+}
+
+const CHILD_FIELDS = new Map<string, Exclude<keyof ChildFields, 'key' | 'remoteTs'>>([
+  ['name', 'name'],
+  ['state', 'state'],
+  ['spi-in', 'spiIn'],
+  ['spi-out', 'spiOut'],
+  ['bytes-in', 'bytesIn'],
+  ['bytes-out', 'bytesOut'],
+  ['packets-in', 'packetsIn'],
+  ['packets-out', 'packetsOut'],
+  ['install-time', 'installSec'],
+]);
+
+function childEntry(c: ChildFields): ChildSaEntry {
   const entry: ChildSaEntry = {
-    name: c.values.get('name') ?? key,
-    state: knownState(c.values.get('state') ?? 'UNKNOWN'),
-    remoteTs: c.lists.get('remote-ts') ?? [],
+    name: c.name ?? c.key,
+    state: knownState(c.state ?? 'UNKNOWN'),
+    remoteTs: c.remoteTs ?? [],
   };
-  const spiIn = c.values.get('spi-in');
-  if (spiIn && SPI.test(spiIn)) entry.spiIn = spiIn.toLowerCase();
-  const spiOut = c.values.get('spi-out');
-  if (spiOut && SPI.test(spiOut)) entry.spiOut = spiOut.toLowerCase();
-  for (const [field, key] of CHILD_COUNTERS) {
-    const value = counter(c, key);
+  if (c.spiIn && SPI.test(c.spiIn)) entry.spiIn = c.spiIn.toLowerCase();
+  if (c.spiOut && SPI.test(c.spiOut)) entry.spiOut = c.spiOut.toLowerCase();
+  for (const field of COUNTERS) {
+    const value = counterValue(c[field]);
     if (value !== undefined) entry[field] = value;
   }
   return entry;
@@ -101,13 +190,7 @@ function childEntry(key: string, c: ViciSection): ChildSaEntry {
 
 const SPI = /^[0-9a-f]{1,16}$/i;
 
-const CHILD_COUNTERS = [
-  ['bytesIn', 'bytes-in'],
-  ['bytesOut', 'bytes-out'],
-  ['packetsIn', 'packets-in'],
-  ['packetsOut', 'packets-out'],
-  ['installSec', 'install-time'],
-] as const;
+const COUNTERS = ['bytesIn', 'bytesOut', 'packetsIn', 'packetsOut', 'installSec'] as const;
 
 // charon's states as one string each, not a copy per SA read from the output (80,000 SA reads at 200 hosts).
 const STATES = new Map(

@@ -1,5 +1,3 @@
-import { parseViciLine, type ViciKeys, type ViciSection } from './vici-raw.js';
-
 /** More than this is not swanctl output of a real agent (about 1 KB per SA): refused unread. */
 export const MAX_SWANCTL_OUTPUT = 2 * 1024 * 1024;
 const VICI_FAILED = "connecting to '";
@@ -20,19 +18,18 @@ export interface ViciDump {
   max: number;
   /** "more than `max` …" */
   counted: string;
-  /** The value and list keys `toEntry` reads; the others are not kept (see parseViciLine). */
-  keep: ViciKeys;
 }
 
 /**
  * Reads a swanctl raw dump: one `EVENT {NAME {…}}` line per entry, then the reply line. Linear in the
- * input and capped (host output is untrusted). `toEntry` turns an event's one named section into an
- * entry, or says why it cannot (a string), which refuses the whole dump rather than guessing.
+ * input and capped (host output is untrusted). `toEntry` turns an event line into an entry (reading
+ * it with parseViciLine or scanViciLine), or says why it cannot (a string), which refuses the whole
+ * dump rather than guessing.
  */
 export function parseViciDump<T>(
   output: string,
   dump: ViciDump,
-  toEntry: (name: string, section: ViciSection, line: string) => T | string,
+  toEntry: (line: string) => T | string,
 ): ViciDumpResult<T> {
   const refused = (reason: string) => ({ ok: false as const, daemonUnreachable: false as const, reason });
   if (output.length > MAX_SWANCTL_OUTPUT)
@@ -45,9 +42,7 @@ export function parseViciDump<T>(
     if (line.startsWith(dump.reply)) sawReply = true;
     if (!line.startsWith(dump.event)) continue;
     if (entries.length >= dump.max) return refused(`more than ${dump.max} ${dump.counted}`);
-    const parsed = parseViciLine(line, dump.keep);
-    const named = parsed.ok ? parsed.section.sections[0] : undefined;
-    const entry = named ? toEntry(named[0], named[1], line) : `unexpected ${dump.event.slice(0, -2)}`;
+    const entry = toEntry(line);
     if (typeof entry === 'string') return refused(entry);
     entries.push(entry);
   }
@@ -73,4 +68,9 @@ export function viciUnreachable(output: string): string | null {
     .trim()
     .slice(0, 120);
   return `strongSwan's VICI socket does not answer (${detail || 'failed'})`;
+}
+
+/** What a reader says of an event line it cannot read: `unexpected list-sa event`. */
+export function unexpectedEvent(dump: ViciDump): string {
+  return `unexpected ${dump.event.slice(0, -2)}`;
 }

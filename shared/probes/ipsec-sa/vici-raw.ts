@@ -101,16 +101,27 @@ function addSection(section: BuildingSection, name: string, child: ViciSection):
 }
 
 /**
- * Parses one line such as `list-sa event {peer {…}}`; the top-level name is the text before the
- * first `{`. With `keep`, only those value and list keys are stored; every key is still checked for
- * syntax. Sections are always kept.
+ * What a scan of one line reports, in the line's order. Depth 0 is the message itself, 1 a section
+ * directly inside it. A reader that wants a few fields takes them as they pass, and no tree is built
+ * (a 200-host sweep scans 80,000 SA lines).
  */
-export function parseViciLine(line: string, keep?: ViciKeys): ViciParse {
+export interface ViciVisitor {
+  open(depth: number, name: string): void;
+  close(depth: number): void;
+  value(depth: number, key: string, value: string): void;
+  list(depth: number, key: string, items: string[]): void;
+}
+
+/**
+ * Scans one line such as `list-sa event {peer {…}}`, calling `visitor` for its sections and for the
+ * values and lists `keep` names (all of them without `keep`). Every key is checked for syntax.
+ * Null when the line is one whole message, else why not.
+ */
+export function scanViciLine(line: string, keep: ViciKeys | undefined, visitor: ViciVisitor): string | null {
   const open = line.indexOf('{');
-  if (open < 0) return { ok: false, reason: 'no section' };
-  const name = line.slice(0, open).trim();
-  const root = emptySection();
-  const stack: BuildingSection[] = [root];
+  if (open < 0) return 'no section';
+  // Braces open: the message's own is 1.
+  let depth = 1;
   // A word that may turn out to be a section name, as its place in the line (-1: none).
   let pendingStart = -1;
   let pendingEnd = -1;
@@ -124,22 +135,21 @@ export function parseViciLine(line: string, keep?: ViciKeys): ViciParse {
       i++;
       continue;
     }
-    const top = stack[stack.length - 1]!;
     if (c === 123 /* { */) {
-      if (pendingStart < 0) return { ok: false, reason: 'a section without a name' };
-      if (stack.length >= MAX_DEPTH) return { ok: false, reason: 'sections nested too deep' };
-      const child = emptySection();
-      addSection(top, line.slice(pendingStart, pendingEnd), child);
-      stack.push(child);
+      if (pendingStart < 0) return 'a section without a name';
+      if (depth >= MAX_DEPTH) return 'sections nested too deep';
+      visitor.open(depth, line.slice(pendingStart, pendingEnd));
+      depth++;
       pendingStart = -1;
       i++;
       continue;
     }
     if (c === 125 /* } */) {
       pendingStart = -1;
-      stack.pop();
+      depth--;
       i++;
-      if (stack.length === 0) return { ok: true, name, section: root };
+      if (depth === 0) return null;
+      visitor.close(depth);
       continue;
     }
     // A word: up to the next space, brace or '='.
@@ -160,11 +170,10 @@ export function parseViciLine(line: string, keep?: ViciKeys): ViciParse {
         // Stryker disable next-line ArithmeticOperator: equivalent, the two characters before k + 1 are '=' and '['
         const close = line.indexOf(']', k + 1);
         // Stryker disable next-line EqualityOperator: equivalent, close is at least k + 1 > 0 when found
-        if (close < 0)
-          return { ok: false, reason: `list ${line.slice(i, Math.min(j, i + 40))} is not closed` };
+        if (close < 0) return `list ${line.slice(i, Math.min(j, i + 40))} is not closed`;
         if (key !== null)
-          setList(
-            top,
+          visitor.list(
+            depth - 1,
             key,
             line
               .slice(k + 1, close)
@@ -180,7 +189,7 @@ export function parseViciLine(line: string, keep?: ViciKeys): ViciParse {
         if (d === 32 || d === 9 || d === 123 || d === 125) break;
         k++;
       }
-      if (key !== null) setValue(top, key, line.slice(j + 1, k));
+      if (key !== null) visitor.value(depth - 1, key, line.slice(j + 1, k));
       i = k;
       continue;
     }
@@ -192,12 +201,61 @@ export function parseViciLine(line: string, keep?: ViciKeys): ViciParse {
     // Stryker disable next-line ConditionalExpression,ArithmeticOperator: equivalent, j > i here for the same reason
     i = j === i ? i + 1 : j;
   }
-  return { ok: false, reason: 'a section is not closed' };
+  return 'a section is not closed';
+}
+
+/** Builds the tree of sections a scan reports. */
+class TreeBuilder implements ViciVisitor {
+  readonly root = emptySection();
+  readonly #stack: BuildingSection[] = [this.root];
+
+  open(_depth: number, name: string): void {
+    const child = emptySection();
+    addSection(this.#top(), name, child);
+    this.#stack.push(child);
+  }
+
+  close(): void {
+    this.#stack.pop();
+  }
+
+  value(_depth: number, key: string, value: string): void {
+    setValue(this.#top(), key, value);
+  }
+
+  list(_depth: number, key: string, items: string[]): void {
+    setList(this.#top(), key, items);
+  }
+
+  #top(): BuildingSection {
+    return this.#stack[this.#stack.length - 1]!;
+  }
+}
+
+/**
+ * Parses one line such as `list-sa event {peer {…}}` into its tree; the top-level name is the text
+ * before the first `{`. With `keep`, only those value and list keys are stored. Sections are always kept.
+ */
+export function parseViciLine(line: string, keep?: ViciKeys): ViciParse {
+  const tree = new TreeBuilder();
+  const failure = scanViciLine(line, keep, tree);
+  if (failure !== null) return { ok: false, reason: failure };
+  return { ok: true, name: line.slice(0, line.indexOf('{')).trim(), section: tree.root };
+}
+
+/** The one named section of an event line (`list-conn event {NAME {…}}`), or null when it has none or does not parse. */
+export function eventSection(line: string, keep?: ViciKeys): readonly [string, ViciSection] | null {
+  const parsed = parseViciLine(line, keep);
+  return (parsed.ok && parsed.section.sections[0]) || null;
 }
 
 /** A non-negative integer field; anything else (absent, negative, absurdly large) is undefined, never NaN. */
 export function counter(section: ViciSection, key: string): number | undefined {
-  const text = section.values.get(key);
+  return counterValue(section.values.get(key));
+}
+
+/** The same for a value as read. */
+export function counterValue(text: string | undefined): number | undefined {
   // Stryker disable next-line ConditionalExpression: equivalent for undefined, which the pattern refuses as the text 'undefined'
   if (text === undefined || !/^\d{1,15}$/.test(text)) return undefined;
   return Number(text);

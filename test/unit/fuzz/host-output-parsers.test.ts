@@ -13,7 +13,13 @@ import { ikePathResult, parseIkeProbeLines } from '../../../shared/probes/ike/ik
 import { parseIkeResponse } from '../../../shared/probes/ike/ike-response.js';
 import { ipsecSaPaths } from '../../../shared/probes/ipsec-sa/ipsec-sa-exec-probe.js';
 import { parseListConns } from '../../../shared/probes/ipsec-sa/parse-list-conns.js';
-import { parseListSas } from '../../../shared/probes/ipsec-sa/parse-list-sas.js';
+import {
+  type ChildSaEntry,
+  type IkeSaEntry,
+  parseListSas,
+} from '../../../shared/probes/ipsec-sa/parse-list-sas.js';
+import { parseViciDump } from '../../../shared/probes/ipsec-sa/vici-dump.js';
+import { counter, parseViciLine, type ViciSection } from '../../../shared/probes/ipsec-sa/vici-raw.js';
 import { MTU_PINGS_PER_RUNG, mtuLadderProbe } from '../../../shared/probes/ping/mtu-ladder-probe.js';
 import { parsePingOutput } from '../../../shared/probes/ping/parse-ping-output.js';
 import { pingPathResult } from '../../../shared/probes/ping/ping-path-result.js';
@@ -335,6 +341,141 @@ describe('parseListSas / ipsecSaPaths', () => {
       `list-sa event {${'x'.repeat(200_000)}`,
     ])
       check(output);
+  });
+
+  // parseListSas reads each line as it is scanned, without a tree. The tree reader it replaced is the
+  // reference: on every input both give the same SAs, or both refuse, with the same reason.
+  describe('parseListSas against the tree reader it replaced', () => {
+    const reference = (output: string) => {
+      const parsed = parseViciDump(
+        output,
+        {
+          event: 'list-sa event {',
+          reply: 'list-sas reply',
+          command: '--list-sas',
+          max: 4096,
+          counted: 'IKE SAs',
+        },
+        (line): IkeSaEntry | string => {
+          const tree = parseViciLine(line);
+          const named = tree.ok ? tree.section.sections[0] : undefined;
+          if (!named || line.charCodeAt('list-sa event {'.length) === 32) return 'unexpected list-sa event';
+          const [name, ike] = named;
+          const state = ike.values.get('state');
+          if (!state) return `IKE SA ${name.slice(0, 64)} has no state`;
+          const childSas = ike.sections.find(([n]) => n === 'child-sas')?.[1];
+          if (!childSas) return 'unexpected list-sa event';
+          const entry: IkeSaEntry = {
+            name,
+            state,
+            remoteHost: ike.values.get('remote-host') ?? null,
+            children: childSas.sections.map(([key, c]) => referenceChild(key, c)),
+          };
+          const established = counter(ike, 'established');
+          if (established !== undefined) entry.establishedSec = established;
+          const rekey = counter(ike, 'rekey-time');
+          if (rekey !== undefined) entry.rekeySec = rekey;
+          return entry;
+        },
+      );
+      return parsed.ok ? { ok: true, sas: parsed.entries } : parsed;
+    };
+    const referenceChild = (key: string, c: ViciSection) => {
+      const spi = (v: string | undefined) => (v && /^[0-9a-f]{1,16}$/i.test(v) ? v.toLowerCase() : undefined);
+      const child: Record<string, unknown> = {
+        name: c.values.get('name') ?? key,
+        state: c.values.get('state') ?? 'UNKNOWN',
+        remoteTs: c.lists.get('remote-ts') ?? [],
+        spiIn: spi(c.values.get('spi-in')),
+        spiOut: spi(c.values.get('spi-out')),
+        bytesIn: counter(c, 'bytes-in'),
+        bytesOut: counter(c, 'bytes-out'),
+        packetsIn: counter(c, 'packets-in'),
+        packetsOut: counter(c, 'packets-out'),
+        installSec: counter(c, 'install-time'),
+      };
+      for (const k of Object.keys(child)) if (child[k] === undefined) delete child[k];
+      return child as unknown as ChildSaEntry;
+    };
+    // The reader's own edge cases: a second top section, a second child-sas, sections deeper than a
+    // child, values beside sections, keys given twice.
+    const tokens = [
+      ...SWANCTL_TOKENS,
+      'other {',
+      'child-sas {',
+      'c-1 {',
+      'deeper {',
+      'name=tw-c',
+      'state=REKEYING',
+      'spi-in=C1D2',
+      'spi-out=zz',
+      'packets-in=5',
+      'packets-out=7',
+      'install-time=30',
+      'rekey-time=99',
+      'remote-ts=[100.64.3.0/24 100.64.4.0/24]',
+      '}}',
+      '}}}}',
+    ];
+    // Well-formed lines of random shape, so both readers get past the syntax and read fields.
+    const keyValues = tokens.filter((t) => t.includes('=') && !t.includes('{'));
+    const sectionBody = (f: Fuzz, depth: number): string => {
+      const parts: string[] = [];
+      for (let i = f.int(7); i > 0; i--)
+        parts.push(
+          depth < 5 && f.int(3) === 0
+            ? `${f.pick(['child-sas', 'child-sas', 'c-1', 'c-2', 'deeper', 'other'])} {${sectionBody(f, depth + 1)}}`
+            : f.pick(keyValues),
+        );
+      return parts.join(' ');
+    };
+    const structured = (f: Fuzz) => {
+      const lines: string[] = [];
+      for (let i = 1 + f.int(3); i > 0; i--) {
+        const extra = f.int(4) === 0 ? ` two {${sectionBody(f, 2)}}` : '';
+        // Mostly what an SA line needs (a state, a child-sas with children), amid random shape.
+        const children = Array.from({ length: f.int(4) }, (_, c) => `c-${c} {${sectionBody(f, 4)}}`);
+        const ike = [
+          sectionBody(f, 2),
+          f.int(5) ? 'state=ESTABLISHED' : '',
+          f.int(5) ? `child-sas {${children.join(' ')}}` : '',
+          sectionBody(f, 2),
+        ];
+        lines.push(`list-sa event {${f.pick(['tw-h2', 'peer-h3'])} {${ike.join(' ')}}${extra}}`);
+      }
+      return `${lines.join('\n')}\nlist-sas reply {}\n`;
+    };
+    forEachInput(
+      'swanctl, both readers',
+      {
+        structured,
+        soup: (f) => `list-sa event {${f.soup(tokens, 40)}\nlist-sas reply {}\n`,
+        mutated: (f) => f.mutate(f.pick(SWANCTL_SAMPLES)),
+      },
+      (output) => expect(parseListSas(output)).toEqual(reference(output)),
+    );
+
+    it('the samples and a line with every edge case read alike', () => {
+      for (const sample of SWANCTL_SAMPLES) expect(parseListSas(sample)).toEqual(reference(sample));
+      const edgy =
+        'list-sa event {tw-h2 {state=CONNECTING x=1 other {state=NO} child-sas {c-1 {name=a state=INSTALLED deeper {state=NO name=no} spi-in=AB} c-2 {packets-in=3 packets-in=4}} child-sas {c-3 {}} state=ESTABLISHED remote-host=198.18.0.2} two {child-sas {c {}}}}\nlist-sas reply {}\n';
+      const parsed = parseListSas(edgy);
+      expect(parsed).toEqual(reference(edgy));
+      expect(parsed).toMatchObject({
+        ok: true,
+        sas: [
+          {
+            name: 'tw-h2',
+            state: 'ESTABLISHED',
+            remoteHost: '198.18.0.2',
+            children: [
+              { name: 'a', state: 'INSTALLED', spiIn: 'ab' },
+              { name: 'c-2', packetsIn: 4 },
+            ],
+          },
+        ],
+      });
+    });
   });
 });
 

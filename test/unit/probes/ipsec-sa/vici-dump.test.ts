@@ -2,9 +2,10 @@ import { describe, expect, it } from 'vitest';
 import {
   MAX_SWANCTL_OUTPUT,
   parseViciDump,
+  unexpectedEvent,
   viciUnreachable,
 } from '../../../../shared/probes/ipsec-sa/vici-dump.js';
-import { ViciKeys } from '../../../../shared/probes/ipsec-sa/vici-raw.js';
+import { eventSection } from '../../../../shared/probes/ipsec-sa/vici-raw.js';
 
 // A made-up listing with the shape of swanctl's: `thing event {NAME {…}}` lines, then the reply.
 const DUMP = {
@@ -13,10 +14,12 @@ const DUMP = {
   command: '--list-things',
   max: 3,
   counted: 'things',
-  keep: new ViciKeys(['x']),
 };
 // The entry reader returns a value for an entry, or a string saying why it refuses one.
-const byName = (name: string) => ({ name });
+const byName = (line: string) => {
+  const named = eventSection(line);
+  return named ? { name: named[0] } : unexpectedEvent(DUMP);
+};
 const read = (output: string) => parseViciDump(output, DUMP, byName);
 
 describe('parseViciDump', () => {
