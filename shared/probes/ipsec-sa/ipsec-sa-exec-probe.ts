@@ -56,6 +56,7 @@ function childrenBySpi(job: JobOutput | undefined): Map<string, ChildSaEntry> {
   if (job?.exitCode !== 0) return bySpi;
   const parsed = parseListSas(job.output);
   if (!parsed.ok) return bySpi;
+  // Stryker disable next-line ConditionalExpression,LogicalOperator: equivalent, a key with "undefined" in it is never looked up (the first read's child has both SPIs)
   for (const sa of parsed.sas)
     for (const c of sa.children) if (c.spiIn && c.spiOut) bySpi.set(`${c.spiIn}/${c.spiOut}`, c);
   return bySpi;
@@ -64,6 +65,7 @@ function childrenBySpi(job: JobOutput | undefined): Map<string, ChildSaEntry> {
 function addDeltas(detail: SaDetail, before: ChildSaEntry, after: ChildSaEntry | undefined): void {
   if (!after) return;
   const d = (a: number | undefined, b: number | undefined) =>
+    // Stryker disable next-line ConditionalExpression,LogicalOperator: equivalent, a comparison with undefined is false anyway; the checks narrow the types
     a !== undefined && b !== undefined && b >= a ? b - a : undefined;
   const inDelta = d(before.packetsIn, after.packetsIn);
   const outDelta = d(before.packetsOut, after.packetsOut);
@@ -129,10 +131,12 @@ export function ipsecSaPaths(
   if (!parsed.ok && parsed.daemonUnreachable) {
     return ctx.peers.map((peer) => ({
       ...result(ctx, peer, 'down', { ikeState: null, childState: null, daemon: 'unreachable' }),
+      // Stryker disable next-line MethodExpression: equivalent today, every reason the parser gives is shorter; the cut guards later ones
       error: `${IKE_DAEMON_UNREACHABLE}: ${parsed.reason.slice(0, MAX_REASON_CHARS)}`,
     }));
   }
   if (!parsed.ok)
+    // Stryker disable next-line MethodExpression: equivalent today, every reason the parser gives is shorter; the cut guards later ones
     return unknownAll(`could not read swanctl --list-sas: ${parsed.reason.slice(0, MAX_REASON_CHARS)}`);
   const sas = new SasByRemote(parsed.sas);
   return ctx.peers.map((peer) => {
@@ -159,6 +163,7 @@ export function ipsecSaPaths(
     if (child?.spiOut !== undefined) detail.spiOut = child.spiOut;
     if (child?.spiIn && child.spiOut) addDeltas(detail, child, later.get(`${child.spiIn}/${child.spiOut}`));
     // The peer's own address string when it is the same: one string less per SA.
+    // Stryker disable next-line ConditionalExpression: equivalent, the two strings are equal; which copy is kept is memory, not meaning
     if (remoteHost) detail.remoteHost = remoteHost === peer.underlayIp ? peer.underlayIp : remoteHost;
     addConnFacts(detail, peer);
     return result(ctx, peer, state, detail);
@@ -184,25 +189,15 @@ function result(ctx: AgentProbeContext, peer: PeerTarget, state: State, sa: SaDe
  * The SA that speaks for the tunnel to a peer: matched by remote address (the peer's advertised or
  * underlay IP, as charon sees it), else by a CHILD SA whose remote traffic selector covers the
  * peer's overlay IP. Among several (rekeying duplicates, a stranger's half-open SA from the same
- * NAT address) the most established one wins.
- */
-export function bestSaFor(
-  sas: readonly IkeSaEntry[],
-  underlayIp: Ipv4 | null,
-  overlayIp: Ipv4 | null,
-): IkeSaEntry | null {
-  return new SasByRemote(sas).bestFor(underlayIp, overlayIp);
-}
-
-/**
- * One agent's SAs indexed by remote address, so matching every peer costs one pass over the SAs
- * instead of one per peer (N² per agent, N³ per sweep). The traffic-selector fallback scans, but
- * only for a peer no SA names by address.
+ * NAT address) the most established one wins. Indexed by remote address, so matching every peer
+ * costs one pass over the SAs instead of one per peer (N² per agent, N³ per sweep); the
+ * traffic-selector fallback scans, but only for a peer no SA names by address.
  */
 class SasByRemote {
   readonly #byRemote = new Map<string, IkeSaEntry[]>();
   constructor(readonly sas: readonly IkeSaEntry[]) {
     for (const sa of sas) {
+      // Stryker disable next-line ConditionalExpression: equivalent, a null key is never looked up (peers without an address skip the lookup)
       if (sa.remoteHost === null) continue;
       const list = this.#byRemote.get(sa.remoteHost);
       if (list) list.push(sa);

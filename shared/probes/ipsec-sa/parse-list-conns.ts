@@ -30,6 +30,7 @@ export function parseListConns(output: string): ListConnsResult {
     const named = eventSection(line, KEEP);
     if (!named) return unexpectedEvent(LIST_CONNS);
     const [name, conn] = named;
+    // Stryker disable next-line OptionalChaining: equivalent, the first ?. already ends the chain when there is no children section
     const children = conn.sections.find(([n]) => n === 'children')?.[1]?.sections ?? [];
     return {
       name,

@@ -61,8 +61,7 @@ const KEEP = new ViciKeys([
  * per IKE SA, then `list-sas reply {}`. Linear in the input and capped (host output is untrusted).
  */
 export function parseListSas(output: string): ListSasResult {
-  const reader = new SaEventReader();
-  const parsed = parseViciDump(output, LIST_SAS, (line) => reader.read(line));
+  const parsed = parseViciDump(output, LIST_SAS, (line) => new SaEventReader().read(line));
   return parsed.ok ? { ok: true, sas: parsed.entries } : parsed;
 }
 
@@ -81,38 +80,39 @@ interface ChildFields {
 }
 
 /**
- * Reads one SA event line as it is scanned, keeping only the fields above: the event's first section
- * is the IKE SA, its first `child-sas` section holds the CHILD SAs, each one level down. Anything else
- * in the line (other sections, deeper ones) is passed over, as the tree reader passed it over.
+ * Reads one SA event line as it is scanned (one reader per line), keeping only the fields above: the
+ * event's first section is the IKE SA, its first `child-sas` section holds the CHILD SAs, each one
+ * level down. Anything else in the line (other sections, deeper ones) is passed over, as the tree
+ * reader passed it over.
  */
 class SaEventReader implements ViciVisitor {
   #name: string | null = null;
-  /** Inside the IKE SA's section (the event's first), and not in a later one. */
+  /**
+   * In the IKE SA's section (the event's first) rather than a later one. Set when a top section
+   * opens; values of that depth only come inside one, so it needs no reset when one closes.
+   */
+  // Stryker disable next-line BooleanLiteral: equivalent, open() sets it before any value of its depth can come
   #inIke = false;
   #state: string | undefined;
   #remoteHost: string | undefined;
   #established: string | undefined;
   #rekey: string | undefined;
-  #childSas: 'before' | 'inside' | 'after' = 'before';
+  /** The IKE SA's first child-sas section was seen / is open now. */
+  #sawChildSas = false;
+  #inChildSas = false;
   #child: ChildFields | null = null;
-  #children: ChildSaEntry[] = [];
+  readonly #children: ChildSaEntry[] = [];
 
   read(line: string): IkeSaEntry | string {
     // The SA's name follows the brace directly; a missing one would make the next key look like a name.
     if (line.charCodeAt(LIST_SAS.event.length) === 32) return unexpectedEvent(LIST_SAS);
-    this.#name = null;
-    this.#inIke = false;
-    this.#state = this.#remoteHost = this.#established = this.#rekey = undefined;
-    this.#childSas = 'before';
-    this.#child = null;
-    this.#children = [];
     const failed = scanViciLine(line, KEEP, this) !== null;
     // Set by open() during the scan (TypeScript cannot see that).
     const name = this.#name as string | null;
     if (failed || name === null) return unexpectedEvent(LIST_SAS);
     if (!this.#state) return `IKE SA ${name.slice(0, 64)} has no state`;
     // charon always prints child-sas, even empty: without it this is not an SA event it knows.
-    if (this.#childSas === 'before') return unexpectedEvent(LIST_SAS);
+    if (!this.#sawChildSas) return unexpectedEvent(LIST_SAS);
     const entry: IkeSaEntry = {
       name,
       state: knownState(this.#state),
@@ -130,14 +130,14 @@ class SaEventReader implements ViciVisitor {
     if (depth === 1) {
       this.#inIke = this.#name === null;
       if (this.#inIke) this.#name = name;
-    } else if (this.#inIke && depth === 2 && name === 'child-sas' && this.#childSas === 'before')
-      this.#childSas = 'inside';
-    else if (this.#childSas === 'inside' && depth === 3) this.#child = { key: name };
+    } else if (this.#inIke && depth === 2 && name === 'child-sas' && !this.#sawChildSas)
+      this.#sawChildSas = this.#inChildSas = true;
+    else if (this.#inChildSas && depth === 3) this.#child = { key: name };
   }
 
   close(depth: number): void {
-    if (depth === 1) this.#inIke = false;
-    else if (depth === 2 && this.#childSas === 'inside') this.#childSas = 'after';
+    // The open depth-2 section while in child-sas is child-sas itself.
+    if (depth === 2) this.#inChildSas = false;
     else if (depth === 3 && this.#child) {
       this.#children.push(childEntry(this.#child));
       this.#child = null;
@@ -152,6 +152,7 @@ class SaEventReader implements ViciVisitor {
       else if (key === 'rekey-time') this.#rekey = value;
     } else if (depth === 3 && this.#child) {
       const field = CHILD_FIELDS.get(key);
+      // Stryker disable next-line ConditionalExpression: equivalent, a key of the IKE SA's (remote-host …) would set a field no one reads
       if (field) this.#child[field] = value;
     }
   }
@@ -193,6 +194,7 @@ const SPI = /^[0-9a-f]{1,16}$/i;
 const COUNTERS = ['bytesIn', 'bytesOut', 'packetsIn', 'packetsOut', 'installSec'] as const;
 
 // charon's states as one string each, not a copy per SA read from the output (80,000 SA reads at 200 hosts).
+// Stryker disable StringLiteral,ArrayDeclaration,ArrowFunction: equivalent, the table decides which copy of an equal string is kept, never what is read
 const STATES = new Map(
   [
     'ESTABLISHED',
@@ -212,6 +214,8 @@ const STATES = new Map(
     'UNKNOWN',
   ].map((s) => [s, s]),
 );
+
+// Stryker restore StringLiteral,ArrayDeclaration,ArrowFunction
 
 function knownState(state: string): string {
   return STATES.get(state) ?? state;

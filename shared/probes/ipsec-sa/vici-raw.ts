@@ -24,12 +24,14 @@ export class ViciFields<V> implements Iterable<[string, V]> {
   }
 
   get(key: string): V | undefined {
+    // Stryker disable next-line EqualityOperator: equivalent, the slot past the end is undefined, never a key
     for (let i = 0; i < this.#flat.length; i += 2) if (this.#flat[i] === key) return this.#flat[i + 1] as V;
     return undefined;
   }
 
   /** Only the parser sets. */
   set(key: string, value: V): void {
+    // Stryker disable next-line EqualityOperator: equivalent, the slot past the end is undefined, never a key
     for (let i = 0; i < this.#flat.length; i += 2)
       if (this.#flat[i] === key) {
         this.#flat[i + 1] = value;
@@ -124,6 +126,7 @@ export function scanViciLine(line: string, keep: ViciKeys | undefined, visitor: 
   let depth = 1;
   // A word that may turn out to be a section name, as its place in the line (-1: none).
   let pendingStart = -1;
+  // Stryker disable next-line UnaryOperator: equivalent, read only while pendingStart is set
   let pendingEnd = -1;
   let i = open + 1;
   const n = line.length;
@@ -136,6 +139,7 @@ export function scanViciLine(line: string, keep: ViciKeys | undefined, visitor: 
       continue;
     }
     if (c === 123 /* { */) {
+      // Stryker disable next-line EqualityOperator: equivalent, a word never starts at 0 (the line's first brace comes before)
       if (pendingStart < 0) return 'a section without a name';
       if (depth >= MAX_DEPTH) return 'sections nested too deep';
       visitor.open(depth, line.slice(pendingStart, pendingEnd));
@@ -193,13 +197,10 @@ export function scanViciLine(line: string, keep: ViciKeys | undefined, visitor: 
       i = k;
       continue;
     }
-    // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent, every character that ends a word at once is handled above
-    if (j > i) {
-      pendingStart = i;
-      pendingEnd = j;
-    } else pendingStart = -1;
-    // Stryker disable next-line ConditionalExpression,ArithmeticOperator: equivalent, j > i here for the same reason
-    i = j === i ? i + 1 : j;
+    // A word of at least one character: every character that ends a word at once is handled above.
+    pendingStart = i;
+    pendingEnd = j;
+    i = j;
   }
   return 'a section is not closed';
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Ipv4 } from '../../../shared/domain/ipv4.js';
 import {
+  BoundedTable,
   sharedAddressList,
   sharedIkeDetail,
   sharedMtuDetail,
@@ -45,6 +46,37 @@ describe('shared details: equal details are one object, unequal ones never', () 
     expect(sharedAddressList(['198.18.0.7'] as Ipv4[])).toBe(sharedAddressList(one));
     expect(sharedAddressList(['198.18.0.7', '198.18.0.8'] as Ipv4[])).toEqual(['198.18.0.7', '198.18.0.8']);
     expect(sharedAddressList(['198.18.0.8'] as Ipv4[])).not.toBe(sharedAddressList(one));
+  });
+
+  it('an IKE outcome without a response is not one whose response reads "undefined"', () => {
+    expect(sharedIkeDetail('error')).toEqual({ outcome: 'error' });
+    expect(sharedIkeDetail('error', 'undefined')).toEqual({ outcome: 'error', response: 'undefined' });
+  });
+
+  it('address lists are told apart by their addresses, not their characters', () => {
+    expect(sharedAddressList(['198.18.0.1', '1'] as Ipv4[])).toEqual(['198.18.0.1', '1']);
+    expect(sharedAddressList(['198.18.0.11'] as Ipv4[])).toEqual(['198.18.0.11']);
+  });
+
+  it('address lists: room for every address of a 200-host fleet several times over', () => {
+    const lists = Array.from({ length: 1000 }, (_, i) => [`198.18.${i >> 8}.${i & 255}`] as Ipv4[]);
+    const first = lists.map((l) => sharedAddressList(l));
+    expect(lists.every((l, i) => sharedAddressList([...l]) === first[i])).toBe(true);
+  });
+
+  it('a bounded table keeps its first `limit` keys only; past them a value is made afresh each time', () => {
+    const table = new BoundedTable<string, { n: number }>(2);
+    let made = 0;
+    const get = (key: string) => table.get(key, () => ({ n: ++made }));
+    const a = get('a');
+    const b = get('b');
+    expect(get('a')).toBe(a);
+    expect(get('b')).toBe(b);
+    expect(table.size).toBe(2);
+    const c = get('c');
+    expect(c).toEqual({ n: 3 });
+    expect(get('c')).not.toBe(c);
+    expect(table.size).toBe(2);
   });
 
   it('past its bound a table keeps nothing more, and still answers with the right value', () => {

@@ -76,6 +76,38 @@ describe('parseListSas, field by field', () => {
     });
   });
 
+  it('gives no timer field the SA line lacks, and no CHILD field the child lacks', () => {
+    expect(
+      parseListSas(`${event('state=CONNECTING remote-host=198.18.0.12', 'c {state=CREATED}')}\n${REPLY}\n`),
+    ).toStrictEqual({
+      ok: true,
+      sas: [
+        {
+          name: 'peer',
+          state: 'CONNECTING',
+          remoteHost: '198.18.0.12',
+          children: [{ name: 'c', state: 'CREATED', remoteTs: [] }],
+        },
+      ],
+    });
+  });
+
+  it("takes a child's traffic selectors from the child itself, not from the IKE SA or deeper sections", () => {
+    const parsed = parseListSas(
+      `list-sa event {peer {state=ESTABLISHED remote-ts=[100.64.9.0/24] child-sas {c {state=INSTALLED remote-ts=[100.64.7.0/24] deeper {remote-ts=[100.64.8.0/24]} name=[not a list]} d {state=INSTALLED}}}}\n${REPLY}\n`,
+    );
+    expect(parsed.ok && parsed.sas[0]!.children.map((c) => c.remoteTs)).toEqual([['100.64.7.0/24'], []]);
+  });
+
+  it('refuses more IKE SAs than any agent holds, saying how many', () => {
+    const lines = Array.from({ length: 4097 }, (_, i) => event(`state=ESTABLISHED uniqueid=${i}`, ''));
+    expect(parseListSas(`${lines.join('\n')}\n${REPLY}\n`)).toEqual({
+      ok: false,
+      daemonUnreachable: false,
+      reason: 'more than 4096 IKE SAs',
+    });
+  });
+
   it('reads an IKE SA with no CHILD SA at all', () => {
     const parsed = parseListSas([event('state=CONNECTING remote-host=198.18.0.12', ''), REPLY].join('\n'));
     expect(parsed.ok && parsed.sas[0]?.children).toEqual([]);

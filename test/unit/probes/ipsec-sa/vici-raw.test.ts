@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   counter,
   parseViciLine,
+  ViciFields,
   ViciKeys,
   type ViciSection,
 } from '../../../../shared/probes/ipsec-sa/vici-raw.js';
@@ -173,6 +174,27 @@ describe('parseViciLine', () => {
     });
   });
 
+  it('a section name is the word right before its brace: not one before a closed section, nor before a brace', () => {
+    expect(parseViciLine('x {a {} {b=1}}')).toEqual({ ok: false, reason: 'a section without a name' });
+    expect(parseViciLine('x {a {{b=1}}}')).toEqual({ ok: false, reason: 'a section without a name' });
+    expect(parseViciLine('x {a=1 {b=2}}')).toEqual({ ok: false, reason: 'a section without a name' });
+  });
+
+  it('keeps every list and value of a section, the last of a key given twice', () => {
+    const r = parseViciLine('x {s {a=[1 2] b=[3] a=[4] v=1 w=2 v=3}}');
+    const s = r.ok ? r.section.sections[0]![1] : null;
+    expect(s && [...s.lists]).toEqual([
+      ['a', ['4']],
+      ['b', ['3']],
+    ]);
+    expect(s && [...s.values]).toEqual([
+      ['v', '3'],
+      ['w', '2'],
+    ]);
+    expect(s?.lists.size).toBe(2);
+    expect(s?.values.size).toBe(2);
+  });
+
   it('refuses nesting deeper than eight sections, and takes eight', () => {
     const nest = (depth: number) => `x {${'s {'.repeat(depth - 1)}a=1${'}'.repeat(depth)}`;
     expect(parseViciLine(nest(8)).ok).toBe(true);
@@ -195,5 +217,26 @@ describe('counter', () => {
       undefined,
       undefined,
     ]);
+  });
+});
+
+describe('ViciFields', () => {
+  it('answers by key, in first-given order, with its size', () => {
+    const f = new ViciFields<string>();
+    expect(f.size).toBe(0);
+    expect([...f]).toEqual([]);
+    f.set('a', '1');
+    f.set('b', '2');
+    f.set('c', '3');
+    f.set('a', '4');
+    expect(f.size).toBe(3);
+    expect([...f]).toEqual([
+      ['a', '4'],
+      ['b', '2'],
+      ['c', '3'],
+    ]);
+    expect(f.get('a')).toBe('4');
+    expect(f.get('c')).toBe('3');
+    expect(f.get('d')).toBeUndefined();
   });
 });
