@@ -56,9 +56,10 @@ function childrenBySpi(job: JobOutput | undefined): Map<string, ChildSaEntry> {
   if (job?.exitCode !== 0) return bySpi;
   const parsed = parseListSas(job.output);
   if (!parsed.ok) return bySpi;
-  // Stryker disable next-line ConditionalExpression,LogicalOperator: equivalent, a key with "undefined" in it is never looked up (the first read's child has both SPIs)
-  for (const sa of parsed.sas)
+  for (const sa of parsed.sas) {
+    // Stryker disable next-line ConditionalExpression,LogicalOperator: equivalent, a key with "undefined" in it is never looked up (the first read's child has both SPIs)
     for (const c of sa.children) if (c.spiIn && c.spiOut) bySpi.set(`${c.spiIn}/${c.spiOut}`, c);
+  }
   return bySpi;
 }
 
