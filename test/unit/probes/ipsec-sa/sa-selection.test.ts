@@ -4,21 +4,13 @@ import type { Ipv4 } from '../../../../shared/domain/ipv4.js';
 import type { PathResult } from '../../../../shared/domain/sweep-report.js';
 import type { AgentProbeContext } from '../../../../shared/probes/agent-probe.js';
 import { ipsecSaExecProbe, ipsecSaPaths } from '../../../../shared/probes/ipsec-sa/ipsec-sa-exec-probe.js';
+import type { ChildSaEntry } from '../../../../shared/probes/ipsec-sa/parse-list-sas.js';
 
 // Which SA speaks for a peer's tunnel, and exactly what its path says: swanctl listings built
 // line by line in charon's raw format, read by the probe's own parser.
 
-interface ChildSpec {
-  name?: string;
-  state?: string;
-  spiIn?: string;
-  spiOut?: string;
-  bytesIn?: number;
-  bytesOut?: number;
-  packetsIn?: number;
-  packetsOut?: number;
-  remoteTs?: string[];
-}
+// A CHILD SA as the parser gives it, any field left out.
+type ChildSpec = Partial<ChildSaEntry>;
 interface SaSpec {
   name?: string;
   state?: string;
@@ -34,6 +26,7 @@ const childText = (c: ChildSpec, i: number) =>
   `c-${i} {name=${c.name ?? `child-${i}`}${field('state', c.state ?? 'INSTALLED')} mode=TUNNEL` +
   `${field('spi-in', c.spiIn)}${field('spi-out', c.spiOut)}${field('bytes-in', c.bytesIn)}` +
   `${field('packets-in', c.packetsIn)}${field('bytes-out', c.bytesOut)}${field('packets-out', c.packetsOut)}` +
+  `${field('install-time', c.installSec)}` +
   ` local-ts=[100.64.1.0/24] remote-ts=[${(c.remoteTs ?? []).join(' ')}]}`;
 const saLine = (s: SaSpec) =>
   `list-sa event {${s.name ?? 'peer'} {uniqueid=1 version=2${field('state', s.state ?? 'ESTABLISHED')}` +
