@@ -6,43 +6,9 @@
  * leaves stray words, which are ignored.
  */
 export interface ViciSection {
-  readonly values: ViciFields<string>;
-  readonly lists: ViciFields<string[]>;
+  readonly values: ReadonlyMap<string, string>;
+  readonly lists: ReadonlyMap<string, string[]>;
   readonly sections: readonly (readonly [name: string, section: ViciSection])[];
-}
-
-/**
- * A section's values or lists in the order the line first gives them: a flat array read by a scan,
- * since a section keeps a dozen keys at most (a Map per section was a tenth of a sweep's
- * allocations). A key given twice keeps its last value, as a Map would.
- */
-export class ViciFields<V> implements Iterable<[string, V]> {
-  readonly #flat: (string | V)[] = [];
-
-  get size(): number {
-    return this.#flat.length / 2;
-  }
-
-  get(key: string): V | undefined {
-    // Stryker disable next-line EqualityOperator: equivalent, the slot past the end is undefined, never a key
-    for (let i = 0; i < this.#flat.length; i += 2) if (this.#flat[i] === key) return this.#flat[i + 1] as V;
-    return undefined;
-  }
-
-  /** Only the parser sets. */
-  set(key: string, value: V): void {
-    // Stryker disable next-line EqualityOperator: equivalent, the slot past the end is undefined, never a key
-    for (let i = 0; i < this.#flat.length; i += 2)
-      if (this.#flat[i] === key) {
-        this.#flat[i + 1] = value;
-        return;
-      }
-    this.#flat.push(key, value);
-  }
-
-  *[Symbol.iterator](): Iterator<[string, V]> {
-    for (let i = 0; i < this.#flat.length; i += 2) yield [this.#flat[i] as string, this.#flat[i + 1] as V];
-  }
 }
 
 const MAX_DEPTH = 8;
@@ -73,34 +39,13 @@ export class ViciKeys {
   }
 }
 
-// Shared by every section that has none of a kind (most have no lists, two of four no values);
-// a section gets its own container when it gets its first entry.
-const NO_VALUES = new ViciFields<string>();
-const NO_LISTS = new ViciFields<string[]>();
-const NO_SECTIONS: readonly (readonly [string, ViciSection])[] = [];
-
 interface BuildingSection {
-  values: ViciFields<string>;
-  lists: ViciFields<string[]>;
-  sections: readonly (readonly [string, ViciSection])[];
+  values: Map<string, string>;
+  lists: Map<string, string[]>;
+  sections: [string, ViciSection][];
 }
 
-const emptySection = (): BuildingSection => ({ values: NO_VALUES, lists: NO_LISTS, sections: NO_SECTIONS });
-
-function setValue(section: BuildingSection, key: string, value: string): void {
-  if (section.values === NO_VALUES) section.values = new ViciFields();
-  section.values.set(key, value);
-}
-
-function setList(section: BuildingSection, key: string, items: string[]): void {
-  if (section.lists === NO_LISTS) section.lists = new ViciFields();
-  section.lists.set(key, items);
-}
-
-function addSection(section: BuildingSection, name: string, child: ViciSection): void {
-  if (section.sections === NO_SECTIONS) section.sections = [];
-  (section.sections as (readonly [string, ViciSection])[]).push([name, child]);
-}
+const emptySection = (): BuildingSection => ({ values: new Map(), lists: new Map(), sections: [] });
 
 /**
  * What a scan of one line reports, in the line's order. Depth 0 is the message itself, 1 a section
@@ -212,7 +157,7 @@ class TreeBuilder implements ViciVisitor {
 
   open(_depth: number, name: string): void {
     const child = emptySection();
-    addSection(this.#top(), name, child);
+    this.#top().sections.push([name, child]);
     this.#stack.push(child);
   }
 
@@ -221,11 +166,11 @@ class TreeBuilder implements ViciVisitor {
   }
 
   value(_depth: number, key: string, value: string): void {
-    setValue(this.#top(), key, value);
+    this.#top().values.set(key, value);
   }
 
   list(_depth: number, key: string, items: string[]): void {
-    setList(this.#top(), key, items);
+    this.#top().lists.set(key, items);
   }
 
   #top(): BuildingSection {

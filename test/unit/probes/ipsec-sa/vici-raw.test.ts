@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import {
   counter,
   parseViciLine,
-  ViciFields,
   ViciKeys,
   type ViciSection,
 } from '../../../../shared/probes/ipsec-sa/vici-raw.js';
@@ -217,26 +216,5 @@ describe('counter', () => {
       undefined,
       undefined,
     ]);
-  });
-});
-
-describe('ViciFields', () => {
-  it('answers by key, in first-given order, with its size', () => {
-    const f = new ViciFields<string>();
-    expect(f.size).toBe(0);
-    expect([...f]).toEqual([]);
-    f.set('a', '1');
-    f.set('b', '2');
-    f.set('c', '3');
-    f.set('a', '4');
-    expect(f.size).toBe(3);
-    expect([...f]).toEqual([
-      ['a', '4'],
-      ['b', '2'],
-      ['c', '3'],
-    ]);
-    expect(f.get('a')).toBe('4');
-    expect(f.get('c')).toBe('3');
-    expect(f.get('d')).toBeUndefined();
   });
 });
