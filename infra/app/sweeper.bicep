@@ -68,7 +68,7 @@ var dockerSshSettings = {
 // What the Functions host itself needs: storage and telemetry through the identity, no keys. And
 // the Node worker's heap sized to the instance: V8 otherwise sizes it by the machine under the
 // instance and lets it grow to a few times what is live; capped at half the instance (the host
-// takes its share), a 200-host sweep peaks near 300 MB instead of 450 for ~1.5 s more CPU
+// takes its share), a 200-host sweep peaks at 300–350 MB instead of 450–520 for ~1.2–1.5 s more CPU
 // (docs/scale.md, the fleet bench's capped line).
 var hostSettings = {
   NODE_OPTIONS: '--max-old-space-size=${instanceMemoryMB / 2}'
