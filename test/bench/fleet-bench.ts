@@ -23,6 +23,8 @@ const RSS_TARGET_MB = 300;
  * on the 2,048 MB instance docs/scale.md asks for at 200 hosts.
  */
 const CAPPED_OLD_SPACE_MB = 2048 / 2;
+/** This file in the sources, whether it runs from them (tsx) or compiled (dist/test/bench). */
+const SOURCE_URL = import.meta.url.replace('/dist/test/', '/test/');
 const FAULTS = [
   { kind: 'block-udp4500', from: 'h1', to: 'h2', oneWay: false },
   { kind: 'loss', a: 'h3', b: 'h4', percent: 30 },
@@ -67,7 +69,7 @@ async function measureOne(hosts: number): Promise<void> {
       '--import',
       'tsx',
       // The fleet always runs from the sources (through tsx); the monitor may be the compiled copy.
-      new URL('../support/fleet/fleet-process.ts', import.meta.url.replace('/dist/test/', '/test/')).pathname,
+      new URL('../support/fleet/fleet-process.ts', SOURCE_URL).pathname,
       String(hosts),
       JSON.stringify(FAULTS),
     ],
@@ -217,7 +219,7 @@ function spread(values: number[], digits: number, unit: string): string {
 export function runFleetBench(sizes = SIZES, log: (line: string) => void = console.log): void {
   // The monitor runs compiled, as the Function App does (dist/, plain node): tsx's loader would add
   // ~28 MB of RSS that no deployed shell carries.
-  const root = new URL('../../', import.meta.url.replace('/dist/test/', '/test/')).pathname;
+  const root = new URL('../../', SOURCE_URL).pathname;
   const compiled = spawnSync(
     process.execPath,
     [`${root}node_modules/typescript/bin/tsc`, '-p', `${root}tsconfig.json`],
