@@ -12,7 +12,7 @@ export interface PingMeasurement {
   /** Per-reply RTTs in arrival order, duplicates left out. */
   samplesMs: number[];
   /** Error lines ping printed (e.g. "Destination Host Unreachable"), when any. */
-  errors: string[];
+  errors: readonly string[];
 }
 
 /** Ping could not produce a measurement: the reason is one short, operator-readable phrase. */
@@ -36,15 +36,19 @@ const SUMMARY = /^(\d{1,7}) packets transmitted, (\d{1,7}) (?:packets )?received
 // BusyBox: "round-trip min/avg/max = a/b/c ms"; iputils: "rtt min/avg/max/mdev = a/b/c/d ms"
 const RTT_LINE =
   /^(?:round-trip|rtt) min\/avg\/max(?:\/mdev)? = ([\d.]+)\/([\d.]+)\/([\d.]+)(?:\/[\d.]+)? ms$/m;
-// "64 bytes from 1.2.3.4: seq=0 ttl=64 time=0.105 ms" / "... icmp_seq=1 ttl=64 time=0.032 ms"
-const REPLY = /^\d+ bytes from [^:]+: (?:icmp_)?seq=\d+ ttl=\d+ time=([\d.]+) ms(.*)/;
+// "64 bytes from 1.2.3.4: seq=0 ttl=64 time=0.105 ms" / "... icmp_seq=1 ttl=64 time=0.032 ms": the
+// head of a reply line up to its time, matched in place (sticky) so no line is cut out of the text.
+const REPLY_HEAD = /\d+ bytes from [^:\n]+: (?:icmp_)?seq=\d+ ttl=\d+ time=/y;
 const UNREACHABLE = /Network is unreachable|No route to host/;
 const ERROR_LINE = /^(?:From \S+ (?:icmp_)?seq=\d+ (.+)|ping: (.+))/;
+const NO_ERRORS: readonly string[] = Object.freeze([]);
 
 /**
  * Parses BusyBox or iputils ping output of a run asked to send `asked` packets. Never throws and
  * runs in linear time on capped input: anything unrecognised or impossible (more sent than asked,
- * more received than sent, an RTT that is not a finite number) is a PingFailure.
+ * more received than sent, an RTT that is not a finite number) is a PingFailure. The lines are read
+ * in place, not split out: a 200-host sweep reads 240,000 ping outputs, and a string per line and
+ * a match per reply were most of what its parsing allocated.
  */
 export function parsePingOutput(output: string, asked: number = PING_LIMITS.count.max): PingParse {
   // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent, slicing a shorter text changes nothing
@@ -52,31 +56,38 @@ export function parsePingOutput(output: string, asked: number = PING_LIMITS.coun
   // Stryker disable next-line StringLiteral: equivalent, replacing where there is no CR changes nothing
   const text = cut.includes('\r') ? cut.replace(/\r\n/g, '\n') : cut;
   const samplesMs: number[] = [];
-  const errors: string[] = [];
+  let errors: string[] | null = null;
   let badSample = false;
-  for (const line of text.split('\n')) {
+  // Stryker disable next-line EqualityOperator: equivalent, the empty line after a last newline matches nothing
+  for (let start = 0; start <= text.length; ) {
+    const newline = text.indexOf('\n', start);
+    const end = newline < 0 ? text.length : newline;
     // Each pattern only on the lines it can match: a reply starts with a digit, an error line with
-    // "From " or "ping:" (a 200-host sweep reads 240,000 ping outputs).
-    const first = line.charCodeAt(0);
+    // "From " or "ping:".
+    const first = text.charCodeAt(start);
     // Stryker disable next-line ConditionalExpression,LogicalOperator,EqualityOperator: equivalent, the pattern itself needs a digit first; the guard only skips it sooner
-    const reply = first >= 48 && first <= 57 ? REPLY.exec(line) : null;
-    if (reply) {
-      if (reply[2]!.includes('DUP!')) continue;
-      const rtt = Number(reply[1]);
+    const rtt = first >= 48 && first <= 57 ? replyRtt(text, start, end) : null;
+    if (rtt === null) {
+      const error =
+        // Stryker disable next-line ConditionalExpression: equivalent, the pattern itself needs "From " or "ping: "; the guard only skips it sooner
+        first === 70 /* F */ || first === 112 /* p */ ? ERROR_LINE.exec(text.slice(start, end)) : null;
+      if (error) {
+        errors ??= [];
+        if (errors.length < MAX_ERRORS) errors.push((error[1] ?? error[2]!).trim().slice(0, 200));
+      }
+    } else if (rtt !== 'duplicate') {
       if (!Number.isFinite(rtt)) badSample = true;
       else if (samplesMs.length < asked) samplesMs.push(rtt);
-      continue;
     }
-    // Stryker disable next-line ConditionalExpression: equivalent, the pattern itself needs "From " or "ping: "; the guard only skips it sooner
-    const error = first === 70 /* F */ || first === 112 /* p */ ? ERROR_LINE.exec(line) : null;
-    if (error && errors.length < MAX_ERRORS) errors.push((error[1] ?? error[2]!).trim().slice(0, 200));
+    start = end + 1;
   }
+  const errorLines = errors ?? NO_ERRORS;
 
   const summary = SUMMARY.exec(text);
   if (!summary) {
-    const unreachable = errors.find((e) => UNREACHABLE.test(e));
+    const unreachable = errorLines.find((e) => UNREACHABLE.test(e));
     if (unreachable) return { ok: false, reason: unreachable.replace(/^\w+: /, ''), unreachable: true };
-    const first = errors[0] ?? firstLine(text);
+    const first = errorLines[0] ?? firstLine(text);
     return {
       ok: false,
       reason: first ? `no ping statistics in the output: ${first}` : 'ping printed nothing',
@@ -106,7 +117,15 @@ export function parsePingOutput(output: string, asked: number = PING_LIMITS.coun
   if (badSample || (rttMs && !validRtt(rttMs))) {
     return { ok: false, reason: 'ping printed a round-trip time that is not a number', unreachable: false };
   }
-  return { ok: true, sent, received, lossRatio: (sent - received) / sent, rttMs, samplesMs, errors };
+  return {
+    ok: true,
+    sent,
+    received,
+    lossRatio: (sent - received) / sent,
+    rttMs,
+    samplesMs,
+    errors: errorLines,
+  };
 }
 
 function firstLine(text: string): string {
@@ -132,4 +151,37 @@ function rttFromSamples(samples: number[]): RttMs | null {
   }
   const avg = Math.round((sum / samples.length) * 1000) / 1000;
   return { min, avg: Math.min(max, Math.max(min, avg)), max };
+}
+
+/**
+ * The round trip of the reply line starting at text[start] in ms (NaN when its time is not a number),
+ * "duplicate" for a reply marked "DUP!", null for any other line. A reply line is its head
+ * (REPLY_HEAD), a time of digits and dots, " ms", and any rest up to the first line break, where
+ * "DUP!" marks a duplicate.
+ */
+function replyRtt(text: string, start: number, end: number): number | 'duplicate' | null {
+  REPLY_HEAD.lastIndex = start;
+  if (!REPLY_HEAD.test(text)) return null;
+  const from = REPLY_HEAD.lastIndex;
+  let to = from;
+  // Past the text charCodeAt is NaN, and a line break is no time character: the line's end stops it.
+  while (isTimeChar(text.charCodeAt(to))) to++;
+  if (to === from || !text.startsWith(' ms', to)) return null;
+  // Stryker disable next-line ArithmeticOperator: equivalent, "DUP!" cannot start within the time or " ms"
+  return isDuplicate(text, to + 3, end) ? 'duplicate' : Number(text.slice(from, to));
+}
+
+function isTimeChar(c: number): boolean {
+  return (c >= 48 && c <= 57) || c === 46; // 0-9 .
+}
+
+/** Whether "DUP!" comes in text[from, end) before any character that ends a line for `.` (CR, LS, PS). */
+function isDuplicate(text: string, from: number, end: number): boolean {
+  // Stryker disable next-line EqualityOperator: equivalent, text[end] is a newline or past the text
+  for (let i = from; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 13 || c === 0x2028 || c === 0x2029) return false;
+    if (text.startsWith('DUP!', i)) return true;
+  }
+  return false;
 }

@@ -184,6 +184,71 @@ describe('parsePingOutput / pingPathResult', () => {
     });
   });
 
+  // The parser reads lines in place; the line-splitting reader it replaced is the reference: on every
+  // input both give the same measurement or the same failure.
+  const REFERENCE_REPLY = /^\d+ bytes from [^:]+: (?:icmp_)?seq=\d+ ttl=\d+ time=([\d.]+) ms(.*)/;
+  const referenceLines = (text: string, asked: number) => {
+    const samplesMs: number[] = [];
+    const errors: string[] = [];
+    let badSample = false;
+    for (const line of text.split('\n')) {
+      const reply = REFERENCE_REPLY.exec(line);
+      if (reply) {
+        if (reply[2]!.includes('DUP!')) continue;
+        const rtt = Number(reply[1]);
+        if (!Number.isFinite(rtt)) badSample = true;
+        else if (samplesMs.length < asked) samplesMs.push(rtt);
+        continue;
+      }
+      const error = /^(?:From \S+ (?:icmp_)?seq=\d+ (.+)|ping: (.+))/.exec(line);
+      if (error && errors.length < 10) errors.push((error[1] ?? error[2]!).trim().slice(0, 200));
+    }
+    return { samplesMs, errors, badSample };
+  };
+  const sameLines = (output: string) => {
+    const text = output.replace(/\r\n/g, '\n');
+    for (const asked of [1, 3, 100]) {
+      const parsed = parsePingOutput(output, asked);
+      const reference = referenceLines(text, asked);
+      if (parsed.ok) {
+        expect(reference.badSample).toBe(false);
+        expect({ samplesMs: parsed.samplesMs, errors: parsed.errors }).toEqual({
+          samplesMs: reference.samplesMs,
+          errors: reference.errors,
+        });
+      } else if (!reference.badSample && !text.includes('min/avg/max')) {
+        // Without a summary RTT line only a bad reply time makes "not a number".
+        expect(parsed.reason).not.toMatch(/not a number/);
+      }
+    }
+  };
+  const LINE_EDGES = [
+    ...PING_TOKENS,
+    '64 bytes from 1.2.3.4: seq=2 ttl=64 time=1.5 ms\rDUP!',
+    '64 bytes from 1.2.3.4: seq=2 ttl=64 time=1.5 ms\u2028 (DUP!)',
+    '64 bytes from 1.2.3.4: seq=2 ttl=64 time=1.5 ms\u2029 (DUP!)',
+    '64 bytes from 1.2.3.4: seq=2 ttl=64 time=1.5x ms',
+    '64 bytes from 1.2.3.4: seq=3 ttl=64 time=1 ms',
+    '64 bytes from 1.2.3.4: seq=4 ttl=64 time=2 ms',
+    '64 bytes from 1.2.3.4: seq=2 ttl=64 time=1.5 msDUP!',
+    '64 bytes from 1.2.3.4: seq=2 ttl=64 time=. ms',
+    '64 bytes from 1.2.3.4: seq=2 ttl=64 time= ms',
+    '64 bytes from a:b: seq=2 ttl=64 time=2 ms',
+    '64 bytes from \r: seq=2 ttl=64 time=3 ms',
+    '3 packets transmitted, 3 received',
+  ];
+  forEachInput(
+    'ping lines in place',
+    {
+      soup: (f) => f.soup(LINE_EDGES, 40),
+      mutated: (f) => f.mutate(f.pick(PING_SAMPLES)),
+      lines: (f) =>
+        Array.from({ length: 1 + f.int(8) }, () => f.pick(LINE_EDGES)).join(f.pick(['\n', '\r\n', '\r'])) +
+        '\n3 packets transmitted, 3 received',
+    },
+    sameLines,
+  );
+
   it('200,000 reply lines do not overflow the stack: output past the cap is cut, the path unknown', () => {
     const reply = '64 bytes from 1.2.3.4: seq=1 ttl=64 time=1.5 ms\n';
     const flood = reply.repeat(200_000);

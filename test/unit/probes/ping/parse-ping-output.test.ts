@@ -110,6 +110,30 @@ describe('parsePingOutput, edge cases a host can print', () => {
     expect(parsePingOutput(out)).toMatchObject({ samplesMs: [1, 3], rttMs: { min: 1, avg: 2, max: 3 } });
   });
 
+  it('reads a reply only when its time is digits and dots followed by " ms", whatever the time', () => {
+    const out = [
+      reply(0, '2'),
+      reply(1, '1'),
+      reply(2, '1.5x'),
+      '64 bytes from 100.64.2.2: seq=3 ttl=64 time= ms',
+      reply(4, '0.25'),
+      summary(5, 5),
+    ].join('\n');
+    expect(parsePingOutput(out)).toMatchObject({ ok: true, samplesMs: [2, 1, 0.25] });
+  });
+
+  it('takes "DUP!" only before a line break: after a CR or a Unicode line separator it is not a mark', () => {
+    const out = [
+      reply(0, '1', ' (DUP!)'),
+      reply(1, '2', '\r (DUP!)'),
+      reply(2, '3', '\u2028 (DUP!)'),
+      reply(3, '4', '\u2029 (DUP!)'),
+      reply(4, '5', 'DUP!'),
+      summary(5, 5),
+    ].join('\n');
+    expect(parsePingOutput(out)).toMatchObject({ ok: true, samplesMs: [2, 3, 4] });
+  });
+
   it('has no RTT at all when nothing came back and no summary line gives one', () => {
     expect(parsePingOutput(summary(3, 0))).toMatchObject({
       ok: true,
