@@ -21,7 +21,7 @@ import { IKE_PROBE_HASH, knownHome } from './ike/ike-agent-copy.js';
  * at the start and again as the last ping leaves (BusyBox pings: a fixed delay) or once the probe
  * program's pings are all done (replies in or waited out), so the packet counters' change over this sweep's own
  * probes is known (lost ESP shows as a gap between both ends, diagnosis/sa-pairing.ts). The one
- * variadic op, `ike-probe HASH WAIT [ID IPV4 PORT HEX]…`, runs the IKE probe program tunnelwatch put
+ * variadic op, `ike-probe HASH WAIT TEMPLATE [ID IPV4 PORT STAMP]…`, runs the IKE probe program tunnelwatch put
  * into the agent (shared/probes/ike/ike-agent-copy.ts) and takes the rest of argv, so it comes last;
  * a missing program shows as its exit 127, one that may not run (noexec /tmp) as 126.
  */
@@ -60,7 +60,7 @@ while [ $# -gt 0 ]; do
     ipsec-conns)
       swanctl --list-conns --raw >"$dir/$id.out" 2>&1 & ;;
     ike-probe)
-      [ $# -ge 2 ] || exit 124
+      [ $# -ge 3 ] || exit 124
       prog=/tmp/tunnelwatch-ike-probe-$1; shift
       "$prog" "$@" >"$dir/$id.out" 2>&1 &
       shift $# ;;
@@ -167,7 +167,7 @@ const OP_ARGS: Record<ExecOp, ((arg: string) => boolean)[]> = {
   'ipsec-sas': [],
   'ipsec-sas-after': [(delay) => /^\d(\.\d{1,2})?$/.test(delay)],
   'ipsec-conns': [],
-  'ike-probe': [(hash) => /^[0-9a-f]{12}$/.test(hash), (waitMs) => isIkeWaitMs(waitMs)],
+  'ike-probe': [(hash) => /^[0-9a-f]{12}$/.test(hash), (waitMs) => isIkeWaitMs(waitMs), isEvenHex(88, 4096)],
 };
 
 /**
@@ -176,13 +176,13 @@ const OP_ARGS: Record<ExecOp, ((arg: string) => boolean)[]> = {
  * and runs it last.
  */
 const OP_GROUPS: Partial<Record<ExecOp, { checks: ((arg: string) => boolean)[]; max: number }>> = {
-  // ike-probe.c's targets: ID IPV4 PORT HEX, the datagram ≤ 2048 bytes, ≤ 1024 targets; it re-checks each.
+  // ike-probe.c's targets: ID IPV4 PORT STAMP (SPI and a 16..256-byte nonce), ≤ 1024 targets; it re-checks each.
   'ike-probe': {
     checks: [
       (id) => /^[a-z0-9-]{1,32}$/.test(id),
       (ip) => parseIpv4(ip) === ip,
       (port) => port === '500' || port === '4500',
-      (hex) => hex.length % 2 === 0 && /^[0-9a-f]{2,4096}$/.test(hex),
+      isEvenHex(48, 528),
     ],
     max: 1024,
   },
@@ -190,6 +190,12 @@ const OP_GROUPS: Partial<Record<ExecOp, { checks: ((arg: string) => boolean)[]; 
 
 function isIkeWaitMs(text: string): boolean {
   return /^[1-9]\d{0,4}$/.test(text) && Number(text) <= 60_000;
+}
+
+/** Lower-case hex of whole bytes, min..max digits. */
+function isEvenHex(min: number, max: number): (text: string) => boolean {
+  const pattern = new RegExp(`^[0-9a-f]{${min},${max}}$`);
+  return (text) => text.length % 2 === 0 && pattern.test(text);
 }
 
 const JOB_ID = /^[a-z0-9-]{1,64}$/;
@@ -216,7 +222,6 @@ export function rejectJob(job: ExecJob): string | null {
       return `job ${job.id}: ${job.op} takes ${fixed.length} arguments, then up to ${groups.max} groups of ${size}`;
   }
   const bad = job.args.findIndex((arg, i) =>
-    // Stryker disable next-line ArithmeticOperator: equivalent, the one variadic op has 2 fixed arguments and groups of 4, and i + 2 ≡ i − 2 (mod 4)
     i < fixed.length ? !fixed[i]!(arg) : !groups!.checks[(i - fixed.length) % groups!.checks.length]!(arg),
   );
   return bad === -1 ? null : `job ${job.id}: argument ${bad + 1} of ${job.op} is not valid`;

@@ -10,6 +10,10 @@ import type { PathResult } from '../../shared/domain/sweep-report.js';
 import type { AgentProbeContext } from '../../shared/probes/agent-probe.js';
 import { DEFAULT_IKE_PROBE_IMAGE, ikeAgentProbe } from '../../shared/probes/ike/ike-agent-probe.js';
 import { ikeProbeProgram } from '../../shared/probes/ike/ike-probe-image.js';
+import {
+  buildIkeSaInitRequest,
+  ikeSaInitRequestTemplate,
+} from '../../shared/probes/ike/ike-sa-init-request.js';
 import { localIkeCarrier } from '../support/local-ike-carrier.js';
 
 // The committed probe program (the whole sidecar image) run on this machine, against UDP
@@ -22,6 +26,8 @@ const program = join(dir, 'ike-probe');
 const fixture = (name: string) =>
   Buffer.from(readFileSync(new URL(`../fixtures/ike/${name}.hex`, import.meta.url), 'utf8').trim(), 'hex');
 const MARKER = Buffer.alloc(4);
+/** The request ikeAgentProbe stamps every probe from (a 32-byte nonce). */
+const TEMPLATE = ikeSaInitRequestTemplate({ nonceLength: 32 });
 
 interface Run {
   code: number | null;
@@ -162,7 +168,12 @@ describe('the IKE probe program, driven by ikeAgentProbe', () => {
       if (r.port === 4500) expect(r.bytes.subarray(0, 4)).toEqual(MARKER);
       expect([ike[17], ike[18], ike[19]]).toEqual([0x20, 34, 0x08]);
       expect(ike.readUInt32BE(24)).toBe(ike.length);
+      // The template, stamped: only the SPI (first 8 bytes) and the nonce (last 32) are the probe's own.
+      expect(ike.subarray(8, -32)).toEqual(Buffer.from(TEMPLATE.subarray(8, -32)));
     }
+    const ikeOf = (r: { port: number; bytes: Buffer }) => (r.port === 4500 ? r.bytes.subarray(4) : r.bytes);
+    expect(new Set(received.map((r) => ikeOf(r).subarray(0, 8).toString('hex'))).size).toBe(received.length);
+    expect(new Set(received.map((r) => ikeOf(r).subarray(-32).toString('hex'))).size).toBe(received.length);
   });
 
   it('reads charon’s recorded answers as up, on both ports', () => {
@@ -194,43 +205,106 @@ describe('the IKE probe program, driven by ikeAgentProbe', () => {
 });
 
 describe('the IKE probe program on its own', () => {
-  const request = (n: number) =>
-    Buffer.concat([Buffer.from('0011223344556677', 'hex'), Buffer.alloc(n - 8, 0x0a)]);
+  const template = Buffer.from(TEMPLATE).toString('hex');
+  // A stamp: an SPI and a 32-byte nonce.
+  const spi = Buffer.from('0011223344556677', 'hex');
+  const stamp = (nonceByte = 0x0a, nonceLength = 32) =>
+    Buffer.concat([spi, Buffer.alloc(nonceLength, nonceByte)]).toString('hex');
+
+  it('stamps each request: the template with the stamp’s SPI first and its nonce last, the marker first on 4500', async () => {
+    received.length = 0;
+    const nonce = Buffer.alloc(32, 0x0a);
+    const r = await runProgram([
+      '1000',
+      template,
+      'a',
+      '127.1.16.2',
+      '500',
+      stamp(),
+      'b',
+      '127.1.16.2',
+      '4500',
+      stamp(),
+    ]);
+    expect(r.code).toBe(0);
+    const built = Buffer.from(buildIkeSaInitRequest({ spi, nonce }));
+    const byPort = new Map(received.map((x) => [x.port, x.bytes]));
+    expect(byPort.get(500)).toEqual(built);
+    expect(byPort.get(4500)).toEqual(Buffer.concat([MARKER, built]));
+  });
 
   it('refuses a malformed wait before sending anything', async () => {
     for (const wait of ['', '0', '60001', '1.5', '100; id', '000001']) {
       received.length = 0;
-      const r = await runProgram([wait, 'p0-500', '127.1.16.2', '500', 'aabb']);
+      const r = await runProgram([wait, template, 'p0-500', '127.1.16.2', '500', stamp()]);
       expect(r, wait).toEqual({ code: 2, stdout: '- error bad-timeout\n' });
     }
     expect(received).toEqual([]);
   });
 
+  it('refuses a malformed or missing template before sending anything', async () => {
+    const shortest = 'aa'.repeat(44);
+    for (const bad of [
+      '',
+      'aa'.repeat(43),
+      'aa'.repeat(2049),
+      `${shortest}a`,
+      shortest.toUpperCase(),
+      `${shortest};x`,
+    ]) {
+      received.length = 0;
+      const r = await runProgram(['100', bad, 'p0-500', '127.1.16.2', '500', stamp()]);
+      expect(r, bad).toEqual({ code: 2, stdout: '- error bad-template\n' });
+    }
+    expect(await runProgram(['100'])).toEqual({ code: 2, stdout: '- error bad-template\n' });
+    // The shortest template takes a 16-byte nonce, no longer: it must not reach into the header.
+    received.length = 0;
+    const r = await runProgram([
+      '100',
+      shortest,
+      'a',
+      '127.1.16.2',
+      '500',
+      stamp(0x0a, 16),
+      'b',
+      '127.1.16.2',
+      '500',
+      stamp(0x0a, 17),
+    ]);
+    expect(r.stdout).toContain('b error bad-stamp\n');
+    expect(received.map((x) => x.bytes)).toEqual([
+      Buffer.concat([spi, Buffer.alloc(44 - 8 - 16, 0xaa), Buffer.alloc(16, 0x0a)]),
+    ]);
+  });
+
   it.each([
-    [['p0-500', '127.1.16.2;id', '500', 'aabb'], 'p0-500 error bad-ip'],
-    [['p0-500', '127.1.16.256', '500', 'aabb'], 'p0-500 error bad-ip'],
-    [['p0-500', '127.1.16', '500', 'aabb'], 'p0-500 error bad-ip'],
-    [['p0-500', '127.1.16.2', '22', 'aabb'], 'p0-500 error bad-port'],
-    [['p0-500', '127.1.16.2', '5000', 'aabb'], 'p0-500 error bad-port'],
-    [['p0-500', '127.1.16.2', '500', 'aa$(id)'], 'p0-500 error bad-hex'],
-    [['p0-500', '127.1.16.2', '500', 'aab'], 'p0-500 error bad-hex'],
-    [['p0-500', '127.1.16.2', '500', 'AABB'], 'p0-500 error bad-hex'],
-    [['p0-500', '127.1.16.2', '500', 'aa'.repeat(2049)], 'p0-500 error bad-hex'],
-    [['P0;x', '127.1.16.2', '500', 'aabb'], '- error bad-id'],
-    [['p'.repeat(33), '127.1.16.2', '500', 'aabb'], '- error bad-id'],
+    [['p0-500', '127.1.16.2;id', '500', 'STAMP'], 'p0-500 error bad-ip'],
+    [['p0-500', '127.1.16.256', '500', 'STAMP'], 'p0-500 error bad-ip'],
+    [['p0-500', '127.1.16', '500', 'STAMP'], 'p0-500 error bad-ip'],
+    [['p0-500', '127.1.16.2', '22', 'STAMP'], 'p0-500 error bad-port'],
+    [['p0-500', '127.1.16.2', '5000', 'STAMP'], 'p0-500 error bad-port'],
+    [['p0-500', '127.1.16.2', '500', 'aa$(id)'], 'p0-500 error bad-stamp'],
+    [['p0-500', '127.1.16.2', '500', 'aab'], 'p0-500 error bad-stamp'],
+    [['p0-500', '127.1.16.2', '500', 'AA'.repeat(40)], 'p0-500 error bad-stamp'],
+    [['p0-500', '127.1.16.2', '500', 'aa'.repeat(23)], 'p0-500 error bad-stamp'],
+    [['p0-500', '127.1.16.2', '500', 'aa'.repeat(TEMPLATE.length - 28 + 9)], 'p0-500 error bad-stamp'],
+    [['p0-500', '127.1.16.2', '500', 'aa'.repeat(2049)], 'p0-500 error bad-stamp'],
+    [['P0;x', '127.1.16.2', '500', 'STAMP'], '- error bad-id'],
+    [['p'.repeat(33), '127.1.16.2', '500', 'STAMP'], '- error bad-id'],
     [['p0-500', '127.1.16.2', '500'], '- error bad-args'],
   ])('re-checks every target (%j) and sends nothing for a bad one', async (target, line) => {
     received.length = 0;
-    const r = await runProgram(['100', ...target]);
+    const r = await runProgram(['100', template, ...target.map((a) => (a === 'STAMP' ? stamp() : a))]);
     expect(r).toEqual({ code: 0, stdout: `${line}\n- end\n` });
     expect(received).toEqual([]);
   });
 
   it('sends each request as ONE datagram, newline bytes and all, and bounds what it prints', async () => {
     received.length = 0;
-    const big = request(2048);
-    const r = await runProgram(['1000', 'a', '127.1.16.5', '4500', big.toString('hex')]);
-    expect(received.map((x) => x.bytes)).toEqual([big]);
+    // The longest template: 2048 bytes of newlines, and on 4500 the marker before it.
+    const big = Buffer.alloc(2048, 0x0a);
+    const r = await runProgram(['1000', big.toString('hex'), 'a', '127.1.16.5', '4500', stamp()]);
+    expect(received.map((x) => x.bytes)).toEqual([Buffer.concat([MARKER, spi, big.subarray(8)])]);
     // The 60 KB answer is cut to 2048 bytes of hex on one line.
     const [first, end, ...more] = r.stdout.split('\n');
     const [id, outcome, rtt, hex, ...rest] = first!.split(' ');
@@ -243,18 +317,10 @@ describe('the IKE probe program on its own', () => {
   it('prints one line per target, each when its outcome is known', async () => {
     const r = await runProgram([
       '300',
-      'a',
-      '127.1.16.2',
-      '500',
-      request(40).toString('hex'),
-      'b',
-      '127.1.16.3',
-      '500',
-      request(40).toString('hex'),
-      'c',
-      '127.1.16.4',
-      '500',
-      request(40).toString('hex'),
+      template,
+      ...['a', '127.1.16.2', '500', stamp()],
+      ...['b', '127.1.16.3', '500', stamp()],
+      ...['c', '127.1.16.4', '500', stamp()],
     ]);
     const lines = r.stdout.trim().split('\n');
     // Last comes the end line, which tells the caller the run is complete without an exit status.

@@ -120,22 +120,21 @@ class RecordedAgent implements DockerHostClient {
   /** The agent takes the IKE probe program (the replay needs no bytes of it). */
   async putArchive(): Promise<void> {}
 
-  /** The IKE probe (in the agent's batch, or in a carrier): one line per probe, `ID answered RTT_US REPLY_HEX` or `ID timeout`. */
+  /** The IKE probe (in the agent's batch, or in a carrier; argv WAIT TEMPLATE [ID IPV4 PORT STAMP]…): one line per probe, `ID answered RTT_US REPLY_HEX` or `ID timeout`. */
   #ikeProbe(argv: string[]): ExecResult {
     const lines: string[] = [];
     for (let i = 0; i < argv.length; i++) {
       const id = argv[i]!;
       if (!/^p\d+-(500|4500)$/.test(id)) continue;
-      const [ip, port, hex] = [argv[i + 1]!, Number(argv[i + 2]), argv[i + 3]!];
+      const [ip, port, stamp] = [argv[i + 1]!, Number(argv[i + 2]), argv[i + 3]!];
       const peer = hostNumber(ip);
       if (port === 4500 && this.#blockedTo(peer)) {
         lines.push(`${id} timeout`);
       } else {
-        // The recorded reply, carrying this probe's initiator SPI (charon echoes it).
-        const request = Buffer.from(hex, 'hex');
+        // The recorded reply, carrying this probe's initiator SPI (charon echoes it): its stamp's first 8 bytes.
         const offset = port === 4500 ? 4 : 0;
         const reply = Buffer.from(port === 4500 ? IKE4500_REPLY : IKE500_REPLY);
-        request.copy(reply, offset, offset, offset + 8);
+        Buffer.from(stamp, 'hex').copy(reply, offset, 0, 8);
         lines.push(`${id} answered 850 ${reply.toString('hex')}`);
       }
       i += 3;

@@ -19,7 +19,7 @@ import {
 import { ensureCarrier, forgetCarrier } from './ike-carrier.js';
 import { type IkePort, ikePathResult, ikeProbeKind, parseIkeProbeLines } from './ike-path-result.js';
 import { IKE_PROBE_IMAGE, IKE_PROBE_PATH, ikeProbeRootfs } from './ike-probe-image.js';
-import { ikeSaInitRequestStamper, withNonEspMarker } from './ike-sa-init-request.js';
+import { ikeRequestStamp, ikeSaInitRequestTemplate } from './ike-sa-init-request.js';
 
 export { IKE_PROBE_IMAGE };
 
@@ -49,10 +49,10 @@ const PORTS: readonly IkePort[] = [500, 4500];
 const NONCE_BYTES = 32;
 // Built on first use, not when the module loads: importing the probe registry then costs nothing,
 // and the request builder runs only where a probe (or a test) asks for it.
-let stamper: ReturnType<typeof ikeSaInitRequestStamper> | null = null;
-function stampRequest(spi: Uint8Array, nonce: Uint8Array): Uint8Array {
-  if (stamper === null) stamper = ikeSaInitRequestStamper({ nonceLength: NONCE_BYTES });
-  return stamper(spi, nonce);
+let template: string | null = null;
+function templateHex(): string {
+  template ??= Buffer.from(ikeSaInitRequestTemplate({ nonceLength: NONCE_BYTES })).toString('hex');
+  return template;
 }
 
 /** The batch job's id (one per batch: the op takes the rest of the batch's argv). */
@@ -133,7 +133,7 @@ export function ikeAgentProbe(
           {
             id: IKE_JOB_ID,
             op: 'ike-probe',
-            args: [IKE_PROBE_HASH, String(waitMs), ...plan.targets.flatMap(targetArgs)],
+            args: [IKE_PROBE_HASH, String(waitMs), templateHex(), ...plan.targets.flatMap(targetArgs)],
           },
         ],
         async finish(outputs, failure, signal) {
@@ -204,11 +204,10 @@ function timing(ikeTimeoutMs: number, left: () => number): { waitMs: number; exe
   return { waitMs, execMs };
 }
 
-// ike-probe.c's usage: WAIT_MS, then ID IPV4 PORT HEX per target; it re-checks every field.
+// ike-probe.c's usage: WAIT_MS TEMPLATE, then ID IPV4 PORT STAMP per target; it re-checks every field.
 function targetArgs(t: IkeTarget): string[] {
-  const request = stampRequest(t.spi, t.nonce);
-  const bytes = t.port === 4500 ? withNonEspMarker(request) : request;
-  return [t.id, t.peer.underlayIp!, String(t.port), Buffer.from(bytes).toString('hex')];
+  const stamp = ikeRequestStamp(t.spi, t.nonce, NONCE_BYTES);
+  return [t.id, t.peer.underlayIp!, String(t.port), Buffer.from(stamp).toString('hex')];
 }
 
 /**
@@ -223,11 +222,15 @@ function execProgram(
   signal: AbortSignal,
 ): Promise<ExecResult> {
   const { waitMs, execMs } = timing(plan.ikeTimeoutMs, plan.left);
-  return client.exec(containerId, [program, String(waitMs), ...plan.targets.flatMap(targetArgs)], {
-    deadlineMs: execMs,
-    signal,
-    completeMarker: IKE_PROBE_END,
-  });
+  return client.exec(
+    containerId,
+    [program, String(waitMs), templateHex(), ...plan.targets.flatMap(targetArgs)],
+    {
+      deadlineMs: execMs,
+      signal,
+      completeMarker: IKE_PROBE_END,
+    },
+  );
 }
 
 /** The program's output (untrusted, bounded by the exec) as path results, one per probe. */

@@ -5,12 +5,18 @@
  * one self-contained file and the build needs no host-specific files. Its bytes are committed (ike-probe-binary.ts); `npm run build:ike-probe`
  * rebuilds them from this source with gcc, and a unit test checks the two match.
  *
- * Usage: ike-probe WAIT_MS [ID IPV4 PORT HEX]...
+ * Usage: ike-probe WAIT_MS TEMPLATE [ID IPV4 PORT STAMP]...
  *   WAIT_MS  1..60000, how long to wait for each reply after sending its request.
+ *   TEMPLATE the IKE message every request is made from, lower-case hex, 44..2048 bytes.
  *   ID       [a-z0-9-]{1,32}, echoed in the output line.
- *   IPV4     dotted quad; PORT 500 or 4500; HEX the datagram to send, lower-case, <= 2048 bytes.
- * The datagrams are built by tunnelwatch (ike-sa-init-request.ts); this program only sends each one
- * from a connected UDP socket, all at once, and waits for the replies with poll(2).
+ *   IPV4     dotted quad; PORT 500 or 4500.
+ *   STAMP    lower-case hex, 8 + N bytes (16 <= N <= template - 28): the first 8 replace the
+ *            template's first 8 (the initiator SPI), the other N its last N (the nonce, which ends
+ *            the message). On port 4500 the request goes out behind the 4-byte non-ESP marker.
+ * The template is built by tunnelwatch (ike-sa-init-request.ts) and every request differs from it
+ * only in SPI and nonce, so those alone travel per target: the exec's argv for 200 peers is a
+ * seventh of what whole datagrams made it. This program only stamps and sends each request from a
+ * connected UDP socket, all at once, and waits for the replies with poll(2).
  *
  * Output, one line per target, written when its outcome is known:
  *   <id> answered <rtt µs> <reply hex, at most 2048 bytes>
@@ -19,7 +25,7 @@
  *   <id> error <reason>          bad input, or a socket call failed (reason names the errno)
  *   - error <reason>             input that cannot be tied to an id
  *   - end                        the last line, once every target has its line
- * Exit status 0, or 2 when WAIT_MS is malformed (nothing sent, no end line).
+ * Exit status 0, or 2 when WAIT_MS or TEMPLATE is malformed (nothing sent, no end line).
  *
  * Or: ike-probe --icmp NONCE [ID IPV4 SIZE COUNT INTERVAL TIMEOUT]...
  *   The exec batch's pings, all from this one process instead of one BusyBox ping each (a process
@@ -40,6 +46,10 @@
 
 #define MAX_TARGETS 1024
 #define MAX_REQUEST 2048
+#define NON_ESP_MARKER 4
+#define SPI_BYTES 8
+#define MIN_NONCE 16
+#define IKE_HEADER 28
 #define MAX_REPLY_SHOWN 2048
 #define RECV_BUFFER 65536
 #define MAX_ID 32
@@ -136,7 +146,10 @@ struct target {
 
 static struct target targets[MAX_TARGETS];
 static struct pollfd pfds[MAX_TARGETS];
-static u8 request[MAX_REQUEST];
+static u8 template[MAX_REQUEST];
+/* The request being sent: room for the non-ESP marker before a whole template. */
+static u8 request[NON_ESP_MARKER + MAX_REQUEST];
+static u8 stamp[MAX_REQUEST];
 static u8 reply[RECV_BUFFER];
 /* The longest line: id, outcome, rtt, hex of MAX_REPLY_SHOWN bytes. */
 static char line[MAX_ID + 64 + 2 * MAX_REPLY_SHOWN];
@@ -266,16 +279,34 @@ static int hex_digit(char c) {
   return -1;
 }
 
-/* Decodes lower-case hex into `request`; returns the byte count, 0 when malformed or too long. */
-static u64 parse_hex(const char *s) {
+/* Decodes lower-case hex into `out` (MAX_REQUEST bytes); returns the byte count, 0 when malformed or too long. */
+static u64 parse_hex(const char *s, u8 *out) {
   u64 n = 0;
   for (; s[0]; s += 2) {
     int hi = hex_digit(s[0]);
     int lo = s[1] ? hex_digit(s[1]) : -1;
     if (hi < 0 || lo < 0 || n >= MAX_REQUEST) return 0;
-    request[n++] = (u8)(hi << 4 | lo);
+    out[n++] = (u8)(hi << 4 | lo);
   }
   return n;
+}
+
+/*
+ * Builds the request for one target in `request`: the template with the stamp's SPI at its start and
+ * the stamp's nonce at its end, behind the non-ESP marker on port 4500. Returns the datagram's
+ * length, 0 when the stamp does not fit the template.
+ */
+static u64 stamp_request(u64 template_length, u64 stamp_length, u16 port) {
+  if (stamp_length < SPI_BYTES + MIN_NONCE) return 0;
+  u64 nonce_length = stamp_length - SPI_BYTES;
+  /* The nonce must not reach into the header. */
+  if (nonce_length > template_length - IKE_HEADER) return 0;
+  u64 at = port == 4500 ? NON_ESP_MARKER : 0;
+  memset(request, 0, at);
+  memcpy(request + at, template, template_length);
+  memcpy(request + at, stamp, SPI_BYTES);
+  memcpy(request + at + template_length - nonce_length, stamp + SPI_BYTES, nonce_length);
+  return at + template_length;
 }
 
 /* Accepts 1..60000 written with 1..5 digits, nothing else. */
@@ -321,8 +352,14 @@ static int run(int argc, char **argv) {
     end_line();
     return 2;
   }
+  u64 template_length = argc < 3 ? 0 : parse_hex(argv[2], template);
+  if (template_length < IKE_HEADER + MIN_NONCE) {
+    put("- error bad-template");
+    end_line();
+    return 2;
+  }
   int count = 0;
-  int i = 2;
+  int i = 3;
   for (; i + 3 < argc; i += 4) {
     const char *id = argv[i];
     u32 ip;
@@ -340,9 +377,9 @@ static int run(int argc, char **argv) {
       report_error(id, "bad-port", 0);
       continue;
     }
-    u64 length = parse_hex(argv[i + 3]);
+    u64 length = stamp_request(template_length, parse_hex(argv[i + 3], stamp), port);
     if (length == 0) {
-      report_error(id, "bad-hex", 0);
+      report_error(id, "bad-stamp", 0);
       continue;
     }
     if (count == MAX_TARGETS) {

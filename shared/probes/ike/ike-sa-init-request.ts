@@ -114,30 +114,29 @@ export function buildIkeSaInitRequest(options: IkeSaInitRequestOptions): Uint8Ar
 }
 
 /**
- * Builds the request once and stamps each probe's SPI and nonce into a copy: a sweep sends two
- * requests per ordered pair (79,600 for 200 hosts), and assembling every one from its payloads cost
- * more CPU than the rest of the IKE probe. Same bytes as buildIkeSaInitRequest for the same options.
+ * The request every probe's is made from, for ike-probe.c to stamp: a sweep sends two requests per
+ * ordered pair (79,600 for 200 hosts) and they differ only in SPI and nonce, so the exec carries this
+ * once and a stamp per probe (ikeRequestStamp), not every datagram whole. Without NAT-D notifies the
+ * nonce payload is the last one, so the nonce ends the message: the program puts a stamp's SPI at
+ * the start and its nonce at the end, and gets the bytes buildIkeSaInitRequest gives for them.
  */
-export function ikeSaInitRequestStamper(
+export function ikeSaInitRequestTemplate(
   options: Omit<IkeSaInitRequestOptions, 'spi' | 'nonce' | 'natDetection'> & { nonceLength: number },
-): (spi: Uint8Array, nonce: Uint8Array) => Uint8Array {
+): Uint8Array {
   const { nonceLength, ...rest } = options;
-  const template = buildIkeSaInitRequest({
+  return buildIkeSaInitRequest({
     ...rest,
     spi: new Uint8Array(8).fill(1),
     nonce: new Uint8Array(nonceLength),
   });
-  // Without NAT-D notifies the nonce payload is the last one, so its data ends the message.
-  const nonceAt = template.length - nonceLength;
-  return (spi, nonce) => {
-    if (spi.length !== 8 || spi.every((b) => b === 0))
-      throw new RangeError('spi must be 8 bytes, not all zero');
-    if (nonce.length !== nonceLength) throw new RangeError(`nonce must be ${nonceLength} bytes`);
-    const message = template.slice();
-    message.set(spi, 0);
-    message.set(nonce, nonceAt);
-    return message;
-  };
+}
+
+/** One probe's stamp, as ike-probe.c takes it: its SPI (8 bytes, not all zero), then its nonce. */
+export function ikeRequestStamp(spi: Uint8Array, nonce: Uint8Array, nonceLength: number): Uint8Array {
+  if (spi.length !== 8 || spi.every((b) => b === 0))
+    throw new RangeError('spi must be 8 bytes, not all zero');
+  if (nonce.length !== nonceLength) throw new RangeError(`nonce must be ${nonceLength} bytes`);
+  return concat([spi, nonce]);
 }
 
 /** The same message as sent on UDP 4500: prefixed with the non-ESP marker. */

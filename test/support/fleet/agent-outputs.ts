@@ -139,9 +139,24 @@ const fixture = (name: string) =>
 const INVALID_KE_REPLY_500 = fixture('udp500-invalid-ke.reply.hex');
 const INVALID_KE_REPLY_4500 = fixture('udp4500-invalid-ke.reply.hex');
 
-/** charon's INVALID_KE_PAYLOAD answer to one of our requests (hex as sent on `port`). */
-export function ikeReplyHex(requestHex: string, port: 500 | 4500): string | null {
-  const request = Buffer.from(requestHex, 'hex');
+/**
+ * The datagram ike-probe.c sends to one target: the template with the stamp's SPI (its first 8 bytes)
+ * at the start and its nonce (the rest) at the end, behind the non-ESP marker on port 4500. Null
+ * where the program would report the stamp as bad.
+ */
+export function ikeStampedRequest(templateHex: string, stampHex: string, port: 500 | 4500): Buffer | null {
+  if (!/^([0-9a-f]{2})*$/.test(stampHex)) return null;
+  const template = Buffer.from(templateHex, 'hex');
+  const stamp = Buffer.from(stampHex, 'hex');
+  if (stamp.length < 24 || stamp.length - 8 > template.length - 28) return null;
+  const request = Buffer.from(template);
+  stamp.copy(request, 0, 0, 8);
+  stamp.copy(request, request.length - (stamp.length - 8), 8);
+  return port === 4500 ? Buffer.concat([Buffer.alloc(4), request]) : request;
+}
+
+/** charon's INVALID_KE_PAYLOAD answer to one of our requests (the bytes as sent on `port`). */
+export function ikeReplyHex(request: Buffer, port: 500 | 4500): string | null {
   const header = port === 4500 ? 4 : 0;
   if (request.length < header + 28) return null;
   const reply = Buffer.from(port === 4500 ? INVALID_KE_REPLY_4500 : INVALID_KE_REPLY_500);

@@ -10,6 +10,7 @@ import {
   type IkeProbeLine,
   ikeProbeLine,
   ikeReplyHex,
+  ikeStampedRequest,
   pingOutput,
   type SaSimulation,
   swanctlOutput,
@@ -89,7 +90,7 @@ function batch(
     const id = rest[i]!;
     const op = rest[i + 1] ?? '';
     if (op === 'ike-probe') {
-      // Takes the rest of argv: HASH WAIT [ID IPV4 PORT HEX]…; the shell's 127 when the program is not there.
+      // Takes the rest of argv: HASH WAIT TEMPLATE [ID IPV4 PORT STAMP]…; the shell's 127 when the program is not there.
       const hash = rest[i + 2] ?? '';
       const program = agentProgram(hash);
       const run = files.has(program)
@@ -176,11 +177,14 @@ export function ikeSidecar(plan: FleetPlan, self: FleetHost, argv: readonly stri
 
 /** What the IKE probe program prints in `self`'s network namespace, given its arguments. */
 function ikeProgram(plan: FleetPlan, self: FleetHost, args: readonly string[]): CommandResult {
-  // ike-probe.c's argv: WAIT_MS, then ID IPV4 PORT HEX per target.
+  // ike-probe.c's argv: WAIT_MS TEMPLATE, then ID IPV4 PORT STAMP per target.
   const lines: IkeProbeLine[] = [];
-  const targets = args.slice(1);
+  const template = args[1] ?? '';
+  if (!/^([0-9a-f]{2}){44,2048}$/.test(template))
+    return { exitCode: 2, stdout: '- error bad-template\n', stderr: '' };
+  const targets = args.slice(2);
   for (let i = 0; i + 4 <= targets.length; i += 4) {
-    const [id, ip, portText, hex] = targets.slice(i, i + 4) as [string, string, string, string];
+    const [id, ip, portText, stamp] = targets.slice(i, i + 4) as [string, string, string, string];
     const port = portText === '500' ? 500 : portText === '4500' ? 4500 : null;
     if (port === null) {
       lines.push({ id, outcome: 'error', reason: 'bad-port' });
@@ -192,8 +196,11 @@ function ikeProgram(plan: FleetPlan, self: FleetHost, args: readonly string[]): 
     if (outcome === 'timeout') lines.push({ id, outcome });
     else if (outcome === 'refused') lines.push({ id, outcome, rttMicros });
     else {
-      const replyHex = ikeReplyHex(hex, port);
-      lines.push(replyHex ? { id, outcome, rttMicros, replyHex } : { id, outcome: 'error', reason: 'send' });
+      const request = ikeStampedRequest(template, stamp, port);
+      const replyHex = request && ikeReplyHex(request, port);
+      lines.push(
+        replyHex ? { id, outcome, rttMicros, replyHex } : { id, outcome: 'error', reason: 'bad-stamp' },
+      );
     }
   }
   // The program's last line, once every target has its own.

@@ -6,15 +6,23 @@ import { IKE_PROBE_AGENT_PATH, IKE_PROBE_HASH } from '../../../shared/probes/ike
 import { parseIkeProbeLines } from '../../../shared/probes/ike/ike-path-result.js';
 import { IKE_PROBE_PATH } from '../../../shared/probes/ike/ike-probe-image.js';
 import { parseIkeResponse } from '../../../shared/probes/ike/ike-response.js';
-import { buildIkeSaInitRequest, withNonEspMarker } from '../../../shared/probes/ike/ike-sa-init-request.js';
+import {
+  buildIkeSaInitRequest,
+  ikeRequestStamp,
+  ikeSaInitRequestTemplate,
+  withNonEspMarker,
+} from '../../../shared/probes/ike/ike-sa-init-request.js';
 import { parseListSas } from '../../../shared/probes/ipsec-sa/parse-list-sas.js';
 import { parsePingOutput } from '../../../shared/probes/ping/parse-ping-output.js';
-import { ikeReplyHex, pingOutput } from '../../support/fleet/agent-outputs.js';
+import { ikeReplyHex, ikeStampedRequest, pingOutput } from '../../support/fleet/agent-outputs.js';
 import { planFleet } from '../../support/fleet/fleet-plan.js';
 import { agentExec, ikeSidecar } from '../../support/fleet/simulated-agent.js';
 
 const spi = Uint8Array.from([9, 8, 7, 6, 5, 4, 3, 2]);
 const request = buildIkeSaInitRequest({ spi, nonce: new Uint8Array(32).fill(3) });
+// What the IKE probe's argv carries: the template once, and per target its stamp (SPI and nonce).
+const templateHex = Buffer.from(ikeSaInitRequestTemplate({ nonceLength: 32 })).toString('hex');
+const stampHex = Buffer.from(ikeRequestStamp(spi, new Uint8Array(32).fill(3), 32)).toString('hex');
 
 describe('simulated agent outputs, read by the real parsers', () => {
   it.each(['busybox', 'iputils'] as const)('%s ping: loss and RTT come out as simulated', (flavour) => {
@@ -69,7 +77,9 @@ describe('simulated agent outputs, read by the real parsers', () => {
   it.each([500, 4500] as const)(
     "the IKE reply on UDP %i is charon's INVALID_KE_PAYLOAD for our SPI",
     (port) => {
-      const sent = Buffer.from(port === 4500 ? withNonEspMarker(request) : request).toString('hex');
+      // The fleet sends what ike-probe.c makes of the template and the stamp: the request built in TypeScript.
+      const sent = ikeStampedRequest(templateHex, stampHex, port)!;
+      expect(sent).toEqual(Buffer.from(port === 4500 ? withNonEspMarker(request) : request));
       const reply = parseIkeResponse(Buffer.from(ikeReplyHex(sent, port)!, 'hex'), spi);
       expect(reply).toMatchObject({ kind: 'answered', response: 'INVALID_KE_PAYLOAD', requestedDhGroup: 14 });
     },
@@ -81,25 +91,34 @@ describe('simulated agent outputs, read by the real parsers', () => {
       { kind: 'kill-ike', host: 'h3' },
     ]);
     const [h1, h2, h3] = [plan.hosts[0]!, plan.hosts[1]!, plan.hosts[2]!];
-    const hex = Buffer.from(request).toString('hex');
-    const argv = [IKE_PROBE_PATH, '1000', 'a', h2.underlayIp, '500', hex];
-    argv.push('b', h2.underlayIp, '4500', `00000000${hex}`, 'c', h3.underlayIp, '500', hex);
+    const argv = [IKE_PROBE_PATH, '1000', templateHex, 'a', h2.underlayIp, '500', stampHex];
+    argv.push('b', h2.underlayIp, '4500', stampHex, 'c', h3.underlayIp, '500', stampHex);
+    argv.push('d', h2.underlayIp, '500', stampHex.slice(0, 46));
     const lines = parseIkeProbeLines(ikeSidecar(plan, h1, argv).stdout);
     expect(lines.get('a')?.[0]).toBe('answered');
     expect(lines.get('b')).toEqual(['timeout']);
     expect(lines.get('c')?.[0]).toBe('refused');
+    expect(lines.get('d')).toEqual(['error', 'bad-stamp']);
+    // Without a template nothing is sent: the program's usage error.
+    const bad = ikeSidecar(plan, h1, [IKE_PROBE_PATH, '1000', 'a', h2.underlayIp, '500', stampHex]);
+    expect(bad).toMatchObject({ exitCode: 2, stdout: '- error bad-template\n' });
   });
 
   it('the batch’s IKE job answers like the program when it was put into the agent, 127 when not', () => {
     const plan = planFleet(3, [{ kind: 'kill-ike', host: 'h3' }]);
     const [h1, h2, h3] = [plan.hosts[0]!, plan.hosts[1]!, plan.hosts[2]!];
-    const hex = Buffer.from(request).toString('hex');
     const jobs = [
       { id: 'ov-0', op: 'ping' as const, args: ['3', '0.2', '1', h2.overlayIp] },
       {
         id: 'ike',
         op: 'ike-probe' as const,
-        args: [IKE_PROBE_HASH, '1000', 'a', h2.underlayIp, '500', hex, 'c', h3.underlayIp, '500', hex],
+        args: [
+          IKE_PROBE_HASH,
+          '1000',
+          templateHex,
+          ...['a', h2.underlayIp, '500', stampHex],
+          ...['c', h3.underlayIp, '500', stampHex],
+        ],
       },
     ];
     const argv = batchArgv(orderJobs(jobs).ordered, 5, 'n2');

@@ -15,6 +15,7 @@ import {
 } from '../../../shared/probes/exec-batch.js';
 import { IKE_PROBE_HASH, rememberHome } from '../../../shared/probes/ike/ike-agent-copy.js';
 import { ikeProbeProgram } from '../../../shared/probes/ike/ike-probe-image.js';
+import { ikeSaInitRequestTemplate } from '../../../shared/probes/ike/ike-sa-init-request.js';
 import { parsePingOutput } from '../../../shared/probes/ping/parse-ping-output.js';
 import { type ExecOptions, TransportError } from '../../../shared/transport/docker-host-client.js';
 import { LocalShellClient, SilentClient } from '../../support/local-shell-client.js';
@@ -508,31 +509,39 @@ describe('parseBatchOutput, the nonce and the size cap', () => {
   });
 });
 
-describe('the IKE probe job (op ike-probe: HASH WAIT, then ID IPV4 PORT HEX per target)', () => {
+describe('the IKE probe job (op ike-probe: HASH WAIT TEMPLATE, then ID IPV4 PORT STAMP per target)', () => {
   const ike = (args: string[], id = 'ike'): ExecJob => ({ id, op: 'ike-probe', args });
+  // The request every probe is stamped from, and a stamp: an 8-byte SPI and a 32-byte nonce.
+  const template = Buffer.from(ikeSaInitRequestTemplate({ nonceLength: 32 })).toString('hex');
   const target = ['p0-500', '127.1.17.1', '500', 'ab'.repeat(40)];
 
-  it('takes a 12-hex-digit program hash, a wait of 1–60000 ms and whole targets only', () => {
-    expect(rejectJob(ike(['0123456789ab', '1000', ...target]))).toBeNull();
-    expect(rejectJob(ike(['0123456789ab', '60000']))).toBeNull();
+  it('takes a 12-hex-digit program hash, a wait of 1–60000 ms, a template and whole targets only', () => {
+    expect(rejectJob(ike(['0123456789ab', '1000', template, ...target]))).toBeNull();
+    expect(rejectJob(ike(['0123456789ab', '60000', template]))).toBeNull();
     for (const bad of [
       ['0123456789AB', '1000', ...target],
       ['../../bin/sh', '1000', ...target],
       ['0123456789ab', '60001', ...target],
       ['0123456789ab', '0', ...target],
-      ['0123456789ab', '1000', ...target.slice(0, 3)],
-      ['0123456789ab', '1000', 'P0', ...target.slice(1)],
-      ['0123456789ab', '1000', target[0]!, '127.1.17.01', '500', target[3]!],
-      ['0123456789ab', '1000', target[0]!, target[1]!, '501', target[3]!],
-      ['0123456789ab', '1000', target[0]!, target[1]!, '500', 'abc'],
-      ['0123456789ab', '1000', target[0]!, target[1]!, '500', 'ab'.repeat(2049)],
-      ['0123456789ab', '1000', target[0]!, target[1]!, '500', `${target[3]!};sh`],
+      ['0123456789ab', '1000', template, ...target.slice(0, 3)],
+      ['0123456789ab', '1000', ...target],
+      ['0123456789ab', '1000', 'ab'.repeat(43), ...target],
+      ['0123456789ab', '1000', 'ab'.repeat(2049), ...target],
+      ['0123456789ab', '1000', template.toUpperCase(), ...target],
+      ['0123456789ab', '1000', `${template}0`, ...target],
+      ['0123456789ab', '1000', template, 'P0', ...target.slice(1)],
+      ['0123456789ab', '1000', template, target[0]!, '127.1.17.01', '500', target[3]!],
+      ['0123456789ab', '1000', template, target[0]!, target[1]!, '501', target[3]!],
+      ['0123456789ab', '1000', template, target[0]!, target[1]!, '500', 'abc'],
+      ['0123456789ab', '1000', template, target[0]!, target[1]!, '500', 'ab'.repeat(23)],
+      ['0123456789ab', '1000', template, target[0]!, target[1]!, '500', 'ab'.repeat(265)],
+      ['0123456789ab', '1000', template, target[0]!, target[1]!, '500', `${target[3]!};sh`],
     ]) {
       expect(rejectJob(ike(bad)), JSON.stringify(bad)).not.toBeNull();
     }
     const many = Array.from({ length: 1025 }, () => target).flat();
-    expect(rejectJob(ike(['0123456789ab', '1000', ...many]))).toMatch(/up to 1024 groups of 4/);
-    expect(rejectJob(ike(['0123456789ab', '1000', ...many.slice(4)]))).toBeNull();
+    expect(rejectJob(ike(['0123456789ab', '1000', template, ...many]))).toMatch(/up to 1024 groups of 4/);
+    expect(rejectJob(ike(['0123456789ab', '1000', template, ...many.slice(4)]))).toBeNull();
   });
 
   it('anchors every field: nothing before or after a hash, a wait or a target id', () => {
@@ -540,24 +549,27 @@ describe('the IKE probe job (op ike-probe: HASH WAIT, then ID IPV4 PORT HEX per 
       expect(rejectJob(ike(args)), JSON.stringify(args)).toMatch(
         /^job ike: argument \d+ of ike-probe is not valid$/,
       );
-    bad(['x0123456789ab', '1000']);
-    bad(['0123456789abx', '1000']);
+    bad(['x0123456789ab', '1000', template]);
+    bad(['0123456789abx', '1000', template]);
     // A wait Number() would read as 1 000 ms: the text itself must be the number.
-    bad(['0123456789ab', ' 1000']);
-    bad(['0123456789ab', '1000 ']);
-    bad(['0123456789ab', '1000', 'P0-500', ...target.slice(1)]);
-    bad(['0123456789ab', '1000', `${target[0]}!`, ...target.slice(1)]);
+    bad(['0123456789ab', ' 1000', template]);
+    bad(['0123456789ab', '1000 ', template]);
+    bad(['0123456789ab', '1000', `x${template}`]);
+    bad(['0123456789ab', '1000', `${template}x`]);
+    bad(['0123456789ab', '1000', template, ...target.slice(0, 3), `x${target[3]}`]);
+    bad(['0123456789ab', '1000', template, 'P0-500', ...target.slice(1)]);
+    bad(['0123456789ab', '1000', template, `${target[0]}!`, ...target.slice(1)]);
     // A count of arguments that is not whole groups is refused before any is read.
-    expect(rejectJob(ike(['0123456789ab', '1000', ...target, 'extra']))).toMatch(/groups of 4/);
-    expect(rejectJob(ike(['0123456789ab']))).toMatch(/takes 2 arguments/);
+    expect(rejectJob(ike(['0123456789ab', '1000', template, ...target, 'extra']))).toMatch(/groups of 4/);
+    expect(rejectJob(ike(['0123456789ab', '1000']))).toMatch(/takes 3 arguments/);
   });
 
   it('runs last, since it takes the rest of argv; a second one is refused', () => {
-    const first = ike(['0123456789ab', '1000', ...target]);
+    const first = ike(['0123456789ab', '1000', template, ...target]);
     const { ordered, refused } = orderJobs([
       first,
       ping('ov-0', '127.0.0.1'),
-      ike(['0123456789ab', '1000'], 'ike2'),
+      ike(['0123456789ab', '1000', template], 'ike2'),
     ]);
     expect(ordered.map((j) => j.id)).toEqual(['ov-0', 'ike']);
     expect(refused).toEqual(['job ike2: only one ike-probe job fits in a batch']);
@@ -576,7 +588,7 @@ describe('the IKE probe job (op ike-probe: HASH WAIT, then ID IPV4 PORT HEX per 
         const { outputs, failure } = await runExecBatch(
           client(),
           'c0ffee',
-          [ike([hash, '300', ...target]), ping('ov-0', '127.0.0.1', '1')],
+          [ike([hash, '300', template, ...target]), ping('ov-0', '127.0.0.1', '1')],
           { deadlineMs: 8000 },
         );
         expect(failure).toBeNull();
@@ -596,7 +608,7 @@ describe('the IKE probe job (op ike-probe: HASH WAIT, then ID IPV4 PORT HEX per 
       const { outputs, failure } = await runExecBatch(
         client(),
         'c0ffee',
-        [ike([hash, '300', ...target]), ping('ov-0', '127.0.0.1', '1')],
+        [ike([hash, '300', template, ...target]), ping('ov-0', '127.0.0.1', '1')],
         { deadlineMs: 8000 },
       );
       expect(failure).toBeNull();

@@ -20,6 +20,7 @@ import {
   CARRIER_PROCESS_NAME,
 } from '../../../../shared/probes/ike/ike-carrier.js';
 import { ikePathResult } from '../../../../shared/probes/ike/ike-path-result.js';
+import { ikeSaInitRequestTemplate } from '../../../../shared/probes/ike/ike-sa-init-request.js';
 import {
   type CarrierSpec,
   type ContainerSummary,
@@ -51,17 +52,19 @@ interface IkeExec {
 }
 
 const invalidKe = hex('udp500-invalid-ke.reply');
+/** The request every probe is stamped from, as the program takes it. */
+const TEMPLATE = Buffer.from(ikeSaInitRequestTemplate({ nonceLength: 32 })).toString('hex');
 
 /**
- * What the program prints for its arguments (WAIT, then ID IPV4 PORT HEX per target): h2 answers
- * like charon does (INVALID_KE_PAYLOAD echoing our SPI), h3 refuses on 500 and drops 4500.
+ * What the program prints for its arguments (WAIT TEMPLATE, then ID IPV4 PORT STAMP per target): h2
+ * answers like charon does (INVALID_KE_PAYLOAD echoing our SPI, the stamp's first 8 bytes), h3
+ * refuses on 500 and drops 4500.
  */
 function programOutput(args: readonly string[]): string {
   const lines: string[] = [];
-  for (let i = 1; i + 3 < args.length; i += 4) {
-    const [pid, target, port, request] = args.slice(i, i + 4) as [string, string, string, string];
-    const body = port === '4500' ? request.slice(8) : request;
-    const reply = (port === '4500' ? '00000000' : '') + body.slice(0, 16) + invalidKe.slice(16);
+  for (let i = 2; i + 3 < args.length; i += 4) {
+    const [pid, target, port, stamp] = args.slice(i, i + 4) as [string, string, string, string];
+    const reply = (port === '4500' ? '00000000' : '') + stamp.slice(0, 16) + invalidKe.slice(16);
     if (target === '198.18.0.12') lines.push(`${pid} answered 812 ${reply}`);
     else if (port === '500') lines.push(`${pid} refused 300`);
     else lines.push(`${pid} timeout`);
@@ -148,8 +151,8 @@ describe('ikeAgentProbe', () => {
       const [job] = share.jobs;
       expect(job!.op).toBe('ike-probe');
       expect(rejectJob(job!)).toBeNull();
-      expect(job!.args.slice(0, 2)).toEqual([IKE_PROBE_HASH, '750']);
-      expect(job!.args.length).toBe(2 + 4 * 4); // h2 and h3, two ports each; h4 has no address
+      expect(job!.args.slice(0, 3)).toEqual([IKE_PROBE_HASH, '750', TEMPLATE]);
+      expect(job!.args.length).toBe(3 + 4 * 4); // h2 and h3, two ports each; h4 has no address
       const output = programOutput(job!.args.slice(1));
       const paths = await share.finish(
         new Map([[job!.id, { exitCode: 0, output }]]),
@@ -268,13 +271,15 @@ describe('ikeAgentProbe', () => {
     expect(id).toBe('carrier-1');
     // The program's last line tells the exec is complete: no request for its exit code.
     expect(opts.completeMarker).toBe('- end');
-    expect(argv.slice(0, 2)).toEqual(['/ike-probe', '750']);
-    const targets = argv.slice(2);
+    expect(argv.slice(0, 3)).toEqual(['/ike-probe', '750', TEMPLATE]);
+    const targets = argv.slice(3);
     expect(targets.length).toBe(4 * 4); // h2 and h3, two ports each; h4 has no address
     expect(targets.filter((_, i) => i % 4 === 2)).toEqual(['500', '4500', '500', '4500']);
-    expect(targets.filter((_, i) => i % 4 === 3).every((h) => /^[0-9a-f]+$/.test(h))).toBe(true);
-    const marker = targets[7]!;
-    expect(marker.startsWith('00000000')).toBe(true);
+    // Per probe only its stamp: an SPI of its own (8 bytes) and a nonce of its own (32), as hex.
+    const stamps = targets.filter((_, i) => i % 4 === 3);
+    expect(stamps.every((h) => /^[0-9a-f]{80}$/.test(h))).toBe(true);
+    expect(new Set(stamps.map((h) => h.slice(0, 16))).size).toBe(4);
+    expect(new Set(stamps.map((h) => h.slice(16))).size).toBe(4);
   });
 
   it('keeps its carrier across sweeps on the same client, and replaces it once when it vanished', async () => {

@@ -6,7 +6,8 @@ import { NOTIFY } from '../../../../shared/probes/ike/ike-constants.js';
 import { parseIkeResponse } from '../../../../shared/probes/ike/ike-response.js';
 import {
   buildIkeSaInitRequest,
-  ikeSaInitRequestStamper,
+  ikeRequestStamp,
+  ikeSaInitRequestTemplate,
   OFFERED_DH_GROUPS,
   PROBE_KE_GROUP,
   withNonEspMarker,
@@ -108,7 +109,7 @@ describe('buildIkeSaInitRequest', () => {
   it('takes any SPI that is not all zero, and nonces of 16 to 256 bytes', () => {
     const withZeroByte = Uint8Array.from([0, 1, 0, 0, 0, 0, 0, 0]);
     expect(() => buildIkeSaInitRequest({ spi: withZeroByte, nonce })).not.toThrow();
-    expect(() => ikeSaInitRequestStamper({ nonceLength: 32 })(withZeroByte, nonce)).not.toThrow();
+    expect(() => ikeRequestStamp(withZeroByte, nonce, 32)).not.toThrow();
     for (const length of [16, 256])
       expect(() => buildIkeSaInitRequest({ spi, nonce: new Uint8Array(length) }), `${length}`).not.toThrow();
     for (const length of [15, 257])
@@ -144,26 +145,38 @@ describe('buildIkeSaInitRequest', () => {
   });
 });
 
-describe('ikeSaInitRequestStamper', () => {
-  const stamp = ikeSaInitRequestStamper({ nonceLength: 32 });
+describe('ikeSaInitRequestTemplate and ikeRequestStamp (what ike-probe.c makes each request from)', () => {
+  const template = ikeSaInitRequestTemplate({ nonceLength: 32 });
+  // What the program does with a stamp: its SPI over the template's first 8 bytes, its nonce over the last.
+  const stamped = (stamp: Uint8Array) => {
+    const request = template.slice();
+    request.set(stamp.subarray(0, 8), 0);
+    request.set(stamp.subarray(8), template.length - (stamp.length - 8));
+    return request;
+  };
 
-  it('gives the same bytes as building each request, for every SPI and nonce', () => {
+  it('gives, stamped, the same bytes as building each request, for every SPI and nonce', () => {
     for (const seed of [1, 7, 0xfe]) {
       const s = new Uint8Array(8).map((_, i) => (seed + i * 13) & 0xff);
       const n = new Uint8Array(32).map((_, i) => (seed * 3 + i) & 0xff);
-      expect(stamp(s, n)).toEqual(buildIkeSaInitRequest({ spi: s, nonce: n }));
+      const stamp = ikeRequestStamp(s, n, 32);
+      expect(stamp).toEqual(Uint8Array.from([...s, ...n]));
+      expect(stamped(stamp)).toEqual(buildIkeSaInitRequest({ spi: s, nonce: n }));
     }
   });
 
-  it('hands out independent copies', () => {
-    const first = stamp(spi, nonce);
-    stamp(Uint8Array.from([9, 9, 9, 9, 9, 9, 9, 9]), new Uint8Array(32));
-    expect(first).toEqual(buildIkeSaInitRequest({ spi, nonce }));
+  it('is the request of its own options: another nonce length moves the nonce, not the rest', () => {
+    const longer = ikeSaInitRequestTemplate({ nonceLength: 64 });
+    expect(longer.length).toBe(template.length + 32);
+    expect(longer).toEqual(
+      buildIkeSaInitRequest({ spi: new Uint8Array(8).fill(1), nonce: new Uint8Array(64) }),
+    );
   });
 
   it('refuses a zero SPI and a nonce of another length', () => {
-    expect(() => stamp(new Uint8Array(8), nonce)).toThrow(/spi/);
-    expect(() => stamp(spi, new Uint8Array(16))).toThrow(/nonce/);
+    expect(() => ikeRequestStamp(new Uint8Array(8), nonce, 32)).toThrow(/spi/);
+    expect(() => ikeRequestStamp(Uint8Array.from([1, 2, 3]), nonce, 32)).toThrow(/spi/);
+    expect(() => ikeRequestStamp(spi, new Uint8Array(16), 32)).toThrow('nonce must be 32 bytes');
   });
 });
 
