@@ -253,7 +253,12 @@ export class DockerodeHostClient implements DockerHostClient {
               ),
         );
       };
+      // 'end' and then 'close' both come for a stream that ends cleanly: the output is joined and
+      // decoded once (twice was a megabyte per agent per sweep at 200 hosts).
+      let finished = false;
       const finish = () => {
+        if (finished) return;
+        finished = true;
         const out = decoder.end();
         if (typeof out === 'string') fail(out);
         else resolve({ stdout: out.stdout.toString('utf8'), stderr: out.stderr.toString('utf8') });

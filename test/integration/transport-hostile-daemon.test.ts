@@ -1,8 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DockerodeHostClient, MAX_EXEC_OUTPUT_BYTES } from '../../shared/transport/dockerode-host-client.js';
+import { MultiplexedStreamDecoder } from '../../shared/transport/multiplexed-stream.js';
 import {
   fakeAgent,
   type HostileDaemon,
@@ -46,6 +47,23 @@ describe('exec output from a hostile daemon', () => {
     const out = await client.exec(agent.id, ['true'], { deadlineMs: 5000 });
     expect(out.stdout).toBe('a'.repeat(4000));
     expect(out.exitCode).toBe(0);
+  });
+
+  it('joins and decodes the output once, though the stream reports both its end and its close', async () => {
+    const { client } = await hostile({
+      misbehave: { 'exec-start': 'one-byte-frames' },
+      oneByteFrames: 100,
+    });
+    const ends = vi.spyOn(MultiplexedStreamDecoder.prototype, 'end');
+    try {
+      const out = await client.exec(agent.id, ['true'], { deadlineMs: 5000 });
+      expect(out.stdout).toBe('a'.repeat(100));
+      // The socket's close comes after its end: give it the time to arrive before counting.
+      await new Promise((r) => setTimeout(r, 50));
+      expect(ends).toHaveBeenCalledTimes(1);
+    } finally {
+      ends.mockRestore();
+    }
   });
 
   it('refuses output that is not a multiplexed stream instead of passing it through as stdout', async () => {
