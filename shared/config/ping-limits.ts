@@ -14,6 +14,9 @@ export const PING_LIMITS = {
 
 export type PingSetting = keyof typeof PING_LIMITS;
 
+// Built once: the batch checks the interval of every ping job (about 80,000 in a 200-host sweep).
+const INTERVAL_TEXT = new RegExp(`^\\d+(?:\\.\\d{1,${PING_LIMITS.intervalSec.decimals}})?$`);
+
 /** Why `value` is not a valid setting, as a phrase for "pingX <phrase>", or null when it is. */
 export function pingSettingIssue(setting: PingSetting, value: number): string | null {
   if (!Number.isFinite(value)) return 'must be a number';
@@ -21,7 +24,7 @@ export function pingSettingIssue(setting: PingSetting, value: number): string | 
     const { min, max, decimals } = PING_LIMITS.intervalSec;
     if (value < min) return `must be at least ${min}`;
     if (value > max) return `must be at most ${max}`;
-    if (!new RegExp(`^\\d+(?:\\.\\d{1,${decimals}})?$`).test(pingArg(value)))
+    if (!INTERVAL_TEXT.test(pingArg(value)))
       return `must have at most ${decimals} decimals (ping takes milliseconds), e.g. 0.333`;
     return null;
   }

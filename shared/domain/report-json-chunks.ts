@@ -31,8 +31,10 @@ export function* reportJsonChunks(report: SweepReport, indent: 0 | 2 = 0): Gener
     const tail = `${nl}${pad}]${nl}}`.length;
     for (let i = 0; i < value.length; i += ELEMENTS_PER_PIECE) {
       const text = JSON.stringify({ [key]: value.slice(i, i + ELEMENTS_PER_PIECE) }, null, indent);
-      const run = text.slice(open, text.length - tail);
-      yield i === 0 ? `${head}${text.slice(1 + nl.length, open)}${run}` : `,${run}`;
+      // The run goes out as it is, a slice of the stringified text (no copy), and what comes before it
+      // as a piece of its own: joined, every run would be copied once more, a whole report per save.
+      yield i === 0 ? `${head}${text.slice(1 + nl.length, open)}` : ',';
+      yield text.slice(open, text.length - tail);
       head = '';
     }
     head += `${nl}${pad}]`;
