@@ -1,5 +1,5 @@
 import { parseViciDump, unexpectedEvent, type ViciDump } from './vici-dump.js';
-import { eventSection, ViciKeys } from './vici-raw.js';
+import { scanViciLine, ViciKeys, type ViciVisitor } from './vici-raw.js';
 
 /** One configured connection from `swanctl --list-conns --raw`: where it dials and which subnets it carries. */
 export interface ConnEntry {
@@ -26,17 +26,64 @@ const KEEP = new ViciKeys(['remote_addrs', 'remote-ts', 'remote_ts']);
 
 /** Parses `list-conn event {NAME {… remote_addrs=[…] children {C {… remote-ts=[…]}}}}` lines. Linear, capped. */
 export function parseListConns(output: string): ListConnsResult {
-  const parsed = parseViciDump(output, LIST_CONNS, (line): ConnEntry | string => {
-    const named = eventSection(line, KEEP);
-    if (!named) return unexpectedEvent(LIST_CONNS);
-    const [name, conn] = named;
-    // Stryker disable next-line OptionalChaining: equivalent, the first ?. already ends the chain when there is no children section
-    const children = conn.sections.find(([n]) => n === 'children')?.[1]?.sections ?? [];
-    return {
-      name,
-      remoteAddrs: conn.lists.get('remote_addrs') ?? [],
-      remoteTs: children.flatMap(([, c]) => c.lists.get('remote-ts') ?? c.lists.get('remote_ts') ?? []),
-    };
-  });
+  const parsed = parseViciDump(output, LIST_CONNS, (line) => new ConnEventReader().read(line));
   return parsed.ok ? { ok: true, conns: parsed.entries } : parsed;
+}
+
+/**
+ * Reads one conn event line as it is scanned (one reader per line): the event's first section is the
+ * connection, its `remote_addrs` list directly in it, its first `children` section holds the CHILD
+ * configs one level down, each with its remote traffic selectors (`remote-ts`, or `remote_ts`).
+ * Anything else (later sections, deeper ones) is passed over. No tree of the line is built: a
+ * 200-host sweep reads 40,000 such lines.
+ */
+class ConnEventReader implements ViciVisitor {
+  #name: string | null = null;
+  /** In the connection's section (the event's first) rather than a later one; set when a top section opens. */
+  // Stryker disable next-line BooleanLiteral: equivalent, open() sets it before any list of its depth can come
+  #inConn = false;
+  #remoteAddrs: string[] = [];
+  #sawChildren = false;
+  #inChildren = false;
+  /** The CHILD config open now, with its selectors as given (the last list of a key given twice). */
+  #child: { dashed?: string[]; underscored?: string[] } | null = null;
+  readonly #remoteTs: string[] = [];
+
+  read(line: string): ConnEntry | string {
+    const failed = scanViciLine(line, KEEP, this) !== null;
+    // Set by open() during the scan (TypeScript cannot see that).
+    const name = this.#name as string | null;
+    if (failed || name === null) return unexpectedEvent(LIST_CONNS);
+    return { name, remoteAddrs: this.#remoteAddrs, remoteTs: this.#remoteTs };
+  }
+
+  open(depth: number, name: string): void {
+    if (depth === 1) {
+      this.#inConn = this.#name === null;
+      if (this.#inConn) this.#name = name;
+    } else if (this.#inConn && depth === 2 && name === 'children' && !this.#sawChildren)
+      this.#sawChildren = this.#inChildren = true;
+    else if (this.#inChildren && depth === 3) this.#child = {};
+  }
+
+  close(depth: number): void {
+    // The open depth-2 section while in children is children itself.
+    if (depth === 2) this.#inChildren = false;
+    else if (depth === 3 && this.#child) {
+      for (const ts of this.#child.dashed ?? this.#child.underscored ?? []) this.#remoteTs.push(ts);
+      this.#child = null;
+    }
+  }
+
+  value(): void {
+    // Every key the reader keeps is a list.
+  }
+
+  list(depth: number, key: string, items: string[]): void {
+    if (depth === 1 && this.#inConn && key === 'remote_addrs') this.#remoteAddrs = items;
+    else if (depth === 3 && this.#child) {
+      if (key === 'remote-ts') this.#child.dashed = items;
+      else if (key === 'remote_ts') this.#child.underscored = items;
+    }
+  }
 }

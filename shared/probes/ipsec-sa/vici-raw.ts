@@ -3,17 +3,12 @@
  * the text, no backtracking regex, a bounded nesting depth: the output comes from a host, so it is
  * untrusted and may be huge or crafted (issue 12 saw a quadratic regex take 12 s on 80 KB).
  * Raw mode does not quote values, so a value runs to the next space or brace; an identity with spaces
- * leaves stray words, which are ignored.
+ * leaves stray words, which are ignored. Readers take what they need as the scan passes
+ * (`ViciVisitor`): no tree of the line is built.
  */
-export interface ViciSection {
-  readonly values: ReadonlyMap<string, string>;
-  readonly lists: ReadonlyMap<string, string[]>;
-  readonly sections: readonly (readonly [name: string, section: ViciSection])[];
-}
 
+// Sections within sections, the message's own counted: charon nests four deep.
 const MAX_DEPTH = 8;
-
-export type ViciParse = { ok: true; name: string; section: ViciSection } | { ok: false; reason: string };
 
 /**
  * The value and list keys a reader uses. A key in the line is matched in place, so a key nobody
@@ -38,14 +33,6 @@ export class ViciKeys {
     return null;
   }
 }
-
-interface BuildingSection {
-  values: Map<string, string>;
-  lists: Map<string, string[]>;
-  sections: [string, ViciSection][];
-}
-
-const emptySection = (): BuildingSection => ({ values: new Map(), lists: new Map(), sections: [] });
 
 /**
  * What a scan of one line reports, in the line's order. Depth 0 is the message itself, 1 a section
@@ -150,57 +137,7 @@ export function scanViciLine(line: string, keep: ViciKeys | undefined, visitor: 
   return 'a section is not closed';
 }
 
-/** Builds the tree of sections a scan reports. */
-class TreeBuilder implements ViciVisitor {
-  readonly root = emptySection();
-  readonly #stack: BuildingSection[] = [this.root];
-
-  open(_depth: number, name: string): void {
-    const child = emptySection();
-    this.#top().sections.push([name, child]);
-    this.#stack.push(child);
-  }
-
-  close(): void {
-    this.#stack.pop();
-  }
-
-  value(_depth: number, key: string, value: string): void {
-    this.#top().values.set(key, value);
-  }
-
-  list(_depth: number, key: string, items: string[]): void {
-    this.#top().lists.set(key, items);
-  }
-
-  #top(): BuildingSection {
-    return this.#stack[this.#stack.length - 1]!;
-  }
-}
-
-/**
- * Parses one line such as `list-sa event {peer {…}}` into its tree; the top-level name is the text
- * before the first `{`. With `keep`, only those value and list keys are stored. Sections are always kept.
- */
-export function parseViciLine(line: string, keep?: ViciKeys): ViciParse {
-  const tree = new TreeBuilder();
-  const failure = scanViciLine(line, keep, tree);
-  if (failure !== null) return { ok: false, reason: failure };
-  return { ok: true, name: line.slice(0, line.indexOf('{')).trim(), section: tree.root };
-}
-
-/** The one named section of an event line (`list-conn event {NAME {…}}`), or null when it has none or does not parse. */
-export function eventSection(line: string, keep?: ViciKeys): readonly [string, ViciSection] | null {
-  const parsed = parseViciLine(line, keep);
-  return (parsed.ok && parsed.section.sections[0]) || null;
-}
-
-/** A non-negative integer field; anything else (absent, negative, absurdly large) is undefined, never NaN. */
-export function counter(section: ViciSection, key: string): number | undefined {
-  return counterValue(section.values.get(key));
-}
-
-/** The same for a value as read. */
+/** A non-negative integer field as read; anything else (absent, negative, absurdly large) is undefined, never NaN. */
 export function counterValue(text: string | undefined): number | undefined {
   // Stryker disable next-line ConditionalExpression: equivalent for undefined, which the pattern refuses as the text 'undefined'
   if (text === undefined || !/^\d{1,15}$/.test(text)) return undefined;

@@ -12,14 +12,13 @@ import { MAX_BATCH_OUTPUT_CHARS, parseBatchOutput } from '../../../shared/probes
 import { ikePathResult, parseIkeProbeLines } from '../../../shared/probes/ike/ike-path-result.js';
 import { parseIkeResponse } from '../../../shared/probes/ike/ike-response.js';
 import { ipsecSaPaths } from '../../../shared/probes/ipsec-sa/ipsec-sa-exec-probe.js';
-import { parseListConns } from '../../../shared/probes/ipsec-sa/parse-list-conns.js';
+import { type ConnEntry, parseListConns } from '../../../shared/probes/ipsec-sa/parse-list-conns.js';
 import {
   type ChildSaEntry,
   type IkeSaEntry,
   parseListSas,
 } from '../../../shared/probes/ipsec-sa/parse-list-sas.js';
 import { parseViciDump } from '../../../shared/probes/ipsec-sa/vici-dump.js';
-import { counter, parseViciLine, type ViciSection } from '../../../shared/probes/ipsec-sa/vici-raw.js';
 import { MTU_PINGS_PER_RUNG, mtuLadderProbe } from '../../../shared/probes/ping/mtu-ladder-probe.js';
 import { parsePingOutput } from '../../../shared/probes/ping/parse-ping-output.js';
 import { pingPathResult } from '../../../shared/probes/ping/ping-path-result.js';
@@ -29,6 +28,7 @@ import type {
   DockerHostClient,
   ExecResult,
 } from '../../../shared/transport/docker-host-client.js';
+import { counter, eventSection, parseViciLine, type ViciSection } from '../../support/vici-tree.js';
 import { FUZZ_ITERATIONS, FUZZ_SEED, type Fuzz, fuzz } from './fuzz-input.js';
 
 /**
@@ -583,6 +583,97 @@ describe('parseListConns and the SA paths that use it, with a second SA read', (
     },
     check,
   );
+
+  // parseListConns reads each line as it is scanned, without a tree. The tree reader it replaced is
+  // the reference: on every input both give the same connections, or both refuse, with the same reason.
+  describe('parseListConns against the tree reader it replaced', () => {
+    const reference = (output: string) => {
+      const parsed = parseViciDump(
+        output,
+        {
+          event: 'list-conn event {',
+          reply: 'list-conns reply',
+          command: '--list-conns',
+          max: 4096,
+          counted: 'connections',
+        },
+        (line): ConnEntry | string => {
+          const named = eventSection(line);
+          if (!named) return 'unexpected list-conn event';
+          const [name, conn] = named;
+          const children = conn.sections.find(([n]) => n === 'children')?.[1]?.sections ?? [];
+          return {
+            name,
+            remoteAddrs: conn.lists.get('remote_addrs') ?? [],
+            remoteTs: children.flatMap(([, c]) => c.lists.get('remote-ts') ?? c.lists.get('remote_ts') ?? []),
+          };
+        },
+      );
+      return parsed.ok ? { ok: true, conns: parsed.entries } : parsed;
+    };
+    // The reader's own edge cases: a second top section, a second children, sections deeper than a
+    // child, a selector list under either spelling or both, keys given twice, values of list keys.
+    const items = [
+      'remote_addrs=[198.18.0.12]',
+      'remote_addrs=[198.18.0.13 198.18.0.14]',
+      'remote_addrs=198.18.0.15',
+      'remote-ts=[100.64.2.0/24]',
+      'remote-ts=[100.64.3.0/24 100.64.4.0/24]',
+      'remote-ts=[]',
+      'remote_ts=[100.64.5.0/24]',
+      'remote-ts=100.64.6.0/24',
+      'local_addrs=[%any]',
+      'mode=TUNNEL',
+    ];
+    const body = (f: Fuzz, depth: number): string => {
+      const parts: string[] = [];
+      for (let i = f.int(6); i > 0; i--)
+        parts.push(
+          depth < 5 && f.int(3) === 0
+            ? `${f.pick(['children', 'children', 'c-1', 'c-2', 'local-1', 'deeper'])} {${body(f, depth + 1)}}`
+            : f.pick(items),
+        );
+      return parts.join(' ');
+    };
+    const structured = (f: Fuzz) => {
+      const lines: string[] = [];
+      for (let i = 1 + f.int(3); i > 0; i--) {
+        const extra = f.int(4) === 0 ? ` two {${body(f, 2)}}` : '';
+        const children = Array.from({ length: f.int(4) }, (_, c) => `c-${c} {${body(f, 4)}}`);
+        const conn = [body(f, 2), f.int(5) ? `children {${children.join(' ')}}` : '', body(f, 2)];
+        lines.push(`list-conn event {${f.pick(['tw-h2', 'peer-h3'])} {${conn.join(' ')}}${extra}}`);
+      }
+      return `${lines.join('\n')}\nlist-conns reply {}\n`;
+    };
+    forEachInput(
+      'list-conns, both readers',
+      {
+        structured,
+        soup: (f) =>
+          `list-conn event {${f.soup([...CONNS_TOKENS, ...items, 'c-1 {', 'deeper {', '}}'], 40)}\nlist-conns reply {}\n`,
+        mutated: (f) => f.mutate(f.pick(SWANCTL_SAMPLES)),
+      },
+      (output) => expect(parseListConns(output)).toEqual(reference(output)),
+    );
+
+    it('the samples and a line with every edge case read alike', () => {
+      for (const sample of SWANCTL_SAMPLES) expect(parseListConns(sample)).toEqual(reference(sample));
+      const edgy =
+        'list-conn event {tw-h2 {remote_addrs=[198.18.0.1] local-1 {remote_addrs=[no]} children {c-1 {remote-ts=[100.64.2.0/24] deeper {remote-ts=[no]} remote_ts=[no]} c-2 {remote_ts=[100.64.3.0/24]} c-3 {remote-ts=[] remote_ts=[no]}} children {c-4 {remote-ts=[no]}} remote_addrs=[198.18.0.2 198.18.0.3]} two {remote_addrs=[no] children {c {remote-ts=[no]}}}}\nlist-conns reply {}\n';
+      const parsed = parseListConns(edgy);
+      expect(parsed).toEqual(reference(edgy));
+      expect(parsed).toEqual({
+        ok: true,
+        conns: [
+          {
+            name: 'tw-h2',
+            remoteAddrs: ['198.18.0.2', '198.18.0.3'],
+            remoteTs: ['100.64.2.0/24', '100.64.3.0/24'],
+          },
+        ],
+      });
+    });
+  });
 
   it('crafted 200 KB lines return', () => {
     for (const output of [

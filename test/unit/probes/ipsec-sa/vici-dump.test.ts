@@ -5,7 +5,7 @@ import {
   unexpectedEvent,
   viciUnreachable,
 } from '../../../../shared/probes/ipsec-sa/vici-dump.js';
-import { eventSection } from '../../../../shared/probes/ipsec-sa/vici-raw.js';
+import { eventSection } from '../../../support/vici-tree.js';
 
 // A made-up listing with the shape of swanctl's: `thing event {NAME {…}}` lines, then the reply.
 const DUMP = {

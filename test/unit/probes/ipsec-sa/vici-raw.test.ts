@@ -1,10 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  counter,
-  parseViciLine,
-  ViciKeys,
-  type ViciSection,
-} from '../../../../shared/probes/ipsec-sa/vici-raw.js';
+import { ViciKeys } from '../../../../shared/probes/ipsec-sa/vici-raw.js';
+import { counter, parseViciLine, type ViciSection } from '../../../support/vici-tree.js';
 
 // swanctl --raw prints one VICI message per line: `NAME {key=value key=[a b] SUB {…}}`.
 interface Plain {
