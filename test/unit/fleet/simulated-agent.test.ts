@@ -19,10 +19,13 @@ import { planFleet } from '../../support/fleet/fleet-plan.js';
 import { agentExec, ikeSidecar } from '../../support/fleet/simulated-agent.js';
 
 const spi = Uint8Array.from([9, 8, 7, 6, 5, 4, 3, 2]);
-const request = buildIkeSaInitRequest({ spi, nonce: new Uint8Array(32).fill(3) });
+// Built in the tests, not when the file loads: a mutant that makes the builders throw fails a test.
+const request = () => buildIkeSaInitRequest({ spi, nonce: new Uint8Array(32).fill(3) });
 // What the IKE probe's argv carries: the template once, and per target its stamp (SPI and nonce).
-const templateHex = Buffer.from(ikeSaInitRequestTemplate({ nonceLength: 32 })).toString('hex');
-const stampHex = Buffer.from(ikeRequestStamp(spi, new Uint8Array(32).fill(3), 32)).toString('hex');
+const ikeArgs = () => ({
+  templateHex: Buffer.from(ikeSaInitRequestTemplate({ nonceLength: 32 })).toString('hex'),
+  stampHex: Buffer.from(ikeRequestStamp(spi, new Uint8Array(32).fill(3), 32)).toString('hex'),
+});
 
 describe('simulated agent outputs, read by the real parsers', () => {
   it.each(['busybox', 'iputils'] as const)('%s ping: loss and RTT come out as simulated', (flavour) => {
@@ -78,8 +81,9 @@ describe('simulated agent outputs, read by the real parsers', () => {
     "the IKE reply on UDP %i is charon's INVALID_KE_PAYLOAD for our SPI",
     (port) => {
       // The fleet sends what ike-probe.c makes of the template and the stamp: the request built in TypeScript.
+      const { templateHex, stampHex } = ikeArgs();
       const sent = ikeStampedRequest(templateHex, stampHex, port)!;
-      expect(sent).toEqual(Buffer.from(port === 4500 ? withNonEspMarker(request) : request));
+      expect(sent).toEqual(Buffer.from(port === 4500 ? withNonEspMarker(request()) : request()));
       const reply = parseIkeResponse(Buffer.from(ikeReplyHex(sent, port)!, 'hex'), spi);
       expect(reply).toMatchObject({ kind: 'answered', response: 'INVALID_KE_PAYLOAD', requestedDhGroup: 14 });
     },
@@ -91,6 +95,7 @@ describe('simulated agent outputs, read by the real parsers', () => {
       { kind: 'kill-ike', host: 'h3' },
     ]);
     const [h1, h2, h3] = [plan.hosts[0]!, plan.hosts[1]!, plan.hosts[2]!];
+    const { templateHex, stampHex } = ikeArgs();
     const argv = [IKE_PROBE_PATH, '1000', templateHex, 'a', h2.underlayIp, '500', stampHex];
     argv.push('b', h2.underlayIp, '4500', stampHex, 'c', h3.underlayIp, '500', stampHex);
     argv.push('d', h2.underlayIp, '500', stampHex.slice(0, 46));
@@ -107,6 +112,7 @@ describe('simulated agent outputs, read by the real parsers', () => {
   it('the batch’s IKE job answers like the program when it was put into the agent, 127 when not', () => {
     const plan = planFleet(3, [{ kind: 'kill-ike', host: 'h3' }]);
     const [h1, h2, h3] = [plan.hosts[0]!, plan.hosts[1]!, plan.hosts[2]!];
+    const { templateHex, stampHex } = ikeArgs();
     const jobs = [
       { id: 'ov-0', op: 'ping' as const, args: ['3', '0.2', '1', h2.overlayIp] },
       {

@@ -15,7 +15,6 @@ import {
 } from '../../../shared/probes/exec-batch.js';
 import { IKE_PROBE_HASH, rememberHome } from '../../../shared/probes/ike/ike-agent-copy.js';
 import { ikeProbeProgram } from '../../../shared/probes/ike/ike-probe-image.js';
-import { ikeSaInitRequestTemplate } from '../../../shared/probes/ike/ike-sa-init-request.js';
 import { parsePingOutput } from '../../../shared/probes/ping/parse-ping-output.js';
 import { type ExecOptions, TransportError } from '../../../shared/transport/docker-host-client.js';
 import { LocalShellClient, SilentClient } from '../../support/local-shell-client.js';
@@ -509,20 +508,24 @@ describe('parseBatchOutput, the nonce and the size cap', () => {
   });
 });
 
+// ikeSaInitRequestTemplate({ nonceLength: 32 }).length (test/unit/probes/ike/ike-packets.test.ts builds it).
+const ikeTemplateBytes = 256;
+
 describe('the IKE probe job (op ike-probe: HASH WAIT TEMPLATE, then ID IPV4 PORT STAMP per target)', () => {
   const ike = (args: string[], id = 'ike'): ExecJob => ({ id, op: 'ike-probe', args });
-  // The request every probe is stamped from, and a stamp: an 8-byte SPI and a 32-byte nonce.
-  const template = Buffer.from(ikeSaInitRequestTemplate({ nonceLength: 32 })).toString('hex');
+  // The request every probe is stamped from (a template of the same size as the real one: its bytes
+  // are not what is checked here), and a stamp: an 8-byte SPI and a 32-byte nonce.
+  const template = 'ab'.repeat(ikeTemplateBytes);
   const target = ['p0-500', '127.1.17.1', '500', 'ab'.repeat(40)];
 
   it('takes a 12-hex-digit program hash, a wait of 1–60000 ms, a template and whole targets only', () => {
     expect(rejectJob(ike(['0123456789ab', '1000', template, ...target]))).toBeNull();
     expect(rejectJob(ike(['0123456789ab', '60000', template]))).toBeNull();
     for (const bad of [
-      ['0123456789AB', '1000', ...target],
-      ['../../bin/sh', '1000', ...target],
-      ['0123456789ab', '60001', ...target],
-      ['0123456789ab', '0', ...target],
+      ['0123456789AB', '1000', template, ...target],
+      ['../../bin/sh', '1000', template, ...target],
+      ['0123456789ab', '60001', template, ...target],
+      ['0123456789ab', '0', template, ...target],
       ['0123456789ab', '1000', template, ...target.slice(0, 3)],
       ['0123456789ab', '1000', ...target],
       ['0123456789ab', '1000', 'ab'.repeat(43), ...target],

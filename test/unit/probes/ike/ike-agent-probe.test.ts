@@ -52,8 +52,8 @@ interface IkeExec {
 }
 
 const invalidKe = hex('udp500-invalid-ke.reply');
-/** The request every probe is stamped from, as the program takes it. */
-const TEMPLATE = Buffer.from(ikeSaInitRequestTemplate({ nonceLength: 32 })).toString('hex');
+/** The request every probe is stamped from, as the program takes it (built in a test, not when the file loads). */
+const template = () => Buffer.from(ikeSaInitRequestTemplate({ nonceLength: 32 })).toString('hex');
 
 /**
  * What the program prints for its arguments (WAIT TEMPLATE, then ID IPV4 PORT STAMP per target): h2
@@ -151,7 +151,7 @@ describe('ikeAgentProbe', () => {
       const [job] = share.jobs;
       expect(job!.op).toBe('ike-probe');
       expect(rejectJob(job!)).toBeNull();
-      expect(job!.args.slice(0, 3)).toEqual([IKE_PROBE_HASH, '750', TEMPLATE]);
+      expect(job!.args.slice(0, 3)).toEqual([IKE_PROBE_HASH, '750', template()]);
       expect(job!.args.length).toBe(3 + 4 * 4); // h2 and h3, two ports each; h4 has no address
       const output = programOutput(job!.args.slice(1));
       const paths = await share.finish(
@@ -271,7 +271,7 @@ describe('ikeAgentProbe', () => {
     expect(id).toBe('carrier-1');
     // The program's last line tells the exec is complete: no request for its exit code.
     expect(opts.completeMarker).toBe('- end');
-    expect(argv.slice(0, 3)).toEqual(['/ike-probe', '750', TEMPLATE]);
+    expect(argv.slice(0, 3)).toEqual(['/ike-probe', '750', template()]);
     const targets = argv.slice(3);
     expect(targets.length).toBe(4 * 4); // h2 and h3, two ports each; h4 has no address
     expect(targets.filter((_, i) => i % 4 === 2)).toEqual(['500', '4500', '500', '4500']);

@@ -146,16 +146,19 @@ describe('buildIkeSaInitRequest', () => {
 });
 
 describe('ikeSaInitRequestTemplate and ikeRequestStamp (what ike-probe.c makes each request from)', () => {
-  const template = ikeSaInitRequestTemplate({ nonceLength: 32 });
+  // Built in the tests, not when the file loads: a mutant that makes the builder throw fails a test.
+  const template = () => ikeSaInitRequestTemplate({ nonceLength: 32 });
   // What the program does with a stamp: its SPI over the template's first 8 bytes, its nonce over the last.
   const stamped = (stamp: Uint8Array) => {
-    const request = template.slice();
+    const request = template().slice();
     request.set(stamp.subarray(0, 8), 0);
-    request.set(stamp.subarray(8), template.length - (stamp.length - 8));
+    request.set(stamp.subarray(8), request.length - (stamp.length - 8));
     return request;
   };
 
   it('gives, stamped, the same bytes as building each request, for every SPI and nonce', () => {
+    // 28 header, 88 SA, 104 KE (MODP-768's 96 zero bytes), 36 nonce: the template the argv carries once.
+    expect(template()).toHaveLength(256);
     for (const seed of [1, 7, 0xfe]) {
       const s = new Uint8Array(8).map((_, i) => (seed + i * 13) & 0xff);
       const n = new Uint8Array(32).map((_, i) => (seed * 3 + i) & 0xff);
@@ -167,7 +170,7 @@ describe('ikeSaInitRequestTemplate and ikeRequestStamp (what ike-probe.c makes e
 
   it('is the request of its own options: another nonce length moves the nonce, not the rest', () => {
     const longer = ikeSaInitRequestTemplate({ nonceLength: 64 });
-    expect(longer.length).toBe(template.length + 32);
+    expect(longer.length).toBe(template().length + 32);
     expect(longer).toEqual(
       buildIkeSaInitRequest({ spi: new Uint8Array(8).fill(1), nonce: new Uint8Array(64) }),
     );
