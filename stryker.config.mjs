@@ -17,6 +17,7 @@ export default {
     'shared/probes/ipsec-sa/parse-list-conns.ts',
     'shared/probes/ipsec-sa/vici-dump.ts',
     'shared/probes/ipsec-sa/vici-raw.ts',
+    'shared/probes/ipsec-sa/vici-entry-reader.ts',
     'shared/probes/ipsec-sa/ipsec-sa-exec-probe.ts',
     'shared/probes/shared-details.ts',
     'shared/probes/ping/mtu-ladder-probe.ts',

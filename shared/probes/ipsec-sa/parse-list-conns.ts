@@ -1,5 +1,6 @@
 import { parseViciDump, unexpectedEvent, type ViciDump } from './vici-dump.js';
-import { scanViciLine, ViciKeys, type ViciVisitor } from './vici-raw.js';
+import { ViciEntryReader } from './vici-entry-reader.js';
+import { scanViciLine, ViciKeys } from './vici-raw.js';
 
 /** One configured connection from `swanctl --list-conns --raw`: where it dials and which subnets it carries. */
 export interface ConnEntry {
@@ -30,49 +31,39 @@ export function parseListConns(output: string): ListConnsResult {
   return parsed.ok ? { ok: true, conns: parsed.entries } : parsed;
 }
 
+/** A CHILD config's remote traffic selectors as given (the last list of a key given twice). */
+interface ChildSelectors {
+  dashed?: string[];
+  underscored?: string[];
+}
+
 /**
- * Reads one conn event line as it is scanned (one reader per line): the event's first section is the
- * connection, its `remote_addrs` list directly in it, its first `children` section holds the CHILD
- * configs one level down, each with its remote traffic selectors (`remote-ts`, or `remote_ts`).
- * Anything else (later sections, deeper ones) is passed over. No tree of the line is built: a
- * 200-host sweep reads 40,000 such lines.
+ * Reads one conn event line as it is scanned (one reader per line): the entry is the connection,
+ * with its `remote_addrs`; its group `children` holds the CHILD configs, each with its remote
+ * traffic selectors (`remote-ts`, or `remote_ts`) (ViciEntryReader).
  */
-class ConnEventReader implements ViciVisitor {
-  #name: string | null = null;
-  /** In the connection's section (the event's first) rather than a later one; set when a top section opens. */
-  // Stryker disable next-line BooleanLiteral: equivalent, open() sets it before any list of its depth can come
-  #inConn = false;
+class ConnEventReader extends ViciEntryReader<ChildSelectors> {
   #remoteAddrs: string[] = [];
-  #sawChildren = false;
-  #inChildren = false;
-  /** The CHILD config open now, with its selectors as given (the last list of a key given twice). */
-  #child: { dashed?: string[]; underscored?: string[] } | null = null;
   readonly #remoteTs: string[] = [];
+
+  constructor() {
+    super('children');
+  }
 
   read(line: string): ConnEntry | string {
     const failed = scanViciLine(line, KEEP, this) !== null;
     // Set by open() during the scan (TypeScript cannot see that).
-    const name = this.#name as string | null;
+    const name = this.entryName as string | null;
     if (failed || name === null) return unexpectedEvent(LIST_CONNS);
     return { name, remoteAddrs: this.#remoteAddrs, remoteTs: this.#remoteTs };
   }
 
-  open(depth: number, name: string): void {
-    if (depth === 1) {
-      this.#inConn = this.#name === null;
-      if (this.#inConn) this.#name = name;
-    } else if (this.#inConn && depth === 2 && name === 'children' && !this.#sawChildren)
-      this.#sawChildren = this.#inChildren = true;
-    else if (this.#inChildren && depth === 3) this.#child = {};
+  protected openChild(): ChildSelectors {
+    return {};
   }
 
-  close(depth: number): void {
-    // The open depth-2 section while in children is children itself.
-    if (depth === 2) this.#inChildren = false;
-    else if (depth === 3 && this.#child) {
-      for (const ts of this.#child.dashed ?? this.#child.underscored ?? []) this.#remoteTs.push(ts);
-      this.#child = null;
-    }
+  protected closeChild(child: ChildSelectors): void {
+    for (const ts of child.dashed ?? child.underscored ?? []) this.#remoteTs.push(ts);
   }
 
   value(): void {
@@ -80,10 +71,10 @@ class ConnEventReader implements ViciVisitor {
   }
 
   list(depth: number, key: string, items: string[]): void {
-    if (depth === 1 && this.#inConn && key === 'remote_addrs') this.#remoteAddrs = items;
-    else if (depth === 3 && this.#child) {
-      if (key === 'remote-ts') this.#child.dashed = items;
-      else if (key === 'remote_ts') this.#child.underscored = items;
+    if (depth === 1 && this.inEntry && key === 'remote_addrs') this.#remoteAddrs = items;
+    else if (depth === 3 && this.child) {
+      if (key === 'remote-ts') this.child.dashed = items;
+      else if (key === 'remote_ts') this.child.underscored = items;
     }
   }
 }

@@ -1,5 +1,6 @@
 import { parseViciDump, unexpectedEvent, type ViciDump, type ViciDumpResult } from './vici-dump.js';
-import { counterValue, scanViciLine, ViciKeys, type ViciVisitor } from './vici-raw.js';
+import { ViciEntryReader } from './vici-entry-reader.js';
+import { counterValue, scanViciLine, ViciKeys } from './vici-raw.js';
 
 /** One IKE SA from `swanctl --list-sas --raw`, only the fields tunnelwatch reports. */
 export interface IkeSaEntry {
@@ -81,38 +82,29 @@ interface ChildFields {
 
 /**
  * Reads one SA event line as it is scanned (one reader per line), keeping only the fields above: the
- * event's first section is the IKE SA, its first `child-sas` section holds the CHILD SAs, each one
- * level down. Anything else in the line (other sections, deeper ones) is passed over, as the tree
- * reader passed it over.
+ * entry is the IKE SA, its group `child-sas` holds the CHILD SAs (ViciEntryReader).
  */
-class SaEventReader implements ViciVisitor {
-  #name: string | null = null;
-  /**
-   * In the IKE SA's section (the event's first) rather than a later one. Set when a top section
-   * opens; values of that depth only come inside one, so it needs no reset when one closes.
-   */
-  // Stryker disable next-line BooleanLiteral: equivalent, open() sets it before any value of its depth can come
-  #inIke = false;
+class SaEventReader extends ViciEntryReader<ChildFields> {
   #state: string | undefined;
   #remoteHost: string | undefined;
   #established: string | undefined;
   #rekey: string | undefined;
-  /** The IKE SA's first child-sas section was seen / is open now. */
-  #sawChildSas = false;
-  #inChildSas = false;
-  #child: ChildFields | null = null;
   readonly #children: ChildSaEntry[] = [];
+
+  constructor() {
+    super('child-sas');
+  }
 
   read(line: string): IkeSaEntry | string {
     // The SA's name follows the brace directly; a missing one would make the next key look like a name.
     if (line.charCodeAt(LIST_SAS.event.length) === 32) return unexpectedEvent(LIST_SAS);
     const failed = scanViciLine(line, KEEP, this) !== null;
     // Set by open() during the scan (TypeScript cannot see that).
-    const name = this.#name as string | null;
+    const name = this.entryName as string | null;
     if (failed || name === null) return unexpectedEvent(LIST_SAS);
     if (!this.#state) return `IKE SA ${name.slice(0, 64)} has no state`;
     // charon always prints child-sas, even empty: without it this is not an SA event it knows.
-    if (!this.#sawChildSas) return unexpectedEvent(LIST_SAS);
+    if (!this.sawGroup) return unexpectedEvent(LIST_SAS);
     const entry: IkeSaEntry = {
       name,
       state: knownState(this.#state),
@@ -126,39 +118,29 @@ class SaEventReader implements ViciVisitor {
     return entry;
   }
 
-  open(depth: number, name: string): void {
-    if (depth === 1) {
-      this.#inIke = this.#name === null;
-      if (this.#inIke) this.#name = name;
-    } else if (this.#inIke && depth === 2 && name === 'child-sas' && !this.#sawChildSas)
-      this.#sawChildSas = this.#inChildSas = true;
-    else if (this.#inChildSas && depth === 3) this.#child = { key: name };
+  protected openChild(name: string): ChildFields {
+    return { key: name };
   }
 
-  close(depth: number): void {
-    // The open depth-2 section while in child-sas is child-sas itself.
-    if (depth === 2) this.#inChildSas = false;
-    else if (depth === 3 && this.#child) {
-      this.#children.push(childEntry(this.#child));
-      this.#child = null;
-    }
+  protected closeChild(child: ChildFields): void {
+    this.#children.push(childEntry(child));
   }
 
   value(depth: number, key: string, value: string): void {
-    if (depth === 1 && this.#inIke) {
+    if (depth === 1 && this.inEntry) {
       if (key === 'state') this.#state = value;
       else if (key === 'remote-host') this.#remoteHost = value;
       else if (key === 'established') this.#established = value;
       else if (key === 'rekey-time') this.#rekey = value;
-    } else if (depth === 3 && this.#child) {
+    } else if (depth === 3 && this.child) {
       const field = CHILD_FIELDS.get(key);
       // Stryker disable next-line ConditionalExpression: equivalent, a key of the IKE SA's (remote-host …) would set a field no one reads
-      if (field) this.#child[field] = value;
+      if (field) this.child[field] = value;
     }
   }
 
   list(depth: number, key: string, items: string[]): void {
-    if (depth === 3 && this.#child && key === 'remote-ts') this.#child.remoteTs = items;
+    if (depth === 3 && this.child && key === 'remote-ts') this.child.remoteTs = items;
   }
 }
 
