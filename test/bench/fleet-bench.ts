@@ -14,16 +14,13 @@ import { renderTextMatrix } from '../../shared/report/text-matrix.js';
 import { toTelemetry } from '../../shared/telemetry/telemetry-records.js';
 import { loadConfigOrThrow } from '../support/load-config-or-throw.js';
 import { MemoryAlertStore } from '../support/memory-alert-store.js';
+import { FUNCTION_WORKER_FLAGS } from './function-worker-flags.js';
 
 const SIZES = [50, 100, 200];
 const CPU_TARGET_S = 5;
 const RSS_TARGET_MB = 300;
-/**
- * The heap flags infra/ gives the Function's Node worker (NODE_OPTIONS in infra/app/sweeper.bicep:
- * old space capped at half the instance memory, started at a sixteenth) on the 2,048 MB instance
- * docs/scale.md asks for at 200 hosts.
- */
-const FUNCTION_WORKER_FLAGS = ['--max-old-space-size=1024', '--initial-old-space-size=128'];
+/** The heap flags the Function's worker runs with (infra/app/sweeper.bicep), all on node's command line. */
+const WORKER_FLAGS = [...FUNCTION_WORKER_FLAGS.nodeOptions, ...FUNCTION_WORKER_FLAGS.workerArguments];
 /** This file in the sources, whether it runs from them (tsx) or compiled (dist/test/bench). */
 const SOURCE_URL = import.meta.url.replace('/dist/test/', '/test/');
 const FAULTS = [
@@ -302,7 +299,7 @@ export function runFleetBench(sizes = SIZES, log: (line: string) => void = conso
     // the machine has memory to spare; the Function's worker runs with its heap sized to the instance
     // (infra/app/sweeper.bicep), so both are measured.
     const byDefault = repeatAt200(big, [], measure);
-    const capped = repeatAt200(null, FUNCTION_WORKER_FLAGS, measure);
+    const capped = repeatAt200(null, WORKER_FLAGS, measure);
     const cpu = (runs: Figures[]) =>
       spread(
         runs.map((f) => shellCpu(f, 'function')),
@@ -320,7 +317,7 @@ export function runFleetBench(sizes = SIZES, log: (line: string) => void = conso
     );
     if (capped.length > 0)
       log(
-        `N=200 as the Function's worker runs on a 2,048 MB instance (${FUNCTION_WORKER_FLAGS.join(' ')}), ` +
+        `N=200 as the Function's worker runs on a 2,048 MB instance (${WORKER_FLAGS.join(' ')}), ` +
           `median of ${capped.length} runs: monitor CPU as the Timer Function runs it ${cpu(capped)}, ${rssLine(capped)}`,
       );
   }

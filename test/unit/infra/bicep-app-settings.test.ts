@@ -1,9 +1,11 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { APP_SETTINGS } from '../../../shared/config/app-settings.js';
 import { DEFAULT_SHARD_CONTAINER } from '../../../shared/fanout/blob-shard-store.js';
 import { DEFAULT_REPORT_CONTAINER } from '../../../shared/history/blob-report-history-store.js';
+import { FUNCTION_WORKER_FLAGS } from '../../bench/function-worker-flags.js';
 import {
   appSettingsExpression,
   type BicepFile,
@@ -27,6 +29,19 @@ const FORBIDDEN_SETTINGS = [
   'AzureWebJobsStorage',
   'APPINSIGHTS_INSTRUMENTATIONKEY',
 ];
+
+/**
+ * A quoted Bicep string whose only interpolations are `${instanceMemoryMB / N}`, as it is for one
+ * instance size (Bicep's int division); anything else in it fails the test.
+ */
+function bicepText(quoted: string, instanceMemoryMB: number): string {
+  expect(quoted).toMatch(/^'[^']*'$/);
+  return quoted.slice(1, -1).replace(/\$\{([^}]*)\}/g, (_, expression: string) => {
+    const divided = /^instanceMemoryMB \/ (\d+)$/.exec(expression.trim());
+    if (!divided) throw new Error(`unexpected interpolation \${${expression}} in ${quoted}`);
+    return String(Math.trunc(instanceMemoryMB / Number(divided[1])));
+  });
+}
 
 let sweeper: BicepFile;
 let keys: Set<string>;
@@ -64,12 +79,38 @@ describe('app settings: Bicep vs. what the code reads', () => {
     expect(unknown, 'add them to APP_SETTINGS or drop them from the Bicep').toEqual([]);
   });
 
-  it("caps the Node worker's old space at half the instance memory, starting it at a sixteenth", () => {
-    // The fleet bench measures a 200-host sweep the same way (FUNCTION_WORKER_FLAGS, 2,048 MB instance).
-    expect(settingText('NODE_OPTIONS')).toBe(
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: this is Bicep interpolation text, not JS
-      "'--max-old-space-size=${instanceMemoryMB / 2} --initial-old-space-size=${instanceMemoryMB / 16}'",
-    );
+  // The fleet bench measures a 200-host sweep with the flags of the 2,048 MB instance.
+  const heapFlags = (memoryMb: number) => ({
+    nodeOptions: bicepText(settingText('NODE_OPTIONS'), memoryMb),
+    workerArguments: bicepText(settingText('languageWorkers__node__arguments'), memoryMb),
+  });
+
+  it("sizes the Node worker's heap to the instance: capped at half, started at a sixteenth", () => {
+    expect(heapFlags(2048)).toEqual({
+      nodeOptions: FUNCTION_WORKER_FLAGS.nodeOptions.join(' '),
+      workerArguments: FUNCTION_WORKER_FLAGS.workerArguments.join(' '),
+    });
+    expect(heapFlags(512).nodeOptions).toContain('--max-old-space-size=256');
+  });
+
+  it('gives node only flags it starts with: NODE_OPTIONS refuses most V8 flags, and the worker would not start', () => {
+    for (const memoryMb of [512, 2048, 4096]) {
+      const { nodeOptions, workerArguments } = heapFlags(memoryMb);
+      const run = spawnSync(
+        process.execPath,
+        [...workerArguments.split(' '), '-e', 'process.stdout.write("up")'],
+        {
+          env: { PATH: process.env.PATH, NODE_OPTIONS: nodeOptions },
+          encoding: 'utf8',
+        },
+      );
+      expect({ memoryMb, status: run.status, stderr: run.stderr, stdout: run.stdout }).toEqual({
+        memoryMb,
+        status: 0,
+        stderr: '',
+        stdout: 'up',
+      });
+    }
   });
 
   it('gives the host identity-based storage and Entra-authenticated telemetry', () => {
