@@ -82,6 +82,46 @@ function expectValidPath(path: PathResult): void {
   if (path.error !== undefined) expect(path.error.length).toBeLessThanOrEqual(2000);
 }
 
+/**
+ * Well-formed swanctl event lines of random shape, so a product reader and its tree reference both
+ * get past the syntax and read fields: each line's entry (the event's first section) holds random
+ * `items` and sections named from `sections` (nested up to depth 5), each of `entryItems` and its
+ * `group` section of children (each mostly present), and sometimes a second top section follows.
+ */
+function randomEventLines(
+  f: Fuzz,
+  shape: {
+    event: string;
+    reply: string;
+    group: string;
+    sections: string[];
+    items: string[];
+    entryItems: string[];
+  },
+): string {
+  const body = (depth: number): string => {
+    const parts: string[] = [];
+    for (let i = f.int(7); i > 0; i--)
+      parts.push(
+        depth < 5 && f.int(3) === 0 ? `${f.pick(shape.sections)} {${body(depth + 1)}}` : f.pick(shape.items),
+      );
+    return parts.join(' ');
+  };
+  const lines: string[] = [];
+  for (let i = 1 + f.int(3); i > 0; i--) {
+    const extra = f.int(4) === 0 ? ` two {${body(2)}}` : '';
+    const children = Array.from({ length: f.int(4) }, (_, c) => `c-${c} {${body(4)}}`);
+    const entry = [
+      body(2),
+      ...shape.entryItems.map((item) => (f.int(5) ? item : '')),
+      f.int(5) ? `${shape.group} {${children.join(' ')}}` : '',
+      body(2),
+    ];
+    lines.push(`${shape.event} {${f.pick(['tw-h2', 'peer-h3'])} {${entry.join(' ')}}${extra}}`);
+  }
+  return `${lines.join('\n')}\n${shape.reply} {}\n`;
+}
+
 /** Runs `check` on FUZZ_ITERATIONS inputs from each generator, naming the seed and input on failure. */
 function forEachInput(
   name: string,
@@ -482,34 +522,16 @@ describe('parseListSas / ipsecSaPaths', () => {
       '}}',
       '}}}}',
     ];
-    // Well-formed lines of random shape, so both readers get past the syntax and read fields.
-    const keyValues = tokens.filter((t) => t.includes('=') && !t.includes('{'));
-    const sectionBody = (f: Fuzz, depth: number): string => {
-      const parts: string[] = [];
-      for (let i = f.int(7); i > 0; i--)
-        parts.push(
-          depth < 5 && f.int(3) === 0
-            ? `${f.pick(['child-sas', 'child-sas', 'c-1', 'c-2', 'deeper', 'other'])} {${sectionBody(f, depth + 1)}}`
-            : f.pick(keyValues),
-        );
-      return parts.join(' ');
-    };
-    const structured = (f: Fuzz) => {
-      const lines: string[] = [];
-      for (let i = 1 + f.int(3); i > 0; i--) {
-        const extra = f.int(4) === 0 ? ` two {${sectionBody(f, 2)}}` : '';
-        // Mostly what an SA line needs (a state, a child-sas with children), amid random shape.
-        const children = Array.from({ length: f.int(4) }, (_, c) => `c-${c} {${sectionBody(f, 4)}}`);
-        const ike = [
-          sectionBody(f, 2),
-          f.int(5) ? 'state=ESTABLISHED' : '',
-          f.int(5) ? `child-sas {${children.join(' ')}}` : '',
-          sectionBody(f, 2),
-        ];
-        lines.push(`list-sa event {${f.pick(['tw-h2', 'peer-h3'])} {${ike.join(' ')}}${extra}}`);
-      }
-      return `${lines.join('\n')}\nlist-sas reply {}\n`;
-    };
+    // Mostly what an SA line needs (a state, a child-sas with children), amid random shape.
+    const structured = (f: Fuzz) =>
+      randomEventLines(f, {
+        event: 'list-sa event',
+        reply: 'list-sas reply',
+        group: 'child-sas',
+        sections: ['child-sas', 'child-sas', 'c-1', 'c-2', 'deeper', 'other'],
+        items: tokens.filter((t) => t.includes('=') && !t.includes('{')),
+        entryItems: ['state=ESTABLISHED'],
+      });
     forEachInput(
       'swanctl, both readers',
       {
@@ -625,26 +647,15 @@ describe('parseListConns and the SA paths that use it, with a second SA read', (
       'local_addrs=[%any]',
       'mode=TUNNEL',
     ];
-    const body = (f: Fuzz, depth: number): string => {
-      const parts: string[] = [];
-      for (let i = f.int(6); i > 0; i--)
-        parts.push(
-          depth < 5 && f.int(3) === 0
-            ? `${f.pick(['children', 'children', 'c-1', 'c-2', 'local-1', 'deeper'])} {${body(f, depth + 1)}}`
-            : f.pick(items),
-        );
-      return parts.join(' ');
-    };
-    const structured = (f: Fuzz) => {
-      const lines: string[] = [];
-      for (let i = 1 + f.int(3); i > 0; i--) {
-        const extra = f.int(4) === 0 ? ` two {${body(f, 2)}}` : '';
-        const children = Array.from({ length: f.int(4) }, (_, c) => `c-${c} {${body(f, 4)}}`);
-        const conn = [body(f, 2), f.int(5) ? `children {${children.join(' ')}}` : '', body(f, 2)];
-        lines.push(`list-conn event {${f.pick(['tw-h2', 'peer-h3'])} {${conn.join(' ')}}${extra}}`);
-      }
-      return `${lines.join('\n')}\nlist-conns reply {}\n`;
-    };
+    const structured = (f: Fuzz) =>
+      randomEventLines(f, {
+        event: 'list-conn event',
+        reply: 'list-conns reply',
+        group: 'children',
+        sections: ['children', 'children', 'c-1', 'c-2', 'local-1', 'deeper'],
+        items,
+        entryItems: [],
+      });
     forEachInput(
       'list-conns, both readers',
       {
