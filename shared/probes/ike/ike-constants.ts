@@ -7,9 +7,6 @@ export const EXCHANGE_IKE_SA_INIT = 34;
 export const FLAG_INITIATOR = 0x08;
 export const FLAG_RESPONSE = 0x20;
 
-/** Four zero bytes that precede IKE messages on UDP 4500 (RFC 3948), telling them apart from ESP. */
-export const NON_ESP_MARKER = new Uint8Array([0, 0, 0, 0]);
-
 export const PAYLOAD = {
   none: 0,
   sa: 33,

@@ -9,7 +9,6 @@ import {
   FLAG_INITIATOR,
   IKE_HEADER_LENGTH,
   IKE_VERSION_2,
-  NON_ESP_MARKER,
   NOTIFY,
   PAYLOAD,
   PRF_HMAC_SHA2_256,
@@ -114,7 +113,7 @@ export function buildIkeSaInitRequest(options: IkeSaInitRequestOptions): Uint8Ar
 }
 
 /**
- * The request every probe's is made from, for ike-probe.c to stamp: a sweep sends two requests per
+ * What every probe's request is made from, for ike-probe.c to stamp: a sweep sends two requests per
  * ordered pair (79,600 for 200 hosts) and they differ only in SPI and nonce, so the exec carries this
  * once and a stamp per probe (ikeRequestStamp), not every datagram whole. Without NAT-D notifies the
  * nonce payload is the last one, so the nonce ends the message: the program puts a stamp's SPI at
@@ -137,11 +136,6 @@ export function ikeRequestStamp(spi: Uint8Array, nonce: Uint8Array, nonceLength:
     throw new RangeError('spi must be 8 bytes, not all zero');
   if (nonce.length !== nonceLength) throw new RangeError(`nonce must be ${nonceLength} bytes`);
   return concat([spi, nonce]);
-}
-
-/** The same message as sent on UDP 4500: prefixed with the non-ESP marker. */
-export function withNonEspMarker(message: Uint8Array): Uint8Array {
-  return concat([NON_ESP_MARKER, message]);
 }
 
 function transform(type: number, id: number, attributes: Uint8Array = new Uint8Array(0)): Uint8Array {

@@ -10,7 +10,6 @@ import {
   ikeSaInitRequestTemplate,
   OFFERED_DH_GROUPS,
   PROBE_KE_GROUP,
-  withNonEspMarker,
 } from '../../../../shared/probes/ike/ike-sa-init-request.js';
 
 const fixture = (name: string) =>
@@ -67,12 +66,6 @@ describe('buildIkeSaInitRequest', () => {
       nonce: walk(captured).find((p) => p.type === 40)!.body,
     });
     expect(Buffer.from(rebuilt).toString('hex')).toBe(Buffer.from(captured).toString('hex'));
-  });
-
-  it('prefixes the 4500 form with exactly four zero bytes', () => {
-    const marked = withNonEspMarker(msg);
-    expect([...marked.subarray(0, 4)]).toEqual([0, 0, 0, 0]);
-    expect([...marked.subarray(4)]).toEqual([...msg]);
   });
 
   it('adds NAT-D notifies hashing SPIs, address and port (RFC 7296 §2.23)', () => {
