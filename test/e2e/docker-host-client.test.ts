@@ -6,6 +6,7 @@ import {
   IKE_PROBE_AGENT_PATH,
   ikeProbeAgentTar,
 } from '../../shared/probes/ike/ike-agent-copy.js';
+import { ikeSaInitRequestTemplate } from '../../shared/probes/ike/ike-sa-init-request.js';
 import type { ContainerDetails } from '../../shared/transport/docker-host-client.js';
 import { DockerodeHostClient } from '../../shared/transport/dockerode-host-client.js';
 import { DEFAULT_CONFIG_FILE } from '../lab/lab.js';
@@ -63,8 +64,9 @@ describe.skipIf(inject('labSkipReason') !== '')('DockerodeHostClient on a real d
     try {
       const listed = await client.exec(agent.id, ['ls', '-ln', IKE_PROBE_AGENT_PATH], call);
       expect(listed.stdout).toMatch(/^-rwxr-xr-x\s+1\s+0\s+0\s/);
-      // No targets: the program only prints its last line.
-      const ran = await client.exec(agent.id, [IKE_PROBE_AGENT_PATH, '100'], {
+      // A template and no targets: the program only prints its last line.
+      const template = Buffer.from(ikeSaInitRequestTemplate({ nonceLength: 32 })).toString('hex');
+      const ran = await client.exec(agent.id, [IKE_PROBE_AGENT_PATH, '100', template], {
         ...call,
         completeMarker: '- end',
       });
