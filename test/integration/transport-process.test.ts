@@ -204,7 +204,8 @@ describe('a sweep with a hostile host', () => {
       for (let i = at + 4; i < argv.length; ) {
         const id = argv[i]!;
         const op = argv[i + 1]!;
-        i += 2 + (OP_ARITY[op] ?? 0);
+        // The IKE probe takes the rest of argv (its template, then four arguments per target).
+        i = op === 'ike-probe' ? argv.length : i + 2 + (OP_ARITY[op] ?? 0);
         const output = op.startsWith('ipsec')
           ? `list-sa event {${'a {'.repeat(70_000)}\nlist-conn event {c {remote_addrs=[${'1'.repeat(100_000)}`
           : `${'64 bytes from 100.64.0.9: seq=1 ttl=64 time='.repeat(4000)}\n${'9'.repeat(50)} packets transmitted, 1 received`;
