@@ -82,7 +82,7 @@ export function diagnose(evidence: PairEvidence): Verdict {
     // Stryker disable next-line ConditionalExpression: equivalent, espLoss is set only for a matched pairing (the check narrows its type)
     pairing.kind === 'matched'
       ? [
-          `SA counters: ${pairing.gapForward ?? 0} packets sent ${from.name}→${to.name} never arrived, ${pairing.gapReverse ?? 0} ${to.name}→${from.name}`,
+          `SA counters: ${pairing.gapForward ?? 0} packets sent ${from.name}→${to.name} never arrived, ${pairing.gapReverse ?? 0} ${to.name}→${from.name}${pairing.skew ? ` (the two ends' reads ${pairing.skew} packets apart)` : ''}`,
         ]
       : [];
 

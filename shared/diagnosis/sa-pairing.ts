@@ -9,8 +9,17 @@ import type { Direction, SaDetail } from '../domain/sweep-report.js';
  */
 export type SaPairing =
   | { kind: 'unknown' }
-  /** Both sides INSTALLED with each other's SPIs; `gap` = packets sent but never received, per direction. */
-  | { kind: 'matched'; gapForward: number | null; gapReverse: number | null }
+  /**
+   * Both sides INSTALLED with each other's SPIs; `gap` = packets sent but never received, per
+   * direction; `skew` = the most packets one end counted in beyond what the other counted out (see
+   * readSkew). Each null when the counters it needs were not read twice.
+   */
+  | {
+      kind: 'matched';
+      gapForward: number | null;
+      gapReverse: number | null;
+      skew: number | null;
+    }
   /** Both sides INSTALLED but neither side knows the other's SPIs. */
   | { kind: 'mismatched' }
   /**
@@ -35,10 +44,13 @@ export function pairSas(forward: SaDetail | null, reverse: SaDetail | null): SaP
   // Stryker disable next-line LogicalOperator: equivalent for fIn and fOut, an SPI missing there fails both comparisons below
   if (!fIn || !fOut || !rIn || !rOut) return { kind: 'unknown' };
   if (fOut === rIn && fIn === rOut) {
+    const netForward = net(forward.packetsOutDelta, reverse.packetsInDelta);
+    const netReverse = net(reverse.packetsOutDelta, forward.packetsInDelta);
     return {
       kind: 'matched',
-      gapForward: gap(forward.packetsOutDelta, reverse.packetsInDelta),
-      gapReverse: gap(reverse.packetsOutDelta, forward.packetsInDelta),
+      gapForward: netForward === null ? null : Math.max(0, netForward),
+      gapReverse: netReverse === null ? null : Math.max(0, netReverse),
+      skew: readSkew(netForward, netReverse),
     };
   }
   // A side that knows none of the other's SPIs holds SAs the other side forgot (or never had).
@@ -46,27 +58,49 @@ export function pairSas(forward: SaDetail | null, reverse: SaDetail | null): SaP
   return { kind: 'unknown' };
 }
 
-function gap(sent: number | undefined, received: number | undefined): number | null {
+/** Packets one end counted out minus what the other counted in, while each read its own counters twice. */
+function net(sent: number | undefined, received: number | undefined): number | null {
   if (sent === undefined || received === undefined) return null;
-  return Math.max(0, sent - received);
+  return sent - received;
+}
+
+/**
+ * Each end reads its counters at the start of its own exec batch and when its own pings are done;
+ * the two ends' batches start a moment apart, so each window holds some of the other end's traffic
+ * the other window does not. Ping traffic comes in request/reply pairs, so what one window misses
+ * moves the two directions' differences by about as much the opposite way: a direction whose end
+ * counted *more* in than the other counted out shows at least that much misalignment, which can as
+ * well make a gap in the other direction. The lab measured 1–9 packets of it in every sweep of 10
+ * pings a path: as large as a one-way MTU black hole's loss (docs/diagnosis.md).
+ */
+function readSkew(netForward: number | null, netReverse: number | null): number | null {
+  if (netForward === null && netReverse === null) return null;
+  return Math.max(0, -(netForward ?? 0), -(netReverse ?? 0));
 }
 
 /**
  * Packets in flight while the two sides are read a moment apart make small gaps; a direction counts
- * as dropping only past this many unanswered packets and well beyond the other direction's gap.
+ * as dropping only past this many unanswered packets beyond the misalignment the counters show
+ * (`skew`), and well beyond the other direction's gap.
  */
 export const MIN_GAP_PACKETS = 4;
 
-/** Which way ESP is lost, from the counter gaps; null when the counters do not say. */
+/**
+ * Which way ESP is lost, from the counter gaps; null when the counters do not say. A gap no larger
+ * than the skew plus MIN_GAP_PACKETS names nothing: the lab saw misaligned reads alone make a 4-packet
+ * gap the wrong way while the real 4-packet loss hid under the skew. Better no direction than a wrong
+ * one, which sends an operator to the wrong firewall rule.
+ */
 export function lossDirection(pairing: SaPairing): Direction | null {
   // Stryker disable next-line ConditionalExpression: equivalent, only a matched pairing has gaps (both read as 0 otherwise)
   if (pairing.kind !== 'matched') return null;
   const f = pairing.gapForward ?? 0;
   const r = pairing.gapReverse ?? 0;
-  const fDrops = f >= MIN_GAP_PACKETS && f >= 4 * r;
-  const rDrops = r >= MIN_GAP_PACKETS && r >= 4 * f;
+  const floor = MIN_GAP_PACKETS + (pairing.skew ?? 0);
+  const fDrops = f >= floor && f >= 4 * r;
+  const rDrops = r >= floor && r >= 4 * f;
   if (fDrops) return 'forward';
   if (rDrops) return 'reverse';
-  if (f >= MIN_GAP_PACKETS && r >= MIN_GAP_PACKETS) return 'both';
+  if (f >= floor && r >= floor) return 'both';
   return null;
 }

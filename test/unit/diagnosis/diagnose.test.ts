@@ -822,6 +822,24 @@ describe('diagnose', () => {
       ]);
     });
 
+    it('the counters lead says how far apart the two ends read, when they show it', () => {
+      // h1 counted 3 packets in that h2 never counted out: the two windows were 3 packets apart.
+      const v = diagnose(evidence({ ...espFwd, pk: [15, 40] }, espRev));
+      expect(v).toMatchObject({ cause: 'esp-blocked', direction: 'forward' });
+      expect(v.evidence[1]).toBe(
+        "SA counters: 30 packets sent h1→h2 never arrived, 0 h2→h1 (the two ends' reads 3 packets apart)",
+      );
+    });
+
+    it('a gap no larger than the misalignment plus the floor names no direction', () => {
+      // Forward gap 6, but h1 counted 3 more in than h2 counted out: 6 < 4 + 3.
+      const v = diagnose(evidence({ ...espFwd, pk: [15, 16] }, espRev));
+      expect(Object.keys(v)).not.toContain('direction');
+      expect(v.evidence.some((e) => e.startsWith('SA counters'))).toBe(false);
+      // The same gap on aligned reads names it.
+      expect(diagnose(evidence({ ...espFwd, pk: [12, 16] }, espRev)).direction).toBe('forward');
+    });
+
     it('esp-blocked needs IKE answers on both ports, from either side', () => {
       const without = (d: Dir, ...keys: (keyof Dir)[]): Dir =>
         Object.fromEntries(Object.entries(d).filter(([k]) => !keys.includes(k as keyof Dir))) as Dir;

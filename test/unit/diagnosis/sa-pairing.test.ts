@@ -19,7 +19,7 @@ const none: SaDetail = { ikeState: null, childState: null };
 
 describe('pairSas', () => {
   it.each<[string, SaDetail | null, SaDetail | null, SaPairing]>([
-    ['the same child SA seen from both ends', up('a', 'b'), up('b', 'a'), matched(null, null)],
+    ['the same child SA seen from both ends', up('a', 'b'), up('b', 'a'), matched(null, null, null)],
     ['neither side knows the other’s SPIs', up('a', 'b'), up('c', 'd'), { kind: 'mismatched' }],
     // Half a match is neither: one direction's SPIs agree, the other's do not.
     ['only the forward SPIs agree', up('a', 'b'), up('b', 'x'), { kind: 'unknown' }],
@@ -59,13 +59,35 @@ describe('pairSas', () => {
   it('counts, per direction, the packets one end sent that the other never received during the sweep', () => {
     const forward = up('a', 'b', { packetsOutDelta: 30, packetsInDelta: 28 });
     const reverse = up('b', 'a', { packetsOutDelta: 28, packetsInDelta: 12 });
-    expect(pairSas(forward, reverse)).toEqual(matched(18, 0));
+    expect(pairSas(forward, reverse)).toEqual(matched(18, 0, 0));
     // A side whose second read is missing gives no gap for the directions it takes part in.
     expect(pairSas(up('a', 'b', { packetsOutDelta: 30 }), up('b', 'a', { packetsOutDelta: 5 }))).toEqual(
-      matched(null, null),
+      matched(null, null, null),
     );
     expect(pairSas(up('a', 'b', { packetsInDelta: 30 }), up('b', 'a', { packetsInDelta: 5 }))).toEqual(
-      matched(null, null),
+      matched(null, null, null),
+    );
+  });
+
+  it('takes an end that counted more in than the other counted out as the two reads’ misalignment', () => {
+    // h2 counted 8 packets in from h1 that h1 never counted out: their windows were 8 packets apart.
+    const forward = up('a', 'b', { packetsOutDelta: 25, packetsInDelta: 30 });
+    const reverse = up('b', 'a', { packetsOutDelta: 26, packetsInDelta: 33 });
+    expect(pairSas(forward, reverse)).toEqual(matched(0, 0, 8));
+    expect(pairSas(reverse, forward)).toEqual(matched(0, 0, 8));
+    // The larger of the two directions' shortfalls counts; a gap elsewhere does not shrink it.
+    expect(
+      pairSas(
+        up('a', 'b', { packetsOutDelta: 30, packetsInDelta: 27 }),
+        up('b', 'a', { packetsOutDelta: 25, packetsInDelta: 24 }),
+      ),
+    ).toEqual(matched(6, 0, 2));
+    // One direction's counters alone still show it.
+    expect(pairSas(up('a', 'b', { packetsInDelta: 12 }), up('b', 'a', { packetsOutDelta: 9 }))).toEqual(
+      matched(null, 0, 3),
+    );
+    expect(pairSas(up('a', 'b', { packetsOutDelta: 9 }), up('b', 'a', { packetsInDelta: 12 }))).toEqual(
+      matched(0, null, 3),
     );
   });
 });
@@ -86,6 +108,13 @@ describe('lossDirection', () => {
     ['forward over the threshold, reverse more than a quarter of it but under', matched(M + 1, M - 1), null],
     ['reverse over the threshold, forward more than a quarter of it but under', matched(M - 1, M + 1), null],
     ['no counters', matched(null, null), null],
+    // Misaligned reads raise the floor by as many packets as they show.
+    ['a forward gap at the floor plus the skew', matched(M + 3, 0, 3), 'forward'],
+    ['a forward gap one short of the floor plus the skew', matched(M + 2, 0, 3), null],
+    ['a reverse gap at the floor plus the skew', matched(0, M + 3, 3), 'reverse'],
+    ['a reverse gap one short of the floor plus the skew', matched(0, M + 2, 3), null],
+    ['both gaps at the floor plus the skew', matched(M + 3, M + 3, 3), 'both'],
+    ['both gaps one short of the floor plus the skew', matched(M + 2, M + 2, 3), null],
     ['not a matched pair', { kind: 'mismatched' }, null],
     ['orphaned', { kind: 'orphaned', holder: 'forward' }, null],
   ])('%s', (_, pairing, expected) => {
@@ -93,6 +122,55 @@ describe('lossDirection', () => {
   });
 });
 
-function matched(gapForward: number | null, gapReverse: number | null): SaPairing {
-  return { kind: 'matched', gapForward, gapReverse };
+/**
+ * Packet counter deltas the lab measured on the tunnel h1↔h2 under `mtu-blackhole h1 h2 1400
+ * --one-way` (only h1→h2 loses its 1400-byte packets, 4 a sweep; 10 pings a path at 0.2 s), 18 sweeps
+ * on 2026-12-06: [h1 out, h1 in, h2 out, h2 in]. The gaps alone named h2→h1 in one of them.
+ */
+const LAB_ONE_WAY_MTU: ReadonlyArray<readonly [number, number, number, number]> = [
+  [30, 33, 25, 24],
+  [30, 29, 25, 24],
+  [31, 34, 25, 24],
+  [26, 25, 28, 31],
+  [26, 25, 28, 31],
+  [26, 29, 24, 23],
+  [30, 29, 25, 24],
+  [26, 25, 28, 27],
+  [30, 29, 25, 24],
+  [25, 24, 25, 28],
+  [30, 33, 25, 24],
+  [30, 29, 25, 24],
+  [25, 24, 25, 26],
+  [26, 25, 29, 32],
+  [30, 29, 25, 24],
+  [26, 25, 24, 23],
+  [26, 25, 24, 23],
+  [26, 25, 24, 23],
+];
+
+describe('the direction on counters the lab measured', () => {
+  it.each(LAB_ONE_WAY_MTU.map((deltas, i) => [i + 1, deltas] as const))(
+    'sweep %i names no direction the loss did not take',
+    (_, [h1Out, h1In, h2Out, h2In]) => {
+      const pairing = pairSas(
+        up('a', 'b', { packetsOutDelta: h1Out, packetsInDelta: h1In }),
+        up('b', 'a', { packetsOutDelta: h2Out, packetsInDelta: h2In }),
+      );
+      expect([null, 'forward']).toContain(lossDirection(pairing));
+    },
+  );
+
+  it('still names the direction of a one-way UDP 4500 block, whose gap dwarfs the misalignment', () => {
+    // h1's packets to h2 all lost: h2 counts none in and answers none of h1's pings; h1 answers h2's
+    // 18 and counted 2 more in than h2 counted out (reads 2 packets apart).
+    const pairing = pairSas(
+      up('a', 'b', { packetsOutDelta: 36, packetsInDelta: 20 }),
+      up('b', 'a', { packetsOutDelta: 18, packetsInDelta: 0 }),
+    );
+    expect(lossDirection(pairing)).toBe('forward');
+  });
+});
+
+function matched(gapForward: number | null, gapReverse: number | null, skew: number | null = 0): SaPairing {
+  return { kind: 'matched', gapForward, gapReverse, skew };
 }
