@@ -51,6 +51,9 @@ describe('pairSas', () => {
     ['both sides unread', null, null, { kind: 'unknown' }],
     ['an SPI missing on either side', up('a', ''), up('', 'a'), { kind: 'unknown' }],
     ['h1’s spi-in missing', up('', 'b'), up('b', 'a'), { kind: 'unknown' }],
+    // Not "mismatched": an SPI h1 did not print is not one it does not know.
+    ['h1’s spi-in missing, the rest unlike', up('', 'x'), up('y', 'z'), { kind: 'unknown' }],
+    ['h1’s spi-out missing, the rest unlike', up('x', ''), up('y', 'z'), { kind: 'unknown' }],
     ['h2’s spi-out missing', up('a', 'b'), up('b', ''), { kind: 'unknown' }],
   ])('%s', (_, forward, reverse, expected) => {
     expect(pairSas(forward, reverse)).toEqual(expected);
