@@ -831,6 +831,13 @@ describe('diagnose', () => {
       );
     });
 
+    it('the counters lead gives both directions’ gaps', () => {
+      // 30 lost h1→h2 and 5 h2→h1: six times as many one way, which names it.
+      const v = diagnose(evidence(espFwd, { ...espRev, pk: [10, 17] }));
+      expect(v).toMatchObject({ cause: 'esp-blocked', direction: 'forward' });
+      expect(v.evidence[1]).toBe('SA counters: 30 packets sent h1→h2 never arrived, 5 h2→h1');
+    });
+
     it('a gap no larger than the misalignment plus the floor names no direction', () => {
       // Forward gap 6, but h1 counted 3 more in than h2 counted out: 6 < 4 + 3.
       const v = diagnose(evidence({ ...espFwd, pk: [15, 16] }, espRev));
