@@ -795,6 +795,14 @@ describe('diagnose', () => {
     );
     expect(missing).toMatchObject({ cause: 'tunnel-missing' });
     expect(missing.advice).toMatch(/^h2 has neither an IPsec SA nor a configured connection for h1/);
+    // The side that lacks it is named, whichever end of the pair it is.
+    const missingHere = diagnose(
+      evidence(
+        { o: 0, i5: 'a', i45: 'a', sa: 'none', conf: false },
+        { o: 0, i5: 'a', i45: 'a', sa: 'connecting', conf: true },
+      ),
+    );
+    expect(missingHere.advice).toMatch(/^h1 has neither an IPsec SA nor a configured connection for h2/);
   });
 
   it('gives the same cause for both ordered pairs of a symmetric fault', () => {
@@ -829,6 +837,20 @@ describe('diagnose', () => {
       expect(v.evidence[1]).toBe(
         "SA counters: 30 packets sent h1→h2 never arrived, 0 h2→h1 (the two ends' reads 3 packets apart)",
       );
+    });
+
+    it('an MTU black hole on matched SAs whose gaps name no direction leads without the counters', () => {
+      // Forward gap 2: under the floor, so neither a direction nor the counters line.
+      const v = diagnose(
+        evidence(
+          { ...healthy, spi: 'f', pk: [10, 12], mtu: [0, 2, 2, 2] },
+          { ...healthy, spi: 'r', pk: [12, 10], mtu: [0, 2, 2, 2] },
+        ),
+      );
+      expect(v).toMatchObject({ cause: 'mtu-blackhole', pmtu: 1300 });
+      expect(v.direction).toBeUndefined();
+      expect(v.evidence[0]).toBe('overlay packets up to 1300 bytes pass, larger ones are lost');
+      expect(v.evidence.some((e) => e.startsWith('SA counters'))).toBe(false);
     });
 
     it('the counters lead gives both directions’ gaps', () => {
