@@ -11,13 +11,16 @@ export type SaPairing =
   | { kind: 'unknown' }
   /**
    * Both sides INSTALLED with each other's SPIs; `gap` = packets sent but never received, per
-   * direction; `skew` = the most packets one end counted in beyond what the other counted out (see
-   * readSkew). Each null when the counters it needs were not read twice.
+   * direction, of `sent` (what the sending end counted out); `skew` = the most packets one end
+   * counted in beyond what the other counted out (see readSkew). Each null when the counters it
+   * needs were not read twice.
    */
   | {
       kind: 'matched';
       gapForward: number | null;
       gapReverse: number | null;
+      sentForward: number | null;
+      sentReverse: number | null;
       skew: number | null;
     }
   /** Both sides INSTALLED but neither side knows the other's SPIs. */
@@ -50,6 +53,8 @@ export function pairSas(forward: SaDetail | null, reverse: SaDetail | null): SaP
       kind: 'matched',
       gapForward: netForward === null ? null : Math.max(0, netForward),
       gapReverse: netReverse === null ? null : Math.max(0, netReverse),
+      sentForward: forward.packetsOutDelta ?? null,
+      sentReverse: reverse.packetsOutDelta ?? null,
       skew: readSkew(netForward, netReverse),
     };
   }
@@ -86,10 +91,20 @@ function readSkew(netForward: number | null, netReverse: number | null): number 
 export const MIN_GAP_PACKETS = 4;
 
 /**
- * Which way ESP is lost, from the counter gaps; null when the counters do not say. A gap no larger
- * than the skew plus MIN_GAP_PACKETS names nothing: the lab saw misaligned reads alone make a 4-packet
- * gap the wrong way while the real 4-packet loss hid under the skew. Better no direction than a wrong
- * one, which sends an operator to the wrong firewall rule.
+ * Misaligned windows can also fake a gap and hide the real one without any end counting more in than
+ * the other counted out (one end misses whole request/reply pairs of the other's pings). Such a fake
+ * gap is at most the traffic of the part of one window the other misses: the lab saw up to 15 % of
+ * a direction's packets (5 of 33). A gap must also be at least this share of what its sender
+ * counted out.
+ */
+export const MIN_GAP_SHARE = 0.25;
+
+/**
+ * Which way ESP is lost, from the counter gaps; null when the counters do not say. A gap must pass
+ * the skew plus MIN_GAP_PACKETS and MIN_GAP_SHARE of its sender's packets: a small loss stays
+ * unnamed, since misaligned reads alone made 4-packet gaps the wrong way in the lab
+ * (docs/diagnosis.md). Better no direction than a wrong one, which sends an operator to the wrong
+ * firewall rule. A one-way block loses all of a direction's packets and is named.
  */
 export function lossDirection(pairing: SaPairing): Direction | null {
   // Stryker disable next-line ConditionalExpression: equivalent, only a matched pairing has gaps (both read as 0 otherwise)
@@ -97,10 +112,10 @@ export function lossDirection(pairing: SaPairing): Direction | null {
   const f = pairing.gapForward ?? 0;
   const r = pairing.gapReverse ?? 0;
   const floor = MIN_GAP_PACKETS + (pairing.skew ?? 0);
-  const fDrops = f >= floor && f >= 4 * r;
-  const rDrops = r >= floor && r >= 4 * f;
-  if (fDrops) return 'forward';
-  if (rDrops) return 'reverse';
-  if (f >= floor && r >= floor) return 'both';
+  const fPasses = f >= floor && f >= MIN_GAP_SHARE * (pairing.sentForward ?? 0);
+  const rPasses = r >= floor && r >= MIN_GAP_SHARE * (pairing.sentReverse ?? 0);
+  if (fPasses && f >= 4 * r) return 'forward';
+  if (rPasses && r >= 4 * f) return 'reverse';
+  if (fPasses && rPasses) return 'both';
   return null;
 }

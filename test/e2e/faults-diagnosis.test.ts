@@ -119,8 +119,8 @@ const CASES: FaultCase[] = [
     cause: 'mtu-blackhole',
     pmtu: 1300,
     direction: droppedFrom('h1'),
-    // Only the 1400-byte rung is lost one way (4 packets a sweep, right at MIN_GAP_PACKETS), so the
-    // SA counters name the direction in some sweeps only; when they do, it must be the right one.
+    // Only the 1400-byte rung is lost one way: 4 packets of ~30 a sweep, under MIN_GAP_SHARE, so the
+    // SA counters should not name the direction (docs/diagnosis.md); if they do, it must be the right one.
     directionMayBeUnnamed: true,
   },
   {
