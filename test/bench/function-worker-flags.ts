@@ -5,5 +5,5 @@
  */
 export const FUNCTION_WORKER_FLAGS = {
   nodeOptions: ['--max-old-space-size=1024', '--max-semi-space-size=8'],
-  workerArguments: ['--initial-old-space-size=128', '--heap-growing-percent=20'],
+  workerArguments: ['--initial-old-space-size=128', '--heap-growing-percent=15', '--single-threaded-gc'],
 } as const;
